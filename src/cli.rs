@@ -1,0 +1,438 @@
+//! The command line: argument definitions, then resolution (config, rules, inputs) and the run.
+
+use crate::config::{self, Config};
+use crate::engine::catalog::{self, Pillar, Rule, Severity};
+use crate::findings::{self, RunResult};
+use crate::model::ResourceKind;
+use crate::report::{self, Format, ReportOptions};
+use crate::sources::{self, InputOptions, shape::InputKind};
+use clap::{Args, Parser, Subcommand};
+use std::collections::BTreeMap;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+/// Exit codes: a public contract for CI.
+pub const EXIT_CLEAN: u8 = 0;
+pub const EXIT_FINDINGS: u8 = 1;
+pub const EXIT_ERROR: u8 = 2;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "ecslint",
+    version,
+    about = "A Well-Architected compliance linter for Amazon ECS"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Lint ECS, IAM and EC2 JSON documents (files, folders, or - for stdin).
+    #[command(after_help = ACCEPTED_SHAPES)]
+    Check(CheckArgs),
+    /// List the rules.
+    Rules(RulesArgs),
+    /// Show a rule's documentation.
+    Explain {
+        /// Rule id or name (SEC101, privileged-container).
+        rule: String,
+    },
+    /// Regenerate docs/rules/ from the rule files (`--check` fails when they are stale).
+    #[command(hide = true)]
+    GenDocs {
+        #[arg(long)]
+        check: bool,
+    },
+}
+
+const ACCEPTED_SHAPES: &str = "Accepted documents (detected by shape):
+  task definitions   register-task-definition input, describe-task-definition output, the unwrapped
+                     task definition, a bare container-definition array (Terraform)
+  services           create-service input, describe-services output, {\"service\": ...}
+  clusters           describe-clusters output;  capacity providers: describe-capacity-providers output
+  account settings   list-account-settings output (with or without --effective-settings)
+  IAM                get-account-authorization-details, get-role, get-role-policy outputs
+  network            describe-subnets / -route-tables / -security-groups / -vpcs /
+                     -internet-gateways / -nat-gateways outputs
+  snapshot           one object holding several of the collections above
+
+Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it, 2 usage, config or input errors.";
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Files or folders to lint; folders are searched recursively.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Output format (default: pretty).
+    #[arg(long, short = 'f', value_enum)]
+    pub format: Option<Format>,
+    /// Write the report to FILE instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Run only these rules: ids, id prefixes (SEC1), pillars (security) or names. Repeatable.
+    #[arg(long, value_delimiter = ',')]
+    pub select: Vec<String>,
+    /// Skip these rules (same forms as --select). Repeatable.
+    #[arg(long, value_delimiter = ',')]
+    pub ignore: Vec<String>,
+    /// Exit 1 when an unwaived finding is at or above this severity [default: info].
+    #[arg(long, value_enum)]
+    pub fail_on: Option<Severity>,
+    /// Force the shape of every input instead of detecting it.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub input_kind: InputKind,
+    /// Glob of files to read inside folders. Repeatable.
+    #[arg(long, default_value = "*.json")]
+    pub include: Vec<String>,
+    /// Glob of files to skip. Repeatable.
+    #[arg(long)]
+    pub exclude: Vec<String>,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CommonArgs {
+    /// Add the rules in DIR (TOML files) to the built-in ones. Repeatable.
+    #[arg(long, value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
+    /// Use this config file instead of the nearest ecslint.toml.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Ignore any ecslint.toml.
+    #[arg(long)]
+    pub no_config: bool,
+    /// Base URL of the rule documentation pages.
+    #[arg(long, env = "ECSLINT_DOCS_URL", default_value = report::DEFAULT_DOCS_URL)]
+    pub docs_url: String,
+}
+
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    /// Only rules of this pillar.
+    #[arg(long)]
+    pub pillar: Option<String>,
+    /// Only rules of this severity.
+    #[arg(long, value_enum)]
+    pub severity: Option<Severity>,
+    /// Only rules for this resource kind (task-definition, service, cluster, ...).
+    #[arg(long)]
+    pub resource: Option<String>,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+fn fail(message: impl std::fmt::Display) -> u8 {
+    eprintln!("error: {message}");
+    EXIT_ERROR
+}
+
+/// Loads the config and the catalog as the common options say.
+fn resolve(common: &CommonArgs) -> Result<(Config, Vec<Rule>), u8> {
+    let config = if common.no_config {
+        Config::default()
+    } else {
+        let path = common.config.clone().or_else(|| {
+            std::env::current_dir()
+                .ok()
+                .and_then(|d| config::discover(&d))
+        });
+        match path {
+            Some(path) => config::load(&path).map_err(fail)?,
+            None => Config::default(),
+        }
+    };
+    let mut dirs = config.rules.clone();
+    dirs.extend(common.rules.iter().cloned());
+    let rules = catalog::load(&dirs, &config.params).map_err(|errors| {
+        for error in &errors {
+            eprintln!("error: {error}");
+        }
+        EXIT_ERROR
+    })?;
+    for id in config.severity.keys().chain(config.params.keys()) {
+        if !rules.iter().any(|r| r.id() == id) {
+            return Err(fail(format!("config names unknown rule {id}")));
+        }
+    }
+    Ok((config, rules))
+}
+
+pub fn run(cli: Cli) -> u8 {
+    match cli.command {
+        Command::Check(args) => check(args),
+        Command::Rules(args) => list_rules(args),
+        Command::Explain { rule } => explain(&rule),
+        Command::GenDocs { check } => gen_docs(check),
+    }
+}
+
+fn check(args: CheckArgs) -> u8 {
+    let (config, mut rules) = match resolve(&args.common) {
+        Ok(resolved) => resolved,
+        Err(code) => return code,
+    };
+    let select: Vec<String> = config.select.iter().chain(&args.select).cloned().collect();
+    let ignore: Vec<String> = config.ignore.iter().chain(&args.ignore).cloned().collect();
+    let unknown = config::unknown_selectors(&select, &rules)
+        .into_iter()
+        .chain(config::unknown_selectors(&ignore, &rules))
+        .map(str::to_string)
+        .collect::<Vec<_>>();
+    if !unknown.is_empty() {
+        return fail(format!("no rule matches {}", unknown.join(", ")));
+    }
+    rules.retain(|rule| {
+        (select.is_empty() || select.iter().any(|s| config::selects(s, rule)))
+            && !ignore.iter().any(|s| config::selects(s, rule))
+    });
+    let options = InputOptions {
+        include: args.include.clone(),
+        exclude: args.exclude.clone(),
+        input_kind: args.input_kind,
+    };
+    let files = match sources::discover(&args.paths, &options) {
+        Ok(files) => files,
+        Err(message) => return fail(message),
+    };
+    let (mut estate, input_errors) = sources::load(&files, &options);
+    crate::link_estate(&mut estate);
+    let evaluations = crate::engine::eval::evaluate(&rules, &estate);
+    let severities: Vec<Severity> = rules
+        .iter()
+        .map(|r| config.severity.get(r.id()).copied().unwrap_or(r.severity))
+        .collect();
+    let mut run = RunResult {
+        rules: &rules,
+        estate: &estate,
+        evaluations,
+        input_errors,
+        waivers: config.waivers.clone(),
+        waiver_problems: Vec::new(),
+        severities,
+        waived: BTreeMap::new(),
+    };
+    apply_waivers(&mut run);
+    let format = args.format.unwrap_or(Format::Pretty);
+    let color = args.output.is_none()
+        && std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none();
+    let report_options = ReportOptions {
+        docs_url: args.common.docs_url.clone(),
+        color,
+    };
+    let text = report::render(format, &run, &report_options);
+    let written = match &args.output {
+        Some(path) => std::fs::write(path, &text).map_err(|e| format!("{}: {e}", path.display())),
+        None => std::io::stdout()
+            .write_all(text.as_bytes())
+            .map_err(|e| e.to_string()),
+    };
+    if let Err(message) = written {
+        return fail(message);
+    }
+    if args.output.is_some() || format != Format::Pretty {
+        // Keep the person at the terminal informed even when the report goes elsewhere.
+        for error in &run.input_errors {
+            eprint!(
+                "{}",
+                report::pretty::render_input_error(error, &report_options)
+            );
+        }
+        for problem in &run.waiver_problems {
+            eprintln!("warning: waiver: {problem}");
+        }
+    }
+    let threshold = args.fail_on.or(config.fail_on).unwrap_or(Severity::Info);
+    let failing = run
+        .judged()
+        .iter()
+        .any(|j| j.waiver.is_none() && j.severity >= threshold);
+    let expired = run.waiver_problems.iter().any(|p| p.contains("expired"));
+    if !run.input_errors.is_empty() {
+        EXIT_ERROR
+    } else if failing || expired {
+        EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    }
+}
+
+/// Marks findings covered by a live waiver; reports expired and unused waivers.
+fn apply_waivers(run: &mut RunResult<'_>) {
+    let today = findings::today();
+    let mut used = vec![false; run.waivers.len()];
+    for (e, evaluation) in run.evaluations.iter().enumerate() {
+        for (f, finding) in evaluation.findings.iter().enumerate() {
+            let rule = &run.rules[finding.rule];
+            let resource = &run.estate.resources[finding.resource];
+            for (w, waiver) in run.waivers.iter().enumerate() {
+                let covers = config::selects(&waiver.rule, rule)
+                    && (findings::glob_match(&waiver.resource, &resource.id)
+                        || findings::glob_match(&waiver.resource, &resource.name));
+                if !covers {
+                    continue;
+                }
+                used[w] = true;
+                let expired = waiver
+                    .expires
+                    .as_deref()
+                    .is_some_and(|day| day < today.as_str());
+                if !expired {
+                    run.waived.insert((e, f), w);
+                    break;
+                }
+            }
+        }
+    }
+    for (w, waiver) in run.waivers.iter().enumerate() {
+        if let Some(day) = waiver
+            .expires
+            .as_deref()
+            .filter(|day| *day < today.as_str())
+        {
+            run.waiver_problems.push(format!(
+                "the waiver for {} on {:?} expired on {day} ({})",
+                waiver.rule, waiver.resource, waiver.reason
+            ));
+        } else if !used[w] {
+            run.waiver_problems.push(format!(
+                "the waiver for {} on {:?} matched no finding",
+                waiver.rule, waiver.resource
+            ));
+        }
+    }
+}
+
+fn list_rules(args: RulesArgs) -> u8 {
+    let (_, rules) = match resolve(&args.common) {
+        Ok(resolved) => resolved,
+        Err(code) => return code,
+    };
+    let pillar = match args.pillar.as_deref().map(|p| Pillar::parse(p).ok_or(p)) {
+        Some(Err(p)) => return fail(format!("unknown pillar {p:?}")),
+        Some(Ok(p)) => Some(p),
+        None => None,
+    };
+    let resource = match args
+        .resource
+        .as_deref()
+        .map(|r| ResourceKind::parse(r).ok_or(r))
+    {
+        Some(Err(r)) => return fail(format!("unknown resource kind {r:?}")),
+        Some(Ok(r)) => Some(r),
+        None => None,
+    };
+    let shown: Vec<&Rule> = rules
+        .iter()
+        .filter(|r| pillar.is_none_or(|p| r.file.pillars.contains(&p)))
+        .filter(|r| args.severity.is_none_or(|s| r.severity == s))
+        .filter(|r| resource.is_none_or(|k| r.kind == k))
+        .collect();
+    if args.json {
+        let rows: Vec<serde_json::Value> = shown
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "id": r.id(), "name": r.name(), "title": r.file.title, "severity": r.severity,
+                    "pillars": r.file.pillars, "resource": r.kind, "wellArchitected": r.file.best_practices,
+                    "equivalents": r.file.equivalents,
+                })
+            })
+            .collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&rows).unwrap_or_default()
+        );
+        return EXIT_CLEAN;
+    }
+    println!(
+        "{:<8} {:<44} {:<9} {:<18} pillars",
+        "id", "name", "severity", "resource"
+    );
+    for rule in &shown {
+        let pillars: Vec<&str> = rule.file.pillars.iter().map(|p| p.as_str()).collect();
+        println!(
+            "{:<8} {:<44} {:<9} {:<18} {}",
+            rule.id(),
+            rule.name(),
+            rule.severity,
+            rule.kind,
+            pillars.join(",")
+        );
+    }
+    println!("{} rules", shown.len());
+    EXIT_CLEAN
+}
+
+fn explain(wanted: &str) -> u8 {
+    let rules = match catalog::load(&[], &BTreeMap::new()) {
+        Ok(rules) => rules,
+        Err(errors) => {
+            return fail(
+                errors
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            );
+        }
+    };
+    match rules
+        .iter()
+        .find(|r| r.id().eq_ignore_ascii_case(wanted) || r.name() == wanted)
+    {
+        Some(rule) => {
+            print!("{}", crate::docs::help_markdown(rule));
+            EXIT_CLEAN
+        }
+        None => fail(format!("no rule {wanted:?}; `ecslint rules` lists them")),
+    }
+}
+
+fn gen_docs(check_only: bool) -> u8 {
+    let rules = match catalog::load(&[], &BTreeMap::new()) {
+        Ok(rules) => rules,
+        Err(errors) => {
+            return fail(
+                errors
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            );
+        }
+    };
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let mut stale = Vec::new();
+    for (path, text) in crate::docs::all_pages(&rules, &repo) {
+        let full = repo.join(&path);
+        if std::fs::read_to_string(&full).ok().as_deref() == Some(text.as_str()) {
+            continue;
+        }
+        if check_only {
+            stale.push(path);
+        } else {
+            if let Some(parent) = full.parent() {
+                let _ = std::fs::create_dir_all(parent);
+            }
+            if let Err(e) = std::fs::write(&full, text) {
+                return fail(format!("{path}: {e}"));
+            }
+            println!("wrote {path}");
+        }
+    }
+    if stale.is_empty() {
+        EXIT_CLEAN
+    } else {
+        fail(format!(
+            "stale docs (run `cargo run -- gen-docs`): {}",
+            stale.join(", ")
+        ))
+    }
+}

@@ -1,0 +1,387 @@
+//! Runs compiled rules over the estate. Pure: no IO, never fails, parallel per resource.
+
+use super::catalog::{Check, Requirement, Rule};
+use crate::findings::{Evaluation, Finding, Location, Outcome};
+use crate::model::link::LinkState;
+use crate::model::{Estate, Resource};
+use crate::sources::location::{Step, normalized_path};
+use crate::sources::span_in_file;
+use jsonpath_rfc9535::{Element, JsonPath};
+use rayon::prelude::*;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+/// Evaluates every rule on every resource of its kind, in a stable order (resource, then rule).
+pub fn evaluate(rules: &[Rule], estate: &Estate) -> Vec<Evaluation> {
+    let per_resource: Vec<Vec<Evaluation>> = (0..estate.resources.len())
+        .into_par_iter()
+        .map(|resource| {
+            let kind = estate.resources[resource].kind;
+            let mut linked_doc: Option<Value> = None;
+            rules
+                .iter()
+                .enumerate()
+                .filter(|(_, rule)| rule.kind == kind)
+                .map(|(index, rule)| {
+                    let doc = if rule.uses_links {
+                        &*linked_doc.get_or_insert_with(|| with_links(estate, resource))
+                    } else {
+                        &estate.resources[resource].doc
+                    };
+                    evaluate_one(index, rule, estate, resource, doc)
+                })
+                .collect()
+        })
+        .collect();
+    per_resource.into_iter().flatten().collect()
+}
+
+/// The resource document with its linked resources under `_links`, each marked with its origin.
+fn with_links(estate: &Estate, resource: usize) -> Value {
+    let mut doc = estate.resources[resource].doc.clone();
+    let mut links = serde_json::Map::new();
+    for (name, state) in &estate.links[resource].by_name {
+        let docs: Vec<Value> = state
+            .targets()
+            .iter()
+            .map(|&target| {
+                let mut linked = estate.resources[target].doc.clone();
+                if let Value::Object(map) = &mut linked {
+                    map.insert("_origin".into(), json!({"resource": target, "path": []}));
+                }
+                linked
+            })
+            .collect();
+        let plural = matches!(*name, "subnets" | "securityGroups" | "capacityProviders");
+        let value = match (plural, docs.len()) {
+            (true, _) => Value::Array(docs),
+            (false, 0) => continue,
+            (false, _) => docs.into_iter().next().unwrap_or_default(),
+        };
+        links.insert((*name).to_string(), value);
+    }
+    if let Value::Object(map) = &mut doc {
+        map.insert("_links".into(), Value::Object(links));
+    }
+    doc
+}
+
+enum Met {
+    Yes,
+    /// The rule is about something this resource does not have.
+    NotApplicable(String),
+    No(String),
+}
+
+fn check_requirements(
+    requirements: &[Requirement],
+    estate: &Estate,
+    resource: usize,
+    doc: &Value,
+) -> Met {
+    let mut unmet = Vec::new();
+    for requirement in requirements {
+        match requirement {
+            Requirement::TaskAttributes => {
+                if estate.resources[resource].partial {
+                    unmet.push(
+                        "only container definitions were given; task-level fields are unknown"
+                            .to_string(),
+                    );
+                }
+            }
+            Requirement::Query(query) => {
+                if query.query_values(doc).is_empty() {
+                    unmet.push("a field the rule needs is absent".to_string());
+                }
+            }
+            Requirement::Link(name) => match estate.links[resource].get(name) {
+                None | Some(LinkState::NotReferenced) => {
+                    return Met::NotApplicable(format!("no {name}"));
+                }
+                Some(LinkState::Resolved(_)) => {}
+                Some(LinkState::Incomplete { missing, .. }) => {
+                    unmet.push(format!("{name} not in the input: {}", missing.join(", ")));
+                }
+            },
+        }
+    }
+    if unmet.is_empty() {
+        Met::Yes
+    } else {
+        Met::No(unmet.join("; "))
+    }
+}
+
+fn evaluate_one(
+    rule_index: usize,
+    rule: &Rule,
+    estate: &Estate,
+    resource: usize,
+    doc: &Value,
+) -> Evaluation {
+    let done = |outcome, reason: Option<String>, findings| Evaluation {
+        rule: rule_index,
+        resource,
+        outcome,
+        reason,
+        findings,
+    };
+    if let Some(applies) = &rule.applies_if
+        && applies.query_values(doc).is_empty()
+    {
+        return done(Outcome::NotApplicable, None, Vec::new());
+    }
+    match check_requirements(&rule.requires, estate, resource, doc) {
+        Met::Yes => {}
+        Met::NotApplicable(reason) => {
+            return done(Outcome::NotApplicable, Some(reason), Vec::new());
+        }
+        Met::No(reason) => return done(Outcome::NotEvaluated, Some(reason), Vec::new()),
+    }
+    let findings = violations(rule_index, rule, estate, resource, doc);
+    if !findings.is_empty() {
+        return done(Outcome::Fail, None, findings);
+    }
+    match check_requirements(&rule.pass_requires, estate, resource, doc) {
+        Met::Yes => done(Outcome::Pass, None, Vec::new()),
+        Met::NotApplicable(reason) => done(Outcome::NotApplicable, Some(reason), Vec::new()),
+        Met::No(reason) => done(Outcome::NotEvaluated, Some(reason), Vec::new()),
+    }
+}
+
+fn violations(
+    rule_index: usize,
+    rule: &Rule,
+    estate: &Estate,
+    resource: usize,
+    doc: &Value,
+) -> Vec<Finding> {
+    match &rule.check {
+        Check::Matches(query) => matches(query, doc)
+            .into_iter()
+            .map(|(steps, value)| finding(rule_index, rule, estate, resource, doc, &steps, value))
+            .collect(),
+        Check::Missing(query) => {
+            if query.query_values(doc).is_empty() {
+                vec![finding(
+                    rule_index,
+                    rule,
+                    estate,
+                    resource,
+                    doc,
+                    &[],
+                    &Value::Null,
+                )]
+            } else {
+                Vec::new()
+            }
+        }
+    }
+}
+
+fn matches<'a>(query: &JsonPath, doc: &'a Value) -> Vec<(Vec<Step>, &'a Value)> {
+    query
+        .query(doc)
+        .iter()
+        .map(|node| {
+            let steps = node
+                .path()
+                .elements()
+                .into_iter()
+                .map(|e| match e {
+                    Element::Name(name) => Step::Key(name.to_string()),
+                    Element::Index(i) => Step::Index(i),
+                })
+                .collect();
+            (steps, node.value())
+        })
+        .collect()
+}
+
+/// Follows `steps` through the evaluated document and returns the resource and the path inside
+/// it where the matched node really comes from (`_origin` markers redirect; `_facts` and
+/// `_links` are ecslint's own and never part of a file path).
+fn resolve(doc: &Value, resource: usize, steps: &[Step]) -> (usize, Vec<Step>) {
+    let mut owner = resource;
+    let mut path = Vec::new();
+    let mut synthetic = false;
+    let mut node = doc;
+    for step in steps {
+        let next = match step {
+            Step::Key(key) => node.get(key),
+            Step::Index(i) => node.get(*i),
+        };
+        let Some(next) = next else { break };
+        node = next;
+        if let Some(origin) = node.get("_origin").filter(|_| node.is_object()) {
+            if let Some(target) = origin.get("resource").and_then(Value::as_u64) {
+                owner = target as usize;
+                path = origin
+                    .get("path")
+                    .and_then(Value::as_array)
+                    .map(|steps| {
+                        steps
+                            .iter()
+                            .filter_map(|s| match s {
+                                Value::String(k) => Some(Step::Key(k.clone())),
+                                Value::Number(n) => n.as_u64().map(|i| Step::Index(i as usize)),
+                                _ => None,
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                synthetic = false;
+                continue;
+            }
+        }
+        if matches!(step, Step::Key(k) if k == "_facts" || k == "_links") {
+            synthetic = true;
+            continue;
+        }
+        if !synthetic {
+            path.push(step.clone());
+        }
+    }
+    (owner, path)
+}
+
+/// Locates `path` in the resource's file; falls back to the nearest enclosing node that exists.
+pub fn locate(estate: &Estate, owner: &Resource, path: &[Step]) -> Location {
+    let file = &estate.files[owner.origin.file];
+    let text = file.text.as_bytes();
+    let mut used = path.len();
+    let span = loop {
+        if let Some(span) = span_in_file(estate, owner, &path[..used]) {
+            break span;
+        }
+        if used == 0 {
+            break crate::sources::location::Span {
+                start: owner.origin.start,
+                end: owner.origin.start,
+            };
+        }
+        used -= 1;
+    };
+    let index = file.line_index();
+    let mut full = owner.origin.base.clone();
+    full.extend_from_slice(&path[..used]);
+    Location {
+        file: owner.origin.file,
+        path: normalized_path(&full),
+        start: index.line_col(text, span.start),
+        end: index.line_col(text, span.end),
+        byte_start: span.start,
+        byte_end: span.end,
+    }
+}
+
+fn finding(
+    rule_index: usize,
+    rule: &Rule,
+    estate: &Estate,
+    resource: usize,
+    doc: &Value,
+    steps: &[Step],
+    value: &Value,
+) -> Finding {
+    let (owner, path) = resolve(doc, resource, steps);
+    let owner_resource = &estate.resources[owner];
+    let location = locate(estate, owner_resource, &path);
+    let message = render_message(rule, estate, resource, doc, steps, value);
+    let fingerprint = fingerprint(
+        rule.id(),
+        &estate.resources[resource].id,
+        &owner_resource.id,
+        &path,
+        value,
+    );
+    Finding {
+        rule: rule_index,
+        resource,
+        message,
+        location,
+        fingerprint,
+    }
+}
+
+/// Stable across reformatting and moved lines: it hashes identities and the value, never positions.
+fn fingerprint(rule: &str, resource: &str, owner: &str, path: &[Step], value: &Value) -> String {
+    let mut hasher = Sha256::new();
+    for part in [
+        rule,
+        resource,
+        owner,
+        &normalized_path(path),
+        &value.to_string(),
+    ] {
+        hasher.update(part.as_bytes());
+        hasher.update([0]);
+    }
+    hasher
+        .finalize()
+        .iter()
+        .take(16)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn scalar_text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+fn render_message(
+    rule: &Rule,
+    estate: &Estate,
+    resource: usize,
+    doc: &Value,
+    steps: &[Step],
+    value: &Value,
+) -> String {
+    let container = match steps {
+        [Step::Key(k), Step::Index(i), ..] if k == "containerDefinitions" => doc
+            .get(k)
+            .and_then(|c| c.get(*i))
+            .and_then(|c| c.get("name"))
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        _ => None,
+    };
+    let mut out = String::new();
+    let mut rest = rule.file.message.as_str();
+    while let Some(start) = rest.find('{') {
+        out.push_str(&rest[..start]);
+        let Some(end) = rest[start..].find('}') else {
+            out.push_str(&rest[start..]);
+            rest = "";
+            break;
+        };
+        let key = &rest[start + 1..start + end];
+        let replacement = match key {
+            "resource" => Some(estate.resources[resource].name.clone()),
+            "container" => Some(container.clone().unwrap_or_else(|| "?".into())),
+            "value" if !rule.file.sensitive => scalar_text(value),
+            "value" => Some("(redacted)".into()),
+            _ => {
+                if let Some(field) = key.strip_prefix("match.") {
+                    value
+                        .pointer(&format!("/{}", field.replace('.', "/")))
+                        .and_then(scalar_text)
+                } else if let Some(param) = key.strip_prefix("param.") {
+                    rule.params.get(param).map(|p| p.display())
+                } else {
+                    None
+                }
+            }
+        };
+        out.push_str(&replacement.unwrap_or_else(|| "?".into()));
+        rest = &rest[start + end + 1..];
+    }
+    out.push_str(rest);
+    out
+}

@@ -1,0 +1,254 @@
+//! Findings: outcomes per (rule, resource), violations with their locations, waivers and the
+//! summary reporters print.
+
+use crate::engine::catalog::{Pillar, Rule, Severity};
+use crate::model::Estate;
+use crate::sources::InputError;
+use crate::sources::location::LineCol;
+use std::collections::BTreeMap;
+
+/// What a rule concluded about one resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    Pass,
+    Fail,
+    /// The rule is not about this resource (e.g. a Windows container for a Linux-only check).
+    NotApplicable,
+    /// The input lacked something the rule needs; never counted as a pass.
+    NotEvaluated,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Pass => "pass",
+            Outcome::Fail => "fail",
+            Outcome::NotApplicable => "not-applicable",
+            Outcome::NotEvaluated => "not-evaluated",
+        }
+    }
+}
+
+/// Where a finding points: a node in an input file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    pub file: usize,
+    /// RFC 9535 normalized path of the node from the file's root.
+    pub path: String,
+    pub start: LineCol,
+    pub end: LineCol,
+    pub byte_start: usize,
+    pub byte_end: usize,
+}
+
+/// One violation.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub rule: usize,
+    /// The evaluated resource (the task definition, service, ...).
+    pub resource: usize,
+    pub message: String,
+    pub location: Location,
+    pub fingerprint: String,
+}
+
+/// The outcome of one rule on one resource.
+#[derive(Debug, Clone)]
+pub struct Evaluation {
+    pub rule: usize,
+    pub resource: usize,
+    pub outcome: Outcome,
+    /// Why it was not evaluated / not applicable, when known.
+    pub reason: Option<String>,
+    pub findings: Vec<Finding>,
+}
+
+/// A waiver from the config file.
+#[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Waiver {
+    /// Rule id (or prefix, or pillar) the waiver covers.
+    pub rule: String,
+    /// Glob over the resource id or name (`*` matches anything).
+    pub resource: String,
+    pub reason: String,
+    /// `YYYY-MM-DD`; the waiver stops applying after that day.
+    #[serde(default)]
+    pub expires: Option<String>,
+}
+
+/// A finding with what the gate needs to know about it.
+#[derive(Debug, Clone)]
+pub struct Judged<'a> {
+    pub finding: &'a Finding,
+    pub severity: Severity,
+    /// The waiver that covers it, by index into the config's waivers.
+    pub waiver: Option<usize>,
+}
+
+/// Everything one run produced, for the reporters.
+pub struct RunResult<'a> {
+    pub rules: &'a [Rule],
+    pub estate: &'a Estate,
+    pub evaluations: Vec<Evaluation>,
+    pub input_errors: Vec<InputError>,
+    pub waivers: Vec<Waiver>,
+    /// Problems with waivers (expired, unused), in words.
+    pub waiver_problems: Vec<String>,
+    /// Effective severity per rule index.
+    pub severities: Vec<Severity>,
+    /// Waiver index per (evaluation, finding) position.
+    pub waived: BTreeMap<(usize, usize), usize>,
+}
+
+/// Counts per outcome.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Counts {
+    pub pass: usize,
+    pub fail: usize,
+    pub not_applicable: usize,
+    pub not_evaluated: usize,
+    /// Individual violations (a failing rule may have several).
+    pub findings: usize,
+}
+
+impl Counts {
+    fn add(&mut self, evaluation: &Evaluation) {
+        match evaluation.outcome {
+            Outcome::Pass => self.pass += 1,
+            Outcome::Fail => self.fail += 1,
+            Outcome::NotApplicable => self.not_applicable += 1,
+            Outcome::NotEvaluated => self.not_evaluated += 1,
+        }
+        self.findings += evaluation.findings.len();
+    }
+}
+
+/// The per-pillar and per-severity summary every reporter shows.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Summary {
+    pub total: Counts,
+    pub by_pillar: BTreeMap<Pillar, Counts>,
+    pub by_severity: BTreeMap<Severity, usize>,
+    pub resources: usize,
+    pub files: usize,
+    pub input_errors: usize,
+    pub waived: usize,
+}
+
+impl<'a> RunResult<'a> {
+    /// Findings in report order (file, line, column, rule), with severity and waiver.
+    pub fn judged(&self) -> Vec<Judged<'_>> {
+        let mut all: Vec<Judged<'_>> = self
+            .evaluations
+            .iter()
+            .enumerate()
+            .flat_map(|(e, evaluation)| {
+                evaluation
+                    .findings
+                    .iter()
+                    .enumerate()
+                    .map(move |(f, finding)| Judged {
+                        finding,
+                        severity: self.severities[finding.rule],
+                        waiver: self.waived.get(&(e, f)).copied(),
+                    })
+            })
+            .collect();
+        all.sort_by(|a, b| {
+            let key = |j: &Judged<'_>| {
+                (
+                    self.estate.files[j.finding.location.file].path.clone(),
+                    j.finding.location.start.line,
+                    j.finding.location.start.column,
+                    self.rules[j.finding.rule].id().to_string(),
+                    j.finding.resource,
+                )
+            };
+            key(a).cmp(&key(b))
+        });
+        all
+    }
+
+    pub fn summary(&self) -> Summary {
+        let mut summary = Summary {
+            resources: self.estate.resources.len(),
+            files: self.estate.files.len(),
+            input_errors: self.input_errors.len(),
+            waived: self.waived.len(),
+            ..Summary::default()
+        };
+        for pillar in Pillar::ALL {
+            summary.by_pillar.insert(pillar, Counts::default());
+        }
+        for evaluation in &self.evaluations {
+            summary.total.add(evaluation);
+            for pillar in &self.rules[evaluation.rule].file.pillars {
+                summary
+                    .by_pillar
+                    .entry(*pillar)
+                    .or_default()
+                    .add(evaluation);
+            }
+        }
+        for judged in self.judged() {
+            if judged.waiver.is_none() {
+                *summary.by_severity.entry(judged.severity).or_default() += 1;
+            }
+        }
+        summary
+    }
+}
+
+/// Today's date as `YYYY-MM-DD` (UTC), for waiver expiry; `ECSLINT_TODAY` overrides it in tests.
+pub fn today() -> String {
+    if let Ok(day) = std::env::var("ECSLINT_TODAY") {
+        return day;
+    }
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs()) as i64;
+    civil_date(seconds.div_euclid(86_400))
+}
+
+/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn civil_date(days: i64) -> String {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+/// Whether a `*`-glob matches a text (only `*` is special).
+pub fn glob_match(pattern: &str, text: &str) -> bool {
+    crate::model::iam::wildcard_match(&pattern.replace('?', "\u{0}"), text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_dates() {
+        assert_eq!(civil_date(0), "1970-01-01");
+        assert_eq!(civil_date(20_517), "2026-03-05");
+        assert_eq!(civil_date(11_016), "2000-02-29");
+    }
+
+    #[test]
+    fn globs() {
+        assert!(glob_match(
+            "arn:aws:ecs:*:service/prod/*",
+            "arn:aws:ecs:eu-west-1:1:service/prod/web"
+        ));
+        assert!(!glob_match("web", "web-2"));
+        assert!(glob_match("*", "anything"));
+    }
+}

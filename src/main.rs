@@ -1,0 +1,6 @@
+use clap::Parser;
+
+fn main() -> std::process::ExitCode {
+    let cli = ecslint::cli::Cli::parse();
+    std::process::ExitCode::from(ecslint::cli::run(cli))
+}

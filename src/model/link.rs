@@ -1,0 +1,358 @@
+//! Links between resources: a service to its task definition, cluster, subnets and security
+//! groups; a task definition to its roles; everything to the account settings.
+//!
+//! Every lookup goes through a hash index built once, so linking is linear in the estate size.
+
+use super::{Estate, ResourceKind, arn_name, str_field};
+use serde_json::Value;
+use std::collections::HashMap;
+
+/// The state of one named link of a resource.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkState {
+    /// The resource does not refer to anything by this link (e.g. no task role).
+    NotReferenced,
+    /// Every referenced resource is in the estate.
+    Resolved(Vec<usize>),
+    /// Some referenced resources are in the estate, others (named) are not, or are only partly
+    /// known (a role whose customer managed policy is missing).
+    Incomplete {
+        found: Vec<usize>,
+        missing: Vec<String>,
+    },
+}
+
+impl LinkState {
+    pub fn targets(&self) -> &[usize] {
+        match self {
+            LinkState::NotReferenced => &[],
+            LinkState::Resolved(found) | LinkState::Incomplete { found, .. } => found,
+        }
+    }
+}
+
+/// The links of one resource, by link name.
+#[derive(Debug, Clone, Default)]
+pub struct Links {
+    pub by_name: Vec<(&'static str, LinkState)>,
+}
+
+impl Links {
+    pub fn get(&self, name: &str) -> Option<&LinkState> {
+        self.by_name
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, s)| s)
+    }
+}
+
+/// The link names each resource kind has; rules may name these in `requires`.
+pub fn link_names(kind: ResourceKind) -> &'static [&'static str] {
+    match kind {
+        ResourceKind::TaskDefinition => &["taskRole", "executionRole", "account"],
+        ResourceKind::Service => &[
+            "taskDefinition",
+            "cluster",
+            "subnets",
+            "securityGroups",
+            "capacityProviders",
+            "account",
+        ],
+        ResourceKind::Cluster => &["capacityProviders", "account"],
+        _ => &[],
+    }
+}
+
+/// Hash indexes over the estate, by every name a resource is referred to by.
+pub struct Index {
+    by_key: HashMap<(ResourceKind, String), usize>,
+    latest_revision: HashMap<String, (i64, usize)>,
+    route_table_of_subnet: HashMap<String, usize>,
+    main_route_table_of_vpc: HashMap<String, usize>,
+    inline_policies_of_role: HashMap<String, Vec<usize>>,
+    pub account: Option<usize>,
+}
+
+impl Index {
+    pub fn build(estate: &Estate) -> Self {
+        let mut index = Index {
+            by_key: HashMap::new(),
+            latest_revision: HashMap::new(),
+            route_table_of_subnet: HashMap::new(),
+            main_route_table_of_vpc: HashMap::new(),
+            inline_policies_of_role: HashMap::new(),
+            account: None,
+        };
+        for (i, resource) in estate.resources.iter().enumerate() {
+            let doc = &resource.doc;
+            let mut add = |key: &str| {
+                index
+                    .by_key
+                    .entry((resource.kind, key.to_string()))
+                    .or_insert(i);
+            };
+            add(&resource.id);
+            add(&resource.name);
+            match resource.kind {
+                ResourceKind::TaskDefinition => {
+                    if let Some(family) = str_field(doc, "family") {
+                        let revision = doc.get("revision").and_then(Value::as_i64).unwrap_or(0);
+                        let entry = index
+                            .latest_revision
+                            .entry(family.to_string())
+                            .or_insert((revision, i));
+                        if revision > entry.0 {
+                            *entry = (revision, i);
+                        }
+                    }
+                }
+                ResourceKind::Cluster => {
+                    if let Some(arn) = str_field(doc, "clusterArn") {
+                        add(arn_name(arn));
+                    }
+                }
+                ResourceKind::IamPolicy => {
+                    if let Some(role) = str_field(doc, "RoleName") {
+                        index
+                            .inline_policies_of_role
+                            .entry(role.to_string())
+                            .or_default()
+                            .push(i);
+                    }
+                }
+                ResourceKind::RouteTable => {
+                    for association in doc
+                        .get("Associations")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                    {
+                        if let Some(subnet) = str_field(association, "SubnetId") {
+                            index.route_table_of_subnet.insert(subnet.to_string(), i);
+                        }
+                        if association.get("Main").and_then(Value::as_bool) == Some(true)
+                            && let Some(vpc) = str_field(doc, "VpcId")
+                        {
+                            index.main_route_table_of_vpc.insert(vpc.to_string(), i);
+                        }
+                    }
+                }
+                ResourceKind::Account => {
+                    index.account.get_or_insert(i);
+                }
+                _ => {}
+            }
+        }
+        index
+    }
+
+    pub fn find(&self, kind: ResourceKind, key: &str) -> Option<usize> {
+        self.by_key.get(&(kind, key.to_string())).copied()
+    }
+
+    /// A task definition by ARN, `family:revision`, or `family` (the latest revision given).
+    pub fn task_definition(&self, reference: &str) -> Option<usize> {
+        if let Some(found) = self.find(ResourceKind::TaskDefinition, reference) {
+            return Some(found);
+        }
+        let short = arn_name(reference);
+        self.find(ResourceKind::TaskDefinition, short)
+            .or_else(|| self.latest_revision.get(short).map(|(_, i)| *i))
+    }
+
+    /// A role by ARN or name (roles are referred to by ARN, possibly with a path).
+    pub fn role(&self, reference: &str) -> Option<usize> {
+        self.find(ResourceKind::IamRole, reference)
+            .or_else(|| self.find(ResourceKind::IamRole, arn_name(reference)))
+    }
+
+    pub fn route_table_for(&self, subnet: &str, vpc: Option<&str>) -> Option<usize> {
+        self.route_table_of_subnet
+            .get(subnet)
+            .or_else(|| vpc.and_then(|v| self.main_route_table_of_vpc.get(v)))
+            .copied()
+    }
+
+    pub fn inline_policies(&self, role_name: &str) -> &[usize] {
+        self.inline_policies_of_role
+            .get(role_name)
+            .map_or(&[], Vec::as_slice)
+    }
+}
+
+fn one(reference: Option<&str>, find: impl Fn(&str) -> Option<usize>) -> LinkState {
+    many(reference.into_iter().map(str::to_string).collect(), find)
+}
+
+fn many(references: Vec<String>, find: impl Fn(&str) -> Option<usize>) -> LinkState {
+    if references.is_empty() {
+        return LinkState::NotReferenced;
+    }
+    let mut found = Vec::new();
+    let mut missing = Vec::new();
+    for reference in references {
+        match find(&reference) {
+            Some(i) => {
+                if !found.contains(&i) {
+                    found.push(i);
+                }
+            }
+            None => missing.push(reference),
+        }
+    }
+    if missing.is_empty() {
+        LinkState::Resolved(found)
+    } else {
+        LinkState::Incomplete { found, missing }
+    }
+}
+
+fn account_link(index: &Index) -> LinkState {
+    match index.account {
+        Some(i) => LinkState::Resolved(vec![i]),
+        None => LinkState::Incomplete {
+            found: Vec::new(),
+            missing: vec!["account settings (list-account-settings output)".into()],
+        },
+    }
+}
+
+fn strings_at(value: &Value, pointer: &str) -> Vec<String> {
+    value
+        .pointer(pointer)
+        .and_then(Value::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The capacity providers a service's strategy names.
+pub fn strategy_providers(strategy: Option<&Value>) -> Vec<String> {
+    strategy
+        .and_then(Value::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|i| str_field(i, "capacityProvider").map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Computes every resource's links.
+pub fn link(estate: &Estate, index: &Index) -> Vec<Links> {
+    estate
+        .resources
+        .iter()
+        .map(|resource| {
+            let doc = &resource.doc;
+            let by_name = match resource.kind {
+                ResourceKind::TaskDefinition => vec![
+                    (
+                        "taskRole",
+                        role_link(estate, index, str_field(doc, "taskRoleArn")),
+                    ),
+                    (
+                        "executionRole",
+                        role_link(estate, index, str_field(doc, "executionRoleArn")),
+                    ),
+                    ("account", account_link(index)),
+                ],
+                ResourceKind::Service => {
+                    let cluster_ref =
+                        str_field(doc, "clusterArn").or_else(|| str_field(doc, "cluster"));
+                    let cluster = one(Some(cluster_ref.unwrap_or("default")), |r| {
+                        index
+                            .find(ResourceKind::Cluster, r)
+                            .or_else(|| index.find(ResourceKind::Cluster, arn_name(r)))
+                    });
+                    // Without its own strategy a service uses the cluster's default one, unless
+                    // it names a launch type.
+                    let mut providers = strategy_providers(doc.get("capacityProviderStrategy"));
+                    if providers.is_empty() && doc.get("launchType").is_none() {
+                        for &c in cluster.targets() {
+                            providers = strategy_providers(
+                                estate.resources[c]
+                                    .doc
+                                    .get("defaultCapacityProviderStrategy"),
+                            );
+                        }
+                    }
+                    providers.retain(|p| p != "FARGATE" && p != "FARGATE_SPOT");
+                    vec![
+                        (
+                            "taskDefinition",
+                            one(str_field(doc, "taskDefinition"), |r| {
+                                index.task_definition(r)
+                            }),
+                        ),
+                        ("cluster", cluster),
+                        (
+                            "subnets",
+                            many(
+                                strings_at(
+                                    doc,
+                                    "/networkConfiguration/awsvpcConfiguration/subnets",
+                                ),
+                                |r| index.find(ResourceKind::Subnet, r),
+                            ),
+                        ),
+                        (
+                            "securityGroups",
+                            many(
+                                strings_at(
+                                    doc,
+                                    "/networkConfiguration/awsvpcConfiguration/securityGroups",
+                                ),
+                                |r| index.find(ResourceKind::SecurityGroup, r),
+                            ),
+                        ),
+                        (
+                            "capacityProviders",
+                            many(providers, |r| index.find(ResourceKind::CapacityProvider, r)),
+                        ),
+                        ("account", account_link(index)),
+                    ]
+                }
+                ResourceKind::Cluster => {
+                    let mut providers =
+                        strategy_providers(doc.get("defaultCapacityProviderStrategy"));
+                    providers.extend(strings_at(doc, "/capacityProviders"));
+                    providers.sort();
+                    providers.dedup();
+                    providers.retain(|p| p != "FARGATE" && p != "FARGATE_SPOT");
+                    vec![
+                        (
+                            "capacityProviders",
+                            many(providers, |r| index.find(ResourceKind::CapacityProvider, r)),
+                        ),
+                        ("account", account_link(index)),
+                    ]
+                }
+                _ => Vec::new(),
+            };
+            Links { by_name }
+        })
+        .collect()
+}
+
+/// A role link is incomplete when the role attaches a customer managed policy that is not in
+/// the estate: its permissions are then only partly known.
+fn role_link(estate: &Estate, index: &Index, reference: Option<&str>) -> LinkState {
+    let state = one(reference, |r| index.role(r));
+    if let LinkState::Resolved(found) = &state {
+        let missing: Vec<String> =
+            super::facts::unresolved_customer_policies(&estate.resources[found[0]].doc, index);
+        if !missing.is_empty() {
+            return LinkState::Incomplete {
+                found: found.clone(),
+                missing,
+            };
+        }
+    }
+    state
+}

@@ -1,0 +1,162 @@
+//! The normalized resource model: every input, whatever its shape, becomes a list of
+//! [`Resource`]s that keep their raw API document and know where they came from.
+//!
+//! **Invariant:** the model holds raw API shapes (plus `_facts`), never a lossy typed copy: a new
+//! field in the ECS API is visible to rules without touching this code.
+
+pub mod facts;
+pub mod iam;
+pub mod link;
+
+use crate::sources::location::Step;
+use serde_json::Value;
+use std::fmt;
+
+/// What a resource is. The set of kinds rules can be written for, plus the resources they link to.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum ResourceKind {
+    Account,
+    TaskDefinition,
+    Service,
+    Cluster,
+    CapacityProvider,
+    IamRole,
+    IamPolicy,
+    Subnet,
+    RouteTable,
+    SecurityGroup,
+    Vpc,
+    InternetGateway,
+    NatGateway,
+}
+
+impl ResourceKind {
+    pub const ALL: [ResourceKind; 13] = [
+        ResourceKind::Account,
+        ResourceKind::TaskDefinition,
+        ResourceKind::Service,
+        ResourceKind::Cluster,
+        ResourceKind::CapacityProvider,
+        ResourceKind::IamRole,
+        ResourceKind::IamPolicy,
+        ResourceKind::Subnet,
+        ResourceKind::RouteTable,
+        ResourceKind::SecurityGroup,
+        ResourceKind::Vpc,
+        ResourceKind::InternetGateway,
+        ResourceKind::NatGateway,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResourceKind::Account => "account",
+            ResourceKind::TaskDefinition => "task-definition",
+            ResourceKind::Service => "service",
+            ResourceKind::Cluster => "cluster",
+            ResourceKind::CapacityProvider => "capacity-provider",
+            ResourceKind::IamRole => "iam-role",
+            ResourceKind::IamPolicy => "iam-policy",
+            ResourceKind::Subnet => "subnet",
+            ResourceKind::RouteTable => "route-table",
+            ResourceKind::SecurityGroup => "security-group",
+            ResourceKind::Vpc => "vpc",
+            ResourceKind::InternetGateway => "internet-gateway",
+            ResourceKind::NatGateway => "nat-gateway",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.as_str() == text)
+    }
+}
+
+impl fmt::Display for ResourceKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where a resource's document sits in its input file.
+#[derive(Debug, Clone)]
+pub struct Origin {
+    /// Index into the estate's files.
+    pub file: usize,
+    /// Path from the file's root to the resource document.
+    pub base: Vec<Step>,
+    /// Byte offset where the resource document starts, so locating inside it never rescans the file.
+    pub start: usize,
+    /// Top-level keys of the document that were brought in from elsewhere in the file
+    /// (e.g. `tags` beside `taskDefinition` in describe-task-definition output), with their
+    /// path from the file root.
+    pub grafted: Vec<(String, Vec<Step>)>,
+}
+
+/// One resource: its kind, identity, raw API document and provenance.
+#[derive(Debug, Clone)]
+pub struct Resource {
+    pub kind: ResourceKind,
+    /// The most stable identity known: an ARN when the input has one.
+    pub id: String,
+    /// A short name for messages (family:revision, service name, role name...).
+    pub name: String,
+    /// The raw API document, plus a `_facts` object added by linking.
+    pub doc: Value,
+    pub origin: Origin,
+    /// True when the input held only part of the resource (a bare container-definition array):
+    /// rules that need the rest say NotEvaluated.
+    pub partial: bool,
+}
+
+/// An input file as read: its display path and its text (BOM removed).
+#[derive(Debug)]
+pub struct SourceFile {
+    pub path: String,
+    pub text: String,
+    line_index: std::sync::OnceLock<crate::sources::location::LineIndex>,
+}
+
+impl SourceFile {
+    pub fn new(path: String, text: String) -> Self {
+        SourceFile {
+            path,
+            text,
+            line_index: std::sync::OnceLock::new(),
+        }
+    }
+
+    pub fn line_index(&self) -> &crate::sources::location::LineIndex {
+        self.line_index
+            .get_or_init(|| crate::sources::location::LineIndex::new(self.text.as_bytes()))
+    }
+}
+
+/// All resources of one run, with the files they came from.
+#[derive(Debug, Default)]
+pub struct Estate {
+    pub files: Vec<SourceFile>,
+    pub resources: Vec<Resource>,
+    /// Links between resources, filled by [`link::link`].
+    pub links: Vec<link::Links>,
+}
+
+impl Estate {
+    pub fn of_kind(&self, kind: ResourceKind) -> impl Iterator<Item = (usize, &Resource)> {
+        self.resources
+            .iter()
+            .enumerate()
+            .filter(move |(_, r)| r.kind == kind)
+    }
+}
+
+/// Reads a string member.
+pub fn str_field<'a>(value: &'a Value, key: &str) -> Option<&'a str> {
+    value.get(key).and_then(Value::as_str)
+}
+
+/// The last segment of an ARN's resource part (`arn:aws:iam::1:role/path/name` → `name`).
+pub fn arn_name(arn: &str) -> &str {
+    arn.rsplit(['/', ':']).next().unwrap_or(arn)
+}

@@ -1,0 +1,55 @@
+//! Reporters: one function per format over the same [`RunResult`]. Reporters only format; they
+//! never decide outcomes.
+
+pub mod github;
+pub mod json;
+pub mod pretty;
+pub mod sarif;
+
+use crate::engine::catalog::Rule;
+use crate::findings::RunResult;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Findings grouped by file with code frames, then a summary (default on a terminal).
+    Pretty,
+    /// Stable JSON (see docs/json-format.md).
+    Json,
+    /// SARIF 2.1.0 for code scanning and IDE viewers.
+    Sarif,
+    /// GitHub Actions workflow annotations.
+    Github,
+}
+
+/// Options shared by the reporters.
+#[derive(Debug, Clone)]
+pub struct ReportOptions {
+    /// Base URL of the rule docs; a rule's page is `{docs_url}{stem}.md`.
+    pub docs_url: String,
+    /// Colour and unicode in the pretty output.
+    pub color: bool,
+}
+
+impl Default for ReportOptions {
+    fn default() -> Self {
+        ReportOptions {
+            docs_url: DEFAULT_DOCS_URL.to_string(),
+            color: false,
+        }
+    }
+}
+
+pub const DEFAULT_DOCS_URL: &str = "https://github.com/ecslint/ecslint/blob/main/docs/rules/";
+
+pub fn render(format: Format, run: &RunResult<'_>, options: &ReportOptions) -> String {
+    match format {
+        Format::Pretty => pretty::render(run, options),
+        Format::Json => json::render(run, options),
+        Format::Sarif => sarif::render(run, options),
+        Format::Github => github::render(run),
+    }
+}
+
+pub fn help_uri(rule: &Rule, options: &ReportOptions) -> String {
+    format!("{}{}.md", options.docs_url, rule.stem())
+}

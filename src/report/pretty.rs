@@ -1,0 +1,264 @@
+//! The console view: findings grouped by file with a code frame (miette), then the summary by
+//! pillar and severity.
+
+use super::ReportOptions;
+use crate::engine::catalog::Severity;
+use crate::findings::{Counts, RunResult};
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceCode, SourceSpan,
+};
+use std::fmt::{self, Write};
+
+/// A finding or input error as a miette diagnostic over borrowed file text.
+struct Frame<'a> {
+    message: String,
+    code: String,
+    help: Option<String>,
+    label: String,
+    name: &'a str,
+    text: &'a str,
+    span: SourceSpan,
+    severity: miette::Severity,
+}
+
+impl fmt::Debug for Frame<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl fmt::Display for Frame<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Frame<'_> {}
+
+/// Names the file in the frame header.
+struct Named<'a> {
+    name: &'a str,
+    text: &'a str,
+}
+
+impl SourceCode for Named<'_> {
+    fn read_span<'b>(
+        &'b self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'b> + 'b>, miette::MietteError> {
+        let inner = self.text.read_span(span, before, after)?;
+        Ok(Box::new(miette::MietteSpanContents::new_named(
+            self.name.to_string(),
+            inner.data(),
+            *inner.span(),
+            inner.line(),
+            inner.column(),
+            inner.line_count(),
+        )))
+    }
+}
+
+struct FrameWithSource<'a> {
+    frame: Frame<'a>,
+    source: Named<'a>,
+}
+
+impl fmt::Debug for FrameWithSource<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.frame.fmt(f)
+    }
+}
+impl fmt::Display for FrameWithSource<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.frame, f)
+    }
+}
+impl std::error::Error for FrameWithSource<'_> {}
+
+impl Diagnostic for FrameWithSource<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(&self.frame.code))
+    }
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(self.frame.severity)
+    }
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.frame
+            .help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(&self.source)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(std::iter::once(LabeledSpan::new_with_span(
+            Some(self.frame.label.clone()),
+            self.frame.span,
+        ))))
+    }
+}
+
+fn handler(options: &ReportOptions) -> GraphicalReportHandler {
+    let theme = if options.color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    GraphicalReportHandler::new_themed(theme)
+        .with_links(false)
+        .with_context_lines(1)
+        .with_width(100)
+}
+
+fn render_frame(handler: &GraphicalReportHandler, frame: Frame<'_>) -> String {
+    let source = Named {
+        name: frame.name,
+        text: frame.text,
+    };
+    let diagnostic = FrameWithSource { frame, source };
+    let mut out = String::new();
+    if handler.render_report(&mut out, &diagnostic).is_err() {
+        out = format!("{diagnostic}\n");
+    }
+    out
+}
+
+/// Renders a single input error (also used for rule-file errors on stderr).
+pub fn render_input_error(error: &crate::sources::InputError, options: &ReportOptions) -> String {
+    match (&error.text, error.offset) {
+        (Some(text), Some(offset)) => {
+            let len = text[offset..].chars().next().map_or(0, char::len_utf8);
+            render_frame(
+                &handler(options),
+                Frame {
+                    message: format!("{error}"),
+                    code: "input-error".into(),
+                    help: None,
+                    label: "here".into(),
+                    name: &error.path,
+                    text,
+                    span: SourceSpan::new(offset.into(), len),
+                    severity: miette::Severity::Error,
+                },
+            )
+        }
+        _ => format!("  × {error}\n"),
+    }
+}
+
+pub fn render(run: &RunResult<'_>, options: &ReportOptions) -> String {
+    let handler = handler(options);
+    let mut out = String::new();
+    let mut current_file = None;
+    for judged in run.judged() {
+        let finding = judged.finding;
+        let rule = &run.rules[finding.rule];
+        let file = &run.estate.files[finding.location.file];
+        if current_file != Some(finding.location.file) {
+            current_file = Some(finding.location.file);
+            let _ = writeln!(out, "\n── {} ──", file.path);
+        }
+        let severity = match judged.severity {
+            Severity::Critical | Severity::High => miette::Severity::Error,
+            Severity::Medium => miette::Severity::Warning,
+            _ => miette::Severity::Advice,
+        };
+        let waived = judged
+            .waiver
+            .map(|w| format!(" [waived: {}]", run.waivers[w].reason))
+            .unwrap_or_default();
+        let message = format!("{} ({}){waived}", finding.message, judged.severity);
+        let code = format!("{} {}", rule.id(), rule.name());
+        let resource = &run.estate.resources[finding.resource];
+        if rule.file.sensitive {
+            // A code frame would print the secret: show the place only.
+            let _ = writeln!(
+                out,
+                "  × {code}: {message}\n    at {}:{}:{} in {} {} (value not shown)\n",
+                file.path,
+                finding.location.start.line,
+                finding.location.start.column,
+                resource.kind,
+                resource.name
+            );
+            continue;
+        }
+        let len = finding
+            .location
+            .byte_end
+            .saturating_sub(finding.location.byte_start);
+        out.push_str(&render_frame(
+            &handler,
+            Frame {
+                message,
+                code,
+                help: Some(format!(
+                    "{} — see `ecslint explain {}`",
+                    rule.file.title,
+                    rule.id()
+                )),
+                label: format!("{} {}", resource.kind, resource.name),
+                name: &file.path,
+                text: &file.text,
+                span: SourceSpan::new(finding.location.byte_start.into(), len),
+                severity,
+            },
+        ));
+    }
+    if !run.input_errors.is_empty() {
+        let _ = writeln!(out, "\n── input errors ──");
+        for error in &run.input_errors {
+            out.push_str(&render_input_error(error, options));
+        }
+    }
+    for problem in &run.waiver_problems {
+        let _ = writeln!(out, "  ! waiver: {problem}");
+    }
+    out.push_str(&summary_table(run));
+    out
+}
+
+fn row(out: &mut String, label: &str, counts: &Counts) {
+    let _ = writeln!(
+        out,
+        "  {label:<24} {:>6} {:>6} {:>6} {:>8} {:>9}",
+        counts.pass, counts.fail, counts.not_applicable, counts.not_evaluated, counts.findings
+    );
+}
+
+/// The per-pillar summary; the numbers are the same as the JSON report's `summary`.
+pub fn summary_table(run: &RunResult<'_>) -> String {
+    let summary = run.summary();
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "\nSummary: {} resources in {} files, {} rules, {} input errors",
+        summary.resources,
+        summary.files,
+        run.rules.len(),
+        summary.input_errors
+    );
+    let _ = writeln!(
+        out,
+        "  {:<24} {:>6} {:>6} {:>6} {:>8} {:>9}",
+        "pillar", "pass", "fail", "n/a", "not eval", "findings"
+    );
+    for (pillar, counts) in &summary.by_pillar {
+        row(&mut out, pillar.title(), counts);
+    }
+    row(&mut out, "all rules", &summary.total);
+    let severities: Vec<String> = Severity::ALL
+        .iter()
+        .map(|s| format!("{} {}", summary.by_severity.get(s).copied().unwrap_or(0), s))
+        .collect();
+    let _ = writeln!(
+        out,
+        "  findings by severity: {}; waived: {}",
+        severities.join(", "),
+        summary.waived
+    );
+    out
+}

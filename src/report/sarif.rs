@@ -1,0 +1,297 @@
+//! SARIF 2.1.0, built with serde-sarif's typed builders.
+//!
+//! GitHub code scanning reads `help.markdown`, `properties.tags`, `security-severity` and
+//! `partialFingerprints`; waived findings carry `suppressions` (GitHub ignores those).
+
+use super::ReportOptions;
+use crate::engine::catalog::{Pillar, Rule, Severity};
+use crate::findings::RunResult;
+use serde_json::{Value, json};
+use serde_sarif::sarif;
+use std::collections::BTreeMap;
+
+pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+
+fn level(severity: Severity) -> sarif::ResultLevel {
+    match severity {
+        Severity::Critical | Severity::High => sarif::ResultLevel::Error,
+        Severity::Medium => sarif::ResultLevel::Warning,
+        Severity::Low | Severity::Info => sarif::ResultLevel::Note,
+    }
+}
+
+/// GitHub's scale: ≥9 critical, ≥7 high, ≥4 medium, >0 low.
+fn security_severity(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical => "9.5",
+        Severity::High => "8.0",
+        Severity::Medium => "5.5",
+        Severity::Low => "3.0",
+        Severity::Info => "1.0",
+    }
+}
+
+fn descriptor(
+    rule: &Rule,
+    severity: Severity,
+    options: &ReportOptions,
+) -> sarif::ReportingDescriptor {
+    let mut properties = BTreeMap::new();
+    let pillars: Vec<&str> = rule.file.pillars.iter().map(|p| p.as_str()).collect();
+    properties.insert("pillars".to_string(), json!(pillars));
+    properties.insert(
+        "wellArchitected".to_string(),
+        json!(rule.file.best_practices),
+    );
+    properties.insert("equivalents".to_string(), json!(rule.file.equivalents));
+    properties.insert("resourceKind".to_string(), json!(rule.kind));
+    properties.insert("precision".to_string(), json!("high"));
+    properties.insert(
+        "problem.severity".to_string(),
+        json!(match level(severity) {
+            sarif::ResultLevel::Error => "error",
+            sarif::ResultLevel::Warning => "warning",
+            _ => "recommendation",
+        }),
+    );
+    if rule.file.pillars.contains(&Pillar::Security) {
+        properties.insert(
+            "security-severity".to_string(),
+            json!(security_severity(severity)),
+        );
+    }
+    let mut tags: Vec<String> = rule
+        .file
+        .pillars
+        .iter()
+        .map(|p| p.as_str().to_string())
+        .collect();
+    if rule.file.pillars.contains(&Pillar::Security) {
+        tags.push("security".to_string());
+    }
+    tags.dedup();
+    let level_value = serde_json::to_value(level(severity)).unwrap_or(Value::Null);
+    sarif::ReportingDescriptor::builder()
+        .id(rule.id())
+        .name(rule.name())
+        .short_description(
+            sarif::MultiformatMessageString::builder()
+                .text(rule.file.title.clone())
+                .build(),
+        )
+        .full_description(
+            sarif::MultiformatMessageString::builder()
+                .text(rule.file.docs.what.trim().to_string())
+                .build(),
+        )
+        .help(
+            sarif::MultiformatMessageString::builder()
+                .text(format!(
+                    "{}\n\nFix: {}",
+                    rule.file.docs.why.trim(),
+                    rule.file.docs.fix.trim()
+                ))
+                .markdown(crate::docs::help_markdown(rule))
+                .build(),
+        )
+        .help_uri(super::help_uri(rule, options))
+        .default_configuration(
+            sarif::ReportingConfiguration::builder()
+                .level(level_value)
+                .build(),
+        )
+        .properties(
+            sarif::PropertyBag::builder()
+                .tags(tags)
+                .additional_properties(properties)
+                .build(),
+        )
+        .build()
+}
+
+/// Turns a displayed path into a URI relative to `%SRCROOT%` (the working directory), or an
+/// absolute `file://` URI for files outside it.
+fn artifact(path: &str, root: &std::path::Path) -> sarif::ArtifactLocation {
+    let candidate = std::path::Path::new(path);
+    let relative = if candidate.is_absolute() {
+        candidate
+            .strip_prefix(root)
+            .ok()
+            .map(|p| p.to_string_lossy().replace('\\', "/"))
+    } else {
+        Some(path.trim_start_matches("./").to_string())
+    };
+    match relative {
+        Some(relative) if !relative.starts_with("../") => sarif::ArtifactLocation::builder()
+            .uri(encode_uri(&relative))
+            .uri_base_id("%SRCROOT%")
+            .build(),
+        _ => sarif::ArtifactLocation::builder()
+            .uri(format!("file://{}", encode_uri(path)))
+            .build(),
+    }
+}
+
+fn encode_uri(path: &str) -> String {
+    let mut out = String::new();
+    for byte in path.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(byte as char)
+            }
+            other => out.push_str(&format!("%{other:02X}")),
+        }
+    }
+    out
+}
+
+pub fn to_log(run: &RunResult<'_>, options: &ReportOptions) -> sarif::Sarif {
+    let root = std::env::current_dir().unwrap_or_default();
+    let rules: Vec<sarif::ReportingDescriptor> = run
+        .rules
+        .iter()
+        .enumerate()
+        .map(|(i, rule)| descriptor(rule, run.severities[i], options))
+        .collect();
+    let results: Vec<sarif::Result> = run
+        .judged()
+        .iter()
+        .map(|judged| {
+            let finding = judged.finding;
+            let rule = &run.rules[finding.rule];
+            let resource = &run.estate.resources[finding.resource];
+            let at = &finding.location;
+            let region = sarif::Region::builder()
+                .start_line(at.start.line as i64)
+                .start_column(at.start.column as i64)
+                .end_line(at.end.line as i64)
+                .end_column(at.end.column as i64)
+                .build();
+            let physical = sarif::PhysicalLocation::builder()
+                .artifact_location(artifact(&run.estate.files[at.file].path, &root))
+                .region(region)
+                .build();
+            let logical = sarif::LogicalLocation::builder()
+                .name(resource.name.clone())
+                .fully_qualified_name(resource.id.clone())
+                .kind(resource.kind.as_str())
+                .build();
+            let location = sarif::Location::builder()
+                .physical_location(physical)
+                .logical_locations(vec![logical])
+                .build();
+            let mut fingerprints = BTreeMap::new();
+            fingerprints.insert("ecslint/v1".to_string(), finding.fingerprint.clone());
+            let mut properties = BTreeMap::new();
+            properties.insert("severity".to_string(), json!(judged.severity));
+            properties.insert("jsonPath".to_string(), json!(at.path));
+            let builder = sarif::Result::builder()
+                .rule_id(rule.id())
+                .rule_index(finding.rule as i64)
+                .level(level(judged.severity))
+                .message(
+                    sarif::Message::builder()
+                        .text(finding.message.clone())
+                        .build(),
+                )
+                .locations(vec![location])
+                .partial_fingerprints(fingerprints)
+                .properties(
+                    sarif::PropertyBag::builder()
+                        .additional_properties(properties)
+                        .build(),
+                );
+            match judged.waiver {
+                Some(w) => {
+                    let waiver = &run.waivers[w];
+                    builder
+                        .suppressions(vec![
+                            sarif::Suppression::builder()
+                                .kind(json!("external"))
+                                .status(json!("accepted"))
+                                .justification(waiver.reason.clone())
+                                .build(),
+                        ])
+                        .build()
+                }
+                None => builder.build(),
+            }
+        })
+        .collect();
+    let notifications: Vec<sarif::Notification> = run
+        .input_errors
+        .iter()
+        .map(|error| {
+            let mut location = sarif::PhysicalLocation::builder()
+                .artifact_location(artifact(&error.path, &root))
+                .build();
+            if let Some(at) = error.location {
+                location.region = Some(
+                    sarif::Region::builder()
+                        .start_line(at.line as i64)
+                        .start_column(at.column as i64)
+                        .build(),
+                );
+            }
+            sarif::Notification::builder()
+                .level(json!("error"))
+                .message(sarif::Message::builder().text(error.reason.clone()).build())
+                .locations(vec![
+                    sarif::Location::builder()
+                        .physical_location(location)
+                        .build(),
+                ])
+                .build()
+        })
+        .chain(run.waiver_problems.iter().map(|problem| {
+            sarif::Notification::builder()
+                .level(json!("warning"))
+                .message(sarif::Message::builder().text(problem.clone()).build())
+                .build()
+        }))
+        .collect();
+    let mut invocation = sarif::Invocation::builder()
+        .execution_successful(run.input_errors.is_empty())
+        .build();
+    if !notifications.is_empty() {
+        invocation.tool_execution_notifications = Some(notifications);
+    }
+    let mut base_ids = BTreeMap::new();
+    let mut root_uri = format!("file://{}", encode_uri(&root.to_string_lossy()));
+    if !root_uri.ends_with('/') {
+        root_uri.push('/');
+    }
+    base_ids.insert(
+        "%SRCROOT%".to_string(),
+        sarif::ArtifactLocation::builder().uri(root_uri).build(),
+    );
+    let driver = sarif::ToolComponent::builder()
+        .name("ecslint")
+        .semantic_version(env!("CARGO_PKG_VERSION"))
+        .information_uri("https://github.com/ecslint/ecslint")
+        .rules(rules)
+        .build();
+    let run_log = sarif::Run::builder()
+        .tool(sarif::Tool::builder().driver(driver).build())
+        .results(results)
+        .invocations(vec![invocation])
+        .column_kind(json!("utf16CodeUnits"))
+        .original_uri_base_ids(base_ids)
+        .automation_details(
+            sarif::RunAutomationDetails::builder()
+                .id("ecslint/")
+                .build(),
+        )
+        .build();
+    sarif::Sarif::builder()
+        .schema(SCHEMA_URI)
+        .version(json!("2.1.0"))
+        .runs(vec![run_log])
+        .build()
+}
+
+pub fn render(run: &RunResult<'_>, options: &ReportOptions) -> String {
+    let mut text = serde_json::to_string_pretty(&to_log(run, options)).unwrap_or_default();
+    text.push('\n');
+    text
+}

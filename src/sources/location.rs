@@ -1,0 +1,334 @@
+//! Maps a path inside a parsed JSON document back to the bytes it came from.
+//!
+//! serde_json gives us values without positions, so findings are located lazily: a small scanner
+//! walks the original text along the path (member names and array indexes), skipping every other
+//! value without building it. Duplicate keys resolve to the *last* occurrence, as serde_json does.
+
+use memchr::{memchr, memchr2};
+
+/// One step of a path into a JSON document.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Step {
+    Key(String),
+    Index(usize),
+}
+
+impl std::fmt::Display for Step {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Step::Key(key) => {
+                f.write_str("['")?;
+                for c in key.chars() {
+                    match c {
+                        '\'' => f.write_str("\\'")?,
+                        '\\' => f.write_str("\\\\")?,
+                        c if (c as u32) < 0x20 => write!(f, "\\u{:04x}", c as u32)?,
+                        c => write!(f, "{c}")?,
+                    }
+                }
+                f.write_str("']")
+            }
+            Step::Index(index) => write!(f, "[{index}]"),
+        }
+    }
+}
+
+/// Renders a path as an RFC 9535 normalized path (`$['a'][0]`).
+pub fn normalized_path(steps: &[Step]) -> String {
+    let mut out = String::from("$");
+    for step in steps {
+        out.push_str(&step.to_string());
+    }
+    out
+}
+
+/// Byte range of one JSON value in its file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+/// Finds the value at `path`, starting from the value that begins at byte `start`.
+/// Returns `None` when the path does not exist in the text (or the text is not the JSON the
+/// value was parsed from).
+pub fn locate(text: &[u8], start: usize, path: &[Step]) -> Option<Span> {
+    let mut pos = skip_ws(text, start);
+    for step in path {
+        pos = match (step, text.get(pos)?) {
+            (Step::Key(key), b'{') => find_member(text, pos, key)?,
+            (Step::Index(index), b'[') => find_element(text, pos, *index)?,
+            _ => return None,
+        };
+    }
+    let end = skip_value(text, pos)?;
+    Some(Span { start: pos, end })
+}
+
+/// Start offsets of every element of the array that begins at byte `start`, in one pass.
+/// Used when splitting a file into many resources so that each one is located in O(1).
+pub fn element_starts(text: &[u8], start: usize) -> Vec<usize> {
+    let mut starts = Vec::new();
+    let mut pos = skip_ws(text, start);
+    if text.get(pos) != Some(&b'[') {
+        return starts;
+    }
+    pos = skip_ws(text, pos + 1);
+    if text.get(pos) == Some(&b']') {
+        return starts;
+    }
+    loop {
+        starts.push(pos);
+        let Some(end) = skip_value(text, pos) else {
+            return starts;
+        };
+        pos = skip_ws(text, end);
+        match text.get(pos) {
+            Some(b',') => pos = skip_ws(text, pos + 1),
+            _ => return starts,
+        }
+    }
+}
+
+fn skip_ws(text: &[u8], mut pos: usize) -> usize {
+    while let Some(b) = text.get(pos) {
+        if matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
+            pos += 1;
+        } else {
+            break;
+        }
+    }
+    pos
+}
+
+/// Returns the offset just past the string that starts (with its quote) at `pos`.
+fn skip_string(text: &[u8], pos: usize) -> Option<usize> {
+    let mut i = pos + 1;
+    loop {
+        let found = memchr2(b'"', b'\\', text.get(i..)?)?;
+        i += found;
+        if text[i] == b'\\' {
+            i += 2;
+        } else {
+            return Some(i + 1);
+        }
+    }
+}
+
+/// Returns the offset just past the value that starts at `pos`.
+fn skip_value(text: &[u8], pos: usize) -> Option<usize> {
+    match text.get(pos)? {
+        b'"' => skip_string(text, pos),
+        b'{' | b'[' => {
+            // Depth counting is enough: strings are skipped whole, so brackets inside them
+            // never count.
+            let mut depth = 0usize;
+            let mut i = pos;
+            while i < text.len() {
+                match text[i] {
+                    b'"' => {
+                        i = skip_string(text, i)?;
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Some(i + 1);
+                        }
+                    }
+                    _ => {}
+                }
+                i += 1;
+            }
+            None
+        }
+        _ => {
+            let mut i = pos;
+            while i < text.len()
+                && !matches!(text[i], b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r')
+            {
+                i += 1;
+            }
+            (i > pos).then_some(i)
+        }
+    }
+}
+
+fn key_matches(raw: &[u8], key: &str) -> bool {
+    if memchr(b'\\', raw).is_none() {
+        return raw == key.as_bytes();
+    }
+    // Escaped keys are rare; let serde_json decode them exactly.
+    let mut quoted = Vec::with_capacity(raw.len() + 2);
+    quoted.push(b'"');
+    quoted.extend_from_slice(raw);
+    quoted.push(b'"');
+    serde_json::from_slice::<String>(&quoted).is_ok_and(|decoded| decoded == key)
+}
+
+/// Offset of the value of member `key` in the object at `pos` (the last one if repeated).
+fn find_member(text: &[u8], pos: usize, key: &str) -> Option<usize> {
+    let mut found = None;
+    let mut i = skip_ws(text, pos + 1);
+    if text.get(i) == Some(&b'}') {
+        return None;
+    }
+    loop {
+        if text.get(i) != Some(&b'"') {
+            return found;
+        }
+        let key_end = skip_string(text, i)?;
+        let is_match = key_matches(&text[i + 1..key_end - 1], key);
+        i = skip_ws(text, key_end);
+        if text.get(i) != Some(&b':') {
+            return found;
+        }
+        i = skip_ws(text, i + 1);
+        if is_match {
+            found = Some(i);
+        }
+        let value_end = skip_value(text, i)?;
+        i = skip_ws(text, value_end);
+        match text.get(i) {
+            Some(b',') => i = skip_ws(text, i + 1),
+            _ => return found,
+        }
+    }
+}
+
+fn find_element(text: &[u8], pos: usize, index: usize) -> Option<usize> {
+    let mut i = skip_ws(text, pos + 1);
+    if text.get(i) == Some(&b']') {
+        return None;
+    }
+    let mut current = 0;
+    loop {
+        if current == index {
+            return Some(i);
+        }
+        let end = skip_value(text, i)?;
+        i = skip_ws(text, end);
+        match text.get(i) {
+            Some(b',') => i = skip_ws(text, i + 1),
+            _ => return None,
+        }
+        current += 1;
+    }
+}
+
+/// Line starts of a text, to turn byte offsets into 1-based lines and columns.
+#[derive(Debug, Clone)]
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+/// A 1-based line and column. Columns count UTF-16 code units, as SARIF's
+/// `columnKind: utf16CodeUnits` requires; `char_column` counts characters for consoles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct LineCol {
+    pub line: usize,
+    pub column: usize,
+}
+
+impl LineIndex {
+    pub fn new(text: &[u8]) -> Self {
+        let mut starts = vec![0];
+        starts.extend(memchr::memchr_iter(b'\n', text).map(|i| i + 1));
+        LineIndex { starts }
+    }
+
+    pub fn line_col(&self, text: &[u8], offset: usize) -> LineCol {
+        let line = self.starts.partition_point(|&s| s <= offset) - 1;
+        let start = self.starts[line];
+        let prefix = String::from_utf8_lossy(&text[start..offset.min(text.len())]);
+        let column = prefix.encode_utf16().count() + 1;
+        LineCol {
+            line: line + 1,
+            column,
+        }
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.starts.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at<'a>(text: &'a str, path: &[Step]) -> Option<&'a str> {
+        locate(text.as_bytes(), 0, path).map(|s| &text[s.start..s.end])
+    }
+
+    fn key(k: &str) -> Step {
+        Step::Key(k.to_string())
+    }
+
+    #[test]
+    fn finds_nested_members_and_elements() {
+        let text = r#"{"a": [1, {"b": "x}]\"y"}, 3], "c": {"d": null}}"#;
+        assert_eq!(
+            at(text, &[key("a"), Step::Index(1), key("b")]),
+            Some(r#""x}]\"y""#)
+        );
+        assert_eq!(at(text, &[key("a"), Step::Index(2)]), Some("3"));
+        assert_eq!(at(text, &[key("c"), key("d")]), Some("null"));
+        assert_eq!(at(text, &[key("c")]), Some(r#"{"d": null}"#));
+        assert_eq!(at(text, &[key("missing")]), None);
+        assert_eq!(at(text, &[key("a"), Step::Index(9)]), None);
+    }
+
+    #[test]
+    fn duplicate_keys_resolve_to_the_last_like_serde_json() {
+        let text = r#"{"a": 1, "a": 2}"#;
+        assert_eq!(at(text, &[key("a")]), Some("2"));
+        let value: serde_json::Value = serde_json::from_str(text).unwrap();
+        assert_eq!(value["a"], 2);
+    }
+
+    #[test]
+    fn escaped_keys_are_decoded() {
+        let text = r#"{"a\u0062": true}"#;
+        assert_eq!(at(text, &[key("ab")]), Some("true"));
+    }
+
+    #[test]
+    fn element_starts_lists_every_element() {
+        let text = r#"[ {"a": "]"}, [1,2] ,3 ]"#;
+        let starts = element_starts(text.as_bytes(), 0);
+        assert_eq!(starts.len(), 3);
+        assert_eq!(&text[starts[1]..starts[1] + 5], "[1,2]");
+    }
+
+    #[test]
+    fn columns_count_utf16_units() {
+        let text = "{\n  \"é😀\": 1\n}";
+        let index = LineIndex::new(text.as_bytes());
+        let span = locate(text.as_bytes(), 0, &[key("é😀")]).unwrap();
+        // "  \"é😀\": " is 2 + 1 + 1 + 2 + 1 + 2 = 9 UTF-16 units before the value.
+        assert_eq!(
+            index.line_col(text.as_bytes(), span.start),
+            LineCol {
+                line: 2,
+                column: 10
+            }
+        );
+    }
+
+    #[test]
+    fn truncated_text_yields_none_not_a_panic() {
+        for text in [
+            r#"{"a": "#,
+            r#"{"a": [1, "#,
+            r#"{"a": "unterminated"#,
+            "",
+            "[",
+            "{",
+        ] {
+            let _ = locate(text.as_bytes(), 0, &[key("a"), Step::Index(3)]);
+            let _ = element_starts(text.as_bytes(), 0);
+        }
+    }
+}

@@ -1,0 +1,268 @@
+//! Sources: turn files (or stdin) into an [`Estate`]. This is the only part that reads input
+//! files; everything after it works on the model.
+
+pub mod location;
+pub mod shape;
+
+use crate::model::{Estate, Resource, SourceFile};
+use location::{LineCol, Step, locate};
+use rayon::prelude::*;
+use shape::InputKind;
+use std::path::{Path, PathBuf};
+
+/// A file that could not be linted, with the place and the reason.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct InputError {
+    pub path: String,
+    /// 1-based line and column (characters); `None` when the file could not be read at all.
+    pub location: Option<LineCol>,
+    /// Byte offset of the problem, for code frames.
+    #[serde(skip)]
+    pub offset: Option<usize>,
+    pub reason: String,
+    /// The file's text, kept for rendering a code frame.
+    #[serde(skip)]
+    pub text: Option<String>,
+}
+
+impl std::fmt::Display for InputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.location {
+            Some(at) => write!(
+                f,
+                "{}:{}:{}: {}",
+                self.path, at.line, at.column, self.reason
+            ),
+            None => write!(f, "{}: {}", self.path, self.reason),
+        }
+    }
+}
+
+/// How inputs are found and read.
+#[derive(Debug, Clone)]
+pub struct InputOptions {
+    pub include: Vec<String>,
+    pub exclude: Vec<String>,
+    pub input_kind: InputKind,
+}
+
+impl Default for InputOptions {
+    fn default() -> Self {
+        InputOptions {
+            include: vec!["*.json".into()],
+            exclude: Vec::new(),
+            input_kind: InputKind::Auto,
+        }
+    }
+}
+
+/// Expands the paths given on the command line into a sorted list of files. `-` stands for stdin.
+pub fn discover(paths: &[PathBuf], options: &InputOptions) -> Result<Vec<PathBuf>, String> {
+    let include = build_globs(&options.include)?;
+    let exclude = build_globs(&options.exclude)?;
+    let mut files = Vec::new();
+    for path in paths {
+        if path.as_os_str() == "-" || path.is_file() {
+            files.push(path.clone());
+            continue;
+        }
+        if !path.exists() {
+            return Err(format!("{}: no such file or directory", path.display()));
+        }
+        for entry in ignore::WalkBuilder::new(path)
+            .standard_filters(true)
+            .build()
+        {
+            let entry = entry.map_err(|e| e.to_string())?;
+            if !entry.file_type().is_some_and(|t| t.is_file()) {
+                continue;
+            }
+            let candidate = entry.path();
+            let name = candidate.file_name().map(Path::new).unwrap_or(candidate);
+            let selected = include.is_match(name) || include.is_match(candidate);
+            let rejected = exclude.is_match(name) || exclude.is_match(candidate);
+            if selected && !rejected {
+                files.push(candidate.to_path_buf());
+            }
+        }
+    }
+    files.sort();
+    files.dedup();
+    Ok(files)
+}
+
+fn build_globs(patterns: &[String]) -> Result<globset::GlobSet, String> {
+    let mut builder = globset::GlobSetBuilder::new();
+    for pattern in patterns {
+        let glob = globset::Glob::new(pattern).map_err(|e| format!("bad glob {pattern:?}: {e}"))?;
+        builder.add(glob);
+    }
+    builder.build().map_err(|e| e.to_string())
+}
+
+/// Reads and parses every file (in parallel) and gathers their resources into one estate.
+/// A file that fails yields an [`InputError`]; the others are still loaded.
+pub fn load(files: &[PathBuf], options: &InputOptions) -> (Estate, Vec<InputError>) {
+    let loaded: Vec<Result<(SourceFile, Vec<Resource>), InputError>> = files
+        .par_iter()
+        .enumerate()
+        .map(|(index, path)| load_one(index, path, options.input_kind))
+        .collect();
+    let mut estate = Estate::default();
+    let mut errors = Vec::new();
+    for result in loaded {
+        match result {
+            Ok((file, mut resources)) => {
+                let index = estate.files.len();
+                for resource in &mut resources {
+                    resource.origin.file = index;
+                }
+                estate.files.push(file);
+                estate.resources.extend(resources);
+            }
+            Err(error) => errors.push(error),
+        }
+    }
+    (estate, errors)
+}
+
+/// Loads documents given as text (used for stdin and by tests).
+pub fn load_text(
+    display_path: &str,
+    text: String,
+    kind: InputKind,
+) -> Result<(SourceFile, Vec<Resource>), InputError> {
+    parse_file(0, display_path.to_string(), text, kind)
+}
+
+fn display_path(path: &Path) -> String {
+    let shown = path.strip_prefix("./").unwrap_or(path);
+    shown.to_string_lossy().replace('\\', "/")
+}
+
+fn load_one(
+    index: usize,
+    path: &Path,
+    kind: InputKind,
+) -> Result<(SourceFile, Vec<Resource>), InputError> {
+    let shown = if path.as_os_str() == "-" {
+        "<stdin>".to_string()
+    } else {
+        display_path(path)
+    };
+    let bytes = if path.as_os_str() == "-" {
+        let mut buffer = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buffer).map(|_| buffer)
+    } else {
+        std::fs::read(path)
+    }
+    .map_err(|e| InputError {
+        path: shown.clone(),
+        location: None,
+        offset: None,
+        reason: format!("cannot read: {e}"),
+        text: None,
+    })?;
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            let offset = e.utf8_error().valid_up_to();
+            let valid = String::from_utf8_lossy(&e.as_bytes()[..offset]).into_owned();
+            let at = location::LineIndex::new(valid.as_bytes()).line_col(valid.as_bytes(), offset);
+            return Err(InputError {
+                path: shown,
+                location: Some(at),
+                offset: None,
+                reason: "not UTF-8 text (a binary file?)".into(),
+                text: None,
+            });
+        }
+    };
+    parse_file(index, shown, text, kind)
+}
+
+fn parse_file(
+    index: usize,
+    shown: String,
+    mut text: String,
+    kind: InputKind,
+) -> Result<(SourceFile, Vec<Resource>), InputError> {
+    // serde_json rejects a byte-order mark; editors on Windows add one.
+    if text.starts_with('\u{feff}') {
+        text.drain(..'\u{feff}'.len_utf8());
+    }
+    let stem = Path::new(&shown)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| shown.clone());
+    let root: serde_json::Value = match serde_json::from_str(&text) {
+        Ok(root) => root,
+        Err(e) => {
+            let offset = offset_of(&text, e.line(), e.column());
+            return Err(error_at(shown, text, offset, json_reason(&e)));
+        }
+    };
+    match shape::split(index, &stem, &text, root, kind) {
+        Ok(resources) => Ok((SourceFile::new(shown, text), resources)),
+        Err(error) => {
+            let offset = locate(text.as_bytes(), 0, &error.path).map_or(0, |s| s.start);
+            Err(error_at(shown, text, offset, error.reason))
+        }
+    }
+}
+
+fn error_at(path: String, text: String, offset: usize, reason: String) -> InputError {
+    let at = location::LineIndex::new(text.as_bytes()).line_col(text.as_bytes(), offset);
+    InputError {
+        path,
+        location: Some(at),
+        offset: Some(offset),
+        reason,
+        text: Some(text),
+    }
+}
+
+/// serde_json reports 1-based lines and 1-based byte columns; turn that into a byte offset.
+fn offset_of(text: &str, line: usize, column: usize) -> usize {
+    let line_start = if line <= 1 {
+        0
+    } else {
+        memchr::memchr_iter(b'\n', text.as_bytes())
+            .nth(line - 2)
+            .map_or(text.len(), |i| i + 1)
+    };
+    let mut offset = (line_start + column.saturating_sub(1)).min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+fn json_reason(error: &serde_json::Error) -> String {
+    let message = error.to_string();
+    // Drop serde_json's own " at line X column Y": we print our own location.
+    let message = message
+        .split(" at line ")
+        .next()
+        .unwrap_or(&message)
+        .to_string();
+    match error.classify() {
+        serde_json::error::Category::Eof => {
+            format!("not valid JSON: the file ends early ({message})")
+        }
+        _ => format!("not valid JSON: {message}"),
+    }
+}
+
+/// The byte span of `path` inside a resource, following grafted keys.
+pub fn span_in_file(estate: &Estate, resource: &Resource, path: &[Step]) -> Option<location::Span> {
+    let text = estate.files.get(resource.origin.file)?.text.as_bytes();
+    if let Some(Step::Key(first)) = path.first()
+        && let Some((_, from_root)) = resource.origin.grafted.iter().find(|(k, _)| k == first)
+    {
+        let mut full = from_root.clone();
+        full.extend_from_slice(&path[1..]);
+        return locate(text, 0, &full);
+    }
+    locate(text, resource.origin.start, path)
+}

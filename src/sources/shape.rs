@@ -1,0 +1,379 @@
+//! Recognizes which AWS document a JSON file holds and splits it into resources.
+//!
+//! Every shape is a table row: a top-level key (or a test on the root) and the resource kind it
+//! carries. A file may hold several collections at once (ecslint's own snapshot does).
+
+use super::location::{Step, element_starts, locate};
+use crate::model::{Origin, Resource, ResourceKind, str_field};
+use serde_json::Value;
+
+/// A shape that can be forced with `--input-kind`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum InputKind {
+    /// Detect the shape from the document.
+    Auto,
+    /// register-task-definition input or an unwrapped task definition.
+    TaskDefinition,
+    /// A bare container-definition array (Terraform `container_definitions`).
+    ContainerDefinitions,
+    /// create-service input.
+    Service,
+}
+
+/// A collection key at the top level of a document and the kind of each element.
+const COLLECTIONS: &[(&str, ResourceKind)] = &[
+    ("taskDefinitions", ResourceKind::TaskDefinition),
+    ("services", ResourceKind::Service),
+    ("clusters", ResourceKind::Cluster),
+    ("capacityProviders", ResourceKind::CapacityProvider),
+    ("RoleDetailList", ResourceKind::IamRole),
+    ("Policies", ResourceKind::IamPolicy),
+    ("Subnets", ResourceKind::Subnet),
+    ("RouteTables", ResourceKind::RouteTable),
+    ("SecurityGroups", ResourceKind::SecurityGroup),
+    ("Vpcs", ResourceKind::Vpc),
+    ("InternetGateways", ResourceKind::InternetGateway),
+    ("NatGateways", ResourceKind::NatGateway),
+];
+
+/// A single wrapped object at the top level (`{"service": {...}}`) and its kind.
+const SINGLES: &[(&str, ResourceKind)] = &[
+    ("taskDefinition", ResourceKind::TaskDefinition),
+    ("service", ResourceKind::Service),
+    ("cluster", ResourceKind::Cluster),
+    ("capacityProvider", ResourceKind::CapacityProvider),
+    ("Role", ResourceKind::IamRole),
+    ("Policy", ResourceKind::IamPolicy),
+];
+
+/// Why a document could not be split into resources, and where.
+#[derive(Debug)]
+pub struct ShapeError {
+    pub path: Vec<Step>,
+    pub reason: String,
+}
+
+/// Splits a parsed document into resources. `file` is the file's index in the estate.
+pub fn split(
+    file: usize,
+    file_stem: &str,
+    text: &str,
+    root: Value,
+    forced: InputKind,
+) -> Result<Vec<Resource>, ShapeError> {
+    let bytes = text.as_bytes();
+    let root_start = locate(bytes, 0, &[]).map_or(0, |s| s.start);
+    let whole = |kind: ResourceKind, doc: Value, partial: bool| Resource {
+        id: String::new(),
+        name: String::new(),
+        kind,
+        doc,
+        origin: Origin {
+            file,
+            base: Vec::new(),
+            start: root_start,
+            grafted: Vec::new(),
+        },
+        partial,
+    };
+    let mut resources = match forced {
+        InputKind::TaskDefinition => vec![whole(ResourceKind::TaskDefinition, root, false)],
+        InputKind::Service => vec![whole(ResourceKind::Service, root, false)],
+        InputKind::ContainerDefinitions => {
+            vec![whole(
+                ResourceKind::TaskDefinition,
+                wrap_containers(root)?,
+                true,
+            )]
+        }
+        InputKind::Auto => detect(file, bytes, root_start, root, &whole)?,
+    };
+    for resource in &mut resources {
+        let (id, name) = identity(resource.kind, &resource.doc, file_stem);
+        resource.id = id;
+        resource.name = name;
+    }
+    Ok(resources)
+}
+
+fn wrap_containers(root: Value) -> Result<Value, ShapeError> {
+    match root {
+        Value::Array(containers) => Ok(serde_json::json!({ "containerDefinitions": containers })),
+        _ => Err(ShapeError {
+            path: Vec::new(),
+            reason: "expected an array of container definitions".into(),
+        }),
+    }
+}
+
+fn detect(
+    file: usize,
+    bytes: &[u8],
+    root_start: usize,
+    root: Value,
+    whole: &dyn Fn(ResourceKind, Value, bool) -> Resource,
+) -> Result<Vec<Resource>, ShapeError> {
+    let mut object = match root {
+        Value::Object(object) => object,
+        Value::Array(items) => {
+            let looks_like_containers = !items.is_empty()
+                && items
+                    .iter()
+                    .all(|c| c.get("image").is_some() || c.get("name").is_some());
+            if looks_like_containers {
+                // Terraform's container_definitions: the task-level fields live elsewhere.
+                let doc = serde_json::json!({ "containerDefinitions": items });
+                let mut resource = whole(ResourceKind::TaskDefinition, doc, true);
+                resource.origin.grafted = vec![("containerDefinitions".into(), Vec::new())];
+                return Ok(vec![resource]);
+            }
+            return Err(ShapeError {
+                path: Vec::new(),
+                reason: "a JSON array that is not a list of container definitions \
+                         (each element needs \"name\" or \"image\")"
+                    .into(),
+            });
+        }
+        other => {
+            return Err(ShapeError {
+                path: Vec::new(),
+                reason: format!(
+                    "expected a JSON object or array, found {}",
+                    type_name(&other)
+                ),
+            });
+        }
+    };
+
+    // Single resources at the root.
+    if object.contains_key("containerDefinitions") && !object.contains_key("taskDefinitions") {
+        expect_array(&object, "containerDefinitions")?;
+        return Ok(vec![whole(
+            ResourceKind::TaskDefinition,
+            Value::Object(object),
+            false,
+        )]);
+    }
+    if object.contains_key("serviceName") && !object.contains_key("services") {
+        return Ok(vec![whole(
+            ResourceKind::Service,
+            Value::Object(object),
+            false,
+        )]);
+    }
+    if let Some(settings) = object.get("settings").or_else(|| object.get("setting")) {
+        if !(settings.is_array() || settings.is_object()) {
+            return Err(type_error("settings", "an array", settings));
+        }
+        return Ok(vec![whole(
+            ResourceKind::Account,
+            Value::Object(object),
+            false,
+        )]);
+    }
+    if object.contains_key("RoleName") && object.contains_key("PolicyDocument") {
+        // get-role-policy output: an inline policy of a role.
+        return Ok(vec![whole(
+            ResourceKind::IamPolicy,
+            Value::Object(object),
+            false,
+        )]);
+    }
+
+    let mut resources = Vec::new();
+    for &(key, kind) in SINGLES {
+        if let Some(value) = object.get(key) {
+            if !value.is_object() {
+                if key == "taskDefinition" && value.is_string() {
+                    continue;
+                }
+                return Err(type_error(key, "an object", value));
+            }
+            let path = vec![Step::Key(key.into())];
+            let start = locate(bytes, root_start, &path).map_or(root_start, |s| s.start);
+            let mut doc = object.shift_remove(key).unwrap_or_default();
+            let mut grafted = Vec::new();
+            // describe-task-definition puts tags beside the task definition.
+            if kind == ResourceKind::TaskDefinition
+                && let (Some(tags), Value::Object(map)) = (object.get("tags"), &mut doc)
+                && !map.contains_key("tags")
+            {
+                map.insert("tags".into(), tags.clone());
+                grafted.push(("tags".into(), vec![Step::Key("tags".into())]));
+            }
+            resources.push(Resource {
+                kind,
+                id: String::new(),
+                name: String::new(),
+                doc,
+                origin: Origin {
+                    file,
+                    base: path,
+                    start,
+                    grafted,
+                },
+                partial: false,
+            });
+        }
+    }
+    for &(key, kind) in COLLECTIONS {
+        let Some(value) = object.get_mut(key) else {
+            continue;
+        };
+        let Value::Array(items) = value.take() else {
+            return Err(type_error(key, "an array", &object[key]));
+        };
+        let path = vec![Step::Key(key.into())];
+        let starts = locate(bytes, root_start, &path)
+            .map(|span| element_starts(bytes, span.start))
+            .unwrap_or_default();
+        for (index, item) in items.into_iter().enumerate() {
+            if !item.is_object() {
+                let mut at = path.clone();
+                at.push(Step::Index(index));
+                return Err(ShapeError {
+                    path: at,
+                    reason: format!(
+                        "expected an object in \"{key}\", found {}",
+                        type_name(&item)
+                    ),
+                });
+            }
+            let mut base = path.clone();
+            base.push(Step::Index(index));
+            resources.push(Resource {
+                kind,
+                id: String::new(),
+                name: String::new(),
+                doc: item,
+                origin: Origin {
+                    file,
+                    base,
+                    start: starts.get(index).copied().unwrap_or(root_start),
+                    grafted: Vec::new(),
+                },
+                partial: false,
+            });
+        }
+    }
+    if resources.is_empty() && !object.contains_key("failures") {
+        let keys: Vec<&str> = object.keys().map(String::as_str).take(8).collect();
+        return Err(ShapeError {
+            path: Vec::new(),
+            reason: format!(
+                "not a known ECS, IAM or EC2 document shape (top-level keys: {}); \
+                 see `ecslint check --help` for the accepted shapes or force one with --input-kind",
+                if keys.is_empty() {
+                    "none".to_string()
+                } else {
+                    keys.join(", ")
+                }
+            ),
+        });
+    }
+    Ok(resources)
+}
+
+fn expect_array(object: &serde_json::Map<String, Value>, key: &str) -> Result<(), ShapeError> {
+    match object.get(key) {
+        Some(Value::Array(_)) | None => Ok(()),
+        Some(other) => Err(type_error(key, "an array", other)),
+    }
+}
+
+fn type_error(key: &str, expected: &str, found: &Value) -> ShapeError {
+    ShapeError {
+        path: vec![Step::Key(key.into())],
+        reason: format!("\"{key}\" should be {expected}, found {}", type_name(found)),
+    }
+}
+
+pub fn type_name(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// The identity (ARN when known) and display name of a resource.
+fn identity(kind: ResourceKind, doc: &Value, file_stem: &str) -> (String, String) {
+    let first = |keys: &[&str]| {
+        keys.iter()
+            .find_map(|k| str_field(doc, k))
+            .map(str::to_string)
+    };
+    match kind {
+        ResourceKind::TaskDefinition => {
+            let family = str_field(doc, "family").map(str::to_string);
+            let name = match (&family, doc.get("revision").and_then(Value::as_i64)) {
+                (Some(f), Some(r)) => format!("{f}:{r}"),
+                (Some(f), None) => f.clone(),
+                (None, _) => file_stem.to_string(),
+            };
+            (
+                first(&["taskDefinitionArn"]).unwrap_or_else(|| name.clone()),
+                name,
+            )
+        }
+        ResourceKind::Service => {
+            let name = first(&["serviceName"]).unwrap_or_else(|| file_stem.to_string());
+            (first(&["serviceArn"]).unwrap_or_else(|| name.clone()), name)
+        }
+        ResourceKind::Cluster => {
+            let name = first(&["clusterName"]).unwrap_or_else(|| "default".to_string());
+            (first(&["clusterArn"]).unwrap_or_else(|| name.clone()), name)
+        }
+        ResourceKind::CapacityProvider => {
+            let name = first(&["name"]).unwrap_or_else(|| file_stem.to_string());
+            (
+                first(&["capacityProviderArn"]).unwrap_or_else(|| name.clone()),
+                name,
+            )
+        }
+        ResourceKind::Account => {
+            let principal = doc
+                .get("settings")
+                .and_then(Value::as_array)
+                .and_then(|s| s.iter().find_map(|s| str_field(s, "principalArn")))
+                .or_else(|| {
+                    doc.get("setting")
+                        .and_then(|s| str_field(s, "principalArn"))
+                });
+            let account = principal
+                .and_then(|arn| arn.split(':').nth(4))
+                .filter(|a| !a.is_empty())
+                .unwrap_or("account");
+            (format!("account/{account}"), "account settings".to_string())
+        }
+        ResourceKind::IamRole => {
+            let name = first(&["RoleName"]).unwrap_or_else(|| file_stem.to_string());
+            (first(&["Arn"]).unwrap_or_else(|| name.clone()), name)
+        }
+        ResourceKind::IamPolicy => {
+            if let (Some(role), Some(policy)) =
+                (str_field(doc, "RoleName"), str_field(doc, "PolicyName"))
+            {
+                let name = format!("{role}/{policy}");
+                return (format!("inline-policy/{name}"), name);
+            }
+            let name = first(&["PolicyName"]).unwrap_or_else(|| file_stem.to_string());
+            (first(&["Arn"]).unwrap_or_else(|| name.clone()), name)
+        }
+        ResourceKind::Subnet => id_pair(first(&["SubnetId"]), file_stem),
+        ResourceKind::RouteTable => id_pair(first(&["RouteTableId"]), file_stem),
+        ResourceKind::SecurityGroup => id_pair(first(&["GroupId"]), file_stem),
+        ResourceKind::Vpc => id_pair(first(&["VpcId"]), file_stem),
+        ResourceKind::InternetGateway => id_pair(first(&["InternetGatewayId"]), file_stem),
+        ResourceKind::NatGateway => id_pair(first(&["NatGatewayId"]), file_stem),
+    }
+}
+
+/// EC2 resources are known by their id everywhere ECS refers to them.
+fn id_pair(id: Option<String>, file_stem: &str) -> (String, String) {
+    let id = id.unwrap_or_else(|| file_stem.to_string());
+    (id.clone(), id)
+}
