@@ -229,6 +229,10 @@ pub struct RuleFile {
     pub query: Option<toml::Spanned<String>>,
     #[serde(default)]
     pub missing: Option<toml::Spanned<String>>,
+    /// A condition on the whole resource (`$.networkMode == 'host'`): violations count only
+    /// when it holds. JSONPath cannot filter the root node itself, so this fills that gap.
+    #[serde(default)]
+    pub when: Option<toml::Spanned<String>>,
     pub message: String,
     /// The matched value may be a secret: never print it, not even in a code frame.
     #[serde(default)]
@@ -270,6 +274,8 @@ pub struct Rule {
     pub requires: Vec<Requirement>,
     pub pass_requires: Vec<Requirement>,
     pub applies_if: Option<JsonPath>,
+    /// `when`, compiled as `$[?(when)]`: non-empty exactly when the condition holds.
+    pub when: Option<JsonPath>,
     pub check: Check,
     /// The query reads `_links`, so it runs on a document with linked resources attached.
     pub uses_links: bool,
@@ -379,6 +385,16 @@ pub fn compile(
         }
     };
     let applies_if = file.applies_if.as_ref().map(compile_query).transpose()?;
+    let when = file
+        .when
+        .as_ref()
+        .map(|w| {
+            compile_query(&toml::Spanned::new(
+                w.span(),
+                format!("$[?({})]", w.get_ref().trim()),
+            ))
+        })
+        .transpose()?;
     let requirement = |text: &String| -> Result<Requirement, RuleError> {
         if text.starts_with('$') {
             let query = substitute(text, &params).map_err(|reason| error(None, reason))?;
@@ -411,7 +427,7 @@ pub fn compile(
         .iter()
         .map(requirement)
         .collect::<Result<Vec<_>, _>>()?;
-    let uses_links = [&file.query, &file.missing, &file.applies_if]
+    let uses_links = [&file.query, &file.missing, &file.applies_if, &file.when]
         .into_iter()
         .flatten()
         .any(|q| q.get_ref().contains("_links"));
@@ -423,6 +439,7 @@ pub fn compile(
         requires,
         pass_requires,
         applies_if,
+        when,
         check,
         uses_links,
         file,

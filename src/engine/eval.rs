@@ -157,6 +157,11 @@ fn violations(
     resource: usize,
     doc: &Value,
 ) -> Vec<Finding> {
+    if let Some(when) = &rule.when
+        && when.query_values(doc).is_empty()
+    {
+        return Vec::new();
+    }
     match &rule.check {
         Check::Matches(query) => matches(query, doc)
             .into_iter()

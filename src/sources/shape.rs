@@ -80,11 +80,9 @@ pub fn split(
         InputKind::TaskDefinition => vec![whole(ResourceKind::TaskDefinition, root, false)],
         InputKind::Service => vec![whole(ResourceKind::Service, root, false)],
         InputKind::ContainerDefinitions => {
-            vec![whole(
-                ResourceKind::TaskDefinition,
-                wrap_containers(root)?,
-                true,
-            )]
+            let mut resource = whole(ResourceKind::TaskDefinition, wrap_containers(root)?, true);
+            resource.origin.grafted = vec![("containerDefinitions".into(), Vec::new())];
+            vec![resource]
         }
         InputKind::Auto => detect(file, bytes, root_start, root, &whole)?,
     };
@@ -157,16 +155,6 @@ fn detect(
     if object.contains_key("serviceName") && !object.contains_key("services") {
         return Ok(vec![whole(
             ResourceKind::Service,
-            Value::Object(object),
-            false,
-        )]);
-    }
-    if let Some(settings) = object.get("settings").or_else(|| object.get("setting")) {
-        if !(settings.is_array() || settings.is_object()) {
-            return Err(type_error("settings", "an array", settings));
-        }
-        return Ok(vec![whole(
-            ResourceKind::Account,
             Value::Object(object),
             false,
         )]);
@@ -255,6 +243,14 @@ fn detect(
                 partial: false,
             });
         }
+    }
+    // list-account-settings output: the account is one resource made of all its settings.
+    if let Some(settings) = object.get_mut("settings") {
+        if !settings.is_array() {
+            return Err(type_error("settings", "an array", settings));
+        }
+        let doc = serde_json::json!({ "settings": settings.take() });
+        resources.push(whole(ResourceKind::Account, doc, false));
     }
     if resources.is_empty() && !object.contains_key("failures") {
         let keys: Vec<&str> = object.keys().map(String::as_str).take(8).collect();
