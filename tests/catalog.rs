@@ -1,0 +1,176 @@
+//! The rule catalog's own tests: every rule against its fixtures, catalog invariants, generated
+//! docs and SARIF validity. One harness walks every rule.
+
+use ecslint::engine::catalog::{self, Pillar, Rule};
+use ecslint::findings::Outcome;
+use ecslint::sources::{self, InputOptions};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn rules() -> Vec<Rule> {
+    catalog::load(&[], &BTreeMap::new()).unwrap_or_else(|errors| {
+        panic!(
+            "{}",
+            errors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
+    })
+}
+
+/// Lints one file with one rule; returns the outcomes and the findings as text lines.
+fn lint(rule: &Rule, file: &Path) -> (Vec<Outcome>, Vec<String>) {
+    let (mut estate, errors) = sources::load(&[file.to_path_buf()], &InputOptions::default());
+    assert!(errors.is_empty(), "{}: {errors:?}", file.display());
+    ecslint::link_estate(&mut estate);
+    let evaluations = ecslint::engine::eval::evaluate(std::slice::from_ref(rule), &estate);
+    let outcomes = evaluations.iter().map(|e| e.outcome).collect();
+    let findings = evaluations
+        .iter()
+        .flat_map(|e| &e.findings)
+        .map(|f| {
+            format!(
+                "{} {} at {}:{}-{}:{} {} | {}",
+                rule.id(),
+                estate.resources[f.resource].name,
+                f.location.start.line,
+                f.location.start.column,
+                f.location.end.line,
+                f.location.end.column,
+                f.location.path,
+                f.message
+            )
+        })
+        .collect();
+    (outcomes, findings)
+}
+
+#[test]
+fn every_rule_fails_its_fail_fixture_and_passes_its_pass_fixture() {
+    let mut problems = Vec::new();
+    for rule in rules() {
+        let dir = repo().join("fixtures").join(rule.stem());
+        let (fail_outcomes, findings) = lint(&rule, &dir.join("fail.json"));
+        if !fail_outcomes.contains(&Outcome::Fail) || findings.is_empty() {
+            problems.push(format!(
+                "{}: expected to fail, but got {fail_outcomes:?}",
+                rule.stem()
+            ));
+        }
+        let (pass_outcomes, pass_findings) = lint(&rule, &dir.join("pass.json"));
+        if !pass_outcomes.contains(&Outcome::Pass)
+            || pass_outcomes.iter().any(|o| *o != Outcome::Pass)
+        {
+            problems.push(format!(
+                "{}: expected to pass, but got {pass_outcomes:?} {pass_findings:?}",
+                rule.stem()
+            ));
+        }
+        insta::assert_snapshot!(rule.stem(), findings.join("\n"));
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn catalog_invariants() {
+    let rules = rules();
+    assert!(rules.len() >= 60, "only {} rules", rules.len());
+    let mut ids = BTreeSet::new();
+    let mut names = BTreeSet::new();
+    for rule in &rules {
+        let id = rule.id();
+        assert!(ids.insert(id.to_string()), "duplicate id {id}");
+        assert!(
+            names.insert(rule.name().to_string()),
+            "duplicate name {}",
+            rule.name()
+        );
+        let pillar = rule.pillar();
+        let digits = id
+            .strip_prefix(pillar.prefix())
+            .unwrap_or_else(|| panic!("{id}: prefix is not {}", pillar.prefix()));
+        assert!(
+            digits.len() == 3 && digits.chars().all(|c| c.is_ascii_digit()),
+            "{id}: not PREFIX + 3 digits"
+        );
+        let folder = format!("rules/{}/{}.toml", pillar.as_str(), rule.stem());
+        assert_eq!(
+            rule.source, folder,
+            "{id}: file must be in its first pillar's folder and named by its stem"
+        );
+        let name = rule.name();
+        assert!(
+            name.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                && !name.starts_with("ensure"),
+            "{id}: name {name:?} is not kebab-case naming the bad state"
+        );
+        let docs = &rule.file.docs;
+        for (section, text) in [("what", &docs.what), ("why", &docs.why), ("fix", &docs.fix)] {
+            assert!(
+                text.trim().len() > 20,
+                "{id}: docs.{section} is missing or too short"
+            );
+        }
+        assert!(!docs.references.is_empty(), "{id}: no references");
+        assert!(
+            !rule.file.best_practices.is_empty(),
+            "{id}: no Well-Architected best practice"
+        );
+        for bp in &rule.file.best_practices {
+            assert!(
+                ["SEC", "REL", "COST", "PERF", "OPS", "SUS"]
+                    .iter()
+                    .any(|p| bp.starts_with(p))
+                    && bp.contains("-BP"),
+                "{id}: {bp} is not a Well-Architected best-practice id"
+            );
+        }
+        let fixtures = repo().join("fixtures").join(rule.stem());
+        for fixture in ["pass.json", "fail.json"] {
+            assert!(
+                fixtures.join(fixture).is_file(),
+                "{id}: missing fixtures/{}/{fixture}",
+                rule.stem()
+            );
+        }
+    }
+    for pillar in Pillar::ALL {
+        assert!(
+            rules.iter().any(|r| r.pillar() == pillar),
+            "no rule for {pillar}"
+        );
+    }
+}
+
+#[test]
+fn rule_docs_are_generated_and_current() {
+    let rules = rules();
+    let mut stale = Vec::new();
+    for (path, text) in ecslint::docs::all_pages(&rules, &repo()) {
+        if std::fs::read_to_string(repo().join(&path)).ok().as_deref() != Some(text.as_str()) {
+            stale.push(path);
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "stale docs, run `cargo run -- gen-docs`: {stale:?}"
+    );
+}
+
+#[test]
+fn fixture_folders_all_belong_to_a_rule() {
+    let stems: BTreeSet<String> = rules().iter().map(Rule::stem).collect();
+    for entry in std::fs::read_dir(repo().join("fixtures")).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        if name.chars().next().is_some_and(|c| c.is_ascii_uppercase()) {
+            assert!(stems.contains(&name), "fixtures/{name} has no rule");
+        }
+    }
+}
