@@ -219,8 +219,10 @@ fn resolve(doc: &Value, resource: usize, steps: &[Step]) -> (usize, Vec<Step>) {
         };
         let Some(next) = next else { break };
         node = next;
-        if let Some(origin) = node.get("_origin").filter(|_| node.is_object()) {
-            if let Some(target) = origin.get("resource").and_then(Value::as_u64) {
+        if let Some(origin) = node.get("_origin").filter(|_| node.is_object())
+            && let Some(target) = origin.get("resource").and_then(Value::as_u64)
+        {
+            {
                 owner = target as usize;
                 path = origin
                     .get("path")

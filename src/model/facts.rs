@@ -161,7 +161,7 @@ fn role_facts(estate: &Estate, index: &Index, role: usize) -> Value {
 /// Fargate CPU units and the memory sizes (MiB) each allows.
 fn fargate_size_valid(cpu: u64, memory: u64) -> bool {
     let range = |from: u64, to: u64, step: u64| {
-        memory >= from && memory <= to && (memory - from) % step == 0
+        memory >= from && memory <= to && (memory - from).is_multiple_of(step)
     };
     match cpu {
         256 => matches!(memory, 512 | 1024 | 2048),

@@ -60,16 +60,13 @@ fn descriptor(
             json!(security_severity(severity)),
         );
     }
-    let mut tags: Vec<String> = rule
+    // The security pillar's tag is "security", which is also the tag GitHub looks for.
+    let tags: Vec<String> = rule
         .file
         .pillars
         .iter()
         .map(|p| p.as_str().to_string())
         .collect();
-    if rule.file.pillars.contains(&Pillar::Security) {
-        tags.push("security".to_string());
-    }
-    tags.dedup();
     let level_value = serde_json::to_value(level(severity)).unwrap_or(Value::Null);
     sarif::ReportingDescriptor::builder()
         .id(rule.id())

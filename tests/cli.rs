@@ -1,0 +1,178 @@
+//! End-to-end tests of the `ecslint` binary: exit codes, bad input, reports, secrets.
+
+use assert_cmd::Command;
+use std::path::PathBuf;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn ecslint() -> Command {
+    let mut cmd = Command::cargo_bin("ecslint").unwrap();
+    cmd.current_dir(repo()).arg("check").arg("--no-config");
+    cmd
+}
+
+#[test]
+fn demo_sarif_is_valid_against_the_official_schema() {
+    let output = ecslint()
+        .args(["-f", "sarif", "fixtures/demo"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let log: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(repo().join("tests/data/sarif-schema-2.1.0.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::draft4::new(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&log)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let run = &log["runs"][0];
+    assert_eq!(run["columnKind"], "utf16CodeUnits");
+    let results = run["results"].as_array().unwrap();
+    assert!(results.len() > 20);
+    for result in results {
+        let region = &result["locations"][0]["physicalLocation"]["region"];
+        assert!(region["startLine"].as_u64().unwrap() >= 1, "{result}");
+        assert!(result["partialFingerprints"]["ecslint/v1"].is_string());
+        let index = result["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(
+            run["tool"]["driver"]["rules"][index]["id"],
+            result["ruleId"]
+        );
+    }
+}
+
+#[test]
+fn secret_values_never_appear_in_any_format() {
+    for format in ["pretty", "json", "sarif", "github"] {
+        let output = ecslint()
+            .args([
+                "-f",
+                format,
+                "fixtures/demo",
+                "fixtures/SEC107-secret-in-environment/fail.json",
+            ])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            text.contains("STRIPE_API_KEY") || format == "pretty",
+            "{format}: finding missing"
+        );
+        for secret in ["sk_live_51HxAbCdEfGhIjKlMnOpQrSt", "hunter2-prod"] {
+            assert!(!text.contains(secret), "{format} printed a secret");
+        }
+    }
+}
+
+#[test]
+fn bad_files_are_reported_with_location_and_do_not_hide_others() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("broken.json"),
+        "{\n  \"family\": \"web\",\n  \"cpu\": ${CPU}\n}\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("unknown.json"), "{\"hello\": \"world\"}").unwrap();
+    std::fs::write(dir.path().join("binary.json"), [0xff, 0xfe, 0x00, 0x01]).unwrap();
+    std::fs::copy(
+        repo().join("fixtures/SEC101-privileged-container/fail.json"),
+        dir.path().join("td.json"),
+    )
+    .unwrap();
+    let output = Command::cargo_bin("ecslint")
+        .unwrap()
+        .args(["check", "--no-config", "-f", "json"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "input errors exit 2");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let errors = report["inputErrors"].as_array().unwrap();
+    assert_eq!(errors.len(), 3, "{errors:#?}");
+    let broken = errors
+        .iter()
+        .find(|e| e["path"].as_str().unwrap().ends_with("broken.json"))
+        .unwrap();
+    assert_eq!(broken["location"]["line"], 3);
+    assert_eq!(broken["location"]["column"], 10);
+    assert!(
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "SEC101")
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("broken.json:3:10"), "{stderr}");
+}
+
+#[test]
+fn exit_codes_follow_the_threshold() {
+    let fail = "fixtures/SEC110-capabilities-not-dropped/fail.json";
+    ecslint()
+        .args(["--select", "SEC110", fail])
+        .assert()
+        .code(1);
+    ecslint()
+        .args(["--select", "SEC110", "--fail-on", "medium", fail])
+        .assert()
+        .code(0);
+    ecslint()
+        .args(["--select", "NOPE999", fail])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn bom_crlf_and_placeholders_are_fine() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "\u{feff}{\r\n  \"family\": \"web\",\r\n  \"containerDefinitions\": [\r\n    {\"name\": \"app\", \"image\": \"<IMAGE1_NAME>\", \"privileged\": true}\r\n  ]\r\n}\r\n";
+    std::fs::write(dir.path().join("td.json"), text).unwrap();
+    let output = Command::cargo_bin("ecslint")
+        .unwrap()
+        .args(["check", "--no-config", "-f", "json", "--select", "SEC101"])
+        .arg(dir.path().join("td.json"))
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let finding = &report["findings"][0];
+    assert_eq!(finding["location"]["start"]["line"], 4);
+    assert_eq!(finding["location"]["start"]["column"], 61);
+}
+
+#[test]
+fn waivers_suppress_and_expired_waivers_fail() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        repo().join("fixtures/SEC101-privileged-container/fail.json"),
+        dir.path().join("td.json"),
+    )
+    .unwrap();
+    let config = dir.path().join("ecslint.toml");
+    std::fs::write(&config, "select = [\"SEC101\"]\n[[waivers]]\nrule = \"SEC101\"\nresource = \"we*\"\nreason = \"host agent\"\nexpires = \"2999-01-01\"\n").unwrap();
+    let run = |cfg: &std::path::Path| {
+        Command::cargo_bin("ecslint")
+            .unwrap()
+            .current_dir(dir.path())
+            .args(["check", "-f", "sarif", "--config"])
+            .arg(cfg)
+            .arg("td.json")
+            .output()
+            .unwrap()
+    };
+    let output = run(&config);
+    assert_eq!(output.status.code(), Some(0));
+    let log: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        log["runs"][0]["results"][0]["suppressions"][0]["justification"],
+        "host agent"
+    );
+    std::fs::write(&config, "select = [\"SEC101\"]\n[[waivers]]\nrule = \"SEC101\"\nresource = \"we*\"\nreason = \"host agent\"\nexpires = \"2001-01-01\"\n").unwrap();
+    assert_eq!(run(&config).status.code(), Some(1));
+}
