@@ -176,9 +176,9 @@ pub struct Param {
     pub description: String,
 }
 
-/// Where a rule also exists in other tools.
+/// Where a rule also exists in other tools. Written snake_case in rule files, reported camelCase.
 #[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all(serialize = "camelCase"))]
 pub struct Equivalents {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub security_hub: Option<String>,
