@@ -7,7 +7,11 @@ use serde_json::Value;
 
 #[test]
 fn every_compliance_case_passes() {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/jsonpath-cts.json")).unwrap();
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/jsonpath-cts.json"
+    ))
+    .unwrap();
     let suite: Value = serde_json::from_str(&text).unwrap();
     let tests = suite["tests"].as_array().unwrap();
     assert_eq!(tests.len(), 703);
@@ -28,7 +32,10 @@ fn every_compliance_case_passes() {
         };
         let nodes = query.query(&case["document"]);
         let values: Vec<Value> = nodes.values().cloned().collect();
-        let paths: Vec<Value> = nodes.paths().map(|p| Value::String(p.to_string())).collect();
+        let paths: Vec<Value> = nodes
+            .paths()
+            .map(|p| Value::String(p.to_string()))
+            .collect();
         let expected: Vec<(Value, Value)> = match (case.get("result"), case.get("results")) {
             (Some(result), _) => vec![(result.clone(), case["result_paths"].clone())],
             (None, Some(results)) => results
@@ -47,5 +54,10 @@ fn every_compliance_case_passes() {
             failures.push(format!("{name}: {selector} gave {values:?} at {paths:?}"));
         }
     }
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

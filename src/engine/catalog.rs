@@ -251,6 +251,8 @@ pub enum Requirement {
     /// The resource must be complete (not a bare container-definition array).
     TaskAttributes,
     Query(JsonPath),
+    /// `!$...`: the query must select nothing (e.g. no subnet whose route table is unknown).
+    Absent(JsonPath),
 }
 
 /// How a rule finds violations.
@@ -396,11 +398,19 @@ pub fn compile(
         })
         .transpose()?;
     let requirement = |text: &String| -> Result<Requirement, RuleError> {
-        if text.starts_with('$') {
-            let query = substitute(text, &params).map_err(|reason| error(None, reason))?;
-            return JsonPath::parse(&query)
-                .map(Requirement::Query)
-                .map_err(|e| error(None, format!("invalid JSONPath in requires: {e}")));
+        if let Some(query_text) = text
+            .strip_prefix('!')
+            .filter(|t| t.starts_with('$'))
+            .or(text.starts_with('$').then_some(text.as_str()))
+        {
+            let query = substitute(query_text, &params).map_err(|reason| error(None, reason))?;
+            let compiled = JsonPath::parse(&query)
+                .map_err(|e| error(None, format!("invalid JSONPath in requires: {e}")))?;
+            return Ok(if text.starts_with('!') {
+                Requirement::Absent(compiled)
+            } else {
+                Requirement::Query(compiled)
+            });
         }
         if text == "taskAttributes" {
             return Ok(Requirement::TaskAttributes);

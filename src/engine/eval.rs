@@ -95,6 +95,11 @@ fn check_requirements(
                     unmet.push("a field the rule needs is absent".to_string());
                 }
             }
+            Requirement::Absent(query) => {
+                if !query.query_values(doc).is_empty() {
+                    unmet.push("a linked resource the rule needs is not in the input".to_string());
+                }
+            }
             Requirement::Link(name) => match estate.links[resource].get(name) {
                 None | Some(LinkState::NotReferenced) => {
                     return Met::NotApplicable(format!("no {name}"));
@@ -127,17 +132,18 @@ fn evaluate_one(
         reason,
         findings,
     };
-    if let Some(applies) = &rule.applies_if
-        && applies.query_values(doc).is_empty()
-    {
-        return done(Outcome::NotApplicable, None, Vec::new());
-    }
+    // Requirements first: a rule cannot even decide applicability on data it lacks.
     match check_requirements(&rule.requires, estate, resource, doc) {
         Met::Yes => {}
         Met::NotApplicable(reason) => {
             return done(Outcome::NotApplicable, Some(reason), Vec::new());
         }
         Met::No(reason) => return done(Outcome::NotEvaluated, Some(reason), Vec::new()),
+    }
+    if let Some(applies) = &rule.applies_if
+        && applies.query_values(doc).is_empty()
+    {
+        return done(Outcome::NotApplicable, None, Vec::new());
     }
     let findings = violations(rule_index, rule, estate, resource, doc);
     if !findings.is_empty() {
@@ -271,11 +277,9 @@ pub fn locate(estate: &Estate, owner: &Resource, path: &[Step]) -> Location {
         used -= 1;
     };
     let index = file.line_index();
-    let mut full = owner.origin.base.clone();
-    full.extend_from_slice(&path[..used]);
     Location {
         file: owner.origin.file,
-        path: normalized_path(&full),
+        path: normalized_path(&crate::sources::path_from_file_root(owner, &path[..used])),
         start: index.line_col(text, span.start),
         end: index.line_col(text, span.end),
         byte_start: span.start,

@@ -20,14 +20,58 @@ fn p(step: impl Into<Value>) -> Value {
 }
 
 /// Customer managed policies a role attaches that the estate does not hold.
-pub fn unresolved_customer_policies(role: &Value, index: &Index) -> Vec<String> {
+pub fn unresolved_customer_policies(estate: &Estate, role: &Value, index: &Index) -> Vec<String> {
     attached_policy_arns(role)
         .into_iter()
         .filter(|arn| {
             !arn.starts_with("arn:aws:iam::aws:policy/")
-                && index.find(ResourceKind::IamPolicy, arn).is_none()
+                && managed_policy_document(estate, index, arn).is_none()
         })
         .collect()
+}
+
+/// The default-version document of a managed policy: from get-account-authorization-details
+/// (`PolicyVersionList`), or from a get-policy-version output saved as `<PolicyName>.json`
+/// (that output does not name its policy). Returns (policy resource, path, document, name).
+fn managed_policy_document<'a>(
+    estate: &'a Estate,
+    index: &Index,
+    arn: &'a str,
+) -> Option<(usize, Vec<Value>, &'a Value, &'a str)> {
+    let name = arn_name(arn);
+    if let Some(policy) = index.find(ResourceKind::IamPolicy, arn) {
+        let policy_doc = &estate.resources[policy].doc;
+        let default_version = str_field(policy_doc, "DefaultVersionId");
+        let versions = policy_doc
+            .get("PolicyVersionList")
+            .and_then(Value::as_array);
+        let found = versions
+            .into_iter()
+            .flatten()
+            .enumerate()
+            .find_map(|(v, version)| {
+                let is_default = version.get("IsDefaultVersion").and_then(Value::as_bool)
+                    == Some(true)
+                    || default_version.is_some()
+                        && str_field(version, "VersionId") == default_version;
+                let document = version.get("Document").filter(|_| is_default)?;
+                Some((
+                    policy,
+                    vec![p("PolicyVersionList"), p(v), p("Document")],
+                    document,
+                    name,
+                ))
+            });
+        if found.is_some() {
+            return found;
+        }
+    }
+    let version = index.find(ResourceKind::IamPolicy, &format!("policy-version/{name}"))?;
+    let version_doc = &estate.resources[version].doc;
+    let document = version_doc
+        .get("Document")
+        .filter(|_| version_doc.get("IsDefaultVersion").and_then(Value::as_bool) != Some(false))?;
+    Some((version, vec![p("Document")], document, name))
 }
 
 fn attached_policy_arns(role: &Value) -> Vec<String> {
@@ -114,26 +158,8 @@ fn role_facts(estate: &Estate, index: &Index, role: usize) -> Value {
         }
     }
     for arn in attached_policy_arns(doc) {
-        let Some(policy) = index.find(ResourceKind::IamPolicy, &arn) else {
-            continue;
-        };
-        let policy_doc = &estate.resources[policy].doc;
-        let default_version = str_field(policy_doc, "DefaultVersionId");
-        let versions = policy_doc
-            .get("PolicyVersionList")
-            .and_then(Value::as_array);
-        for (v, version) in versions.into_iter().flatten().enumerate() {
-            let is_default = version.get("IsDefaultVersion").and_then(Value::as_bool) == Some(true)
-                || default_version.is_some() && str_field(version, "VersionId") == default_version;
-            if is_default && let Some(document) = version.get("Document") {
-                let name = str_field(policy_doc, "PolicyName").unwrap_or(arn_name(&arn));
-                collect(
-                    policy,
-                    vec![p("PolicyVersionList"), p(v), p("Document")],
-                    document,
-                    name,
-                );
-            }
+        if let Some((policy, path, document, name)) = managed_policy_document(estate, index, &arn) {
+            collect(policy, path, document, name);
         }
     }
     let mut open_trust = Vec::new();
@@ -329,17 +355,23 @@ fn service_facts(estate: &Estate, index: &Index, links: &Links, service: usize) 
         _ => Vec::new(),
     };
     let providers = strategy_providers(Some(&Value::Array(strategy.clone())));
-    let launch_type = match str_field(doc, "launchType") {
-        Some(t) => t.to_string(),
-        None if providers.iter().any(|p| p.starts_with("FARGATE")) => "FARGATE".into(),
-        None if !providers.is_empty() => "EC2".into(),
-        None => "UNKNOWN".into(),
-    };
-    let (uses_spot, only_spot) = spot_usage(&strategy);
-    facts.insert("launchType".into(), json!(launch_type));
-    facts.insert("capacityProviders".into(), json!(providers));
-    facts.insert("usesSpot".into(), json!(uses_spot));
-    facts.insert("onlySpot".into(), json!(only_spot));
+    // Capacity is known from the service itself, or from its cluster's default strategy; with
+    // neither, the launch type and Spot usage stay absent so rules say NotEvaluated.
+    let capacity_known =
+        own_strategy.is_some() || doc.get("launchType").is_some() || cluster.is_some();
+    if capacity_known {
+        let launch_type = match str_field(doc, "launchType") {
+            Some(t) => t.to_string(),
+            None if providers.iter().any(|p| p.starts_with("FARGATE")) => "FARGATE".into(),
+            // Without a strategy anywhere, ECS defaults to the EC2 launch type.
+            None => "EC2".into(),
+        };
+        let (uses_spot, only_spot) = spot_usage(&strategy);
+        facts.insert("launchType".into(), json!(launch_type));
+        facts.insert("capacityProviders".into(), json!(providers));
+        facts.insert("usesSpot".into(), json!(uses_spot));
+        facts.insert("onlySpot".into(), json!(only_spot));
+    }
 
     let subnet_refs = doc
         .pointer("/networkConfiguration/awsvpcConfiguration/subnets")

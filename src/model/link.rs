@@ -345,8 +345,11 @@ pub fn link(estate: &Estate, index: &Index) -> Vec<Links> {
 fn role_link(estate: &Estate, index: &Index, reference: Option<&str>) -> LinkState {
     let state = one(reference, |r| index.role(r));
     if let LinkState::Resolved(found) = &state {
-        let missing: Vec<String> =
-            super::facts::unresolved_customer_policies(&estate.resources[found[0]].doc, index);
+        let missing: Vec<String> = super::facts::unresolved_customer_policies(
+            estate,
+            &estate.resources[found[0]].doc,
+            index,
+        );
         if !missing.is_empty() {
             return LinkState::Incomplete {
                 found: found.clone(),

@@ -254,15 +254,40 @@ fn json_reason(error: &serde_json::Error) -> String {
     }
 }
 
+/// The grafted key a path starts with, and where that key's value really is in the file.
+fn graft<'a>(resource: &'a Resource, path: &[Step]) -> Option<&'a [Step]> {
+    let Some(Step::Key(first)) = path.first() else {
+        return None;
+    };
+    resource
+        .origin
+        .grafted
+        .iter()
+        .find(|(key, _)| key == first)
+        .map(|(_, from_root)| from_root.as_slice())
+}
+
+/// The path from the file's root to `path` inside a resource, following grafted keys.
+pub fn path_from_file_root(resource: &Resource, path: &[Step]) -> Vec<Step> {
+    let mut full = match graft(resource, path) {
+        Some(from_root) => from_root.to_vec(),
+        None => resource.origin.base.clone(),
+    };
+    let rest = if graft(resource, path).is_some() {
+        &path[1..]
+    } else {
+        path
+    };
+    full.extend_from_slice(rest);
+    full
+}
+
 /// The byte span of `path` inside a resource, following grafted keys.
 pub fn span_in_file(estate: &Estate, resource: &Resource, path: &[Step]) -> Option<location::Span> {
     let text = estate.files.get(resource.origin.file)?.text.as_bytes();
-    if let Some(Step::Key(first)) = path.first()
-        && let Some((_, from_root)) = resource.origin.grafted.iter().find(|(k, _)| k == first)
-    {
-        let mut full = from_root.clone();
-        full.extend_from_slice(&path[1..]);
-        return locate(text, 0, &full);
+    match graft(resource, path) {
+        Some(_) => locate(text, 0, &path_from_file_root(resource, path)),
+        // Most paths: scan from the resource's own start, never from the file's.
+        None => locate(text, resource.origin.start, path),
     }
-    locate(text, resource.origin.start, path)
 }

@@ -44,6 +44,8 @@ const SINGLES: &[(&str, ResourceKind)] = &[
     ("capacityProvider", ResourceKind::CapacityProvider),
     ("Role", ResourceKind::IamRole),
     ("Policy", ResourceKind::IamPolicy),
+    // get-policy-version output; it does not name its policy, so the file name must.
+    ("PolicyVersion", ResourceKind::IamPolicy),
 ];
 
 /// Why a document could not be split into resources, and where.
@@ -355,6 +357,9 @@ fn identity(kind: ResourceKind, doc: &Value, file_stem: &str) -> (String, String
             {
                 let name = format!("{role}/{policy}");
                 return (format!("inline-policy/{name}"), name);
+            }
+            if doc.get("Document").is_some() && doc.get("VersionId").is_some() {
+                return (format!("policy-version/{file_stem}"), file_stem.to_string());
             }
             let name = first(&["PolicyName"]).unwrap_or_else(|| file_stem.to_string());
             (first(&["Arn"]).unwrap_or_else(|| name.clone()), name)

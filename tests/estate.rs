@@ -1,0 +1,217 @@
+//! Linking across files and the outcomes that depend on it: a rule that needs a resource missing
+//! from the input says NotEvaluated, never Pass.
+
+use ecslint::engine::catalog::{self, Rule};
+use ecslint::findings::{Evaluation, Outcome};
+use ecslint::model::Estate;
+use ecslint::sources::{self, InputOptions};
+use std::collections::BTreeMap;
+
+fn rule(id: &str) -> Rule {
+    catalog::load(&[], &BTreeMap::new())
+        .unwrap()
+        .into_iter()
+        .find(|r| r.id() == id)
+        .unwrap()
+}
+
+/// Writes the files, loads them as one estate and evaluates one rule.
+fn run(files: &[(&str, &str)], id: &str) -> (Estate, Vec<Evaluation>) {
+    let dir = tempfile::tempdir().unwrap();
+    let paths: Vec<_> = files
+        .iter()
+        .map(|(name, text)| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).unwrap();
+            path
+        })
+        .collect();
+    let (mut estate, errors) = sources::load(&paths, &InputOptions::default());
+    assert!(errors.is_empty(), "{errors:?}");
+    ecslint::link_estate(&mut estate);
+    let evaluations = ecslint::engine::eval::evaluate(&[rule(id)], &estate);
+    (estate, evaluations)
+}
+
+const TASK_DEFINITION: &str = r#"{
+  "family": "api",
+  "taskRoleArn": "arn:aws:iam::111122223333:role/app/api-task",
+  "networkMode": "awsvpc",
+  "requiresCompatibilities": ["FARGATE"],
+  "cpu": "256",
+  "memory": "512",
+  "containerDefinitions": [
+    {"name": "api", "image": "api:1.0", "essential": true,
+     "logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": "/ecs/api"}}}
+  ]
+}"#;
+
+#[test]
+fn per_call_iam_outputs_link_and_locate_into_the_policy_version_file() {
+    let role = r#"{"Role": {"Path": "/app/", "RoleName": "api-task", "RoleId": "AROAEXAMPLE", "Arn": "arn:aws:iam::111122223333:role/app/api-task",
+      "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+      "AttachedManagedPolicies": [{"PolicyName": "api-data", "PolicyArn": "arn:aws:iam::111122223333:policy/api-data"}]}}"#;
+    // Raw-API form: URL-encoded JSON, as get-policy-version returns it without the CLI's decoding.
+    let version = r#"{"PolicyVersion": {"VersionId": "v2", "IsDefaultVersion": true,
+      "Document": "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22*%22%2C%22Resource%22%3A%22*%22%7D%5D%7D"}}"#;
+    let (estate, evaluations) = run(
+        &[
+            ("td.json", TASK_DEFINITION),
+            ("role.json", role),
+            ("api-data.json", version),
+        ],
+        "SEC401",
+    );
+    assert_eq!(evaluations.len(), 1);
+    assert_eq!(
+        evaluations[0].outcome,
+        Outcome::Fail,
+        "{:?}",
+        evaluations[0].reason
+    );
+    let location = &evaluations[0].findings[0].location;
+    assert!(estate.files[location.file].path.ends_with("api-data.json"));
+    assert_eq!(location.path, "$['PolicyVersion']['Document']");
+}
+
+#[test]
+fn inline_policies_from_get_role_policy_are_read() {
+    let role = r#"{"Role": {"RoleName": "api-task", "Arn": "arn:aws:iam::111122223333:role/app/api-task", "Path": "/app/", "RoleId": "AROAEXAMPLE",
+      "AssumeRolePolicyDocument": {"Statement": []}}}"#;
+    let inline = r#"{"RoleName": "api-task", "PolicyName": "s3", "PolicyDocument": {"Version": "2012-10-17",
+      "Statement": {"Effect": "Allow", "Action": ["s3:*"], "Resource": "*"}}}"#;
+    let (estate, evaluations) = run(
+        &[
+            ("td.json", TASK_DEFINITION),
+            ("role.json", role),
+            ("inline.json", inline),
+        ],
+        "SEC402",
+    );
+    assert_eq!(evaluations[0].outcome, Outcome::Fail);
+    let location = &evaluations[0].findings[0].location;
+    assert!(estate.files[location.file].path.ends_with("inline.json"));
+    assert_eq!(location.path, "$['PolicyDocument']['Statement']");
+}
+
+#[test]
+fn a_missing_role_or_customer_policy_is_not_evaluated_never_pass() {
+    let (_, evaluations) = run(&[("td.json", TASK_DEFINITION)], "SEC401");
+    assert_eq!(evaluations[0].outcome, Outcome::NotEvaluated);
+    assert!(
+        evaluations[0]
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("taskRole")
+    );
+    let role = r#"{"Role": {"RoleName": "api-task", "Arn": "arn:aws:iam::111122223333:role/app/api-task", "Path": "/app/", "RoleId": "AROAEXAMPLE",
+      "AttachedManagedPolicies": [{"PolicyName": "gone", "PolicyArn": "arn:aws:iam::111122223333:policy/gone"}]}}"#;
+    let (_, evaluations) = run(
+        &[("td.json", TASK_DEFINITION), ("role.json", role)],
+        "SEC401",
+    );
+    assert_eq!(evaluations[0].outcome, Outcome::NotEvaluated);
+    assert!(
+        evaluations[0]
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("policy/gone")
+    );
+}
+
+#[test]
+fn no_task_role_is_not_applicable_for_role_rules() {
+    let td = TASK_DEFINITION.replace(
+        "\"taskRoleArn\": \"arn:aws:iam::111122223333:role/app/api-task\",",
+        "",
+    );
+    let (_, evaluations) = run(&[("td.json", &td)], "SEC401");
+    assert_eq!(evaluations[0].outcome, Outcome::NotApplicable);
+}
+
+#[test]
+fn blocking_mode_needs_the_account_default_to_pass() {
+    let (_, evaluations) = run(&[("td.json", TASK_DEFINITION)], "REL105");
+    assert_eq!(evaluations[0].outcome, Outcome::NotEvaluated);
+    let settings = r#"{"settings": [{"name": "defaultLogDriverMode", "value": "non-blocking"}]}"#;
+    let (_, evaluations) = run(
+        &[("td.json", TASK_DEFINITION), ("settings.json", settings)],
+        "REL105",
+    );
+    assert_eq!(evaluations[0].outcome, Outcome::Pass);
+    let blocking_default =
+        r#"{"settings": [{"name": "defaultLogDriverMode", "value": "blocking"}]}"#;
+    let (_, evaluations) = run(
+        &[
+            ("td.json", TASK_DEFINITION),
+            ("settings.json", blocking_default),
+        ],
+        "REL105",
+    );
+    assert_eq!(evaluations[0].outcome, Outcome::Fail);
+    let explicit = TASK_DEFINITION.replace(
+        "\"awslogs-group\": \"/ecs/api\"",
+        "\"awslogs-group\": \"/ecs/api\", \"mode\": \"blocking\"",
+    );
+    let (_, evaluations) = run(&[("td.json", &explicit)], "REL105");
+    assert_eq!(
+        evaluations[0].outcome,
+        Outcome::Fail,
+        "explicit blocking fails without account settings"
+    );
+}
+
+#[test]
+fn public_subnets_are_decided_by_routes_and_need_the_route_table() {
+    let service = r#"{"serviceName": "api", "taskDefinition": "api", "networkConfiguration": {"awsvpcConfiguration":
+      {"subnets": ["subnet-1"], "securityGroups": ["sg-1"], "assignPublicIp": "DISABLED"}}}"#;
+    // Named "private", but its route goes to an internet gateway.
+    let subnets = r#"{"Subnets": [{"SubnetId": "subnet-1", "VpcId": "vpc-1", "AvailabilityZone": "eu-west-1a",
+      "Tags": [{"Key": "Name", "Value": "private"}]}]}"#;
+    let (_, evaluations) = run(
+        &[("svc.json", service), ("subnets.json", subnets)],
+        "SEC501",
+    );
+    assert_eq!(
+        evaluations[0].outcome,
+        Outcome::NotEvaluated,
+        "no route table, no verdict"
+    );
+    let routes = r#"{"RouteTables": [{"RouteTableId": "rtb-1", "VpcId": "vpc-1", "Associations": [{"Main": true, "RouteTableId": "rtb-1"}],
+      "Routes": [{"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": "igw-1", "State": "active"}]}]}"#;
+    let (estate, evaluations) = run(
+        &[
+            ("svc.json", service),
+            ("subnets.json", subnets),
+            ("routes.json", routes),
+        ],
+        "SEC501",
+    );
+    assert_eq!(evaluations[0].outcome, Outcome::Fail);
+    let location = &evaluations[0].findings[0].location;
+    assert!(estate.files[location.file].path.ends_with("svc.json"));
+    assert_eq!(
+        location.path,
+        "$['networkConfiguration']['awsvpcConfiguration']['subnets'][0]"
+    );
+}
+
+#[test]
+fn container_definition_arrays_are_partial_task_definitions() {
+    let containers = r#"[{"name": "app", "image": "${IMAGE}", "privileged": true}]"#;
+    let (estate, evaluations) = run(&[("container-definitions.json", containers)], "SEC101");
+    assert_eq!(evaluations[0].outcome, Outcome::Fail);
+    assert_eq!(
+        evaluations[0].findings[0].location.path,
+        "$[0]['privileged']"
+    );
+    assert_eq!(estate.resources[0].name, "container-definitions");
+    let (_, evaluations) = run(&[("container-definitions.json", containers)], "REL101");
+    assert_eq!(
+        evaluations[0].outcome,
+        Outcome::NotEvaluated,
+        "task size is unknown for a bare container list"
+    );
+}
