@@ -33,6 +33,23 @@ fn run(files: &[(&str, &str)], id: &str) -> (Estate, Vec<Evaluation>) {
     (estate, evaluations)
 }
 
+/// The single evaluation failed, with its first finding at `path` in the file ending with `file`.
+fn assert_fails_at(estate: &Estate, evaluations: &[Evaluation], file: &str, path: &str) {
+    assert_eq!(
+        evaluations[0].outcome,
+        Outcome::Fail,
+        "{:?}",
+        evaluations[0].reason
+    );
+    let location = &evaluations[0].findings[0].location;
+    assert!(
+        estate.files[location.file].path.ends_with(file),
+        "{}",
+        estate.files[location.file].path
+    );
+    assert_eq!(location.path, path);
+}
+
 const TASK_DEFINITION: &str = r#"{
   "family": "api",
   "taskRoleArn": "arn:aws:iam::111122223333:role/app/api-task",
@@ -63,15 +80,12 @@ fn per_call_iam_outputs_link_and_locate_into_the_policy_version_file() {
         "SEC401",
     );
     assert_eq!(evaluations.len(), 1);
-    assert_eq!(
-        evaluations[0].outcome,
-        Outcome::Fail,
-        "{:?}",
-        evaluations[0].reason
+    assert_fails_at(
+        &estate,
+        &evaluations,
+        "api-data.json",
+        "$['PolicyVersion']['Document']",
     );
-    let location = &evaluations[0].findings[0].location;
-    assert!(estate.files[location.file].path.ends_with("api-data.json"));
-    assert_eq!(location.path, "$['PolicyVersion']['Document']");
 }
 
 #[test]
@@ -88,10 +102,12 @@ fn inline_policies_from_get_role_policy_are_read() {
         ],
         "SEC402",
     );
-    assert_eq!(evaluations[0].outcome, Outcome::Fail);
-    let location = &evaluations[0].findings[0].location;
-    assert!(estate.files[location.file].path.ends_with("inline.json"));
-    assert_eq!(location.path, "$['PolicyDocument']['Statement']");
+    assert_fails_at(
+        &estate,
+        &evaluations,
+        "inline.json",
+        "$['PolicyDocument']['Statement']",
+    );
 }
 
 #[test]
@@ -189,12 +205,11 @@ fn public_subnets_are_decided_by_routes_and_need_the_route_table() {
         ],
         "SEC501",
     );
-    assert_eq!(evaluations[0].outcome, Outcome::Fail);
-    let location = &evaluations[0].findings[0].location;
-    assert!(estate.files[location.file].path.ends_with("svc.json"));
-    assert_eq!(
-        location.path,
-        "$['networkConfiguration']['awsvpcConfiguration']['subnets'][0]"
+    assert_fails_at(
+        &estate,
+        &evaluations,
+        "svc.json",
+        "$['networkConfiguration']['awsvpcConfiguration']['subnets'][0]",
     );
 }
 
