@@ -176,3 +176,79 @@ fn waivers_suppress_and_expired_waivers_fail() {
     std::fs::write(&config, "select = [\"SEC101\"]\n[[waivers]]\nrule = \"SEC101\"\nresource = \"we*\"\nreason = \"host agent\"\nexpires = \"2001-01-01\"\n").unwrap();
     assert_eq!(run(&config).status.code(), Some(1));
 }
+
+#[test]
+fn stdin_is_an_input() {
+    let text =
+        std::fs::read_to_string(repo().join("fixtures/SEC101-privileged-container/fail.json"))
+            .unwrap();
+    let output = ecslint()
+        .args(["-f", "json", "--select", "SEC101", "-"])
+        .write_stdin(text)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["findings"][0]["location"]["file"], "<stdin>");
+}
+
+#[test]
+fn hostile_input_is_an_error_not_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("deep.json"), "[".repeat(100_000)).unwrap();
+    std::fs::write(dir.path().join("empty.json"), "").unwrap();
+    std::fs::write(
+        dir.path().join("types.json"),
+        r#"{"family": 7, "containerDefinitions": {"name": "x"}}"#,
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("nulls.json"), r#"{"family": "x", "networkMode": null, "cpu": 256, "containerDefinitions": [null, 3, {"name": null, "portMappings": [{"containerPort": "80"}]}]}"#).unwrap();
+    let output = Command::cargo_bin("ecslint")
+        .unwrap()
+        .args(["check", "--no-config", "-f", "json"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let reasons: Vec<String> = report["inputErrors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["reason"].to_string())
+        .collect();
+    assert_eq!(reasons.len(), 3, "{reasons:?}");
+    assert!(
+        reasons.iter().any(|r| r.contains("recursion limit")),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons.iter().any(|r| r.contains("containerDefinitions")),
+        "{reasons:?}"
+    );
+    // The file with nulls and odd types is still linted.
+    assert!(report["summary"]["total"]["pass"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn rules_and_explain_list_the_catalog() {
+    let mut rules = Command::cargo_bin("ecslint").unwrap();
+    let output = rules
+        .args(["rules", "--pillar", "sustainability"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.contains("SUS101") && !text.contains("SEC101"),
+        "{text}"
+    );
+    let mut explain = Command::cargo_bin("ecslint").unwrap();
+    let output = explain.args(["explain", "SEC101"]).output().unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("## Why is this bad?"), "{text}");
+    Command::cargo_bin("ecslint")
+        .unwrap()
+        .args(["explain", "NOPE"])
+        .assert()
+        .code(2);
+}
