@@ -252,3 +252,59 @@ fn rules_and_explain_list_the_catalog() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn teams_add_rules_and_rule_errors_name_file_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules");
+    std::fs::create_dir(&rules).unwrap();
+    let rule = r#"id = "OPS901"
+name = "image-outside-our-registry"
+title = "Image from outside the company registry"
+pillars = ["operational-excellence", "security"]
+best_practices = ["OPS05-BP01"]
+severity = "low"
+resource = "task-definition"
+query = '''$.containerDefinitions[?!match(@.image, '{param.registry}.*')].image'''
+message = "container '{container}' in {resource} pulls {value}"
+
+[params.registry]
+default = "111122223333\\.dkr\\.ecr\\."
+description = "Allowed registry prefix (I-Regexp)"
+
+[docs]
+what = "Flags images that do not come from the company's ECR registry."
+why = "Images from public registries bypass the image scanning pipeline."
+fix = "Mirror the image into the company registry."
+"#;
+    std::fs::write(rules.join("OPS901-image-outside-our-registry.toml"), rule).unwrap();
+    let output = ecslint()
+        .args(["-f", "json", "--select", "OPS901", "--rules"])
+        .arg(&rules)
+        .arg("fixtures/SEC115-mutable-image-tag/fail.json")
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        report["findings"][0]["message"],
+        "container 'app' in web pulls nginx:latest"
+    );
+
+    std::fs::write(
+        rules.join("OPS901-image-outside-our-registry.toml"),
+        rule.replace("[?!match", "[?!!match("),
+    )
+    .unwrap();
+    let output = ecslint()
+        .arg("--rules")
+        .arg(&rules)
+        .arg("fixtures/demo")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("OPS901-image-outside-our-registry.toml:8:9: invalid JSONPath query"),
+        "{stderr}"
+    );
+}
