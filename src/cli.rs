@@ -53,7 +53,8 @@ const ACCEPTED_SHAPES: &str = "Accepted documents (detected by shape):
   services           create-service input, describe-services output, {\"service\": ...}
   clusters           describe-clusters output;  capacity providers: describe-capacity-providers output
   account settings   list-account-settings output (with or without --effective-settings)
-  IAM                get-account-authorization-details, get-role, get-role-policy outputs
+  IAM                get-account-authorization-details, get-role, get-role-policy outputs;
+                     get-policy-version output saved as <PolicyName>.json
   network            describe-subnets / -route-tables / -security-groups / -vpcs /
                      -internet-gateways / -nat-gateways outputs
   snapshot           one object holding several of the collections above
