@@ -2,6 +2,7 @@
 
 use crate::config::{self, Config};
 use crate::engine::catalog::{self, Pillar, Rule, Severity};
+use crate::findings::baseline::{Baseline, BaselineState};
 use crate::findings::{self, RunResult};
 use crate::model::ResourceKind;
 use crate::report::{self, Format, ReportOptions};
@@ -32,6 +33,8 @@ pub enum Command {
     /// Lint ECS, IAM and EC2 JSON documents (files, folders, or - for stdin).
     #[command(after_help = ACCEPTED_SHAPES)]
     Check(CheckArgs),
+    /// Record today's findings (`-o FILE`) so that `check --baseline FILE` fails only on new ones.
+    Baseline(CheckArgs),
     /// List the rules.
     Rules(RulesArgs),
     /// Show a rule's documentation.
@@ -84,6 +87,9 @@ pub struct CheckArgs {
     /// Force the shape of every input instead of detecting it.
     #[arg(long, value_enum, default_value = "auto")]
     pub input_kind: InputKind,
+    /// Fail only on findings that are not in this baseline (see `ecslint baseline`).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
     /// Glob of files to read inside folders. Repeatable.
     #[arg(long, default_value = "*.json")]
     pub include: Vec<String>,
@@ -167,17 +173,24 @@ fn resolve(common: &CommonArgs) -> Result<(Config, Vec<Rule>), u8> {
 pub fn run(cli: Cli) -> u8 {
     match cli.command {
         Command::Check(args) => check(args),
+        Command::Baseline(args) => record_baseline(args),
         Command::Rules(args) => list_rules(args),
         Command::Explain { rule } => explain(&rule),
         Command::GenDocs { check } => gen_docs(check),
     }
 }
 
-fn check(args: CheckArgs) -> u8 {
-    let (config, mut rules) = match resolve(&args.common) {
-        Ok(resolved) => resolved,
-        Err(code) => return code,
-    };
+/// Everything a lint run produced, owned, before judging (severities, waivers, baseline).
+struct Linted {
+    config: Config,
+    rules: Vec<Rule>,
+    estate: crate::model::Estate,
+    evaluations: Vec<crate::findings::Evaluation>,
+    input_errors: Vec<sources::InputError>,
+}
+
+fn lint(args: &CheckArgs) -> Result<Linted, u8> {
+    let (config, mut rules) = resolve(&args.common)?;
     let select: Vec<String> = config.select.iter().chain(&args.select).cloned().collect();
     let ignore: Vec<String> = config.ignore.iter().chain(&args.ignore).cloned().collect();
     let unknown = config::unknown_selectors(&select, &rules)
@@ -186,7 +199,7 @@ fn check(args: CheckArgs) -> u8 {
         .map(str::to_string)
         .collect::<Vec<_>>();
     if !unknown.is_empty() {
-        return fail(format!("no rule matches {}", unknown.join(", ")));
+        return Err(fail(format!("no rule matches {}", unknown.join(", "))));
     }
     rules.retain(|rule| {
         (select.is_empty() || select.iter().any(|s| config::selects(s, rule)))
@@ -197,63 +210,106 @@ fn check(args: CheckArgs) -> u8 {
         exclude: args.exclude.clone(),
         input_kind: args.input_kind,
     };
-    let files = match sources::discover(&args.paths, &options) {
-        Ok(files) => files,
-        Err(message) => return fail(message),
-    };
+    let files = sources::discover(&args.paths, &options).map_err(fail)?;
     let (mut estate, input_errors) = sources::load(&files, &options);
     crate::link_estate(&mut estate);
     let evaluations = crate::engine::eval::evaluate(&rules, &estate);
+    Ok(Linted {
+        config,
+        rules,
+        estate,
+        evaluations,
+        input_errors,
+    })
+}
+
+/// Applies severity overrides, waivers and the baseline to a lint run.
+fn judge(linted: Linted, baseline: Option<&Baseline>) -> (RunResult<'static>, Option<Severity>) {
+    // The run borrows the rules and the estate for the rest of the process; leaking them keeps
+    // the reporters' lifetimes simple and costs nothing in a command-line run.
+    let Linted {
+        config,
+        rules,
+        estate,
+        evaluations,
+        input_errors,
+    } = linted;
+    let rules: &'static [Rule] = Box::leak(rules.into_boxed_slice());
+    let estate: &'static crate::model::Estate = Box::leak(Box::new(estate));
     let severities: Vec<Severity> = rules
         .iter()
         .map(|r| config.severity.get(r.id()).copied().unwrap_or(r.severity))
         .collect();
     let mut run = RunResult {
-        rules: &rules,
-        estate: &estate,
+        rules,
+        estate,
         evaluations,
         input_errors,
         waivers: config.waivers.clone(),
         waiver_problems: Vec::new(),
         severities,
         waived: BTreeMap::new(),
+        baseline: None,
     };
     apply_waivers(&mut run);
-    let format = args.format.unwrap_or(Format::Pretty);
+    if let Some(baseline) = baseline {
+        run.baseline = Some(findings::compare_with_baseline(&run, baseline));
+    }
+    (run, config.fail_on)
+}
+
+fn report_options(args: &CheckArgs) -> ReportOptions {
     let color = args.output.is_none()
         && std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none();
-    let report_options = ReportOptions {
+    ReportOptions {
         docs_url: args.common.docs_url.clone(),
         color,
-    };
-    let text = report::render(format, &run, &report_options);
-    let written = match &args.output {
-        Some(path) => std::fs::write(path, &text).map_err(|e| format!("{}: {e}", path.display())),
+    }
+}
+
+fn write_output(output: Option<&std::path::Path>, text: &str) -> Result<(), u8> {
+    match output {
+        Some(path) => {
+            std::fs::write(path, text).map_err(|e| fail(format!("{}: {e}", path.display())))
+        }
         None => std::io::stdout()
             .write_all(text.as_bytes())
-            .map_err(|e| e.to_string()),
+            .map_err(|e| fail(e)),
+    }
+}
+
+fn check(args: CheckArgs) -> u8 {
+    let baseline = match args.baseline.as_deref().map(Baseline::load).transpose() {
+        Ok(baseline) => baseline,
+        Err(message) => return fail(message),
     };
-    if let Err(message) = written {
-        return fail(message);
+    let linted = match lint(&args) {
+        Ok(linted) => linted,
+        Err(code) => return code,
+    };
+    let (run, config_fail_on) = judge(linted, baseline.as_ref());
+    let format = args.format.unwrap_or(Format::Pretty);
+    let options = report_options(&args);
+    let text = report::render(format, &run, &options);
+    if let Err(code) = write_output(args.output.as_deref(), &text) {
+        return code;
     }
     if args.output.is_some() || format != Format::Pretty {
         // Keep the person at the terminal informed even when the report goes elsewhere.
         for error in &run.input_errors {
-            eprint!(
-                "{}",
-                report::pretty::render_input_error(error, &report_options)
-            );
+            eprint!("{}", report::pretty::render_input_error(error, &options));
         }
         for problem in &run.waiver_problems {
             eprintln!("warning: waiver: {problem}");
         }
     }
-    let threshold = args.fail_on.or(config.fail_on).unwrap_or(Severity::Info);
-    let failing = run
-        .judged()
-        .iter()
-        .any(|j| j.waiver.is_none() && j.severity >= threshold);
+    let threshold = args.fail_on.or(config_fail_on).unwrap_or(Severity::Info);
+    let failing = run.judged().iter().any(|j| {
+        j.waiver.is_none()
+            && j.severity >= threshold
+            && j.baseline_state != Some(BaselineState::Unchanged)
+    });
     let expired = run.waiver_problems.iter().any(|p| p.contains("expired"));
     if !run.input_errors.is_empty() {
         EXIT_ERROR
@@ -264,9 +320,51 @@ fn check(args: CheckArgs) -> u8 {
     }
 }
 
-/// Marks findings covered by a live waiver; reports expired and unused waivers.
+/// `ecslint baseline`: records today's findings (waived ones included: a waiver may expire).
+fn record_baseline(args: CheckArgs) -> u8 {
+    let Some(output) = args.output.clone() else {
+        return fail("baseline needs -o FILE");
+    };
+    let linted = match lint(&args) {
+        Ok(linted) => linted,
+        Err(code) => return code,
+    };
+    let (run, _) = judge(linted, None);
+    for error in &run.input_errors {
+        eprint!(
+            "{}",
+            report::pretty::render_input_error(error, &report_options(&args))
+        );
+    }
+    let entries = run
+        .judged()
+        .iter()
+        .map(|j| findings::baseline_entry(&run, j.finding))
+        .collect();
+    let baseline = Baseline::new(entries);
+    let mut text = serde_json::to_string_pretty(&baseline).unwrap_or_default();
+    text.push('\n');
+    if let Err(code) = write_output(Some(&output), &text) {
+        return code;
+    }
+    eprintln!(
+        "recorded {} findings in {}",
+        baseline.findings.len(),
+        output.display()
+    );
+    if run.input_errors.is_empty() {
+        EXIT_CLEAN
+    } else {
+        EXIT_ERROR
+    }
+}
+
+/// Marks findings covered by a live waiver (from the config, or an `ecslint:ignore` tag on the
+/// resource); reports expired and unused config waivers.
 fn apply_waivers(run: &mut RunResult<'_>) {
     let today = findings::today();
+    let configured = run.waivers.len();
+    run.waivers.extend(findings::tag_waivers(run.estate));
     let mut used = vec![false; run.waivers.len()];
     for (e, evaluation) in run.evaluations.iter().enumerate() {
         for (f, finding) in evaluation.findings.iter().enumerate() {
@@ -291,7 +389,7 @@ fn apply_waivers(run: &mut RunResult<'_>) {
             }
         }
     }
-    for (w, waiver) in run.waivers.iter().enumerate() {
+    for (w, waiver) in run.waivers.iter().enumerate().take(configured) {
         if let Some(day) = waiver
             .expires
             .as_deref()

@@ -13,14 +13,9 @@ fn ecslint() -> Command {
     cmd
 }
 
-#[test]
-fn demo_sarif_is_valid_against_the_official_schema() {
-    let output = ecslint()
-        .args(["-f", "sarif", "fixtures/demo"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(1));
-    let log: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+/// Parses a SARIF log and checks it against the official SARIF 2.1.0 schema.
+fn assert_valid_sarif(bytes: &[u8]) -> serde_json::Value {
+    let log: serde_json::Value = serde_json::from_slice(bytes).unwrap();
     let schema: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(repo().join("tests/data/sarif-schema-2.1.0.json")).unwrap(),
     )
@@ -31,6 +26,105 @@ fn demo_sarif_is_valid_against_the_official_schema() {
         .map(|e| format!("{} at {}", e, e.instance_path))
         .collect();
     assert!(errors.is_empty(), "{errors:#?}");
+    log
+}
+
+#[test]
+fn sarif_with_baseline_waivers_and_input_errors_stays_valid() {
+    let dir = tempfile::tempdir().unwrap();
+    let td =
+        std::fs::read_to_string(repo().join("fixtures/demo/task-definitions/worker.json")).unwrap();
+    // Waived by a tag on the resource itself.
+    let tagged = td.replace(
+        "\"tags\": [",
+        "\"tags\": [{\"key\": \"ecslint:ignore\", \"value\": \"SEC102,SEC103\"}, ",
+    );
+    assert_ne!(tagged, td);
+    std::fs::write(dir.path().join("td.json"), &tagged).unwrap();
+    let svc = std::fs::read_to_string(
+        repo().join("fixtures/REL203-minimum-healthy-percent-low/fail.json"),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("svc.json"), &svc).unwrap();
+    let ecslint_in = |args: &[&str]| {
+        Command::cargo_bin("ecslint")
+            .unwrap()
+            .current_dir(dir.path())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    ecslint_in(&[
+        "baseline",
+        "--no-config",
+        "-o",
+        "base.json",
+        "td.json",
+        "svc.json",
+    ]);
+    std::fs::write(
+        dir.path().join("svc.json"),
+        svc.replace(
+            "\"minimumHealthyPercent\": 0",
+            "\"minimumHealthyPercent\": 100",
+        ),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("broken.json"), "{\"family\": ").unwrap();
+    let output = ecslint_in(&[
+        "check",
+        "--no-config",
+        "-f",
+        "sarif",
+        "--baseline",
+        "base.json",
+        ".",
+    ]);
+    let log = assert_valid_sarif(&output.stdout);
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    assert!(
+        results
+            .iter()
+            .any(|r| r["baselineState"] == "absent" && r["ruleId"] == "REL203")
+    );
+    assert!(results.iter().all(|r| r["baselineState"] != "new"));
+    let suppressed: Vec<&serde_json::Value> = results
+        .iter()
+        .filter(|r| r["suppressions"].is_array())
+        .collect();
+    assert_eq!(suppressed.len(), 2);
+    assert_eq!(suppressed[0]["suppressions"][0]["kind"], "inSource");
+    assert_eq!(
+        log["runs"][0]["invocations"][0]["executionSuccessful"],
+        false
+    );
+
+    let output = ecslint_in(&[
+        "check",
+        "--no-config",
+        "-f",
+        "sarif-github",
+        "--baseline",
+        "base.json",
+        ".",
+    ]);
+    let log = assert_valid_sarif(&output.stdout);
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    assert!(
+        results
+            .iter()
+            .all(|r| r["suppressions"].is_null() && r["baselineState"] != "absent")
+    );
+}
+
+#[test]
+fn demo_sarif_is_valid_against_the_official_schema() {
+    let output = ecslint()
+        .args(["-f", "sarif", "fixtures/demo"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let log = assert_valid_sarif(&output.stdout);
     let run = &log["runs"][0];
     assert_eq!(run["columnKind"], "utf16CodeUnits");
     let results = run["results"].as_array().unwrap();
@@ -307,4 +401,119 @@ fix = "Mirror the image into the company registry."
         stderr.contains("OPS901-image-outside-our-registry.toml:8:9: invalid JSONPath query"),
         "{stderr}"
     );
+}
+
+/// Findings of `check --baseline` as (rule, baselineState) pairs, plus the absent count.
+fn against_baseline(dir: &std::path::Path) -> (Vec<(String, String)>, usize, i32) {
+    let output = Command::cargo_bin("ecslint")
+        .unwrap()
+        .current_dir(dir)
+        .args([
+            "check",
+            "--no-config",
+            "-f",
+            "json",
+            "--baseline",
+            "base.json",
+            "td.json",
+        ])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let findings = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["baselineState"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    (
+        findings,
+        report["absent"].as_array().unwrap().len(),
+        output.status.code().unwrap(),
+    )
+}
+
+#[test]
+fn baselines_survive_reformatting_and_moves_but_not_changed_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let original =
+        std::fs::read_to_string(repo().join("fixtures/demo/task-definitions/worker.json")).unwrap();
+    std::fs::write(dir.path().join("td.json"), &original).unwrap();
+    Command::cargo_bin("ecslint")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["baseline", "--no-config", "-o", "base.json", "td.json"])
+        .assert()
+        .code(0);
+    let (findings, absent, code) = against_baseline(dir.path());
+    assert!(
+        !findings.is_empty() && findings.iter().all(|(_, state)| state == "unchanged"),
+        "{findings:?}"
+    );
+    assert_eq!(
+        (absent, code),
+        (0, 0),
+        "only baseline findings: the gate passes"
+    );
+
+    // Reformatted with CRLF and another indentation, keys reordered, a container inserted first.
+    let mut doc: serde_json::Value = serde_json::from_str(&original).unwrap();
+    let mut sidecar = doc["containerDefinitions"][0].clone();
+    sidecar["name"] = "sidecar".into();
+    sidecar["image"] = "busybox:1.36".into();
+    sidecar["user"] = "1000".into();
+    doc["containerDefinitions"]
+        .as_array_mut()
+        .unwrap()
+        .insert(0, sidecar);
+    let mut map: Vec<(String, serde_json::Value)> =
+        doc.as_object().unwrap().clone().into_iter().collect();
+    map.reverse();
+    let reordered: serde_json::Map<String, serde_json::Value> = map.into_iter().collect();
+    let text = serde_json::to_string_pretty(&reordered)
+        .unwrap()
+        .replace("  ", "    ")
+        .replace('\n', "\r\n");
+    std::fs::write(dir.path().join("td.json"), &text).unwrap();
+    let (findings, absent, code) = against_baseline(dir.path());
+    let new: Vec<&(String, String)> = findings.iter().filter(|(_, s)| s == "new").collect();
+    assert!(
+        new.iter().all(
+            |(rule, _)| ["REL104", "REL105", "SEC102", "SEC107", "SEC108", "SEC115"]
+                .contains(&rule.as_str())
+        ),
+        "{new:?}"
+    );
+    assert_eq!(absent, 0, "nothing was fixed");
+    assert_eq!(code, 1, "the sidecar's own findings are new");
+
+    // Changing the offending value makes a new finding and the old one absent.
+    let service = std::fs::read_to_string(
+        repo().join("fixtures/REL203-minimum-healthy-percent-low/fail.json"),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("td.json"), &service).unwrap();
+    Command::cargo_bin("ecslint")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["baseline", "--no-config", "-o", "base.json", "td.json"])
+        .assert()
+        .code(0);
+    let changed = service.replace(
+        "\"minimumHealthyPercent\": 0",
+        "\"minimumHealthyPercent\": 25",
+    );
+    assert_ne!(changed, service);
+    std::fs::write(dir.path().join("td.json"), &changed).unwrap();
+    let (findings, absent, _) = against_baseline(dir.path());
+    assert!(
+        findings.contains(&("REL203".to_string(), "new".to_string())),
+        "{findings:?}"
+    );
+    assert_eq!(absent, 1);
 }

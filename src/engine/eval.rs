@@ -303,7 +303,7 @@ fn finding(
     let fingerprint = fingerprint(
         rule.id(),
         &estate.resources[resource].id,
-        &owner_resource.id,
+        owner_resource,
         &path,
         value,
     );
@@ -316,15 +316,30 @@ fn finding(
     }
 }
 
-/// Stable across reformatting and moved lines: it hashes identities and the value, never positions.
-fn fingerprint(rule: &str, resource: &str, owner: &str, path: &[Step], value: &Value) -> String {
+/// Stable across reformatting and moved lines: it hashes identities, never positions. Array
+/// elements that have a name (containers, variables, volumes) are identified by it, so inserting
+/// a container does not renumber the others' findings. A scalar's value is part of it, so changing
+/// the offending value makes a new finding.
+fn fingerprint(
+    rule: &str,
+    resource: &str,
+    owner: &Resource,
+    path: &[Step],
+    value: &Value,
+) -> String {
+    let identity = identity_path(&owner.doc, path);
+    let value_text = if value.is_object() || value.is_array() {
+        String::new()
+    } else {
+        value.to_string()
+    };
     let mut hasher = Sha256::new();
     for part in [
         rule,
         resource,
-        owner,
-        &normalized_path(path),
-        &value.to_string(),
+        owner.id.as_str(),
+        identity.as_str(),
+        value_text.as_str(),
     ] {
         hasher.update(part.as_bytes());
         hasher.update([0]);
@@ -335,6 +350,33 @@ fn fingerprint(rule: &str, resource: &str, owner: &str, path: &[Step], value: &V
         .take(16)
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+/// The path with named array elements written by name: `containerDefinitions[name=web].user`.
+fn identity_path(doc: &Value, path: &[Step]) -> String {
+    const NAME_KEYS: [&str; 5] = ["name", "Name", "key", "Key", "sourceVolume"];
+    let mut out = String::new();
+    let mut node = Some(doc);
+    for step in path {
+        let next = match step {
+            Step::Key(key) => node.and_then(|n| n.get(key)),
+            Step::Index(i) => node.and_then(|n| n.get(*i)),
+        };
+        let named = match step {
+            Step::Index(_) => next.and_then(|element| {
+                NAME_KEYS.iter().find_map(|k| {
+                    element
+                        .get(*k)
+                        .and_then(Value::as_str)
+                        .map(|v| format!("[{k}={v}]"))
+                })
+            }),
+            Step::Key(_) => None,
+        };
+        out.push_str(&named.unwrap_or_else(|| step.to_string()));
+        node = next;
+    }
+    out
 }
 
 fn scalar_text(value: &Value) -> Option<String> {

@@ -1,10 +1,13 @@
 //! Findings: outcomes per (rule, resource), violations with their locations, waivers and the
 //! summary reporters print.
 
+pub mod baseline;
+
 use crate::engine::catalog::{Pillar, Rule, Severity};
 use crate::model::Estate;
 use crate::sources::InputError;
 use crate::sources::location::LineCol;
+use baseline::{Baseline, BaselineEntry, BaselineState};
 use std::collections::BTreeMap;
 
 /// What a rule concluded about one resource.
@@ -76,6 +79,101 @@ pub struct Waiver {
     /// `YYYY-MM-DD`; the waiver stops applying after that day.
     #[serde(default)]
     pub expires: Option<String>,
+    /// Set for waivers read from an `ecslint:ignore` tag on the resource itself.
+    #[serde(skip)]
+    pub from_tag: bool,
+}
+
+/// The tag that waives rules on the resource that carries it: `ecslint:ignore=SEC101,REL204`.
+pub const IGNORE_TAG: &str = "ecslint:ignore";
+
+/// Waivers from `ecslint:ignore` tags (ECS `key`/`value`, IAM and EC2 `Key`/`Value`).
+pub fn tag_waivers(estate: &Estate) -> Vec<Waiver> {
+    let mut waivers = Vec::new();
+    for resource in &estate.resources {
+        let tags = resource
+            .doc
+            .get("tags")
+            .or_else(|| resource.doc.get("Tags"));
+        for tag in tags
+            .and_then(serde_json::Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let key = tag
+                .get("key")
+                .or_else(|| tag.get("Key"))
+                .and_then(serde_json::Value::as_str);
+            let value = tag
+                .get("value")
+                .or_else(|| tag.get("Value"))
+                .and_then(serde_json::Value::as_str);
+            if let (Some(IGNORE_TAG), Some(value)) = (key, value) {
+                for rule in value
+                    .split([',', ' ', ':'])
+                    .map(str::trim)
+                    .filter(|r| !r.is_empty())
+                {
+                    waivers.push(Waiver {
+                        rule: rule.to_string(),
+                        resource: resource.id.clone(),
+                        reason: format!("{IGNORE_TAG} tag on {} {}", resource.kind, resource.name),
+                        expires: None,
+                        from_tag: true,
+                    });
+                }
+            }
+        }
+    }
+    waivers
+}
+
+/// How this run's findings compare with a baseline.
+#[derive(Debug, Clone, Default)]
+pub struct BaselineComparison {
+    pub states: BTreeMap<(usize, usize), BaselineState>,
+    /// Baseline findings no longer found.
+    pub absent: Vec<BaselineEntry>,
+}
+
+pub fn baseline_entry(run: &RunResult<'_>, finding: &Finding) -> BaselineEntry {
+    BaselineEntry {
+        fingerprint: finding.fingerprint.clone(),
+        rule: run.rules[finding.rule].id().to_string(),
+        resource: run.estate.resources[finding.resource].id.clone(),
+        file: run.estate.files[finding.location.file].path.clone(),
+        line: finding.location.start.line,
+        column: finding.location.start.column,
+        message: finding.message.clone(),
+    }
+}
+
+pub fn compare_with_baseline(run: &RunResult<'_>, baseline: &Baseline) -> BaselineComparison {
+    let known = baseline.fingerprints();
+    let mut seen = std::collections::BTreeSet::new();
+    let mut comparison = BaselineComparison::default();
+    for (e, evaluation) in run.evaluations.iter().enumerate() {
+        for (f, finding) in evaluation.findings.iter().enumerate() {
+            let state = if known.contains(finding.fingerprint.as_str()) {
+                seen.insert(finding.fingerprint.as_str());
+                BaselineState::Unchanged
+            } else {
+                BaselineState::New
+            };
+            comparison.states.insert((e, f), state);
+        }
+    }
+    // A rule that was not run this time cannot say its findings are gone.
+    let ran: std::collections::BTreeSet<&str> = run.rules.iter().map(Rule::id).collect();
+    comparison.absent = baseline
+        .findings
+        .iter()
+        .filter(|entry| {
+            !seen.contains(entry.fingerprint.as_str()) && ran.contains(entry.rule.as_str())
+        })
+        .cloned()
+        .collect();
+    comparison
 }
 
 /// A finding with what the gate needs to know about it.
@@ -83,8 +181,10 @@ pub struct Waiver {
 pub struct Judged<'a> {
     pub finding: &'a Finding,
     pub severity: Severity,
-    /// The waiver that covers it, by index into the config's waivers.
+    /// The waiver that covers it, by index into the run's waivers.
     pub waiver: Option<usize>,
+    /// New or unchanged, when the run compares with a baseline.
+    pub baseline_state: Option<BaselineState>,
 }
 
 /// Everything one run produced, for the reporters.
@@ -100,6 +200,7 @@ pub struct RunResult<'a> {
     pub severities: Vec<Severity>,
     /// Waiver index per (evaluation, finding) position.
     pub waived: BTreeMap<(usize, usize), usize>,
+    pub baseline: Option<BaselineComparison>,
 }
 
 /// Counts per outcome.
@@ -135,6 +236,9 @@ pub struct Summary {
     pub files: usize,
     pub input_errors: usize,
     pub waived: usize,
+    /// New / unchanged / absent findings, when compared with a baseline.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BTreeMap<&'static str, usize>>,
 }
 
 impl<'a> RunResult<'a> {
@@ -153,6 +257,10 @@ impl<'a> RunResult<'a> {
                         finding,
                         severity: self.severities[finding.rule],
                         waiver: self.waived.get(&(e, f)).copied(),
+                        baseline_state: self
+                            .baseline
+                            .as_ref()
+                            .and_then(|b| b.states.get(&(e, f)).copied()),
                     })
             })
             .collect();
@@ -196,6 +304,17 @@ impl<'a> RunResult<'a> {
             if judged.waiver.is_none() {
                 *summary.by_severity.entry(judged.severity).or_default() += 1;
             }
+        }
+        if let Some(comparison) = &self.baseline {
+            let mut counts = BTreeMap::from([
+                ("new", 0),
+                ("unchanged", 0),
+                ("absent", comparison.absent.len()),
+            ]);
+            for state in comparison.states.values() {
+                *counts.entry(state.as_str()).or_default() += 1;
+            }
+            summary.baseline = Some(counts);
         }
         summary
     }

@@ -2,6 +2,7 @@
 
 use crate::engine::catalog::Severity;
 use crate::findings::RunResult;
+use crate::findings::baseline::BaselineState;
 
 /// Workflow-command values escape `%`, CR and LF; properties also `:` and `,`.
 fn escape_data(text: &str) -> String {
@@ -17,7 +18,8 @@ fn escape_property(text: &str) -> String {
 pub fn render(run: &RunResult<'_>) -> String {
     let mut out = String::new();
     for judged in run.judged() {
-        if judged.waiver.is_some() {
+        // Annotate what needs attention: not waived, not already in the baseline.
+        if judged.waiver.is_some() || judged.baseline_state == Some(BaselineState::Unchanged) {
             continue;
         }
         let finding = judged.finding;

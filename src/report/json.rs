@@ -31,6 +31,7 @@ pub fn to_value(run: &RunResult<'_>, options: &ReportOptions) -> Value {
                 },
                 "fingerprint": finding.fingerprint,
                 "waiver": judged.waiver.map(|w| &run.waivers[w]),
+                "baselineState": judged.baseline_state,
                 "helpUri": super::help_uri(rule, options),
             })
         })
@@ -57,6 +58,7 @@ pub fn to_value(run: &RunResult<'_>, options: &ReportOptions) -> Value {
         "notEvaluated": not_evaluated,
         "inputErrors": errors,
         "waiverProblems": run.waiver_problems,
+        "absent": run.baseline.as_ref().map(|b| &b.absent),
     })
 }
 

@@ -15,8 +15,10 @@ pub enum Format {
     Pretty,
     /// Stable JSON (see docs/json-format.md).
     Json,
-    /// SARIF 2.1.0 for code scanning and IDE viewers.
+    /// SARIF 2.1.0 for IDE viewers and audits: waived results kept with their suppressions.
     Sarif,
+    /// SARIF 2.1.0 for GitHub code scanning upload: waived and absent results left out.
+    SarifGithub,
     /// GitHub Actions workflow annotations.
     Github,
 }
@@ -45,7 +47,8 @@ pub fn render(format: Format, run: &RunResult<'_>, options: &ReportOptions) -> S
     match format {
         Format::Pretty => pretty::render(run, options),
         Format::Json => json::render(run, options),
-        Format::Sarif => sarif::render(run, options),
+        Format::Sarif => sarif::render(run, options, false),
+        Format::SarifGithub => sarif::render(run, options, true),
         Format::Github => github::render(run),
     }
 }

@@ -220,7 +220,11 @@ pub fn render(run: &RunResult<'_>, options: &ReportOptions) -> String {
             .waiver
             .map(|w| format!(" [waived: {}]", run.waivers[w].reason))
             .unwrap_or_default();
-        let message = format!("{} ({}){waived}", finding.message, judged.severity);
+        let state = judged
+            .baseline_state
+            .map(|s| format!(" [{}]", s.as_str()))
+            .unwrap_or_default();
+        let message = format!("{} ({}){waived}{state}", finding.message, judged.severity);
         let code = format!("{} {}", rule.id(), rule.name());
         let resource = &run.estate.resources[finding.resource];
         if rule.file.sensitive {
@@ -312,5 +316,15 @@ pub fn summary_table(run: &RunResult<'_>) -> String {
         severities.join(", "),
         summary.waived
     );
+    if let Some(baseline) = &summary.baseline {
+        let count = |state: &str| baseline.get(state).copied().unwrap_or(0);
+        let _ = writeln!(
+            out,
+            "  against the baseline: {} new, {} unchanged, {} fixed",
+            count("new"),
+            count("unchanged"),
+            count("absent")
+        );
+    }
     out
 }

@@ -142,7 +142,9 @@ fn encode_uri(path: &str) -> String {
     out
 }
 
-pub fn to_log(run: &RunResult<'_>, options: &ReportOptions) -> sarif::Sarif {
+/// The SARIF log. `for_github` drops what GitHub code scanning cannot represent: waived results
+/// (it ignores `suppressions` and would open alerts for them) and results absent since the baseline.
+pub fn to_log(run: &RunResult<'_>, options: &ReportOptions, for_github: bool) -> sarif::Sarif {
     let root = std::env::current_dir().unwrap_or_default();
     let rules: Vec<sarif::ReportingDescriptor> = run
         .rules
@@ -150,9 +152,10 @@ pub fn to_log(run: &RunResult<'_>, options: &ReportOptions) -> sarif::Sarif {
         .enumerate()
         .map(|(i, rule)| descriptor(rule, run.severities[i], options))
         .collect();
-    let results: Vec<sarif::Result> = run
+    let mut results: Vec<sarif::Result> = run
         .judged()
         .iter()
+        .filter(|judged| !(for_github && judged.waiver.is_some()))
         .map(|judged| {
             let finding = judged.finding;
             let rule = &run.rules[finding.rule];
@@ -182,6 +185,10 @@ pub fn to_log(run: &RunResult<'_>, options: &ReportOptions) -> sarif::Sarif {
             let mut properties = BTreeMap::new();
             properties.insert("severity".to_string(), json!(judged.severity));
             properties.insert("jsonPath".to_string(), json!(at.path));
+            let mut properties = properties;
+            if let Some(state) = judged.baseline_state {
+                properties.insert("baselineState".to_string(), json!(state));
+            }
             let builder = sarif::Result::builder()
                 .rule_id(rule.id())
                 .rule_index(finding.rule as i64)
@@ -198,13 +205,17 @@ pub fn to_log(run: &RunResult<'_>, options: &ReportOptions) -> sarif::Sarif {
                         .additional_properties(properties)
                         .build(),
                 );
-            match judged.waiver {
+            let mut result = match judged.waiver {
                 Some(w) => {
                     let waiver = &run.waivers[w];
                     builder
                         .suppressions(vec![
                             sarif::Suppression::builder()
-                                .kind(json!("external"))
+                                .kind(json!(if waiver.from_tag {
+                                    "inSource"
+                                } else {
+                                    "external"
+                                }))
                                 .status(json!("accepted"))
                                 .justification(waiver.reason.clone())
                                 .build(),
@@ -212,9 +223,19 @@ pub fn to_log(run: &RunResult<'_>, options: &ReportOptions) -> sarif::Sarif {
                         .build()
                 }
                 None => builder.build(),
-            }
+            };
+            result.baseline_state = judged.baseline_state.map(|state| json!(state));
+            result
         })
         .collect();
+    if !for_github && let Some(comparison) = &run.baseline {
+        results.extend(
+            comparison
+                .absent
+                .iter()
+                .map(|entry| absent_result(run, entry, &root)),
+        );
+    }
     let notifications: Vec<sarif::Notification> = run
         .input_errors
         .iter()
@@ -287,8 +308,49 @@ pub fn to_log(run: &RunResult<'_>, options: &ReportOptions) -> sarif::Sarif {
         .build()
 }
 
-pub fn render(run: &RunResult<'_>, options: &ReportOptions) -> String {
-    let mut text = serde_json::to_string_pretty(&to_log(run, options)).unwrap_or_default();
+/// A finding of the baseline that this run no longer has, at its recorded place.
+fn absent_result(
+    run: &RunResult<'_>,
+    entry: &crate::findings::baseline::BaselineEntry,
+    root: &std::path::Path,
+) -> sarif::Result {
+    let region = sarif::Region::builder()
+        .start_line(entry.line as i64)
+        .start_column(entry.column as i64)
+        .build();
+    let physical = sarif::PhysicalLocation::builder()
+        .artifact_location(artifact(&entry.file, root))
+        .region(region)
+        .build();
+    let mut fingerprints = BTreeMap::new();
+    fingerprints.insert("ecslint/v1".to_string(), entry.fingerprint.clone());
+    let mut result = sarif::Result::builder()
+        .rule_id(entry.rule.clone())
+        .level(sarif::ResultLevel::None)
+        .message(
+            sarif::Message::builder()
+                .text(format!("fixed since the baseline: {}", entry.message))
+                .build(),
+        )
+        .locations(vec![
+            sarif::Location::builder()
+                .physical_location(physical)
+                .build(),
+        ])
+        .partial_fingerprints(fingerprints)
+        .build();
+    result.rule_index = run
+        .rules
+        .iter()
+        .position(|r| r.id() == entry.rule)
+        .map(|i| i as i64);
+    result.baseline_state = Some(json!("absent"));
+    result
+}
+
+pub fn render(run: &RunResult<'_>, options: &ReportOptions, for_github: bool) -> String {
+    let mut text =
+        serde_json::to_string_pretty(&to_log(run, options, for_github)).unwrap_or_default();
     text.push('\n');
     text
 }
