@@ -275,7 +275,7 @@ fn write_output(output: Option<&std::path::Path>, text: &str) -> Result<(), u8> 
         }
         None => std::io::stdout()
             .write_all(text.as_bytes())
-            .map_err(|e| fail(e)),
+            .map_err(fail),
     }
 }
 
