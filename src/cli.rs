@@ -34,7 +34,9 @@ pub enum Command {
     #[command(after_help = ACCEPTED_SHAPES)]
     Check(CheckArgs),
     /// Record today's findings (`-o FILE`) so that `check --baseline FILE` fails only on new ones.
-    Baseline(CheckArgs),
+    Baseline(BaselineArgs),
+    /// Apply the safe fixes of the findings to the JSON files (`--diff` to preview).
+    Fix(FixArgs),
     /// List the rules.
     Rules(RulesArgs),
     /// Show a rule's documentation.
@@ -64,32 +66,21 @@ const ACCEPTED_SHAPES: &str = "Accepted documents (detected by shape):
 
 Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it, 2 usage, config or input errors.";
 
+/// What to lint and with which rules: shared by check, baseline and fix.
 #[derive(Debug, Args)]
-pub struct CheckArgs {
+pub struct LintArgs {
     /// Files or folders to lint; folders are searched recursively.
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
-    /// Output format (default: pretty).
-    #[arg(long, short = 'f', value_enum)]
-    pub format: Option<Format>,
-    /// Write the report to FILE instead of stdout.
-    #[arg(long, short = 'o', value_name = "FILE")]
-    pub output: Option<PathBuf>,
     /// Run only these rules: ids, id prefixes (SEC1), pillars (security) or names. Repeatable.
     #[arg(long, value_delimiter = ',')]
     pub select: Vec<String>,
     /// Skip these rules (same forms as --select). Repeatable.
     #[arg(long, value_delimiter = ',')]
     pub ignore: Vec<String>,
-    /// Exit 1 when an unwaived finding is at or above this severity [default: info].
-    #[arg(long, value_enum)]
-    pub fail_on: Option<Severity>,
     /// Force the shape of every input instead of detecting it.
     #[arg(long, value_enum, default_value = "auto")]
     pub input_kind: InputKind,
-    /// Fail only on findings that are not in this baseline (see `ecslint baseline`).
-    #[arg(long, value_name = "FILE")]
-    pub baseline: Option<PathBuf>,
     /// Glob of files to read inside folders. Repeatable.
     #[arg(long, default_value = "*.json")]
     pub include: Vec<String>,
@@ -98,6 +89,42 @@ pub struct CheckArgs {
     pub exclude: Vec<String>,
     #[command(flatten)]
     pub common: CommonArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub lint: LintArgs,
+    /// Output format (default: pretty).
+    #[arg(long, short = 'f', value_enum)]
+    pub format: Option<Format>,
+    /// Write the report to FILE instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit 1 when an unwaived finding is at or above this severity [default: info].
+    #[arg(long, value_enum)]
+    pub fail_on: Option<Severity>,
+    /// Fail only on findings that are not in this baseline (see `ecslint baseline`).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct BaselineArgs {
+    #[command(flatten)]
+    pub lint: LintArgs,
+    /// Where to write the baseline.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct FixArgs {
+    #[command(flatten)]
+    pub lint: LintArgs,
+    /// Print the changes as a unified diff instead of writing the files.
+    #[arg(long)]
+    pub diff: bool,
 }
 
 #[derive(Debug, Args)]
@@ -174,6 +201,7 @@ pub fn run(cli: Cli) -> u8 {
     match cli.command {
         Command::Check(args) => check(args),
         Command::Baseline(args) => record_baseline(args),
+        Command::Fix(args) => fix(args),
         Command::Rules(args) => list_rules(args),
         Command::Explain { rule } => explain(&rule),
         Command::GenDocs { check } => gen_docs(check),
@@ -189,7 +217,7 @@ struct Linted {
     input_errors: Vec<sources::InputError>,
 }
 
-fn lint(args: &CheckArgs) -> Result<Linted, u8> {
+fn lint(args: &LintArgs) -> Result<Linted, u8> {
     let (config, mut rules) = resolve(&args.common)?;
     let select: Vec<String> = config.select.iter().chain(&args.select).cloned().collect();
     let ignore: Vec<String> = config.ignore.iter().chain(&args.ignore).cloned().collect();
@@ -258,12 +286,11 @@ fn judge(linted: Linted, baseline: Option<&Baseline>) -> (RunResult<'static>, Op
     (run, config.fail_on)
 }
 
-fn report_options(args: &CheckArgs) -> ReportOptions {
-    let color = args.output.is_none()
-        && std::io::stdout().is_terminal()
-        && std::env::var_os("NO_COLOR").is_none();
+fn report_options(lint: &LintArgs, to_terminal: bool) -> ReportOptions {
+    let color =
+        to_terminal && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     ReportOptions {
-        docs_url: args.common.docs_url.clone(),
+        docs_url: lint.common.docs_url.clone(),
         color,
     }
 }
@@ -273,9 +300,7 @@ fn write_output(output: Option<&std::path::Path>, text: &str) -> Result<(), u8> 
         Some(path) => {
             std::fs::write(path, text).map_err(|e| fail(format!("{}: {e}", path.display())))
         }
-        None => std::io::stdout()
-            .write_all(text.as_bytes())
-            .map_err(fail),
+        None => std::io::stdout().write_all(text.as_bytes()).map_err(fail),
     }
 }
 
@@ -284,13 +309,13 @@ fn check(args: CheckArgs) -> u8 {
         Ok(baseline) => baseline,
         Err(message) => return fail(message),
     };
-    let linted = match lint(&args) {
+    let linted = match lint(&args.lint) {
         Ok(linted) => linted,
         Err(code) => return code,
     };
     let (run, config_fail_on) = judge(linted, baseline.as_ref());
     let format = args.format.unwrap_or(Format::Pretty);
-    let options = report_options(&args);
+    let options = report_options(&args.lint, args.output.is_none());
     let text = report::render(format, &run, &options);
     if let Err(code) = write_output(args.output.as_deref(), &text) {
         return code;
@@ -321,21 +346,13 @@ fn check(args: CheckArgs) -> u8 {
 }
 
 /// `ecslint baseline`: records today's findings (waived ones included: a waiver may expire).
-fn record_baseline(args: CheckArgs) -> u8 {
-    let Some(output) = args.output.clone() else {
-        return fail("baseline needs -o FILE");
-    };
-    let linted = match lint(&args) {
+fn record_baseline(args: BaselineArgs) -> u8 {
+    let linted = match lint(&args.lint) {
         Ok(linted) => linted,
         Err(code) => return code,
     };
     let (run, _) = judge(linted, None);
-    for error in &run.input_errors {
-        eprint!(
-            "{}",
-            report::pretty::render_input_error(error, &report_options(&args))
-        );
-    }
+    report_input_errors(&run, &args.lint);
     let entries = run
         .judged()
         .iter()
@@ -344,13 +361,75 @@ fn record_baseline(args: CheckArgs) -> u8 {
     let baseline = Baseline::new(entries);
     let mut text = serde_json::to_string_pretty(&baseline).unwrap_or_default();
     text.push('\n');
-    if let Err(code) = write_output(Some(&output), &text) {
+    if let Err(code) = write_output(Some(&args.output), &text) {
         return code;
     }
     eprintln!(
         "recorded {} findings in {}",
         baseline.findings.len(),
-        output.display()
+        args.output.display()
+    );
+    if run.input_errors.is_empty() {
+        EXIT_CLEAN
+    } else {
+        EXIT_ERROR
+    }
+}
+
+fn report_input_errors(run: &RunResult<'_>, lint: &LintArgs) {
+    for error in &run.input_errors {
+        eprint!(
+            "{}",
+            report::pretty::render_input_error(error, &report_options(lint, false))
+        );
+    }
+}
+
+/// `ecslint fix`: applies the fixes of unwaived findings, file by file, byte for byte.
+fn fix(args: FixArgs) -> u8 {
+    let linted = match lint(&args.lint) {
+        Ok(linted) => linted,
+        Err(code) => return code,
+    };
+    let (run, _) = judge(linted, None);
+    report_input_errors(&run, &args.lint);
+    let mut by_file: BTreeMap<usize, Vec<findings::fix::Edit>> = BTreeMap::new();
+    for judged in run.judged() {
+        if judged.waiver.is_none()
+            && let Some(edit) = findings::fix::edit_for(&run, judged.finding)
+        {
+            by_file.entry(edit.file).or_default().push(edit);
+        }
+    }
+    let mut total = 0;
+    for (file_index, edits) in &by_file {
+        let file = &run.estate.files[*file_index];
+        let (fixed, applied) = findings::fix::apply(&file.text, edits);
+        total += applied;
+        if args.diff {
+            let diff = similar::TextDiff::from_lines(&file.text, &fixed);
+            print!(
+                "{}",
+                diff.unified_diff()
+                    .context_radius(2)
+                    .header(&file.path, &file.path)
+            );
+            continue;
+        }
+        if file.path == "<stdin>" {
+            print!("{}{fixed}", if file.had_bom { "\u{feff}" } else { "" });
+            continue;
+        }
+        let bom = if file.had_bom { "\u{feff}" } else { "" };
+        if let Err(e) = std::fs::write(&file.path, format!("{bom}{fixed}")) {
+            return fail(format!("{}: {e}", file.path));
+        }
+        eprintln!("fixed {}: {applied} change(s)", file.path);
+    }
+    eprintln!(
+        "{total} fix(es) {} in {} file(s)",
+        if args.diff { "to apply" } else { "applied" },
+        by_file.len()
     );
     if run.input_errors.is_empty() {
         EXIT_CLEAN

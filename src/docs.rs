@@ -65,6 +65,18 @@ pub fn rule_page(rule: &Rule, fixtures: &Path) -> String {
     let _ = writeln!(out, "## What it does\n\n{}\n", file.docs.what.trim());
     let _ = writeln!(out, "## Why is this bad?\n\n{}\n", file.docs.why.trim());
     let _ = writeln!(out, "## How to fix it\n\n{}\n", file.docs.fix.trim());
+    if let Some(fix) = &file.fix {
+        let target = if fix.path.is_empty() {
+            "the violating value".to_string()
+        } else {
+            format!("`{}` under the violating node", fix.path.join("."))
+        };
+        let _ = writeln!(
+            out,
+            "## Automatic fix\n\n{}: sets {target} to `{}`. `ecslint fix` applies it (`--diff` to preview); SARIF results carry it as a `fix`.\n",
+            fix.description, fix.value
+        );
+    }
     let _ = writeln!(out, "## How it is checked\n");
     if let Some(applies) = &file.applies_if {
         let _ = writeln!(

@@ -517,3 +517,130 @@ fn baselines_survive_reformatting_and_moves_but_not_changed_values() {
     );
     assert_eq!(absent, 1);
 }
+
+#[test]
+fn fix_changes_only_the_needed_spans_and_is_idempotent() {
+    let dir = tempfile::tempdir().unwrap();
+    let estate = dir.path().join("estate");
+    std::fs::create_dir(&estate).unwrap();
+    for file in [
+        "services.json",
+        "clusters.json",
+        "account-settings.json",
+        "task-definitions/worker.json",
+        "task-definitions/log-agent.json",
+    ] {
+        let name = file.rsplit('/').next().unwrap();
+        std::fs::copy(repo().join("fixtures/demo").join(file), estate.join(name)).unwrap();
+    }
+    // A Windows-edited file: byte-order mark and CRLF line endings.
+    let crlf = format!(
+        "\u{feff}{}",
+        std::fs::read_to_string(repo().join("fixtures/SEC102-writable-root-filesystem/fail.json"))
+            .unwrap()
+            .replace('\n', "\r\n")
+    );
+    std::fs::write(estate.join("windows.json"), &crlf).unwrap();
+    let fixable = [
+        "SEC102", "REL105", "SEC201", "SEC114", "REL201", "COST203", "SEC301",
+    ];
+    let count = |rules: &[&str]| -> usize {
+        let output = Command::cargo_bin("ecslint")
+            .unwrap()
+            .args([
+                "check",
+                "--no-config",
+                "-f",
+                "json",
+                "--select",
+                &rules.join(","),
+            ])
+            .arg(&estate)
+            .output()
+            .unwrap();
+        let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        report["findings"].as_array().unwrap().len()
+    };
+    let before = count(&fixable);
+    assert!(before >= 8, "{before}");
+    let snapshot = |path: &str| std::fs::read(estate.join(path)).unwrap();
+    let services_before = snapshot("services.json");
+
+    // --diff previews and writes nothing.
+    let diff = Command::cargo_bin("ecslint")
+        .unwrap()
+        .args(["fix", "--no-config", "--diff"])
+        .arg(&estate)
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&diff.stdout)
+            .contains("+          \"assignPublicIp\": \"DISABLED\"")
+    );
+    assert_eq!(snapshot("services.json"), services_before);
+
+    Command::cargo_bin("ecslint")
+        .unwrap()
+        .args(["fix", "--no-config"])
+        .arg(&estate)
+        .assert()
+        .code(0);
+    assert_eq!(
+        count(&fixable),
+        0,
+        "every fixable finding is gone after fix"
+    );
+    let fixed = std::fs::read_to_string(estate.join("windows.json")).unwrap();
+    assert!(fixed.starts_with('\u{feff}'), "the byte-order mark is kept");
+    assert_eq!(
+        fixed.matches("\r\n").count(),
+        crlf.matches("\r\n").count() + 1,
+        "one new CRLF line"
+    );
+    assert!(
+        !fixed.replace("\r\n", "").contains('\n'),
+        "no bare LF introduced"
+    );
+    // Only added or replaced bytes differ: removing the fix's line gives the original back.
+    let without = fixed.replace("\r\n      \"readonlyRootFilesystem\": true,", "");
+    assert_eq!(without, crlf);
+
+    let after_first: Vec<Vec<u8>> = ["services.json", "windows.json", "worker.json"]
+        .iter()
+        .map(|f| snapshot(f))
+        .collect();
+    Command::cargo_bin("ecslint")
+        .unwrap()
+        .args(["fix", "--no-config"])
+        .arg(&estate)
+        .assert()
+        .code(0);
+    let after_second: Vec<Vec<u8>> = ["services.json", "windows.json", "worker.json"]
+        .iter()
+        .map(|f| snapshot(f))
+        .collect();
+    assert_eq!(after_first, after_second, "a second fix changes nothing");
+}
+
+#[test]
+fn sarif_carries_fixes() {
+    let output = ecslint()
+        .args([
+            "-f",
+            "sarif",
+            "--select",
+            "SEC201",
+            "fixtures/SEC201-service-public-ip/fail.json",
+        ])
+        .output()
+        .unwrap();
+    let log = assert_valid_sarif(&output.stdout);
+    let fix = &log["runs"][0]["results"][0]["fixes"][0];
+    assert_eq!(fix["description"]["text"], "Set assignPublicIp to DISABLED");
+    let replacement = &fix["artifactChanges"][0]["replacements"][0];
+    assert_eq!(replacement["insertedContent"]["text"], "\"DISABLED\"");
+    assert_eq!(
+        replacement["deletedRegion"]["startLine"],
+        log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"]
+    );
+}

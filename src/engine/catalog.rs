@@ -242,6 +242,20 @@ pub struct RuleFile {
     #[serde(default)]
     pub equivalents: Equivalents,
     pub docs: RuleDocs,
+    /// A safe mechanical fix, applied at the violating node.
+    #[serde(default)]
+    pub fix: Option<FixSpec>,
+}
+
+/// Sets `path` (member names, created when missing) under the violating node to `value`;
+/// an empty path replaces the node itself.
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FixSpec {
+    pub description: String,
+    #[serde(default)]
+    pub path: Vec<String>,
+    pub value: serde_json::Value,
 }
 
 /// A requirement, compiled.

@@ -277,9 +277,12 @@ pub fn locate(estate: &Estate, owner: &Resource, path: &[Step]) -> Location {
         used -= 1;
     };
     let index = file.line_index();
+    let steps = crate::sources::path_from_file_root(owner, &path[..used]);
     Location {
         file: owner.origin.file,
-        path: normalized_path(&crate::sources::path_from_file_root(owner, &path[..used])),
+        path: normalized_path(&steps),
+        steps,
+        exact: used == path.len(),
         start: index.line_col(text, span.start),
         end: index.line_col(text, span.end),
         byte_start: span.start,

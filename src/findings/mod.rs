@@ -2,6 +2,7 @@
 //! summary reporters print.
 
 pub mod baseline;
+pub mod fix;
 
 use crate::engine::catalog::{Pillar, Rule, Severity};
 use crate::model::Estate;
@@ -39,6 +40,10 @@ pub struct Location {
     pub file: usize,
     /// RFC 9535 normalized path of the node from the file's root.
     pub path: String,
+    /// The same path as steps.
+    pub steps: Vec<crate::sources::location::Step>,
+    /// False when the node itself was not found and an enclosing node is reported instead.
+    pub exact: bool,
     pub start: LineCol,
     pub end: LineCol,
     pub byte_start: usize,

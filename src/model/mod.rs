@@ -115,6 +115,8 @@ pub struct Resource {
 pub struct SourceFile {
     pub path: String,
     pub text: String,
+    /// The file started with a UTF-8 byte-order mark (removed from `text`; `fix` writes it back).
+    pub had_bom: bool,
     line_index: std::sync::OnceLock<crate::sources::location::LineIndex>,
 }
 
@@ -123,6 +125,7 @@ impl SourceFile {
         SourceFile {
             path,
             text,
+            had_bom: false,
             line_index: std::sync::OnceLock::new(),
         }
     }

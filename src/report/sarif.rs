@@ -225,6 +225,9 @@ pub fn to_log(run: &RunResult<'_>, options: &ReportOptions, for_github: bool) ->
                 None => builder.build(),
             };
             result.baseline_state = judged.baseline_state.map(|state| json!(state));
+            if let Some(edit) = crate::findings::fix::edit_for(run, finding) {
+                result.fixes = Some(vec![sarif_fix(run, &edit, &root)]);
+            }
             result
         })
         .collect();
@@ -305,6 +308,44 @@ pub fn to_log(run: &RunResult<'_>, options: &ReportOptions, for_github: bool) ->
         .schema(SCHEMA_URI)
         .version(json!("2.1.0"))
         .runs(vec![run_log])
+        .build()
+}
+
+/// A fix as one replacement in the finding's file (an insertion has an empty deleted region).
+fn sarif_fix(
+    run: &RunResult<'_>,
+    edit: &crate::findings::fix::Edit,
+    root: &std::path::Path,
+) -> sarif::Fix {
+    let file = &run.estate.files[edit.file];
+    let index = file.line_index();
+    let start = index.line_col(file.text.as_bytes(), edit.start);
+    let end = index.line_col(file.text.as_bytes(), edit.end);
+    let region = sarif::Region::builder()
+        .start_line(start.line as i64)
+        .start_column(start.column as i64)
+        .end_line(end.line as i64)
+        .end_column(end.column as i64)
+        .build();
+    let replacement = sarif::Replacement::builder()
+        .deleted_region(region)
+        .inserted_content(
+            sarif::ArtifactContent::builder()
+                .text(edit.text.clone())
+                .build(),
+        )
+        .build();
+    let change = sarif::ArtifactChange::builder()
+        .artifact_location(artifact(&file.path, root))
+        .replacements(vec![replacement])
+        .build();
+    sarif::Fix::builder()
+        .description(
+            sarif::Message::builder()
+                .text(edit.description.clone())
+                .build(),
+        )
+        .artifact_changes(vec![change])
         .build()
 }
 

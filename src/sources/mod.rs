@@ -188,7 +188,8 @@ fn parse_file(
     kind: InputKind,
 ) -> Result<(SourceFile, Vec<Resource>), InputError> {
     // serde_json rejects a byte-order mark; editors on Windows add one.
-    if text.starts_with('\u{feff}') {
+    let had_bom = text.starts_with('\u{feff}');
+    if had_bom {
         text.drain(..'\u{feff}'.len_utf8());
     }
     let stem = Path::new(&shown)
@@ -203,7 +204,11 @@ fn parse_file(
         }
     };
     match shape::split(index, &stem, &text, root, kind) {
-        Ok(resources) => Ok((SourceFile::new(shown, text), resources)),
+        Ok(resources) => {
+            let mut file = SourceFile::new(shown, text);
+            file.had_bom = had_bom;
+            Ok((file, resources))
+        }
         Err(error) => {
             let offset = locate(text.as_bytes(), 0, &error.path).map_or(0, |s| s.start);
             Err(error_at(shown, text, offset, error.reason))
