@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 pub const FILE_NAME: &str = "ecslint.toml";
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// Rules to run: ids, id prefixes (`SEC1`), pillars or rule names. Empty means all.

@@ -196,5 +196,26 @@ pub fn all_pages(rules: &[Rule], repo: &Path) -> Vec<(String, String)> {
         .cloned()
         .collect();
     pages.push(("docs/rules/README.md".to_string(), index_page(&builtin)));
+    pages.extend(schemas());
     pages
+}
+
+/// JSON schemas for rule files and `ecslint.toml`, generated from the types that read them, so
+/// editors (e.g. Taplo, with `#:schema` on the first line) complete and check them.
+pub fn schemas() -> Vec<(String, String)> {
+    let render = |schema: schemars::Schema| {
+        let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
+        text.push('\n');
+        text
+    };
+    vec![
+        (
+            "schemas/rule.schema.json".to_string(),
+            render(schemars::schema_for!(crate::engine::catalog::RuleFile)),
+        ),
+        (
+            "schemas/ecslint.schema.json".to_string(),
+            render(schemars::schema_for!(crate::config::Config)),
+        ),
+    ]
 }

@@ -174,3 +174,30 @@ fn fixture_folders_all_belong_to_a_rule() {
         }
     }
 }
+
+#[test]
+fn rule_files_and_configs_validate_against_the_generated_schemas() {
+    let load = |path: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(repo().join(path)).unwrap()).unwrap()
+    };
+    let rule_schema = jsonschema::validator_for(&load("schemas/rule.schema.json")).unwrap();
+    for rule in rules() {
+        let text = std::fs::read_to_string(repo().join(&rule.source)).unwrap();
+        let as_json = serde_json::to_value(toml::from_str::<toml::Table>(&text).unwrap()).unwrap();
+        let errors: Vec<String> = rule_schema
+            .iter_errors(&as_json)
+            .map(|e| e.to_string())
+            .collect();
+        assert!(errors.is_empty(), "{}: {errors:?}", rule.source);
+    }
+    let bad = serde_json::json!({"id": "X", "severity": "extreme"});
+    assert!(!rule_schema.is_valid(&bad));
+    let config_schema = jsonschema::validator_for(&load("schemas/ecslint.schema.json")).unwrap();
+    let config: toml::Table = toml::from_str(
+        "select = [\"security\"]\nfail_on = \"high\"\n[severity]\nSEC115 = \"low\"\n[params.SEC107]\nnames = \"(?i).*KEY.*\"\n\
+         [[waivers]]\nrule = \"SEC111\"\nresource = \"log-*\"\nreason = \"reviewed\"\nexpires = \"2027-01-01\"\n",
+    )
+    .unwrap();
+    assert!(config_schema.is_valid(&serde_json::to_value(config).unwrap()));
+    assert!(!config_schema.is_valid(&serde_json::json!({"fail_on": "sometimes"})));
+}

@@ -12,7 +12,17 @@ include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
 
 /// The six Well-Architected pillars.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, serde::Serialize,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Deserialize,
+    serde::Serialize,
+    schemars::JsonSchema,
 )]
 #[serde(rename_all = "kebab-case")]
 pub enum Pillar {
@@ -95,6 +105,7 @@ impl fmt::Display for Pillar {
     Deserialize,
     serde::Serialize,
     clap::ValueEnum,
+    schemars::JsonSchema,
 )]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
@@ -138,7 +149,7 @@ impl fmt::Display for Severity {
 }
 
 /// A rule parameter's default value.
-#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum ParamValue {
     Number(i64),
@@ -169,7 +180,7 @@ fn escape_literal(text: &str) -> String {
     text.replace('\\', "\\\\").replace('\'', "\\'")
 }
 
-#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Param {
     pub default: ParamValue,
@@ -177,7 +188,7 @@ pub struct Param {
 }
 
 /// Where a rule also exists in other tools. Written snake_case in rule files, reported camelCase.
-#[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all(serialize = "camelCase"))]
 pub struct Equivalents {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -192,7 +203,7 @@ pub struct Equivalents {
     pub checkov: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RuleDocs {
     /// What it does.
@@ -206,7 +217,7 @@ pub struct RuleDocs {
 }
 
 /// A rule file as written.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RuleFile {
     pub id: String,
@@ -224,14 +235,18 @@ pub struct RuleFile {
     #[serde(default)]
     pub pass_requires: Vec<String>,
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub applies_if: Option<toml::Spanned<String>>,
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub query: Option<toml::Spanned<String>>,
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub missing: Option<toml::Spanned<String>>,
     /// A condition on the whole resource (`$.networkMode == 'host'`): violations count only
     /// when it holds. JSONPath cannot filter the root node itself, so this fills that gap.
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub when: Option<toml::Spanned<String>>,
     pub message: String,
     /// The matched value may be a secret: never print it, not even in a code frame.
@@ -249,7 +264,7 @@ pub struct RuleFile {
 
 /// Sets `path` (member names, created when missing) under the violating node to `value`;
 /// an empty path replaces the node itself.
-#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FixSpec {
     pub description: String,

@@ -73,7 +73,7 @@ pub struct Evaluation {
 }
 
 /// A waiver from the config file.
-#[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Waiver {
     /// Rule id (or prefix, or pillar) the waiver covers.
