@@ -39,6 +39,11 @@ pub enum Command {
     Fix(FixArgs),
     /// List the rules.
     Rules(RulesArgs),
+    /// Test a team's rules (TOML files in DIR) against their pass.json and fail.json fixtures.
+    TestRules {
+        /// Folder of rule files; fixtures are in `<stem>/` beside each rule or in `fixtures/<stem>/`.
+        dir: PathBuf,
+    },
     /// Show a rule's documentation.
     Explain {
         /// Rule id or name (SEC101, privileged-container).
@@ -204,6 +209,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Fix(args) => fix(args),
         Command::Rules(args) => list_rules(args),
         Command::Explain { rule } => explain(&rule),
+        Command::TestRules { dir } => test_rules(&dir),
         Command::GenDocs { check } => gen_docs(check),
     }
 }
@@ -546,6 +552,51 @@ fn list_rules(args: RulesArgs) -> u8 {
     }
     println!("{} rules", shown.len());
     EXIT_CLEAN
+}
+
+fn test_rules(dir: &std::path::Path) -> u8 {
+    use crate::engine::ruletest;
+    let rules = match catalog::load_with(false, &[dir.to_path_buf()], &BTreeMap::new()) {
+        Ok(rules) => rules,
+        Err(errors) => {
+            return fail(
+                errors
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            );
+        }
+    };
+    if rules.is_empty() {
+        return fail(format!("{}: no rule files (*.toml)", dir.display()));
+    }
+    let mut failed = 0;
+    for rule in &rules {
+        let verdict = match ruletest::fixture_dir(rule, dir) {
+            Some(fixtures) => ruletest::check_rule(rule, &fixtures),
+            None => Err(format!(
+                "no fixtures: add {}/{{pass,fail}}.json beside the rule or under fixtures/",
+                rule.stem()
+            )),
+        };
+        match verdict {
+            Ok(()) => println!("ok     {} {}", rule.id(), rule.name()),
+            Err(problem) => {
+                failed += 1;
+                println!("FAILED {} {}: {problem}", rule.id(), rule.name());
+            }
+        }
+    }
+    println!(
+        "rule tests: {} passed, {failed} failed",
+        rules.len() - failed
+    );
+    if failed == 0 {
+        EXIT_CLEAN
+    } else {
+        EXIT_FINDINGS
+    }
 }
 
 fn explain(wanted: &str) -> u8 {

@@ -644,3 +644,62 @@ fn sarif_carries_fixes() {
         log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"]
     );
 }
+
+#[test]
+fn test_rules_reports_swapped_fixtures_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules");
+    let fixtures = rules.join("OPS901-no-owner-label");
+    std::fs::create_dir_all(&fixtures).unwrap();
+    std::fs::write(
+        rules.join("OPS901-no-owner-label.toml"),
+        "id = \"OPS901\"\nname = \"no-owner-label\"\ntitle = \"Container without an owner label\"\n\
+         pillars = [\"operational-excellence\"]\nbest_practices = [\"OPS01-BP03\"]\nseverity = \"low\"\n\
+         resource = \"task-definition\"\nquery = '''$.containerDefinitions[?!@.dockerLabels.owner]'''\n\
+         message = \"container '{container}' has no owner label\"\n\n[docs]\nwhat = \"w\"\nwhy = \"w\"\nfix = \"f\"\n",
+    )
+    .unwrap();
+    let labelled = r#"[{"name": "a", "image": "x:1", "dockerLabels": {"owner": "team-a"}}]"#;
+    let unlabelled = r#"[{"name": "a", "image": "x:1"}]"#;
+    std::fs::write(fixtures.join("fail.json"), labelled).unwrap();
+    std::fs::write(fixtures.join("pass.json"), unlabelled).unwrap();
+    let run = || {
+        Command::cargo_bin("ecslint")
+            .unwrap()
+            .arg("test-rules")
+            .arg(&rules)
+            .output()
+            .unwrap()
+    };
+    let output = run();
+    assert_eq!(output.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.contains("FAILED OPS901 no-owner-label: expected to fail, but was pass"),
+        "{text}"
+    );
+    assert!(text.contains("0 passed, 1 failed"), "{text}");
+
+    std::fs::write(fixtures.join("fail.json"), unlabelled).unwrap();
+    std::fs::write(fixtures.join("pass.json"), labelled).unwrap();
+    let output = run();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+}
+
+#[test]
+fn test_rules_passes_on_the_builtin_catalog() {
+    let output = Command::cargo_bin("ecslint")
+        .unwrap()
+        .current_dir(repo())
+        .args(["test-rules", "rules"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(text.contains(" passed, 0 failed"));
+}

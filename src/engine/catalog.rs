@@ -515,8 +515,18 @@ pub fn load(
     extra_dirs: &[std::path::PathBuf],
     overrides: &BTreeMap<String, BTreeMap<String, ParamValue>>,
 ) -> Result<Vec<Rule>, Vec<RuleError>> {
+    load_with(true, extra_dirs, overrides)
+}
+
+/// Like [`load`], with or without the built-in rules (`test-rules` tests only a team's own).
+pub fn load_with(
+    builtin: bool,
+    extra_dirs: &[std::path::PathBuf],
+    overrides: &BTreeMap<String, BTreeMap<String, ParamValue>>,
+) -> Result<Vec<Rule>, Vec<RuleError>> {
     let mut sources: Vec<(String, String)> = EMBEDDED_RULES
         .iter()
+        .filter(|_| builtin)
         .map(|(path, text)| (path.to_string(), text.to_string()))
         .collect();
     let mut errors = Vec::new();

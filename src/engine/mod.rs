@@ -5,3 +5,4 @@
 
 pub mod catalog;
 pub mod eval;
+pub mod ruletest;

@@ -1,0 +1,114 @@
+//! Rule tests: each rule against its `pass.json` and `fail.json` fixtures. Used by
+//! `ecslint test-rules` for a team's rules and by ecslint's own catalog tests.
+
+use super::catalog::Rule;
+use crate::findings::Outcome;
+use crate::sources::{self, InputOptions};
+use std::path::{Path, PathBuf};
+
+/// What one fixture gave.
+#[derive(Debug, Clone)]
+pub struct FixtureRun {
+    pub path: PathBuf,
+    pub outcomes: Vec<Outcome>,
+    /// `RULE resource at line:col-line:col path | message` of each finding.
+    pub findings: Vec<String>,
+    /// Why the outcome was not evaluated or not applicable, when known.
+    pub reasons: Vec<String>,
+}
+
+/// Lints one fixture file with one rule.
+pub fn run_fixture(rule: &Rule, path: &Path) -> Result<FixtureRun, String> {
+    let (mut estate, errors) = sources::load(&[path.to_path_buf()], &InputOptions::default());
+    if let Some(error) = errors.first() {
+        return Err(error.to_string());
+    }
+    crate::link_estate(&mut estate);
+    let evaluations = super::eval::evaluate(std::slice::from_ref(rule), &estate);
+    Ok(FixtureRun {
+        path: path.to_path_buf(),
+        outcomes: evaluations.iter().map(|e| e.outcome).collect(),
+        findings: evaluations
+            .iter()
+            .flat_map(|e| &e.findings)
+            .map(|f| {
+                let at = &f.location;
+                format!(
+                    "{} {} at {}:{}-{}:{} {} | {}",
+                    rule.id(),
+                    estate.resources[f.resource].name,
+                    at.start.line,
+                    at.start.column,
+                    at.end.line,
+                    at.end.column,
+                    at.path,
+                    f.message
+                )
+            })
+            .collect(),
+        reasons: evaluations
+            .iter()
+            .filter_map(|e| e.reason.clone())
+            .collect(),
+    })
+}
+
+/// The verdict on one rule: `None` when both fixtures behave, otherwise what went wrong.
+pub fn check_rule(rule: &Rule, fixture_dir: &Path) -> Result<(), String> {
+    let fail = run_fixture(rule, &fixture_dir.join("fail.json"))?;
+    if !fail.outcomes.contains(&Outcome::Fail) {
+        let got: Vec<&str> = fail.outcomes.iter().map(|o| o.as_str()).collect();
+        return Err(format!(
+            "expected to fail, but {} ({}){}",
+            if got.is_empty() {
+                "no resource of its kind was found".to_string()
+            } else {
+                format!("was {}", got.join(", "))
+            },
+            fail.path.display(),
+            if fail.reasons.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", fail.reasons.join("; "))
+            }
+        ));
+    }
+    let pass = run_fixture(rule, &fixture_dir.join("pass.json"))?;
+    if pass.outcomes.is_empty() || pass.outcomes.iter().any(|o| *o != Outcome::Pass) {
+        let got: Vec<&str> = pass.outcomes.iter().map(|o| o.as_str()).collect();
+        return Err(format!(
+            "expected to pass, but was {} ({}){}{}",
+            if got.is_empty() {
+                "never evaluated".to_string()
+            } else {
+                got.join(", ")
+            },
+            pass.path.display(),
+            pass.findings
+                .iter()
+                .map(|f| format!("\n      {f}"))
+                .collect::<String>(),
+            if pass.reasons.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", pass.reasons.join("; "))
+            }
+        ));
+    }
+    Ok(())
+}
+
+/// Where a rule's fixtures are: beside its file (`<dir>/<stem>/`), or in a `fixtures/` folder in
+/// or next to the rules folder.
+pub fn fixture_dir(rule: &Rule, rules_root: &Path) -> Option<PathBuf> {
+    let stem = rule.stem();
+    let beside = Path::new(&rule.source).parent().map(|p| p.join(&stem));
+    [
+        beside,
+        Some(rules_root.join("fixtures").join(&stem)),
+        rules_root.parent().map(|p| p.join("fixtures").join(&stem)),
+    ]
+    .into_iter()
+    .flatten()
+    .find(|dir| dir.join("fail.json").is_file() || dir.join("pass.json").is_file())
+}
