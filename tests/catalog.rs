@@ -60,6 +60,10 @@ fn catalog_invariants() {
             digits.len() == 3 && digits.chars().all(|c| c.is_ascii_digit()),
             "{id}: not PREFIX + 3 digits"
         );
+        assert!(
+            !digits.starts_with('9'),
+            "{id}: 9xx ids are left to teams' own rules"
+        );
         let folder = format!("rules/{}/{}.toml", pillar.as_str(), rule.stem());
         assert_eq!(
             rule.source, folder,

@@ -692,7 +692,19 @@ fn test_rules_reports_swapped_fixtures_clearly() {
 }
 
 #[test]
-fn test_rules_passes_on_the_builtin_catalog() {
+fn test_rules_passes_on_the_builtin_catalog_and_the_documented_example() {
+    let output = Command::cargo_bin("ecslint")
+        .unwrap()
+        .current_dir(repo())
+        .args(["test-rules", "examples/team-rules"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
     let output = Command::cargo_bin("ecslint")
         .unwrap()
         .current_dir(repo())
@@ -702,4 +714,38 @@ fn test_rules_passes_on_the_builtin_catalog() {
     let text = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(0), "{text}");
     assert!(text.contains(" passed, 0 failed"));
+}
+
+#[test]
+fn the_github_action_step_writes_sarif_and_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let outputs = dir.path().join("github-output");
+    let sarif = dir.path().join("out.sarif");
+    let output = std::process::Command::new("bash")
+        .arg(repo().join("scripts/github-action.sh"))
+        .current_dir(repo())
+        .env("ECSLINT", assert_cmd::cargo::cargo_bin("ecslint"))
+        .env(
+            "INPUT_PATHS",
+            "fixtures/demo fixtures/SEC101-privileged-container/pass.json",
+        )
+        .env("INPUT_FAIL_ON", "critical")
+        .env("INPUT_SARIF", &sarif)
+        .env("GITHUB_OUTPUT", &outputs)
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let annotations = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        annotations.contains("::error file=fixtures/demo/"),
+        "{annotations}"
+    );
+    let written = std::fs::read_to_string(&outputs).unwrap();
+    assert!(
+        written.contains("exit-code=1"),
+        "the demo has critical findings: {written}"
+    );
+    assert!(written.contains(&format!("sarif={}", sarif.display())));
+    let log = assert_valid_sarif(&std::fs::read(&sarif).unwrap());
+    assert!(log["runs"][0]["results"].as_array().unwrap().len() > 10);
 }
