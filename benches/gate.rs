@@ -1,0 +1,135 @@
+//! The CI-gate speed benchmark: a repository of 2,000 task definitions, and the wall time of
+//! `ecslint check` on one changed file (what a pre-commit hook or a PR job runs) and on the whole
+//! repository. Run with `cargo bench --bench gate`; it prints a report and writes it to
+//! `target/bench-gate.md`. Target: one changed file well under 100 ms on a 2-core machine.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const TASK_DEFINITIONS: usize = 2_000;
+
+/// A realistic task definition: 1-4 containers with environment, secrets, logs, ports, health
+/// checks, and some findings (root user, writable root filesystem) in a share of them.
+fn task_definition(i: usize) -> String {
+    let containers: Vec<String> = (0..1 + i % 4)
+        .map(|c| {
+            let env: Vec<String> = (0..3 + (i + c) % 20)
+                .map(|e| format!(r#"{{"name": "SETTING_{e}", "value": "value-{i}-{c}-{e}"}}"#))
+                .collect();
+            format!(
+                r#"{{
+      "name": "c{c}",
+      "image": "111122223333.dkr.ecr.eu-west-1.amazonaws.com/svc-{i}:{c}.{i}",
+      "cpu": 128, "memory": 256, "essential": {essential},
+      {user}
+      "readonlyRootFilesystem": {readonly},
+      "portMappings": [{{"containerPort": {port}, "protocol": "tcp"}}],
+      "environment": [{env}],
+      "secrets": [{{"name": "DB_PASSWORD", "valueFrom": "arn:aws:secretsmanager:eu-west-1:111122223333:secret:svc-{i}-AbCdEf"}}],
+      "logConfiguration": {{"logDriver": "awslogs", "options": {{"awslogs-group": "/ecs/svc-{i}", "awslogs-region": "eu-west-1", "awslogs-stream-prefix": "c{c}", "mode": "non-blocking"}}}},
+      "healthCheck": {{"command": ["CMD-SHELL", "curl -fs http://localhost:{port}/health || exit 1"], "interval": 30, "timeout": 5, "retries": 3}},
+      "linuxParameters": {{"capabilities": {{"drop": ["ALL"]}}, "initProcessEnabled": true}}
+    }}"#,
+                essential = c == 0,
+                user = if i % 7 == 0 { "" } else { r#""user": "1000:1000","# },
+                readonly = i % 5 != 0,
+                port = 8000 + c,
+                env = env.join(", "),
+            )
+        })
+        .collect();
+    format!(
+        r#"{{
+  "family": "svc-{i}",
+  "taskRoleArn": "arn:aws:iam::111122223333:role/svc-{i}-task",
+  "executionRoleArn": "arn:aws:iam::111122223333:role/ecsTaskExecutionRole",
+  "networkMode": "awsvpc",
+  "requiresCompatibilities": ["FARGATE"],
+  "cpu": "1024",
+  "memory": "2048",
+  "runtimePlatform": {{"cpuArchitecture": "ARM64", "operatingSystemFamily": "LINUX"}},
+  "containerDefinitions": [
+    {}
+  ],
+  "tags": [{{"key": "team", "value": "team-{}"}}]
+}}
+"#,
+        containers.join(",\n    "),
+        i % 40
+    )
+}
+
+fn time_runs(runs: usize, mut run: impl FnMut()) -> Vec<Duration> {
+    run(); // warm the page cache
+    let mut times: Vec<Duration> = (0..runs)
+        .map(|_| {
+            let start = Instant::now();
+            run();
+            start.elapsed()
+        })
+        .collect();
+    times.sort();
+    times
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn check(bin: &str, dir: &Path, args: &[&str]) {
+    let status = Command::new(bin)
+        .current_dir(dir)
+        .args(["check", "--no-config", "-f", "json", "-o", "/dev/null"])
+        .args(args)
+        .status()
+        .expect("run ecslint");
+    assert!(
+        matches!(status.code(), Some(0 | 1)),
+        "ecslint failed: {status}"
+    );
+}
+
+fn main() {
+    let bin = env!("CARGO_BIN_EXE_ecslint");
+    let dir = std::env::temp_dir().join(format!("ecslint-bench-gate-{}", std::process::id()));
+    let repo = dir.join("repo");
+    std::fs::create_dir_all(repo.join("taskdefs")).unwrap();
+    let mut bytes = 0;
+    for i in 0..TASK_DEFINITIONS {
+        let text = task_definition(i);
+        bytes += text.len();
+        std::fs::write(repo.join("taskdefs").join(format!("svc-{i:04}.json")), text).unwrap();
+    }
+    let one = time_runs(50, || check(bin, &repo, &["taskdefs/svc-1234.json"]));
+    let whole = time_runs(10, || check(bin, &repo, &["."]));
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let row = |name: &str, t: &[Duration]| {
+        format!(
+            "| {name} | {} | {:.1} | {:.1} | {:.1} |\n",
+            t.len(),
+            ms(t[0]),
+            ms(t[t.len() / 2]),
+            ms(t[(t.len() * 95 / 100).min(t.len() - 1)])
+        )
+    };
+    let mut report = format!(
+        "# CI gate benchmark\n\n{TASK_DEFINITIONS} task definitions ({:.1} MB, 1-4 containers each), {cpus} CPUs, release build.\n\n\
+         | command | runs | min ms | median ms | p95 ms |\n|---|---|---|---|---|\n",
+        bytes as f64 / 1e6
+    );
+    report.push_str(&row(
+        "`ecslint check taskdefs/svc-1234.json` (one changed file)",
+        &one,
+    ));
+    report.push_str(&row("`ecslint check .` (the whole repository)", &whole));
+    let target = ms(one[one.len() / 2]);
+    report.push_str(&format!(
+        "\nTarget: one changed file well under 100 ms. Median {target:.1} ms: {}.\n",
+        if target < 100.0 { "met" } else { "NOT met" }
+    ));
+    print!("{report}");
+    let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-gate.md");
+    std::fs::write(&out, &report).ok();
+    std::fs::remove_dir_all(&dir).ok();
+}
