@@ -32,8 +32,8 @@ fn task_definition(i: usize) -> String {
       "linuxParameters": {{"capabilities": {{"drop": ["ALL"]}}, "initProcessEnabled": true}}
     }}"#,
                 essential = c == 0,
-                user = if i % 7 == 0 { "" } else { r#""user": "1000:1000","# },
-                readonly = i % 5 != 0,
+                user = if i.is_multiple_of(7) { "" } else { r#""user": "1000:1000","# },
+                readonly = !i.is_multiple_of(5),
                 port = 8000 + c,
                 env = env.join(", "),
             )
