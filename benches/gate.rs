@@ -7,58 +7,10 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-const TASK_DEFINITIONS: usize = 2_000;
+mod common;
+use common::task_definition;
 
-/// A realistic task definition: 1-4 containers with environment, secrets, logs, ports, health
-/// checks, and some findings (root user, writable root filesystem) in a share of them.
-fn task_definition(i: usize) -> String {
-    let containers: Vec<String> = (0..1 + i % 4)
-        .map(|c| {
-            let env: Vec<String> = (0..3 + (i + c) % 20)
-                .map(|e| format!(r#"{{"name": "SETTING_{e}", "value": "value-{i}-{c}-{e}"}}"#))
-                .collect();
-            format!(
-                r#"{{
-      "name": "c{c}",
-      "image": "111122223333.dkr.ecr.eu-west-1.amazonaws.com/svc-{i}:{c}.{i}",
-      "cpu": 128, "memory": 256, "essential": {essential},
-      {user}
-      "readonlyRootFilesystem": {readonly},
-      "portMappings": [{{"containerPort": {port}, "protocol": "tcp"}}],
-      "environment": [{env}],
-      "secrets": [{{"name": "DB_PASSWORD", "valueFrom": "arn:aws:secretsmanager:eu-west-1:111122223333:secret:svc-{i}-AbCdEf"}}],
-      "logConfiguration": {{"logDriver": "awslogs", "options": {{"awslogs-group": "/ecs/svc-{i}", "awslogs-region": "eu-west-1", "awslogs-stream-prefix": "c{c}", "mode": "non-blocking"}}}},
-      "healthCheck": {{"command": ["CMD-SHELL", "curl -fs http://localhost:{port}/health || exit 1"], "interval": 30, "timeout": 5, "retries": 3}},
-      "linuxParameters": {{"capabilities": {{"drop": ["ALL"]}}, "initProcessEnabled": true}}
-    }}"#,
-                essential = c == 0,
-                user = if i.is_multiple_of(7) { "" } else { r#""user": "1000:1000","# },
-                readonly = !i.is_multiple_of(5),
-                port = 8000 + c,
-                env = env.join(", "),
-            )
-        })
-        .collect();
-    format!(
-        r#"{{
-  "family": "svc-{i}",
-  "taskRoleArn": "arn:aws:iam::111122223333:role/svc-{i}-task",
-  "executionRoleArn": "arn:aws:iam::111122223333:role/ecsTaskExecutionRole",
-  "networkMode": "awsvpc",
-  "requiresCompatibilities": ["FARGATE"],
-  "cpu": "1024",
-  "memory": "2048",
-  "runtimePlatform": {{"cpuArchitecture": "ARM64", "operatingSystemFamily": "LINUX"}},
-  "containerDefinitions": [
-    {}
-  ],
-  "tags": [{{"key": "team", "value": "team-{}"}}]
-}}
-"#,
-        containers.join(",\n    "),
-        i % 40
-    )
-}
+const TASK_DEFINITIONS: usize = 2_000;
 
 fn time_runs(runs: usize, mut run: impl FnMut()) -> Vec<Duration> {
     run(); // warm the page cache

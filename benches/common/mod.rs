@@ -1,0 +1,172 @@
+//! Synthetic estates for the benchmarks: realistic task definitions (several containers with
+//! environment, secrets, logging, volumes), services, roles, subnets, as many small files or one
+//! large snapshot. Deterministic: the same size always gives the same bytes.
+#![allow(dead_code)]
+
+use std::fmt::Write;
+use std::path::Path;
+
+/// A realistic task definition: 1-4 containers with environment, secrets, logs, ports, health
+/// checks, and some findings (root user, writable root filesystem) in a share of them.
+pub fn task_definition(i: usize) -> String {
+    let containers: Vec<String> = (0..1 + i % 4)
+        .map(|c| {
+            let env: Vec<String> = (0..3 + (i + c) % 20)
+                .map(|e| format!(r#"{{"name": "SETTING_{e}", "value": "value-{i}-{c}-{e}"}}"#))
+                .collect();
+            format!(
+                r#"{{
+      "name": "c{c}",
+      "image": "111122223333.dkr.ecr.eu-west-1.amazonaws.com/svc-{i}:{c}.{i}",
+      "cpu": 128, "memory": 256, "essential": {essential},
+      {user}
+      "readonlyRootFilesystem": {readonly},
+      "portMappings": [{{"containerPort": {port}, "protocol": "tcp"}}],
+      "environment": [{env}],
+      "secrets": [{{"name": "DB_PASSWORD", "valueFrom": "arn:aws:secretsmanager:eu-west-1:111122223333:secret:svc-{i}-AbCdEf"}}],
+      "logConfiguration": {{"logDriver": "awslogs", "options": {{"awslogs-group": "/ecs/svc-{i}", "awslogs-region": "eu-west-1", "awslogs-stream-prefix": "c{c}", "mode": "non-blocking"}}}},
+      "healthCheck": {{"command": ["CMD-SHELL", "curl -fs http://localhost:{port}/health || exit 1"], "interval": 30, "timeout": 5, "retries": 3}},
+      "linuxParameters": {{"capabilities": {{"drop": ["ALL"]}}, "initProcessEnabled": true}}
+    }}"#,
+                essential = c == 0,
+                user = if i.is_multiple_of(7) { "" } else { r#""user": "1000:1000","# },
+                readonly = !i.is_multiple_of(5),
+                port = 8000 + c,
+                env = env.join(", "),
+            )
+        })
+        .collect();
+    format!(
+        r#"{{
+  "family": "svc-{i}",
+  "taskRoleArn": "arn:aws:iam::111122223333:role/svc-{role}-task",
+  "executionRoleArn": "arn:aws:iam::111122223333:role/ecsTaskExecutionRole",
+  "networkMode": "awsvpc",
+  "requiresCompatibilities": ["FARGATE"],
+  "cpu": "1024",
+  "memory": "2048",
+  "runtimePlatform": {{"cpuArchitecture": "ARM64", "operatingSystemFamily": "LINUX"}},
+  "containerDefinitions": [
+    {}
+  ],
+  "tags": [{{"key": "team", "value": "team-{}"}}]
+}}
+"#,
+        containers.join(",\n    "),
+        i % 40,
+        role = i / 20
+    )
+}
+
+/// A service of the estate, pointing at task definition `td`, in two of six subnets.
+pub fn service(i: usize, td: usize) -> String {
+    format!(
+        r#"{{"serviceArn": "arn:aws:ecs:eu-west-1:111122223333:service/prod/svc-{i}", "serviceName": "svc-{i}",
+  "clusterArn": "arn:aws:ecs:eu-west-1:111122223333:cluster/prod", "taskDefinition": "svc-{td}",
+  "desiredCount": {desired}, "launchType": "FARGATE", "platformVersion": "LATEST",
+  "deploymentConfiguration": {{"deploymentCircuitBreaker": {{"enable": true, "rollback": true}}, "maximumPercent": 200, "minimumHealthyPercent": 100}},
+  "networkConfiguration": {{"awsvpcConfiguration": {{"subnets": ["subnet-{a}", "subnet-{b}"], "securityGroups": ["sg-{sg}"], "assignPublicIp": "DISABLED"}}}},
+  "propagateTags": "SERVICE", "tags": [{{"key": "team", "value": "team-{team}"}}]}}"#,
+        desired = 1 + i % 4,
+        a = i % 6,
+        b = (i + 1) % 6,
+        sg = i % 10,
+        team = i % 40
+    )
+}
+
+/// A task role with an inline policy; every 25th is over-broad.
+pub fn role(i: usize) -> String {
+    let statement = if i.is_multiple_of(25) {
+        r#"{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}"#.to_string()
+    } else {
+        format!(
+            r#"{{"Effect": "Allow", "Action": ["s3:GetObject", "sqs:SendMessage"], "Resource": ["arn:aws:s3:::bucket-{i}/*", "arn:aws:sqs:eu-west-1:111122223333:queue-{i}"]}}"#
+        )
+    };
+    format!(
+        r#"{{"Path": "/", "RoleName": "svc-{i}-task", "RoleId": "AROA{i:012}", "Arn": "arn:aws:iam::111122223333:role/svc-{i}-task",
+  "AssumeRolePolicyDocument": {{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow", "Principal": {{"Service": "ecs-tasks.amazonaws.com"}}, "Action": "sts:AssumeRole", "Condition": {{"StringEquals": {{"aws:SourceAccount": "111122223333"}}}}}}]}},
+  "RolePolicyList": [{{"PolicyName": "svc-{i}", "PolicyDocument": {{"Version": "2012-10-17", "Statement": [{statement}]}}}}],
+  "AttachedManagedPolicies": [], "Tags": []}}"#
+    )
+}
+
+fn network() -> String {
+    let subnets: Vec<String> = (0..6)
+        .map(|i| format!(r#"{{"SubnetId": "subnet-{i}", "VpcId": "vpc-1", "AvailabilityZone": "eu-west-1{}", "CidrBlock": "10.0.{i}.0/24"}}"#, ["a", "b", "c"][i % 3]))
+        .collect();
+    let groups: Vec<String> = (0..10)
+        .map(|i| format!(r#"{{"GroupId": "sg-{i}", "GroupName": "sg-{i}", "VpcId": "vpc-1", "IpPermissions": [{{"IpProtocol": "tcp", "FromPort": 8000, "ToPort": 8003, "IpRanges": [{{"CidrIp": "{}"}}]}}]}}"#, if i == 9 { "0.0.0.0/0" } else { "10.0.0.0/16" }))
+        .collect();
+    format!(
+        r#""Subnets": [{}],
+  "RouteTables": [{{"RouteTableId": "rtb-1", "VpcId": "vpc-1", "Associations": [{{"Main": true, "RouteTableId": "rtb-1"}}], "Routes": [{{"DestinationCidrBlock": "0.0.0.0/0", "NatGatewayId": "nat-1", "State": "active"}}]}}],
+  "SecurityGroups": [{}]"#,
+        subnets.join(", "),
+        groups.join(", ")
+    )
+}
+
+const ACCOUNT: &str = r#""settings": [{"name": "containerInsights", "value": "enhanced"}, {"name": "defaultLogDriverMode", "value": "non-blocking"}, {"name": "awsvpcTrunking", "value": "enabled"}, {"name": "tagResourceAuthorization", "value": "on"}, {"name": "guardDutyActivate", "value": "on"}]"#;
+const CLUSTER: &str = r#""clusters": [{"clusterArn": "arn:aws:ecs:eu-west-1:111122223333:cluster/prod", "clusterName": "prod", "settings": [{"name": "containerInsights", "value": "enhanced"}], "capacityProviders": ["FARGATE", "FARGATE_SPOT"], "tags": [{"key": "team", "value": "platform"}]}]"#;
+
+/// Writes an estate of `n` task definitions, n/10 services and n/20 roles as many small files
+/// (one per task definition, plus one file per other collection). Returns the bytes written.
+pub fn write_files(dir: &Path, n: usize) -> usize {
+    std::fs::create_dir_all(dir.join("taskdefs")).unwrap();
+    let mut bytes = 0;
+    for i in 0..n {
+        let text = task_definition(i);
+        bytes += text.len();
+        std::fs::write(dir.join("taskdefs").join(format!("svc-{i:06}.json")), text).unwrap();
+    }
+    let services: Vec<String> = (0..n / 10).map(|i| service(i, i * 10)).collect();
+    let roles: Vec<String> = (0..(n / 20).max(1)).map(role).collect();
+    for (name, text) in [
+        (
+            "services.json",
+            format!(
+                "{{\"services\": [{}], \"failures\": []}}",
+                services.join(",\n")
+            ),
+        ),
+        (
+            "iam.json",
+            format!(
+                "{{\"RoleDetailList\": [{}], \"Policies\": []}}",
+                roles.join(",\n")
+            ),
+        ),
+        ("network.json", format!("{{{}}}", network())),
+        ("account.json", format!("{{{ACCOUNT}}}")),
+        ("clusters.json", format!("{{{CLUSTER}}}")),
+    ] {
+        bytes += text.len();
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+    bytes
+}
+
+/// Writes the same estate as one snapshot file. Returns the bytes written.
+pub fn write_snapshot(path: &Path, n: usize) -> usize {
+    let mut text = String::with_capacity(n * 4_500);
+    text.push_str("{\n\"taskDefinitions\": [\n");
+    for i in 0..n {
+        if i > 0 {
+            text.push_str(",\n");
+        }
+        text.push_str(&task_definition(i));
+    }
+    let services: Vec<String> = (0..n / 10).map(|i| service(i, i * 10)).collect();
+    let roles: Vec<String> = (0..(n / 20).max(1)).map(role).collect();
+    let _ = write!(
+        text,
+        "],\n\"services\": [{}],\n\"RoleDetailList\": [{}],\n\"Policies\": [],\n{},\n{ACCOUNT},\n{CLUSTER}\n}}\n",
+        services.join(",\n"),
+        roles.join(",\n"),
+        network()
+    );
+    std::fs::write(path, &text).unwrap();
+    text.len()
+}
