@@ -220,6 +220,7 @@ struct Linted {
     rules: Vec<Rule>,
     estate: crate::model::Estate,
     evaluations: Vec<crate::findings::Evaluation>,
+    counts: Vec<findings::Counts>,
     input_errors: Vec<sources::InputError>,
 }
 
@@ -247,12 +248,13 @@ fn lint(args: &LintArgs) -> Result<Linted, u8> {
     let files = sources::discover(&args.paths, &options).map_err(fail)?;
     let (mut estate, input_errors) = sources::load(&files, &options);
     crate::link_estate(&mut estate);
-    let evaluations = crate::engine::eval::evaluate(&rules, &estate);
+    let (evaluations, counts) = crate::engine::eval::evaluate_counted(&rules, &estate);
     Ok(Linted {
         config,
         rules,
         estate,
         evaluations,
+        counts,
         input_errors,
     })
 }
@@ -266,6 +268,7 @@ fn judge(linted: Linted, baseline: Option<&Baseline>) -> (RunResult<'static>, Op
         rules,
         estate,
         evaluations,
+        counts,
         input_errors,
     } = linted;
     let rules: &'static [Rule] = Box::leak(rules.into_boxed_slice());
@@ -278,6 +281,7 @@ fn judge(linted: Linted, baseline: Option<&Baseline>) -> (RunResult<'static>, Op
         rules,
         estate,
         evaluations,
+        counts,
         input_errors,
         waivers: config.waivers.clone(),
         waiver_problems: Vec::new(),

@@ -17,4 +17,5 @@ pub fn link_estate(estate: &mut model::Estate) {
     let index = model::link::Index::build(estate);
     estate.links = model::link::link(estate, &index);
     model::facts::derive(estate, &index);
+    estate.index = Some(index);
 }

@@ -1,8 +1,9 @@
 //! Runs compiled rules over the estate. Pure: no IO, never fails, parallel per resource.
 
 use super::catalog::{Check, Requirement, Rule};
-use crate::findings::{Evaluation, Finding, Location, Outcome};
-use crate::model::link::LinkState;
+use crate::findings::{Counts, Evaluation, Finding, Location, Outcome};
+use crate::model::facts;
+use crate::model::link::{self, Index, LinkState, Links};
 use crate::model::{Estate, Resource};
 use crate::sources::location::{Step, normalized_path};
 use crate::sources::span_in_file;
@@ -15,32 +16,91 @@ use sha2::{Digest, Sha256};
 pub fn evaluate(rules: &[Rule], estate: &Estate) -> Vec<Evaluation> {
     let per_resource: Vec<Vec<Evaluation>> = (0..estate.resources.len())
         .into_par_iter()
-        .map(|resource| {
-            let kind = estate.resources[resource].kind;
-            let mut linked_doc: Option<Value> = None;
-            rules
-                .iter()
-                .enumerate()
-                .filter(|(_, rule)| rule.kind == kind)
-                .map(|(index, rule)| {
-                    let doc = if rule.uses_links {
-                        &*linked_doc.get_or_insert_with(|| with_links(estate, resource))
-                    } else {
-                        &estate.resources[resource].doc
-                    };
-                    evaluate_one(index, rule, estate, resource, doc)
-                })
-                .collect()
-        })
+        .map(|resource| evaluate_resource(rules, estate, resource))
         .collect();
     per_resource.into_iter().flatten().collect()
 }
 
-/// The resource document with its linked resources under `_links`, each marked with its origin.
-fn with_links(estate: &Estate, resource: usize) -> Value {
-    let mut doc = estate.resources[resource].doc.clone();
+/// Like [`evaluate`], keeping only failed and not-evaluated evaluations, with outcome counts per
+/// rule for all of them: what a run needs, in memory proportional to its findings.
+pub fn evaluate_counted(rules: &[Rule], estate: &Estate) -> (Vec<Evaluation>, Vec<Counts>) {
+    let blank = || (Vec::new(), vec![Counts::default(); rules.len()]);
+    let (mut kept, counts) = (0..estate.resources.len())
+        .into_par_iter()
+        .fold(
+            blank,
+            |(mut kept, mut counts): (Vec<Evaluation>, Vec<Counts>), resource| {
+                for evaluation in evaluate_resource(rules, estate, resource) {
+                    counts[evaluation.rule].add(&evaluation);
+                    if matches!(evaluation.outcome, Outcome::Fail | Outcome::NotEvaluated) {
+                        kept.push(evaluation);
+                    }
+                }
+                (kept, counts)
+            },
+        )
+        .reduce(blank, |(mut kept, mut counts), (more, more_counts)| {
+            kept.extend(more);
+            for (total, part) in counts.iter_mut().zip(&more_counts) {
+                total.merge(part);
+            }
+            (kept, counts)
+        });
+    kept.sort_by_key(|e| (e.resource, e.rule));
+    (kept, counts)
+}
+
+fn evaluate_resource(rules: &[Rule], estate: &Estate, resource: usize) -> Vec<Evaluation> {
+    let subject = &estate.resources[resource];
+    let applicable: Vec<(usize, &Rule)> = rules
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.kind == subject.kind)
+        .collect();
+    if applicable.is_empty() {
+        return Vec::new();
+    }
+    let needs_links = applicable.iter().any(|(_, r)| r.uses_links);
+    if subject.deferred {
+        // Parsed now, linked and given its facts, evaluated, and dropped when this returns.
+        let mut doc = subject.document(&estate.files);
+        let fallback = Index::default();
+        let index = estate.index.as_ref().unwrap_or(&fallback);
+        let links = link::task_definition_links(estate, index, &doc);
+        let facts = facts::task_definition_facts(estate, &links, &doc, resource);
+        if let Value::Object(map) = &mut doc {
+            map.insert("_facts".into(), facts);
+        }
+        if needs_links {
+            attach_links(&mut doc, estate, &links);
+        }
+        return applicable
+            .into_iter()
+            .map(|(index, rule)| evaluate_one(index, rule, estate, resource, &doc, &links))
+            .collect();
+    }
+    let links = &estate.links[resource];
+    let linked = needs_links.then(|| {
+        let mut doc = subject.doc.clone();
+        attach_links(&mut doc, estate, links);
+        doc
+    });
+    applicable
+        .into_iter()
+        .map(|(index, rule)| {
+            let doc = match (&linked, rule.uses_links) {
+                (Some(linked), true) => linked,
+                _ => &subject.doc,
+            };
+            evaluate_one(index, rule, estate, resource, doc, links)
+        })
+        .collect()
+}
+
+/// Puts the linked resources under `_links`, each marked with its origin.
+fn attach_links(doc: &mut Value, estate: &Estate, resource_links: &Links) {
     let mut links = serde_json::Map::new();
-    for (name, state) in &estate.links[resource].by_name {
+    for (name, state) in &resource_links.by_name {
         let docs: Vec<Value> = state
             .targets()
             .iter()
@@ -60,10 +120,9 @@ fn with_links(estate: &Estate, resource: usize) -> Value {
         };
         links.insert((*name).to_string(), value);
     }
-    if let Value::Object(map) = &mut doc {
+    if let Value::Object(map) = doc {
         map.insert("_links".into(), Value::Object(links));
     }
-    doc
 }
 
 enum Met {
@@ -78,6 +137,7 @@ fn check_requirements(
     estate: &Estate,
     resource: usize,
     doc: &Value,
+    links: &Links,
 ) -> Met {
     let mut unmet = Vec::new();
     for requirement in requirements {
@@ -100,7 +160,7 @@ fn check_requirements(
                     unmet.push("a linked resource the rule needs is not in the input".to_string());
                 }
             }
-            Requirement::Link(name) => match estate.links[resource].get(name) {
+            Requirement::Link(name) => match links.get(name) {
                 None | Some(LinkState::NotReferenced) => {
                     return Met::NotApplicable(format!("no {name}"));
                 }
@@ -124,6 +184,7 @@ fn evaluate_one(
     estate: &Estate,
     resource: usize,
     doc: &Value,
+    links: &Links,
 ) -> Evaluation {
     let done = |outcome, reason: Option<String>, findings| Evaluation {
         rule: rule_index,
@@ -133,7 +194,7 @@ fn evaluate_one(
         findings,
     };
     // Requirements first: a rule cannot even decide applicability on data it lacks.
-    match check_requirements(&rule.requires, estate, resource, doc) {
+    match check_requirements(&rule.requires, estate, resource, doc, links) {
         Met::Yes => {}
         Met::NotApplicable(reason) => {
             return done(Outcome::NotApplicable, Some(reason), Vec::new());
@@ -149,7 +210,7 @@ fn evaluate_one(
     if !findings.is_empty() {
         return done(Outcome::Fail, None, findings);
     }
-    match check_requirements(&rule.pass_requires, estate, resource, doc) {
+    match check_requirements(&rule.pass_requires, estate, resource, doc, links) {
         Met::Yes => done(Outcome::Pass, None, Vec::new()),
         Met::NotApplicable(reason) => done(Outcome::NotApplicable, Some(reason), Vec::new()),
         Met::No(reason) => done(Outcome::NotEvaluated, Some(reason), Vec::new()),
@@ -303,10 +364,17 @@ fn finding(
     let owner_resource = &estate.resources[owner];
     let location = locate(estate, owner_resource, &path);
     let message = render_message(rule, estate, resource, doc, steps, value);
+    // A deferred resource's document exists only here, as the evaluated document.
+    let owner_doc = if owner == resource {
+        doc
+    } else {
+        &owner_resource.doc
+    };
     let fingerprint = fingerprint(
         rule.id(),
         &estate.resources[resource].id,
         owner_resource,
+        owner_doc,
         &path,
         value,
     );
@@ -327,10 +395,11 @@ fn fingerprint(
     rule: &str,
     resource: &str,
     owner: &Resource,
+    owner_doc: &Value,
     path: &[Step],
     value: &Value,
 ) -> String {
-    let identity = identity_path(&owner.doc, path);
+    let identity = identity_path(owner_doc, path);
     let value_text = if value.is_object() || value.is_array() {
         String::new()
     } else {

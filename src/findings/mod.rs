@@ -92,45 +92,21 @@ pub struct Waiver {
 /// The tag that waives rules on the resource that carries it: `ecslint:ignore=SEC101,REL204`.
 pub const IGNORE_TAG: &str = "ecslint:ignore";
 
-/// Waivers from `ecslint:ignore` tags (ECS `key`/`value`, IAM and EC2 `Key`/`Value`).
+/// Waivers from `ecslint:ignore` tags on the resources.
 pub fn tag_waivers(estate: &Estate) -> Vec<Waiver> {
-    let mut waivers = Vec::new();
-    for resource in &estate.resources {
-        let tags = resource
-            .doc
-            .get("tags")
-            .or_else(|| resource.doc.get("Tags"));
-        for tag in tags
-            .and_then(serde_json::Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            let key = tag
-                .get("key")
-                .or_else(|| tag.get("Key"))
-                .and_then(serde_json::Value::as_str);
-            let value = tag
-                .get("value")
-                .or_else(|| tag.get("Value"))
-                .and_then(serde_json::Value::as_str);
-            if let (Some(IGNORE_TAG), Some(value)) = (key, value) {
-                for rule in value
-                    .split([',', ' ', ':'])
-                    .map(str::trim)
-                    .filter(|r| !r.is_empty())
-                {
-                    waivers.push(Waiver {
-                        rule: rule.to_string(),
-                        resource: resource.id.clone(),
-                        reason: format!("{IGNORE_TAG} tag on {} {}", resource.kind, resource.name),
-                        expires: None,
-                        from_tag: true,
-                    });
-                }
-            }
-        }
-    }
-    waivers
+    estate
+        .resources
+        .iter()
+        .flat_map(|resource| {
+            resource.ignore.iter().map(move |rule| Waiver {
+                rule: rule.clone(),
+                resource: resource.id.clone(),
+                reason: format!("{IGNORE_TAG} tag on {} {}", resource.kind, resource.name),
+                expires: None,
+                from_tag: true,
+            })
+        })
+        .collect()
 }
 
 /// How this run's findings compare with a baseline.
@@ -196,7 +172,11 @@ pub struct Judged<'a> {
 pub struct RunResult<'a> {
     pub rules: &'a [Rule],
     pub estate: &'a Estate,
+    /// The evaluations that failed or could not be evaluated; passes and not-applicable ones are
+    /// only counted (there are millions of them in a large estate).
     pub evaluations: Vec<Evaluation>,
+    /// Outcome counts per rule index, over every evaluation.
+    pub counts: Vec<Counts>,
     pub input_errors: Vec<InputError>,
     pub waivers: Vec<Waiver>,
     /// Problems with waivers (expired, unused), in words.
@@ -220,7 +200,8 @@ pub struct Counts {
 }
 
 impl Counts {
-    fn add(&mut self, evaluation: &Evaluation) {
+    /// Counts one evaluation.
+    pub fn add(&mut self, evaluation: &Evaluation) {
         match evaluation.outcome {
             Outcome::Pass => self.pass += 1,
             Outcome::Fail => self.fail += 1,
@@ -228,6 +209,14 @@ impl Counts {
             Outcome::NotEvaluated => self.not_evaluated += 1,
         }
         self.findings += evaluation.findings.len();
+    }
+
+    pub fn merge(&mut self, other: &Counts) {
+        self.pass += other.pass;
+        self.fail += other.fail;
+        self.not_applicable += other.not_applicable;
+        self.not_evaluated += other.not_evaluated;
+        self.findings += other.findings;
     }
 }
 
@@ -295,14 +284,10 @@ impl<'a> RunResult<'a> {
         for pillar in Pillar::ALL {
             summary.by_pillar.insert(pillar, Counts::default());
         }
-        for evaluation in &self.evaluations {
-            summary.total.add(evaluation);
-            for pillar in &self.rules[evaluation.rule].file.pillars {
-                summary
-                    .by_pillar
-                    .entry(*pillar)
-                    .or_default()
-                    .add(evaluation);
+        for (rule, counts) in self.counts.iter().enumerate() {
+            summary.total.merge(counts);
+            for pillar in &self.rules[rule].file.pillars {
+                summary.by_pillar.entry(*pillar).or_default().merge(counts);
             }
         }
         for judged in self.judged() {

@@ -90,7 +90,13 @@ pub fn derive(estate: &mut Estate, index: &Index) {
             let links = &estate.links[i];
             match estate.resources[i].kind {
                 ResourceKind::IamRole => Some(role_facts(estate, index, i)),
-                ResourceKind::TaskDefinition => Some(task_definition_facts(estate, links, i)),
+                ResourceKind::TaskDefinition if estate.resources[i].deferred => None,
+                ResourceKind::TaskDefinition => Some(task_definition_facts(
+                    estate,
+                    links,
+                    &estate.resources[i].doc,
+                    i,
+                )),
                 ResourceKind::Service => Some(service_facts(estate, index, links, i)),
                 ResourceKind::Cluster => Some(cluster_facts(estate, links, i)),
                 _ => None,
@@ -231,8 +237,8 @@ fn account_setting<'a>(estate: &'a Estate, links: &Links, name: &str) -> Option<
         .and_then(|s| str_field(s, "value"))
 }
 
-fn task_definition_facts(estate: &Estate, links: &Links, td: usize) -> Value {
-    let doc = &estate.resources[td].doc;
+/// Facts of a task definition document (`td` is its index, for `_origin` markers).
+pub fn task_definition_facts(estate: &Estate, links: &Links, doc: &Value, td: usize) -> Value {
     let mut facts = Map::new();
     let account_id = ["taskDefinitionArn", "executionRoleArn", "taskRoleArn"]
         .iter()

@@ -64,6 +64,7 @@ pub fn link_names(kind: ResourceKind) -> &'static [&'static str] {
 }
 
 /// Hash indexes over the estate, by every name a resource is referred to by.
+#[derive(Debug, Default)]
 pub struct Index {
     by_key: HashMap<(ResourceKind, String), usize>,
     latest_revision: HashMap<String, (i64, usize)>,
@@ -95,8 +96,14 @@ impl Index {
             add(&resource.name);
             match resource.kind {
                 ResourceKind::TaskDefinition => {
-                    if let Some(family) = str_field(doc, "family") {
-                        let revision = doc.get("revision").and_then(Value::as_i64).unwrap_or(0);
+                    // The name is `family:revision` (or the family alone), also for deferred ones.
+                    let (family, revision) = match resource.name.rsplit_once(':') {
+                        Some((family, revision)) if revision.parse::<i64>().is_ok() => {
+                            (family, revision.parse().unwrap_or(0))
+                        }
+                        _ => (resource.name.as_str(), 0),
+                    };
+                    if str_field(doc, "family").is_some() || resource.deferred {
                         let entry = index
                             .latest_revision
                             .entry(family.to_string())
@@ -251,17 +258,9 @@ pub fn link(estate: &Estate, index: &Index) -> Vec<Links> {
         .map(|resource| {
             let doc = &resource.doc;
             let by_name = match resource.kind {
-                ResourceKind::TaskDefinition => vec![
-                    (
-                        "taskRole",
-                        role_link(estate, index, str_field(doc, "taskRoleArn")),
-                    ),
-                    (
-                        "executionRole",
-                        role_link(estate, index, str_field(doc, "executionRoleArn")),
-                    ),
-                    ("account", account_link(index)),
-                ],
+                // Deferred task definitions are linked when they are evaluated.
+                ResourceKind::TaskDefinition if resource.deferred => Vec::new(),
+                ResourceKind::TaskDefinition => task_definition_links(estate, index, doc).by_name,
                 ResourceKind::Service => {
                     let cluster_ref =
                         str_field(doc, "clusterArn").or_else(|| str_field(doc, "cluster"));
@@ -338,6 +337,23 @@ pub fn link(estate: &Estate, index: &Index) -> Vec<Links> {
             Links { by_name }
         })
         .collect()
+}
+
+/// The links of a task definition document.
+pub fn task_definition_links(estate: &Estate, index: &Index, doc: &Value) -> Links {
+    Links {
+        by_name: vec![
+            (
+                "taskRole",
+                role_link(estate, index, str_field(doc, "taskRoleArn")),
+            ),
+            (
+                "executionRole",
+                role_link(estate, index, str_field(doc, "executionRoleArn")),
+            ),
+            ("account", account_link(index)),
+        ],
+    }
 }
 
 /// A role link is incomplete when the role attaches a customer managed policy that is not in

@@ -108,6 +108,63 @@ pub struct Resource {
     /// True when the input held only part of the resource (a bare container-definition array):
     /// rules that need the rest say NotEvaluated.
     pub partial: bool,
+    /// The document is not kept in memory (`doc` is null): it is parsed from the file when the
+    /// resource is evaluated and dropped after. Task definitions are the bulk of an estate; this
+    /// keeps memory to the file text plus what is being evaluated.
+    pub deferred: bool,
+    /// Rule ids waived by an `ecslint:ignore` tag on the resource.
+    pub ignore: Vec<String>,
+}
+
+impl Resource {
+    /// The resource's document: the kept one, or parsed from its file for a deferred resource.
+    pub fn document(&self, files: &[SourceFile]) -> Value {
+        if !self.deferred {
+            return self.doc.clone();
+        }
+        let text = files[self.origin.file].text.as_bytes();
+        // serde stops at the end of the value: no need to find where it ends first.
+        let parse = |start: usize| {
+            let mut deserializer = serde_json::Deserializer::from_slice(text.get(start..)?);
+            <Value as serde::Deserialize>::deserialize(&mut deserializer).ok()
+        };
+        let mut doc = parse(self.origin.start).unwrap_or(Value::Null);
+        for (key, from_root) in &self.origin.grafted {
+            let value = crate::sources::location::locate(text, 0, from_root)
+                .and_then(|span| parse(span.start));
+            if let (Value::Object(map), Some(value)) = (&mut doc, value)
+                && !map.contains_key(key)
+            {
+                map.insert(key.clone(), value);
+            }
+        }
+        doc
+    }
+}
+
+/// The rule ids of an `ecslint:ignore` tag in a `tags`/`Tags` list (`key`/`Key`, `value`/`Value`).
+pub fn ignore_tag(tags: Option<&Value>) -> Vec<String> {
+    let mut rules = Vec::new();
+    for tag in tags.and_then(Value::as_array).into_iter().flatten() {
+        let key = tag
+            .get("key")
+            .or_else(|| tag.get("Key"))
+            .and_then(Value::as_str);
+        let value = tag
+            .get("value")
+            .or_else(|| tag.get("Value"))
+            .and_then(Value::as_str);
+        if let (Some(crate::findings::IGNORE_TAG), Some(value)) = (key, value) {
+            rules.extend(
+                value
+                    .split([',', ' ', ':'])
+                    .map(str::trim)
+                    .filter(|r| !r.is_empty())
+                    .map(str::to_string),
+            );
+        }
+    }
+    rules
 }
 
 /// An input file as read: its display path and its text (BOM removed).
@@ -141,8 +198,10 @@ impl SourceFile {
 pub struct Estate {
     pub files: Vec<SourceFile>,
     pub resources: Vec<Resource>,
-    /// Links between resources, filled by [`link::link`].
+    /// Links between resources, filled by [`link::link`] (empty for deferred resources, whose
+    /// links are computed when they are evaluated).
     pub links: Vec<link::Links>,
+    pub index: Option<link::Index>,
 }
 
 impl Estate {

@@ -90,6 +90,39 @@ pub fn element_starts(text: &[u8], start: usize) -> Vec<usize> {
     }
 }
 
+/// The member names of the object at the root of `text`, with where each value starts, without
+/// parsing the values. `None` when the root is not an object or the text ends early.
+pub fn top_level_members(text: &[u8]) -> Option<Vec<(String, usize)>> {
+    let mut members = Vec::new();
+    let mut i = skip_ws(text, 0);
+    if text.get(i) != Some(&b'{') {
+        return None;
+    }
+    i = skip_ws(text, i + 1);
+    if text.get(i) == Some(&b'}') {
+        return Some(members);
+    }
+    loop {
+        if text.get(i) != Some(&b'"') {
+            return None;
+        }
+        let key_end = skip_string(text, i)?;
+        let key = serde_json::from_slice::<String>(&text[i..key_end]).ok()?;
+        i = skip_ws(text, key_end);
+        if text.get(i) != Some(&b':') {
+            return None;
+        }
+        i = skip_ws(text, i + 1);
+        members.push((key, i));
+        i = skip_ws(text, skip_value(text, i)?);
+        match text.get(i) {
+            Some(b',') => i = skip_ws(text, i + 1),
+            Some(b'}') => return Some(members),
+            _ => return None,
+        }
+    }
+}
+
 fn skip_ws(text: &[u8], mut pos: usize) -> usize {
     while let Some(b) = text.get(pos) {
         if matches!(b, b' ' | b'\t' | b'\n' | b'\r') {

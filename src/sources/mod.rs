@@ -196,24 +196,130 @@ fn parse_file(
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| shown.clone());
-    let root: serde_json::Value = match serde_json::from_str(&text) {
-        Ok(root) => root,
+    let finish = |result: Result<Vec<Resource>, shape::ShapeError>, text: String, shown: String| {
+        match result {
+            Ok(resources) => {
+                let mut file = SourceFile::new(shown, text);
+                file.had_bom = had_bom;
+                Ok((file, resources))
+            }
+            Err(error) => {
+                let offset = locate(text.as_bytes(), 0, &error.path).map_or(0, |s| s.start);
+                Err(error_at(shown, text, offset, error.reason))
+            }
+        }
+    };
+    // A file that is one task definition is checked without building its document.
+    if kind == InputKind::Auto
+        && let Some(layout) = shape::task_definition_layout(&text)
+    {
+        if layout.wrapped
+            && let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(&text)
+        {
+            let offset = offset_of(&text, e.line(), e.column());
+            return Err(error_at(shown, text, offset, json_reason(&e)));
+        }
+        return match shape::split_task_definition_file(index, &stem, &text, layout) {
+            Ok(resources) => finish(Ok(resources), text, shown),
+            Err(shape::TaskDefinitionFileError::Shape(error)) => finish(Err(error), text, shown),
+            Err(shape::TaskDefinitionFileError::Json(e)) => {
+                let offset = offset_of(&text, e.line(), e.column());
+                Err(error_at(shown, text, offset, json_reason(&e)))
+            }
+        };
+    }
+    // Any other file: parsed whole, except a `taskDefinitions` array, whose elements are
+    // deferred like single task definitions.
+    let (root, skipped) = match parse_root_without(&text, "taskDefinitions") {
+        Ok(parsed) => parsed,
         Err(e) => {
             let offset = offset_of(&text, e.line(), e.column());
             return Err(error_at(shown, text, offset, json_reason(&e)));
         }
     };
-    match shape::split(index, &stem, &text, root, kind) {
-        Ok(resources) => {
-            let mut file = SourceFile::new(shown, text);
-            file.had_bom = had_bom;
-            Ok((file, resources))
-        }
-        Err(error) => {
-            let offset = locate(text.as_bytes(), 0, &error.path).map_or(0, |s| s.start);
-            Err(error_at(shown, text, offset, error.reason))
+    let mut result = shape::split(index, &stem, &text, root, kind);
+    if skipped && let Ok(resources) = &mut result {
+        match shape::deferred_task_definitions(index, &stem, &text) {
+            Ok(deferred) => {
+                // Keep the file's order: the task definitions first, as they are written first
+                // in a snapshot.
+                let others = std::mem::take(resources);
+                *resources = deferred;
+                resources.extend(others);
+            }
+            Err(error) => result = Err(error),
         }
     }
+    finish(result, text, shown)
+}
+
+/// Parses a JSON text into a Value, except the member `skip` of a root object, which is only
+/// checked for syntax. Returns whether it was there.
+fn parse_root_without(
+    text: &str,
+    skip: &'static str,
+) -> Result<(serde_json::Value, bool), serde_json::Error> {
+    use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+    use serde_json::Value;
+
+    struct Root(&'static str);
+    impl<'de> Visitor<'de> for Root {
+        type Value = (Value, bool);
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a JSON document")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut object = serde_json::Map::new();
+            let mut skipped = false;
+            while let Some(key) = map.next_key::<String>()? {
+                if key == self.0 {
+                    map.next_value::<IgnoredAny>()?;
+                    // Left as an empty array so the shape is still recognized.
+                    object.insert(key, Value::Array(Vec::new()));
+                    skipped = true;
+                } else {
+                    object.insert(key, map.next_value::<Value>()?);
+                }
+            }
+            Ok((Value::Object(object), skipped))
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+            let value =
+                serde::Deserialize::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))?;
+            Ok((value, false))
+        }
+        fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+            Ok((Value::Bool(v), false))
+        }
+        fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+            Ok((Value::from(v), false))
+        }
+        fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+            Ok((Value::from(v), false))
+        }
+        fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+            Ok((Value::from(v), false))
+        }
+        fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+            Ok((Value::from(v), false))
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok((Value::Null, false))
+        }
+    }
+    impl<'de> DeserializeSeed<'de> for Root {
+        type Value = (Value, bool);
+        fn deserialize<D: serde::Deserializer<'de>>(
+            self,
+            deserializer: D,
+        ) -> Result<Self::Value, D::Error> {
+            deserializer.deserialize_any(self)
+        }
+    }
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let parsed = Root(skip).deserialize(&mut deserializer)?;
+    deserializer.end()?;
+    Ok(parsed)
 }
 
 fn error_at(path: String, text: String, offset: usize, reason: String) -> InputError {

@@ -3,7 +3,7 @@
 //! Every shape is a table row: a top-level key (or a test on the root) and the resource kind it
 //! carries. A file may hold several collections at once (ecslint's own snapshot does).
 
-use super::location::{Step, element_starts, locate};
+use super::location::{self, Step, element_starts, locate};
 use crate::model::{Origin, Resource, ResourceKind, str_field};
 use serde_json::Value;
 
@@ -77,6 +77,8 @@ pub fn split(
             grafted: Vec::new(),
         },
         partial,
+        deferred: false,
+        ignore: Vec::new(),
     };
     let mut resources = match forced {
         InputKind::TaskDefinition => vec![whole(ResourceKind::TaskDefinition, root, false)],
@@ -92,6 +94,218 @@ pub fn split(
         let (id, name) = identity(resource.kind, &resource.doc, file_stem);
         resource.id = id;
         resource.name = name;
+        resource.ignore = crate::model::ignore_tag(
+            resource
+                .doc
+                .get("tags")
+                .or_else(|| resource.doc.get("Tags")),
+        );
+    }
+    Ok(resources)
+}
+
+/// The few fields of a task definition needed before it is evaluated. Parsing into this skips
+/// everything else without building it, and still checks the JSON syntax.
+#[derive(serde::Deserialize)]
+struct TaskDefinitionHead {
+    family: Option<Value>,
+    revision: Option<Value>,
+    #[serde(rename = "taskDefinitionArn")]
+    arn: Option<Value>,
+    tags: Option<Value>,
+}
+
+/// Builds a deferred task definition resource from the document that starts at `origin.start`.
+/// Only its head is read; the rest is skipped by serde without being built.
+/// `whole_file`: the document is the file; then parsing starts at byte 0 (so serde's error
+/// positions are the file's) and nothing may follow it.
+fn deferred_task_definition(
+    file_stem: &str,
+    text: &str,
+    origin: Origin,
+    whole_file: bool,
+) -> Result<Resource, serde_json::Error> {
+    let from = if whole_file { 0 } else { origin.start };
+    let mut deserializer = serde_json::Deserializer::from_str(&text[from..]);
+    let head = <TaskDefinitionHead as serde::Deserialize>::deserialize(&mut deserializer)?;
+    if whole_file {
+        deserializer.end()?;
+    }
+    let mut identity_doc = serde_json::Map::new();
+    for (key, value) in [
+        ("family", head.family),
+        ("revision", head.revision),
+        ("taskDefinitionArn", head.arn),
+    ] {
+        if let Some(value) = value {
+            identity_doc.insert(key.into(), value);
+        }
+    }
+    let (id, name) = identity(
+        ResourceKind::TaskDefinition,
+        &Value::Object(identity_doc),
+        file_stem,
+    );
+    Ok(Resource {
+        kind: ResourceKind::TaskDefinition,
+        id,
+        name,
+        doc: Value::Null,
+        origin,
+        partial: false,
+        deferred: true,
+        ignore: crate::model::ignore_tag(head.tags.as_ref()),
+    })
+}
+
+/// Where the task definition of a one-task-definition file is.
+pub struct TaskDefinitionLayout {
+    base: Vec<Step>,
+    start: usize,
+    grafted: Vec<(String, Vec<Step>)>,
+    /// Where `containerDefinitions` starts, to check it is an array.
+    containers: Option<usize>,
+    /// The file is the describe-task-definition wrapper, whose other members must be checked too.
+    pub wrapped: bool,
+}
+
+/// Task definitions are kept out of memory until they are evaluated. This recognizes the files
+/// that are one task definition (register input, the unwrapped or wrapped describe output) from
+/// their top-level keys alone. `None`: not such a file, parse it whole.
+pub fn task_definition_layout(text: &str) -> Option<TaskDefinitionLayout> {
+    let bytes = text.as_bytes();
+    let members = location::top_level_members(bytes)?;
+    let start_of = |key: &str| {
+        members
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, start)| *start)
+    };
+    let has = |key: &str| start_of(key).is_some();
+    if has("containerDefinitions") && !has("taskDefinitions") && !has("serviceName") {
+        let start = text.len() - text.trim_start().len();
+        return Some(TaskDefinitionLayout {
+            base: Vec::new(),
+            start,
+            grafted: Vec::new(),
+            containers: start_of("containerDefinitions"),
+            wrapped: false,
+        });
+    }
+    if has("taskDefinition")
+        && members
+            .iter()
+            .all(|(k, _)| k == "taskDefinition" || k == "tags")
+    {
+        let start = start_of("taskDefinition")?;
+        if bytes.get(start) != Some(&b'{') {
+            return None;
+        }
+        let grafted = if has("tags") {
+            vec![("tags".to_string(), vec![Step::Key("tags".into())])]
+        } else {
+            Vec::new()
+        };
+        let base = vec![Step::Key("taskDefinition".into())];
+        let mut containers_path = base.clone();
+        containers_path.push(Step::Key("containerDefinitions".into()));
+        let containers = locate(bytes, 0, &containers_path).map(|span| span.start);
+        return Some(TaskDefinitionLayout {
+            base,
+            start,
+            grafted,
+            containers,
+            wrapped: true,
+        });
+    }
+    None
+}
+
+/// What went wrong with a one-task-definition file.
+pub enum TaskDefinitionFileError {
+    Json(serde_json::Error),
+    Shape(ShapeError),
+}
+
+/// The deferred resource of a one-task-definition file. Its head is parsed from the whole text,
+/// which also checks the JSON syntax (with positions in the file).
+pub fn split_task_definition_file(
+    file: usize,
+    file_stem: &str,
+    text: &str,
+    layout: TaskDefinitionLayout,
+) -> Result<Vec<Resource>, TaskDefinitionFileError> {
+    let bytes = text.as_bytes();
+    if let Some(start) = layout.containers
+        && bytes.get(start) != Some(&b'[')
+    {
+        let end = locate(bytes, start, &[]).map_or(start, |s| s.end);
+        let found: Value = serde_json::from_slice(&bytes[start..end]).unwrap_or(Value::Null);
+        let mut error = type_error("containerDefinitions", "an array", &found);
+        error.path = layout.base.clone();
+        error.path.push(Step::Key("containerDefinitions".into()));
+        return Err(TaskDefinitionFileError::Shape(error));
+    }
+    // When the task definition is the whole file, reading its head also checks the syntax.
+    let whole_file = layout.base.is_empty();
+    let origin = Origin {
+        file,
+        base: layout.base,
+        start: layout.start,
+        grafted: layout.grafted,
+    };
+    deferred_task_definition(file_stem, text, origin, whole_file)
+        .map(|resource| vec![resource])
+        .map_err(TaskDefinitionFileError::Json)
+}
+
+/// The deferred task definitions of a `taskDefinitions` array (ecslint's snapshot), located in
+/// one pass over the array.
+pub fn deferred_task_definitions(
+    file: usize,
+    file_stem: &str,
+    text: &str,
+) -> Result<Vec<Resource>, ShapeError> {
+    let bytes = text.as_bytes();
+    let path = vec![Step::Key("taskDefinitions".into())];
+    let Some(array) = locate(bytes, 0, &path) else {
+        return Ok(Vec::new());
+    };
+    if bytes[array.start] != b'[' {
+        let found: Value =
+            serde_json::from_slice(&bytes[array.start..array.end]).unwrap_or(Value::Null);
+        return Err(type_error("taskDefinitions", "an array", &found));
+    }
+    let mut resources = Vec::new();
+    for (index, start) in location::element_starts(bytes, array.start)
+        .into_iter()
+        .enumerate()
+    {
+        let mut base = path.clone();
+        base.push(Step::Index(index));
+        let end = locate(bytes, start, &[]).map_or(start, |s| s.end);
+        if bytes.get(start) != Some(&b'{') {
+            let found: Value = serde_json::from_slice(&bytes[start..end]).unwrap_or(Value::Null);
+            return Err(ShapeError {
+                path: base,
+                reason: format!(
+                    "expected an object in \"taskDefinitions\", found {}",
+                    type_name(&found)
+                ),
+            });
+        }
+        let origin = Origin {
+            file,
+            base: base.clone(),
+            start,
+            grafted: Vec::new(),
+        };
+        let resource =
+            deferred_task_definition(file_stem, text, origin, false).map_err(|e| ShapeError {
+                path: base,
+                reason: e.to_string(),
+            })?;
+        resources.push(resource);
     }
     Ok(resources)
 }
@@ -203,6 +417,8 @@ fn detect(
                     grafted,
                 },
                 partial: false,
+                deferred: false,
+                ignore: Vec::new(),
             });
         }
     }
@@ -243,6 +459,8 @@ fn detect(
                     grafted: Vec::new(),
                 },
                 partial: false,
+                deferred: false,
+                ignore: Vec::new(),
             });
         }
     }
@@ -254,7 +472,12 @@ fn detect(
         let doc = serde_json::json!({ "settings": settings.take() });
         resources.push(whole(ResourceKind::Account, doc, false));
     }
-    if resources.is_empty() && !object.contains_key("failures") {
+    let known = COLLECTIONS
+        .iter()
+        .map(|(k, _)| *k)
+        .chain(SINGLES.iter().map(|(k, _)| *k))
+        .any(|k| object.contains_key(k));
+    if resources.is_empty() && !known && !object.contains_key("failures") {
         let keys: Vec<&str> = object.keys().map(String::as_str).take(8).collect();
         return Err(ShapeError {
             path: Vec::new(),
