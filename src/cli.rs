@@ -326,9 +326,23 @@ fn check(args: CheckArgs) -> u8 {
     let (run, config_fail_on) = judge(linted, baseline.as_ref());
     let format = args.format.unwrap_or(Format::Pretty);
     let options = report_options(&args.lint, args.output.is_none());
-    let text = report::render(format, &run, &options);
-    if let Err(code) = write_output(args.output.as_deref(), &text) {
-        return code;
+    let written = match args.output.as_deref() {
+        Some(path) => std::fs::File::create(path).and_then(|file| {
+            let mut out = std::io::BufWriter::new(file);
+            report::write(format, &run, &options, &mut out)?;
+            out.flush()
+        }),
+        None => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            report::write(format, &run, &options, &mut out).and_then(|()| out.flush())
+        }
+    };
+    if let Err(e) = written {
+        let place = args
+            .output
+            .as_ref()
+            .map_or("stdout".to_string(), |p| p.display().to_string());
+        return fail(format!("{place}: {e}"));
     }
     if args.output.is_some() || format != Format::Pretty {
         // Keep the person at the terminal informed even when the report goes elsewhere.

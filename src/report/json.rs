@@ -1,69 +1,139 @@
 //! The JSON report. Its shape is a public contract documented in `docs/json-format.md`;
-//! `version` changes when a field is removed or changes meaning.
+//! `version` changes when a field is removed or changes meaning. Written straight to the output
+//! from borrowed data, so a report of 100,000 findings is never held twice in memory.
 
 use super::ReportOptions;
-use crate::findings::RunResult;
-use serde_json::{Value, json};
+use crate::engine::catalog::{Pillar, Severity};
+use crate::findings::baseline::{BaselineEntry, BaselineState};
+use crate::findings::{Outcome, RunResult, Summary, Waiver};
+use crate::model::ResourceKind;
+use crate::sources::InputError;
+use crate::sources::location::LineCol;
+use serde::Serialize;
 
 pub const FORMAT_VERSION: u32 = 1;
 
-pub fn to_value(run: &RunResult<'_>, options: &ReportOptions) -> Value {
-    let findings: Vec<Value> = run
+#[derive(Serialize)]
+struct ResourceRef<'a> {
+    kind: ResourceKind,
+    id: &'a str,
+    name: &'a str,
+}
+
+#[derive(Serialize)]
+struct FindingLocation<'a> {
+    file: &'a str,
+    path: &'a str,
+    start: LineCol,
+    end: LineCol,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonFinding<'a> {
+    rule: &'a str,
+    name: &'a str,
+    severity: Severity,
+    pillars: &'a [Pillar],
+    resource: ResourceRef<'a>,
+    message: &'a str,
+    location: FindingLocation<'a>,
+    fingerprint: &'a str,
+    waiver: Option<&'a Waiver>,
+    baseline_state: Option<BaselineState>,
+    help_uri: String,
+}
+
+#[derive(Serialize)]
+struct NotEvaluated<'a> {
+    rule: &'a str,
+    resource: ResourceRef<'a>,
+    reason: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Report<'a> {
+    version: u32,
+    tool: Tool,
+    summary: Summary,
+    findings: Vec<JsonFinding<'a>>,
+    not_evaluated: Vec<NotEvaluated<'a>>,
+    input_errors: &'a [InputError],
+    waiver_problems: &'a [String],
+    absent: Option<&'a [BaselineEntry]>,
+}
+
+fn resource_ref<'a>(run: &'a RunResult<'_>, index: usize) -> ResourceRef<'a> {
+    let resource = &run.estate.resources[index];
+    ResourceRef {
+        kind: resource.kind,
+        id: &resource.id,
+        name: &resource.name,
+    }
+}
+
+pub fn write(
+    run: &RunResult<'_>,
+    options: &ReportOptions,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    let findings = run
         .judged()
-        .iter()
+        .into_iter()
         .map(|judged| {
             let finding = judged.finding;
             let rule = &run.rules[finding.rule];
-            let resource = &run.estate.resources[finding.resource];
             let location = &finding.location;
-            json!({
-                "rule": rule.id(),
-                "name": rule.name(),
-                "severity": judged.severity,
-                "pillars": rule.file.pillars,
-                "resource": { "kind": resource.kind, "id": resource.id, "name": resource.name },
-                "message": finding.message,
-                "location": {
-                    "file": run.estate.files[location.file].path,
-                    "path": location.path,
-                    "start": location.start,
-                    "end": location.end,
+            JsonFinding {
+                rule: rule.id(),
+                name: rule.name(),
+                severity: judged.severity,
+                pillars: &rule.file.pillars,
+                resource: resource_ref(run, finding.resource),
+                message: &finding.message,
+                location: FindingLocation {
+                    file: &run.estate.files[location.file].path,
+                    path: &location.path,
+                    start: location.start,
+                    end: location.end,
                 },
-                "fingerprint": finding.fingerprint,
-                "waiver": judged.waiver.map(|w| &run.waivers[w]),
-                "baselineState": judged.baseline_state,
-                "helpUri": super::help_uri(rule, options),
-            })
+                fingerprint: &finding.fingerprint,
+                waiver: judged.waiver.map(|w| &run.waivers[w]),
+                baseline_state: judged.baseline_state,
+                help_uri: super::help_uri(rule, options),
+            }
         })
         .collect();
-    let not_evaluated: Vec<Value> = run
+    let not_evaluated = run
         .evaluations
         .iter()
-        .filter(|e| e.outcome == crate::findings::Outcome::NotEvaluated)
-        .map(|e| {
-            let resource = &run.estate.resources[e.resource];
-            json!({
-                "rule": run.rules[e.rule].id(),
-                "resource": { "kind": resource.kind, "id": resource.id, "name": resource.name },
-                "reason": e.reason,
-            })
+        .filter(|e| e.outcome == Outcome::NotEvaluated)
+        .map(|e| NotEvaluated {
+            rule: run.rules[e.rule].id(),
+            resource: resource_ref(run, e.resource),
+            reason: e.reason.as_deref(),
         })
         .collect();
-    let errors: Vec<Value> = run.input_errors.iter().map(|e| json!(e)).collect();
-    json!({
-        "version": FORMAT_VERSION,
-        "tool": { "name": "ecslint", "version": env!("CARGO_PKG_VERSION") },
-        "summary": run.summary(),
-        "findings": findings,
-        "notEvaluated": not_evaluated,
-        "inputErrors": errors,
-        "waiverProblems": run.waiver_problems,
-        "absent": run.baseline.as_ref().map(|b| &b.absent),
-    })
-}
-
-pub fn render(run: &RunResult<'_>, options: &ReportOptions) -> String {
-    let mut text = serde_json::to_string_pretty(&to_value(run, options)).unwrap_or_default();
-    text.push('\n');
-    text
+    let report = Report {
+        version: FORMAT_VERSION,
+        tool: Tool {
+            name: "ecslint",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        summary: run.summary(),
+        findings,
+        not_evaluated,
+        input_errors: &run.input_errors,
+        waiver_problems: &run.waiver_problems,
+        absent: run.baseline.as_ref().map(|b| b.absent.as_slice()),
+    };
+    serde_json::to_writer_pretty(&mut *out, &report)?;
+    out.write_all(b"\n")
 }

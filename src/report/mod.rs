@@ -43,14 +43,28 @@ impl Default for ReportOptions {
 
 pub const DEFAULT_DOCS_URL: &str = "https://github.com/ecslint/ecslint/blob/main/docs/rules/";
 
-pub fn render(format: Format, run: &RunResult<'_>, options: &ReportOptions) -> String {
+/// Writes the report in `format` to `out`.
+pub fn write(
+    format: Format,
+    run: &RunResult<'_>,
+    options: &ReportOptions,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     match format {
-        Format::Pretty => pretty::render(run, options),
-        Format::Json => json::render(run, options),
-        Format::Sarif => sarif::render(run, options, false),
-        Format::SarifGithub => sarif::render(run, options, true),
-        Format::Github => github::render(run),
+        Format::Pretty => out.write_all(pretty::render(run, options).as_bytes()),
+        Format::Json => json::write(run, options, out),
+        Format::Sarif => sarif::write(run, options, false, out),
+        Format::SarifGithub => sarif::write(run, options, true, out),
+        Format::Github => out.write_all(github::render(run).as_bytes()),
     }
+}
+
+/// The report in `format` as a string.
+pub fn render(format: Format, run: &RunResult<'_>, options: &ReportOptions) -> String {
+    let mut out = Vec::new();
+    // Writing to memory cannot fail.
+    let _ = write(format, run, options, &mut out);
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 pub fn help_uri(rule: &Rule, options: &ReportOptions) -> String {

@@ -389,9 +389,12 @@ fn absent_result(
     result
 }
 
-pub fn render(run: &RunResult<'_>, options: &ReportOptions, for_github: bool) -> String {
-    let mut text =
-        serde_json::to_string_pretty(&to_log(run, options, for_github)).unwrap_or_default();
-    text.push('\n');
-    text
+pub fn write(
+    run: &RunResult<'_>,
+    options: &ReportOptions,
+    for_github: bool,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &to_log(run, options, for_github))?;
+    out.write_all(b"\n")
 }

@@ -53,6 +53,13 @@ pub struct Span {
 /// Returns `None` when the path does not exist in the text (or the text is not the JSON the
 /// value was parsed from).
 pub fn locate(text: &[u8], start: usize, path: &[Step]) -> Option<Span> {
+    let pos = locate_start(text, start, path)?;
+    let end = skip_value(text, pos)?;
+    Some(Span { start: pos, end })
+}
+
+/// Like [`locate`], without scanning the value itself to find where it ends.
+pub fn locate_start(text: &[u8], start: usize, path: &[Step]) -> Option<usize> {
     let mut pos = skip_ws(text, start);
     for step in path {
         pos = match (step, text.get(pos)?) {
@@ -61,8 +68,7 @@ pub fn locate(text: &[u8], start: usize, path: &[Step]) -> Option<Span> {
             _ => return None,
         };
     }
-    let end = skip_value(text, pos)?;
-    Some(Span { start: pos, end })
+    text.get(pos).map(|_| pos)
 }
 
 /// Start offsets of every element of the array that begins at byte `start`, in one pass.

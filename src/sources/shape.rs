@@ -64,7 +64,7 @@ pub fn split(
     forced: InputKind,
 ) -> Result<Vec<Resource>, ShapeError> {
     let bytes = text.as_bytes();
-    let root_start = locate(bytes, 0, &[]).map_or(0, |s| s.start);
+    let root_start = location::locate_start(bytes, 0, &[]).unwrap_or(0);
     let whole = |kind: ResourceKind, doc: Value, partial: bool| Resource {
         id: String::new(),
         name: String::new(),
@@ -268,46 +268,46 @@ pub fn deferred_task_definitions(
 ) -> Result<Vec<Resource>, ShapeError> {
     let bytes = text.as_bytes();
     let path = vec![Step::Key("taskDefinitions".into())];
-    let Some(array) = locate(bytes, 0, &path) else {
+    let Some(array_start) = location::locate_start(bytes, 0, &path) else {
         return Ok(Vec::new());
     };
-    if bytes[array.start] != b'[' {
-        let found: Value =
-            serde_json::from_slice(&bytes[array.start..array.end]).unwrap_or(Value::Null);
+    if bytes[array_start] != b'[' {
+        let end = locate(bytes, array_start, &[]).map_or(array_start, |s| s.end);
+        let found: Value = serde_json::from_slice(&bytes[array_start..end]).unwrap_or(Value::Null);
         return Err(type_error("taskDefinitions", "an array", &found));
     }
-    let mut resources = Vec::new();
-    for (index, start) in location::element_starts(bytes, array.start)
-        .into_iter()
+    // Each element's head is read in parallel: a snapshot holds most of an estate.
+    use rayon::prelude::*;
+    location::element_starts(bytes, array_start)
+        .into_par_iter()
         .enumerate()
-    {
-        let mut base = path.clone();
-        base.push(Step::Index(index));
-        let end = locate(bytes, start, &[]).map_or(start, |s| s.end);
-        if bytes.get(start) != Some(&b'{') {
-            let found: Value = serde_json::from_slice(&bytes[start..end]).unwrap_or(Value::Null);
-            return Err(ShapeError {
-                path: base,
-                reason: format!(
-                    "expected an object in \"taskDefinitions\", found {}",
-                    type_name(&found)
-                ),
-            });
-        }
-        let origin = Origin {
-            file,
-            base: base.clone(),
-            start,
-            grafted: Vec::new(),
-        };
-        let resource =
+        .map(|(index, start)| {
+            let mut base = path.clone();
+            base.push(Step::Index(index));
+            if bytes.get(start) != Some(&b'{') {
+                let end = locate(bytes, start, &[]).map_or(start, |s| s.end);
+                let found: Value =
+                    serde_json::from_slice(&bytes[start..end]).unwrap_or(Value::Null);
+                return Err(ShapeError {
+                    path: base,
+                    reason: format!(
+                        "expected an object in \"taskDefinitions\", found {}",
+                        type_name(&found)
+                    ),
+                });
+            }
+            let origin = Origin {
+                file,
+                base: base.clone(),
+                start,
+                grafted: Vec::new(),
+            };
             deferred_task_definition(file_stem, text, origin, false).map_err(|e| ShapeError {
                 path: base,
                 reason: e.to_string(),
-            })?;
-        resources.push(resource);
-    }
-    Ok(resources)
+            })
+        })
+        .collect()
 }
 
 fn wrap_containers(root: Value) -> Result<Value, ShapeError> {
@@ -359,6 +359,16 @@ fn detect(
         }
     };
 
+    // Where each top-level member starts, in one pass (a snapshot's first member may be a
+    // 100 MB array that must not be skipped again for every other member).
+    let members = location::top_level_members(bytes).unwrap_or_default();
+    let member_start = |key: &str| {
+        members
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, start)| *start)
+    };
     // Single resources at the root.
     if object.contains_key("containerDefinitions") && !object.contains_key("taskDefinitions") {
         expect_array(&object, "containerDefinitions")?;
@@ -394,7 +404,7 @@ fn detect(
                 return Err(type_error(key, "an object", value));
             }
             let path = vec![Step::Key(key.into())];
-            let start = locate(bytes, root_start, &path).map_or(root_start, |s| s.start);
+            let start = member_start(key).unwrap_or(root_start);
             let mut doc = object.shift_remove(key).unwrap_or_default();
             let mut grafted = Vec::new();
             // describe-task-definition puts tags beside the task definition.
@@ -430,8 +440,8 @@ fn detect(
             return Err(type_error(key, "an array", &object[key]));
         };
         let path = vec![Step::Key(key.into())];
-        let starts = locate(bytes, root_start, &path)
-            .map(|span| element_starts(bytes, span.start))
+        let starts = member_start(key)
+            .map(|start| element_starts(bytes, start))
             .unwrap_or_default();
         for (index, item) in items.into_iter().enumerate() {
             if !item.is_object() {
