@@ -749,3 +749,49 @@ fn the_github_action_step_writes_sarif_and_outputs() {
     let log = assert_valid_sarif(&std::fs::read(&sarif).unwrap());
     assert!(log["runs"][0]["results"].as_array().unwrap().len() > 10);
 }
+
+#[test]
+fn syntax_errors_inside_a_snapshot_are_located_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "comma.json",
+            "{\"taskDefinitions\": [\n  {\"family\": \"a\", \"containerDefinitions\": []}\n  {\"family\": \"b\"}\n ]}\n",
+            3,
+            3,
+        ),
+        (
+            "trailing.json",
+            "{\"taskDefinitions\": [\n  {\"family\": \"a\", \"containerDefinitions\": [1,]}\n ]}\n",
+            2,
+            46,
+        ),
+        ("garbage.json", "{\"taskDefinitions\": []} x\n", 1, 25),
+    ];
+    for (name, text, _, _) in &cases {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    let output = Command::cargo_bin("ecslint")
+        .unwrap()
+        .args(["check", "--no-config", "-f", "json"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    for (name, _, line, column) in cases {
+        let error = report["inputErrors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["path"].as_str().unwrap().ends_with(name))
+            .unwrap_or_else(|| panic!("{name}: no error"));
+        assert_eq!(
+            (
+                error["location"]["line"].as_u64(),
+                error["location"]["column"].as_u64()
+            ),
+            (Some(line), Some(column)),
+            "{name}: {error}"
+        );
+    }
+}

@@ -123,7 +123,8 @@ pub fn top_level_members(text: &[u8]) -> Option<Vec<(String, usize)>> {
         i = skip_ws(text, skip_value(text, i)?);
         match text.get(i) {
             Some(b',') => i = skip_ws(text, i + 1),
-            Some(b'}') => return Some(members),
+            // Only white space may follow the root object.
+            Some(b'}') => return (skip_ws(text, i + 1) == text.len()).then_some(members),
             _ => return None,
         }
     }

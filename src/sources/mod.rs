@@ -204,7 +204,9 @@ fn parse_file(
                 Ok((file, resources))
             }
             Err(error) => {
-                let offset = locate(text.as_bytes(), 0, &error.path).map_or(0, |s| s.start);
+                let offset = error.offset.unwrap_or_else(|| {
+                    locate(text.as_bytes(), 0, &error.path).map_or(0, |s| s.start)
+                });
                 Err(error_at(shown, text, offset, error.reason))
             }
         }
@@ -230,7 +232,9 @@ fn parse_file(
     }
     // Any other file: parsed whole, except a `taskDefinitions` array, whose elements are
     // deferred like single task definitions.
-    let (root, skipped) = match parse_root_without(&text, "taskDefinitions") {
+    let parsed = parse_members_without(&text, "taskDefinitions")
+        .map_or_else(|| parse_root_without(&text, "taskDefinitions"), Ok);
+    let (root, skipped) = match parsed {
         Ok(parsed) => parsed,
         Err(e) => {
             let offset = offset_of(&text, e.line(), e.column());
@@ -251,6 +255,30 @@ fn parse_file(
         }
     }
     finish(result, text, shown)
+}
+
+/// The fast path of [`parse_root_without`] for a large snapshot: the members of the root object
+/// are found by scanning and parsed one by one, and `skip` is not read at all (its elements are
+/// checked when their heads are read). `None` when the file is not an object with `skip`, or
+/// anything is off: the exact path then reports the error.
+fn parse_members_without(text: &str, skip: &str) -> Option<(serde_json::Value, bool)> {
+    let bytes = text.as_bytes();
+    let members = location::top_level_members(bytes)?;
+    if !members.iter().any(|(key, _)| key == skip) {
+        return None;
+    }
+    let mut object = serde_json::Map::new();
+    for (key, start) in members {
+        if key == skip {
+            object.insert(key, serde_json::Value::Array(Vec::new()));
+            continue;
+        }
+        let mut deserializer = serde_json::Deserializer::from_slice(&bytes[start..]);
+        let value =
+            <serde_json::Value as serde::Deserialize>::deserialize(&mut deserializer).ok()?;
+        object.insert(key, value);
+    }
+    Some((serde_json::Value::Object(object), true))
 }
 
 /// Parses a JSON text into a Value, except the member `skip` of a root object, which is only
@@ -334,7 +362,7 @@ fn error_at(path: String, text: String, offset: usize, reason: String) -> InputE
 }
 
 /// serde_json reports 1-based lines and 1-based byte columns; turn that into a byte offset.
-fn offset_of(text: &str, line: usize, column: usize) -> usize {
+pub(crate) fn offset_of(text: &str, line: usize, column: usize) -> usize {
     let line_start = if line <= 1 {
         0
     } else {
@@ -349,7 +377,7 @@ fn offset_of(text: &str, line: usize, column: usize) -> usize {
     offset
 }
 
-fn json_reason(error: &serde_json::Error) -> String {
+pub(crate) fn json_reason(error: &serde_json::Error) -> String {
     let message = error.to_string();
     // Drop serde_json's own " at line X column Y": we print our own location.
     let message = message

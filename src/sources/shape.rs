@@ -53,6 +53,8 @@ const SINGLES: &[(&str, ResourceKind)] = &[
 pub struct ShapeError {
     pub path: Vec<Step>,
     pub reason: String,
+    /// A byte offset, when the problem is not at a node (e.g. a missing comma).
+    pub offset: Option<usize>,
 }
 
 /// Splits a parsed document into resources. `file` is the file's index in the estate.
@@ -276,9 +278,28 @@ pub fn deferred_task_definitions(
         let found: Value = serde_json::from_slice(&bytes[array_start..end]).unwrap_or(Value::Null);
         return Err(type_error("taskDefinitions", "an array", &found));
     }
+    let starts = location::element_starts(bytes, array_start);
+    // element_starts stops at the first element not followed by a comma: the array must end there.
+    let after = match starts.last() {
+        Some(&last) => locate(bytes, last, &[]).map(|span| span.end),
+        None => Some(array_start + 1),
+    };
+    let close = after.map(|end| {
+        end + bytes[end..]
+            .iter()
+            .take_while(|b| b.is_ascii_whitespace())
+            .count()
+    });
+    if close.and_then(|c| bytes.get(c)) != Some(&b']') {
+        return Err(ShapeError {
+            offset: close.or(Some(array_start)),
+            path: path.clone(),
+            reason: "not valid JSON: expected `,` or `]` in \"taskDefinitions\"".into(),
+        });
+    }
     // Each element's head is read in parallel: a snapshot holds most of an estate.
     use rayon::prelude::*;
-    location::element_starts(bytes, array_start)
+    starts
         .into_par_iter()
         .enumerate()
         .map(|(index, start)| {
@@ -289,6 +310,7 @@ pub fn deferred_task_definitions(
                 let found: Value =
                     serde_json::from_slice(&bytes[start..end]).unwrap_or(Value::Null);
                 return Err(ShapeError {
+                    offset: None,
                     path: base,
                     reason: format!(
                         "expected an object in \"taskDefinitions\", found {}",
@@ -303,8 +325,9 @@ pub fn deferred_task_definitions(
                 grafted: Vec::new(),
             };
             deferred_task_definition(file_stem, text, origin, false).map_err(|e| ShapeError {
+                offset: Some(start + super::offset_of(&text[start..], e.line(), e.column())),
                 path: base,
-                reason: e.to_string(),
+                reason: super::json_reason(&e),
             })
         })
         .collect()
@@ -314,6 +337,7 @@ fn wrap_containers(root: Value) -> Result<Value, ShapeError> {
     match root {
         Value::Array(containers) => Ok(serde_json::json!({ "containerDefinitions": containers })),
         _ => Err(ShapeError {
+            offset: None,
             path: Vec::new(),
             reason: "expected an array of container definitions".into(),
         }),
@@ -342,6 +366,7 @@ fn detect(
                 return Ok(vec![resource]);
             }
             return Err(ShapeError {
+                offset: None,
                 path: Vec::new(),
                 reason: "a JSON array that is not a list of container definitions \
                          (each element needs \"name\" or \"image\")"
@@ -350,6 +375,7 @@ fn detect(
         }
         other => {
             return Err(ShapeError {
+                offset: None,
                 path: Vec::new(),
                 reason: format!(
                     "expected a JSON object or array, found {}",
@@ -448,6 +474,7 @@ fn detect(
                 let mut at = path.clone();
                 at.push(Step::Index(index));
                 return Err(ShapeError {
+                    offset: None,
                     path: at,
                     reason: format!(
                         "expected an object in \"{key}\", found {}",
@@ -490,6 +517,7 @@ fn detect(
     if resources.is_empty() && !known && !object.contains_key("failures") {
         let keys: Vec<&str> = object.keys().map(String::as_str).take(8).collect();
         return Err(ShapeError {
+            offset: None,
             path: Vec::new(),
             reason: format!(
                 "not a known ECS, IAM or EC2 document shape (top-level keys: {}); \
@@ -514,6 +542,7 @@ fn expect_array(object: &serde_json::Map<String, Value>, key: &str) -> Result<()
 
 fn type_error(key: &str, expected: &str, found: &Value) -> ShapeError {
     ShapeError {
+        offset: None,
         path: vec![Step::Key(key.into())],
         reason: format!("\"{key}\" should be {expected}, found {}", type_name(found)),
     }

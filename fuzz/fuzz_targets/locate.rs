@@ -1,0 +1,53 @@
+//! The byte scanner against serde_json: for any valid JSON text and any path that exists in the
+//! parsed value, the located span must parse to exactly that value.
+#![no_main]
+use ecslint::sources::location::{LineIndex, Step, element_starts, locate, top_level_members};
+use libfuzzer_sys::fuzz_target;
+use serde_json::Value;
+
+/// Every path into a value, depth-first, bounded.
+fn paths(value: &Value, prefix: &mut Vec<Step>, out: &mut Vec<Vec<Step>>) {
+    if out.len() > 64 {
+        return;
+    }
+    out.push(prefix.clone());
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map {
+                prefix.push(Step::Key(key.clone()));
+                paths(child, prefix, out);
+                prefix.pop();
+            }
+        }
+        Value::Array(items) => {
+            for (i, child) in items.iter().enumerate() {
+                prefix.push(Step::Index(i));
+                paths(child, prefix, out);
+                prefix.pop();
+            }
+        }
+        _ => {}
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    // Never panics on anything.
+    let _ = top_level_members(data);
+    let _ = element_starts(data, 0);
+    let _ = locate(data, 0, &[Step::Key("a".into()), Step::Index(1)]);
+    let index = LineIndex::new(data);
+    let _ = index.line_col(data, data.len() / 2);
+    // Agrees with serde_json on valid JSON.
+    let Ok(value) = serde_json::from_slice::<Value>(data) else { return };
+    let mut all = Vec::new();
+    paths(&value, &mut Vec::new(), &mut all);
+    for path in all {
+        let expected = path.iter().try_fold(&value, |node, step| match step {
+            Step::Key(k) => node.get(k),
+            Step::Index(i) => node.get(*i),
+        });
+        let span = locate(data, 0, &path).expect("an existing path is found");
+        let found: Value = serde_json::from_slice(&data[span.start..span.end]).expect("the span is a JSON value");
+        assert_eq!(Some(&found), expected, "path {path:?}");
+    }
+});
