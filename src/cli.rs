@@ -214,6 +214,34 @@ pub fn run(cli: Cli) -> u8 {
     }
 }
 
+/// Phase timings on stderr when `ECSLINT_TIMINGS` is set: for profiling large estates.
+struct Timer {
+    start: Option<std::time::Instant>,
+    last: std::cell::Cell<Option<std::time::Instant>>,
+}
+
+impl Timer {
+    fn start() -> Timer {
+        let start = std::env::var_os("ECSLINT_TIMINGS").map(|_| std::time::Instant::now());
+        Timer {
+            start,
+            last: std::cell::Cell::new(start),
+        }
+    }
+
+    fn lap(&self, phase: &str) {
+        if let (Some(start), Some(last)) = (self.start, self.last.get()) {
+            let now = std::time::Instant::now();
+            eprintln!(
+                "timing: {phase:<10} {:>8.1} ms (total {:.1} ms)",
+                (now - last).as_secs_f64() * 1e3,
+                (now - start).as_secs_f64() * 1e3
+            );
+            self.last.set(Some(now));
+        }
+    }
+}
+
 /// Everything a lint run produced, owned, before judging (severities, waivers, baseline).
 struct Linted {
     config: Config,
@@ -245,10 +273,15 @@ fn lint(args: &LintArgs) -> Result<Linted, u8> {
         exclude: args.exclude.clone(),
         input_kind: args.input_kind,
     };
+    let timer = Timer::start();
     let files = sources::discover(&args.paths, &options).map_err(fail)?;
+    timer.lap("discover");
     let (mut estate, input_errors) = sources::load(&files, &options);
+    timer.lap("load");
     crate::link_estate(&mut estate);
+    timer.lap("link");
     let (evaluations, counts) = crate::engine::eval::evaluate_counted(&rules, &estate);
+    timer.lap("evaluate");
     Ok(Linted {
         config,
         rules,

@@ -211,9 +211,11 @@ fn parse_file(
             }
         }
     };
+    // The root object's members, found once by scanning (large files are read several ways).
+    let members = location::top_level_members(text.as_bytes());
     // A file that is one task definition is checked without building its document.
     if kind == InputKind::Auto
-        && let Some(layout) = shape::task_definition_layout(&text)
+        && let Some(layout) = shape::task_definition_layout(&text, members.as_deref())
     {
         if layout.wrapped
             && let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(&text)
@@ -241,7 +243,7 @@ fn parse_file(
             return Err(error_at(shown, text, offset, json_reason(&e)));
         }
     };
-    let mut result = shape::split(index, &stem, &text, root, kind);
+    let mut result = shape::split(index, &stem, &text, root, kind, members.as_deref());
     if skipped && let Ok(resources) = &mut result {
         match shape::deferred_task_definitions(index, &stem, &text) {
             Ok(deferred) => {

@@ -58,12 +58,14 @@ pub struct ShapeError {
 }
 
 /// Splits a parsed document into resources. `file` is the file's index in the estate.
+/// `members`: the root object's members and where they start, when already known.
 pub fn split(
     file: usize,
     file_stem: &str,
     text: &str,
     root: Value,
     forced: InputKind,
+    members: Option<&[(String, usize)]>,
 ) -> Result<Vec<Resource>, ShapeError> {
     let bytes = text.as_bytes();
     let root_start = location::locate_start(bytes, 0, &[]).unwrap_or(0);
@@ -90,7 +92,7 @@ pub fn split(
             resource.origin.grafted = vec![("containerDefinitions".into(), Vec::new())];
             vec![resource]
         }
-        InputKind::Auto => detect(file, bytes, root_start, root, &whole)?,
+        InputKind::Auto => detect(file, bytes, root_start, root, &whole, members)?,
     };
     for resource in &mut resources {
         let (id, name) = identity(resource.kind, &resource.doc, file_stem);
@@ -174,9 +176,12 @@ pub struct TaskDefinitionLayout {
 /// Task definitions are kept out of memory until they are evaluated. This recognizes the files
 /// that are one task definition (register input, the unwrapped or wrapped describe output) from
 /// their top-level keys alone. `None`: not such a file, parse it whole.
-pub fn task_definition_layout(text: &str) -> Option<TaskDefinitionLayout> {
+pub fn task_definition_layout(
+    text: &str,
+    members: Option<&[(String, usize)]>,
+) -> Option<TaskDefinitionLayout> {
     let bytes = text.as_bytes();
-    let members = location::top_level_members(bytes)?;
+    let members = members?;
     let start_of = |key: &str| {
         members
             .iter()
@@ -350,6 +355,7 @@ fn detect(
     root_start: usize,
     root: Value,
     whole: &dyn Fn(ResourceKind, Value, bool) -> Resource,
+    members: Option<&[(String, usize)]>,
 ) -> Result<Vec<Resource>, ShapeError> {
     let mut object = match root {
         Value::Object(object) => object,
@@ -387,7 +393,14 @@ fn detect(
 
     // Where each top-level member starts, in one pass (a snapshot's first member may be a
     // 100 MB array that must not be skipped again for every other member).
-    let members = location::top_level_members(bytes).unwrap_or_default();
+    let scanned;
+    let members = match members {
+        Some(members) => members,
+        None => {
+            scanned = location::top_level_members(bytes).unwrap_or_default();
+            &scanned[..]
+        }
+    };
     let member_start = |key: &str| {
         members
             .iter()
