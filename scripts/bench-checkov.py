@@ -41,7 +41,7 @@ def template(out):
 
 def timed(cmd, env=None):
     start = time.perf_counter()
-    result = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    result = subprocess.run(cmd, env=env, capture_output=True, text=True)
     return time.perf_counter() - start, result
 
 
@@ -62,11 +62,14 @@ def main():
                                  "--skip-download", "--quiet", "--compact", "-o", "json"], env)
     if ckv.returncode not in (0, 1):
         sys.exit(f"checkov failed ({ckv.returncode}): {ckv.stderr[-2000:]}")
+    summary = json.loads(ckv.stdout)
+    summary = (summary[0] if isinstance(summary, list) else summary).get("summary", {})
     ecslint = ROOT / "target" / "release" / "ecslint"
     runs = [timed([str(ecslint), "check", "--no-config", "-f", "json", "-o", "/dev/null", str(ESTATE)])[0] for _ in range(3)]
     ecs_time = min(runs)
     report = (f"# ecslint and Checkov on {count} task definitions\n\n"
-              f"| tool | seconds |\n|---|---|\n| Checkov {version} (CloudFormation template, network cut) | {ckv_time:.2f} |\n"
+              f"| tool | seconds |\n|---|---|\n| Checkov {version} (CloudFormation template, network cut; "
+              f"{summary.get('passed', '?')} passed, {summary.get('failed', '?')} failed checks) | {ckv_time:.2f} |\n"
               f"| ecslint (release, best of 3) | {ecs_time:.3f} |\n\necslint is {ckv_time / ecs_time:.0f}x faster.\n")
     print(report)
     (ROOT / "target" / "bench-checkov.md").write_text(report)

@@ -230,3 +230,62 @@ fn container_definition_arrays_are_partial_task_definitions() {
         "task size is unknown for a bare container list"
     );
 }
+
+/// Found in real files: exported task definitions write unset fields as `null`.
+#[test]
+fn null_fields_are_absent_fields() {
+    let td = r#"{"family": "web", "networkMode": "awsvpc", "cpu": "256", "memory": "512", "requiresCompatibilities": ["FARGATE"],
+      "taskRoleArn": null, "pidMode": null,
+      "containerDefinitions": [{"name": "web", "image": "web:1.2", "user": null, "readonlyRootFilesystem": null,
+        "healthCheck": null, "logConfiguration": {"logDriver": "awslogs", "secretOptions": null, "options": {"awslogs-group": "/ecs/web"}}}]}"#;
+    for (rule, outcome) in [
+        ("SEC103", Outcome::Fail),
+        ("SEC102", Outcome::Fail),
+        ("REL104", Outcome::Fail),
+        ("SEC105", Outcome::Pass),
+        ("SEC401", Outcome::NotApplicable),
+    ] {
+        let (_, evaluations) = run(&[("td.json", td)], rule);
+        assert_eq!(evaluations[0].outcome, outcome, "{rule}");
+    }
+}
+
+/// Found in real files: CodeDeploy, Terraform and ecspresso fill the image in at deploy time.
+#[test]
+fn image_placeholders_are_not_mutable_tags() {
+    for image in [
+        "<IMAGE1_NAME>",
+        "${image}",
+        "{{ must_env `IMAGE` }}",
+        "nginx",
+        "nginx:latest",
+    ] {
+        let td = format!(
+            r#"{{"family": "web", "containerDefinitions": [{{"name": "web", "image": "{image}"}}]}}"#
+        );
+        let (_, evaluations) = run(&[("td.json", &td)], "SEC115");
+        let expected = if image.starts_with("nginx") {
+            Outcome::Fail
+        } else {
+            Outcome::Pass
+        };
+        assert_eq!(evaluations[0].outcome, expected, "{image}");
+    }
+}
+
+/// Found in real files: `DB_PASS` and `DB_PWD` are passwords too.
+#[test]
+fn short_password_names_are_secrets() {
+    for (name, expected) in [
+        ("DB_PASS", Outcome::Fail),
+        ("REDIS_PWD", Outcome::Fail),
+        ("PASSPORT_ISSUER", Outcome::Pass),
+        ("BYPASS_CACHE", Outcome::Pass),
+    ] {
+        let td = format!(
+            r#"{{"family": "web", "containerDefinitions": [{{"name": "web", "image": "web:1", "environment": [{{"name": "{name}", "value": "x"}}]}}]}}"#
+        );
+        let (_, evaluations) = run(&[("td.json", &td)], "SEC107");
+        assert_eq!(evaluations[0].outcome, expected, "{name}");
+    }
+}

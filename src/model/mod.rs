@@ -129,6 +129,7 @@ impl Resource {
             <Value as serde::Deserialize>::deserialize(&mut deserializer).ok()
         };
         let mut doc = parse(self.origin.start).unwrap_or(Value::Null);
+        strip_nulls(&mut doc);
         for (key, from_root) in &self.origin.grafted {
             let value = crate::sources::location::locate(text, 0, from_root)
                 .and_then(|span| parse(span.start));
@@ -139,6 +140,20 @@ impl Resource {
             }
         }
         doc
+    }
+}
+
+/// Removes object members whose value is null, recursively. The AWS CLI and many exported files
+/// write every unset field as `null` (`"user": null`); for rules a null field is an absent one, and
+/// an existence test such as `!@.user` must see it so.
+pub fn strip_nulls(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            map.retain(|_, member| !member.is_null());
+            map.values_mut().for_each(strip_nulls);
+        }
+        Value::Array(items) => items.iter_mut().for_each(strip_nulls),
+        _ => {}
     }
 }
 

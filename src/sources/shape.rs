@@ -95,6 +95,7 @@ pub fn split(
         InputKind::Auto => detect(file, bytes, root_start, root, &whole, members)?,
     };
     for resource in &mut resources {
+        crate::model::strip_nulls(&mut resource.doc);
         let (id, name) = identity(resource.kind, &resource.doc, file_stem);
         resource.id = id;
         resource.name = name;
