@@ -795,3 +795,44 @@ fn syntax_errors_inside_a_snapshot_are_located_exactly() {
         );
     }
 }
+
+#[test]
+fn odd_but_valid_documents_are_linted() {
+    let dir = tempfile::tempdir().unwrap();
+    let huge = "x".repeat(5_000_000);
+    std::fs::write(
+        dir.path().join("huge.json"),
+        format!(r#"{{"family": "web", "containerDefinitions": [{{"name": "web", "image": "web:1", "command": ["{huge}"]}}]}}"#),
+    )
+    .unwrap();
+    // Numbers where the API has strings and strings where it has numbers.
+    std::fs::write(
+        dir.path().join("types.json"),
+        r#"{"family": "api", "cpu": 256, "memory": "0.5 GB", "requiresCompatibilities": ["FARGATE"],
+            "containerDefinitions": [{"name": "api", "image": "api:1", "memory": "512", "portMappings": [{"containerPort": "80"}], "privileged": "true"}]}"#,
+    )
+    .unwrap();
+    let output = Command::cargo_bin("ecslint")
+        .unwrap()
+        .args(["check", "--no-config", "-f", "json"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(report["inputErrors"].as_array().unwrap().is_empty());
+    assert_eq!(report["summary"]["resources"], 2);
+    // 256 CPU units with 512 MiB ("0.5 GB") is a valid Fargate size.
+    assert!(
+        !report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "REL103")
+    );
+}

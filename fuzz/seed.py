@@ -1,0 +1,22 @@
+#!/usr/bin/env python3
+"""Builds seed corpora for the fuzz targets from the repository's own fixtures and rules.
+Usage: fuzz/seed.py OUT_DIR  (writes OUT_DIR/{load,locate,rule_file,jsonpath}/)"""
+import glob, os, shutil, sys, tomllib
+
+root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+out = sys.argv[1]
+for target in ("load", "locate", "rule_file", "jsonpath"):
+    os.makedirs(os.path.join(out, target), exist_ok=True)
+fixtures = sorted(glob.glob(os.path.join(root, "fixtures", "**", "*.json"), recursive=True))
+for i, path in enumerate(fixtures):
+    shutil.copy(path, os.path.join(out, "load", f"{i}.json"))
+    shutil.copy(path, os.path.join(out, "locate", f"{i}.json"))
+for i, path in enumerate(sorted(glob.glob(os.path.join(root, "rules", "*", "*.toml")))):
+    shutil.copy(path, os.path.join(out, "rule_file", f"{i}.toml"))
+    rule = tomllib.load(open(path, "rb"))
+    query = (rule.get("query") or rule.get("missing") or "$").replace("\n", " ")
+    stem = os.path.basename(path)[:-5]
+    fail = os.path.join(root, "fixtures", stem, "fail.json")
+    document = open(fail).read() if os.path.exists(fail) else "{}"
+    with open(os.path.join(out, "jsonpath", str(i)), "w") as f:
+        f.write(query + "\n" + document)
