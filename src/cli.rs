@@ -16,6 +16,8 @@ use std::path::PathBuf;
 pub const EXIT_CLEAN: u8 = 0;
 pub const EXIT_FINDINGS: u8 = 1;
 pub const EXIT_ERROR: u8 = 2;
+/// A live scan (or the snapshot it wrote) could not read everything: some results are missing.
+pub const EXIT_PARTIAL: u8 = 3;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -37,6 +39,12 @@ pub enum Command {
     Baseline(BaselineArgs),
     /// Apply the safe fixes of the findings to the JSON files (`--diff` to preview).
     Fix(FixArgs),
+    /// Read the ECS estate of an account through the AWS APIs into a snapshot (`-o FILE`).
+    #[cfg(feature = "live")]
+    Collect(CollectArgs),
+    /// Read the ECS estate through the AWS APIs and lint it, as `check` does.
+    #[cfg(feature = "live")]
+    Scan(ScanArgs),
     /// List the rules.
     Rules(RulesArgs),
     /// Test a team's rules (TOML files in DIR) against their pass.json and fail.json fixtures.
@@ -132,6 +140,54 @@ pub struct FixArgs {
     pub diff: bool,
 }
 
+/// Where a live scan reads from.
+#[cfg(feature = "live")]
+#[derive(Debug, Args)]
+pub struct LiveArgs {
+    /// Region to read. Repeatable; default: the configured region.
+    #[arg(long = "region", value_name = "REGION")]
+    pub regions: Vec<String>,
+    /// Named profile from the AWS config files.
+    #[arg(long, env = "AWS_PROFILE")]
+    pub profile: Option<String>,
+    /// Send every call to this endpoint (a test server, a VPC endpoint).
+    #[arg(long, env = "AWS_ENDPOINT_URL")]
+    pub endpoint_url: Option<String>,
+}
+
+#[cfg(feature = "live")]
+impl LiveArgs {
+    fn options(&self) -> sources::live::LiveOptions {
+        sources::live::LiveOptions {
+            regions: self.regions.clone(),
+            profile: self.profile.clone(),
+            endpoint_url: self.endpoint_url.clone(),
+        }
+    }
+}
+
+#[cfg(feature = "live")]
+#[derive(Debug, Args)]
+pub struct CollectArgs {
+    #[command(flatten)]
+    pub live: LiveArgs,
+    /// The snapshot file; with several regions, one file per region (`NAME-REGION.json`).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: PathBuf,
+}
+
+#[cfg(feature = "live")]
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    #[command(flatten)]
+    pub live: LiveArgs,
+    /// Keep the snapshot the scan read here (default: next to `-o`, or a temporary file).
+    #[arg(long, value_name = "FILE")]
+    pub snapshot: Option<PathBuf>,
+    #[command(flatten)]
+    pub check: CheckArgs,
+}
+
 #[derive(Debug, Args)]
 pub struct CommonArgs {
     /// Add the rules in DIR (TOML files) to the built-in ones. Repeatable.
@@ -207,6 +263,10 @@ pub fn run(cli: Cli) -> u8 {
         Command::Check(args) => check(args),
         Command::Baseline(args) => record_baseline(args),
         Command::Fix(args) => fix(args),
+        #[cfg(feature = "live")]
+        Command::Collect(args) => collect(args),
+        #[cfg(feature = "live")]
+        Command::Scan(args) => scan(args),
         Command::Rules(args) => list_rules(args),
         Command::Explain { rule } => explain(&rule),
         Command::TestRules { dir } => test_rules(&dir),
@@ -395,6 +455,8 @@ fn check(args: CheckArgs) -> u8 {
     let expired = run.waiver_problems.iter().any(|p| p.contains("expired"));
     if !run.input_errors.is_empty() {
         EXIT_ERROR
+    } else if run.collection_errors().next().is_some() {
+        EXIT_PARTIAL
     } else if failing || expired {
         EXIT_FINDINGS
     } else {
@@ -648,6 +710,71 @@ fn test_rules(dir: &std::path::Path) -> u8 {
     } else {
         EXIT_FINDINGS
     }
+}
+
+/// Writes one snapshot per region; returns their paths.
+#[cfg(feature = "live")]
+fn write_snapshots(live: &LiveArgs, output: &std::path::Path) -> Result<Vec<PathBuf>, u8> {
+    let snapshots = sources::live::collect(&live.options()).map_err(fail)?;
+    let several = snapshots.len() > 1;
+    let mut paths = Vec::new();
+    for (region, snapshot) in snapshots {
+        let path = if several {
+            let stem = output
+                .file_stem()
+                .map_or("snapshot".into(), |s| s.to_string_lossy().into_owned());
+            output.with_file_name(format!("{stem}-{region}.json"))
+        } else {
+            output.to_path_buf()
+        };
+        let mut text = serde_json::to_string_pretty(&snapshot).unwrap_or_default();
+        text.push('\n');
+        write_output(Some(&path), &text)?;
+        let meta = &snapshot["ecslintSnapshot"];
+        let calls: u64 = meta["calls"].as_object().map_or(0, |c| {
+            c.values().filter_map(serde_json::Value::as_u64).sum()
+        });
+        eprintln!(
+            "{region}: {} task definitions, {} services, {} clusters in {calls} calls; {} calls failed -> {}",
+            snapshot["taskDefinitions"].as_array().map_or(0, Vec::len),
+            snapshot["services"].as_array().map_or(0, Vec::len),
+            snapshot["clusters"].as_array().map_or(0, Vec::len),
+            meta["collectionErrors"].as_array().map_or(0, Vec::len),
+            path.display()
+        );
+        paths.push(path);
+    }
+    Ok(paths)
+}
+
+#[cfg(feature = "live")]
+fn collect(args: CollectArgs) -> u8 {
+    match write_snapshots(&args.live, &args.output) {
+        Ok(_) => EXIT_CLEAN,
+        Err(code) => code,
+    }
+}
+
+/// `ecslint scan`: collect, then check the snapshot exactly as `check` would, so findings point
+/// into the snapshot file (SARIF needs a physical location) and carry the resource ARNs.
+#[cfg(feature = "live")]
+fn scan(mut args: ScanArgs) -> u8 {
+    let temporary;
+    let snapshot = match (&args.snapshot, &args.check.output) {
+        (Some(path), _) => path.clone(),
+        (None, Some(report)) => report.with_extension("snapshot.json"),
+        (None, None) => {
+            temporary =
+                std::env::temp_dir().join(format!("ecslint-scan-{}.json", std::process::id()));
+            temporary.clone()
+        }
+    };
+    let paths = match write_snapshots(&args.live, &snapshot) {
+        Ok(paths) => paths,
+        Err(code) => return code,
+    };
+    args.check.lint.paths = paths;
+    check(args.check)
 }
 
 fn explain(wanted: &str) -> u8 {

@@ -273,6 +273,14 @@ impl<'a> RunResult<'a> {
         all
     }
 
+    /// What the live scans behind the inputs could not read: the run is partial.
+    pub fn collection_errors(&self) -> impl Iterator<Item = &str> {
+        self.estate
+            .files
+            .iter()
+            .flat_map(|f| f.collection_errors.iter().map(String::as_str))
+    }
+
     pub fn summary(&self) -> Summary {
         let mut summary = Summary {
             resources: self.estate.resources.len(),

@@ -189,6 +189,8 @@ pub struct SourceFile {
     pub text: String,
     /// The file started with a UTF-8 byte-order mark (removed from `text`; `fix` writes it back).
     pub had_bom: bool,
+    /// What a live scan could not read, from a snapshot's `ecslintSnapshot.collectionErrors`.
+    pub collection_errors: Vec<String>,
     line_index: std::sync::OnceLock<crate::sources::location::LineIndex>,
 }
 
@@ -198,6 +200,7 @@ impl SourceFile {
             path,
             text,
             had_bom: false,
+            collection_errors: Vec::new(),
             line_index: std::sync::OnceLock::new(),
         }
     }

@@ -68,6 +68,7 @@ struct Report<'a> {
     input_errors: &'a [InputError],
     waiver_problems: &'a [String],
     absent: Option<&'a [BaselineEntry]>,
+    collection_errors: Vec<&'a str>,
 }
 
 fn resource_ref<'a>(run: &'a RunResult<'_>, index: usize) -> ResourceRef<'a> {
@@ -133,6 +134,7 @@ pub fn write(
         input_errors: &run.input_errors,
         waiver_problems: &run.waiver_problems,
         absent: run.baseline.as_ref().map(|b| b.absent.as_slice()),
+        collection_errors: run.collection_errors().collect(),
     };
     serde_json::to_writer_pretty(&mut *out, &report)?;
     out.write_all(b"\n")

@@ -273,6 +273,9 @@ pub fn render(run: &RunResult<'_>, options: &ReportOptions) -> String {
     for problem in &run.waiver_problems {
         let _ = writeln!(out, "  ! waiver: {problem}");
     }
+    for problem in run.collection_errors() {
+        let _ = writeln!(out, "  ! partial scan: {problem}");
+    }
     out.push_str(&summary_table(run));
     out
 }

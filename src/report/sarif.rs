@@ -264,6 +264,16 @@ pub fn to_log(run: &RunResult<'_>, options: &ReportOptions, for_github: bool) ->
                 ])
                 .build()
         })
+        .chain(run.collection_errors().map(|problem| {
+            sarif::Notification::builder()
+                .level(json!("warning"))
+                .message(
+                    sarif::Message::builder()
+                        .text(format!("partial scan: {problem}"))
+                        .build(),
+                )
+                .build()
+        }))
         .chain(run.waiver_problems.iter().map(|problem| {
             sarif::Notification::builder()
                 .level(json!("warning"))
@@ -272,7 +282,9 @@ pub fn to_log(run: &RunResult<'_>, options: &ReportOptions, for_github: bool) ->
         }))
         .collect();
     let mut invocation = sarif::Invocation::builder()
-        .execution_successful(run.input_errors.is_empty())
+        .execution_successful(
+            run.input_errors.is_empty() && run.collection_errors().next().is_none(),
+        )
         .build();
     if !notifications.is_empty() {
         invocation.tool_execution_notifications = Some(notifications);

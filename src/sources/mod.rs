@@ -1,6 +1,8 @@
 //! Sources: turn files (or stdin) into an [`Estate`]. This is the only part that reads input
 //! files; everything after it works on the model.
 
+#[cfg(feature = "live")]
+pub mod live;
 pub mod location;
 pub mod shape;
 
@@ -196,11 +198,15 @@ fn parse_file(
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| shown.clone());
-    let finish = |result: Result<Vec<Resource>, shape::ShapeError>, text: String, shown: String| {
+    let finish = |result: Result<Vec<Resource>, shape::ShapeError>,
+                  text: String,
+                  shown: String,
+                  collection_errors: Vec<String>| {
         match result {
             Ok(resources) => {
                 let mut file = SourceFile::new(shown, text);
                 file.had_bom = had_bom;
+                file.collection_errors = collection_errors;
                 Ok((file, resources))
             }
             Err(error) => {
@@ -224,8 +230,10 @@ fn parse_file(
             return Err(error_at(shown, text, offset, json_reason(&e)));
         }
         return match shape::split_task_definition_file(index, &stem, &text, layout) {
-            Ok(resources) => finish(Ok(resources), text, shown),
-            Err(shape::TaskDefinitionFileError::Shape(error)) => finish(Err(error), text, shown),
+            Ok(resources) => finish(Ok(resources), text, shown, Vec::new()),
+            Err(shape::TaskDefinitionFileError::Shape(error)) => {
+                finish(Err(error), text, shown, Vec::new())
+            }
             Err(shape::TaskDefinitionFileError::Json(e)) => {
                 let offset = offset_of(&text, e.line(), e.column());
                 Err(error_at(shown, text, offset, json_reason(&e)))
@@ -243,6 +251,7 @@ fn parse_file(
             return Err(error_at(shown, text, offset, json_reason(&e)));
         }
     };
+    let collection_errors = snapshot_errors(&root);
     let mut result = shape::split(index, &stem, &text, root, kind, members.as_deref());
     if skipped && let Ok(resources) = &mut result {
         match shape::deferred_task_definitions(index, &stem, &text) {
@@ -256,7 +265,27 @@ fn parse_file(
             Err(error) => result = Err(error),
         }
     }
-    finish(result, text, shown)
+    finish(result, text, shown, collection_errors)
+}
+
+/// What the live scan that wrote a snapshot could not read (`ecslintSnapshot.collectionErrors`).
+fn snapshot_errors(root: &serde_json::Value) -> Vec<String> {
+    let errors = root
+        .pointer("/ecslintSnapshot/collectionErrors")
+        .and_then(serde_json::Value::as_array);
+    errors
+        .into_iter()
+        .flatten()
+        .map(|e| {
+            let field = |k: &str| e.get(k).and_then(serde_json::Value::as_str).unwrap_or("?");
+            format!(
+                "{} failed ({}); not read: {}",
+                field("call"),
+                field("error"),
+                field("unread")
+            )
+        })
+        .collect()
 }
 
 /// The fast path of [`parse_root_without`] for a large snapshot: the members of the root object

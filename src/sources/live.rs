@@ -1,0 +1,458 @@
+//! The live source: reads an account's ECS estate through the AWS SDK and writes it as an ecslint
+//! snapshot, the multi-collection document `check` reads. This is the only module that touches the
+//! network.
+//!
+//! ECS speaks JSON, and its response bodies are exactly the raw API shapes the rules read: an
+//! interceptor keeps each body as received, so no typed copy of the API stands between the service
+//! and the rules (a new ECS field is visible to rules without a code change). The typed output is
+//! used only for paging tokens and ids.
+//!
+//! This first slice reads clusters, services, task definitions, capacity providers and account
+//! settings. IAM roles and network resources are not read yet: rules that need them say *not
+//! evaluated* (see docs/design/live-scan.md).
+
+use aws_sdk_ecs::types::{
+    CapacityProviderField, ClusterField, ServiceField, TaskDefinitionFamilyStatus,
+    TaskDefinitionField,
+};
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::interceptors::context::AfterDeserializationInterceptorContextRef;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
+use serde_json::{Map, Value, json};
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
+
+pub const SNAPSHOT_VERSION: u32 = 1;
+
+/// Where and how to read.
+#[derive(Debug, Clone, Default)]
+pub struct LiveOptions {
+    pub regions: Vec<String>,
+    pub profile: Option<String>,
+    pub endpoint_url: Option<String>,
+}
+
+/// Keeps the body of the last successful response of one call.
+#[derive(Debug, Clone, Default)]
+struct Capture(Arc<Mutex<Option<Vec<u8>>>>);
+
+impl Intercept for Capture {
+    fn name(&self) -> &'static str {
+        "ecslint-raw-response"
+    }
+
+    fn read_after_deserialization(
+        &self,
+        context: &AfterDeserializationInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let response = context.response();
+        if response.status().is_success()
+            && let Some(bytes) = response.body().bytes()
+            && let Ok(mut slot) = self.0.lock()
+        {
+            *slot = Some(bytes.to_vec());
+        }
+        Ok(())
+    }
+}
+
+impl Capture {
+    fn json(&self) -> Option<Value> {
+        let bytes = self.0.lock().ok()?.take()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+}
+
+/// What one region's scan read, and what it could not.
+#[derive(Debug, Default)]
+struct Collected {
+    task_definitions: Vec<Value>,
+    services: Vec<Value>,
+    clusters: Vec<Value>,
+    capacity_providers: Vec<Value>,
+    settings: Vec<Value>,
+    errors: Vec<Value>,
+    calls: std::collections::BTreeMap<&'static str, usize>,
+}
+
+impl Collected {
+    fn failed(&mut self, call: &str, error: &dyn std::fmt::Display, missing: &str) {
+        self.errors
+            .push(json!({ "call": call, "error": error.to_string(), "unread": missing }));
+    }
+
+    fn called(&mut self, call: &'static str) {
+        *self.calls.entry(call).or_default() += 1;
+    }
+
+    /// Moves the members `key` of a captured body into `into`.
+    fn take_list(body: Option<Value>, key: &str, into: &mut Vec<Value>) {
+        if let Some(Value::Array(items)) = body.and_then(|mut b| b.get_mut(key).map(Value::take)) {
+            into.extend(items);
+        }
+    }
+}
+
+/// Reads one region's ECS estate.
+async fn collect_region(config: &aws_config::SdkConfig) -> Collected {
+    let ecs = aws_sdk_ecs::Client::new(config);
+    let mut out = Collected::default();
+
+    // Clusters: list, then describe 100 at a time with settings, configuration and tags.
+    let mut cluster_arns = Vec::new();
+    let mut token = None;
+    loop {
+        out.called("ecs:ListClusters");
+        match ecs
+            .list_clusters()
+            .set_next_token(token.clone())
+            .max_results(100)
+            .send()
+            .await
+        {
+            Ok(page) => {
+                cluster_arns.extend(page.cluster_arns().iter().cloned());
+                token = page.next_token().map(str::to_string);
+                if token.is_none() {
+                    break;
+                }
+            }
+            Err(e) => {
+                out.failed(
+                    "ecs:ListClusters",
+                    &short_error(&e),
+                    "clusters and their services",
+                );
+                break;
+            }
+        }
+    }
+    for chunk in cluster_arns.chunks(100) {
+        let capture = Capture::default();
+        out.called("ecs:DescribeClusters");
+        let result = ecs
+            .describe_clusters()
+            .set_clusters(Some(chunk.to_vec()))
+            .include(ClusterField::Settings)
+            .include(ClusterField::Configurations)
+            .include(ClusterField::Tags)
+            .customize()
+            .interceptor(capture.clone())
+            .send()
+            .await;
+        match result {
+            Ok(_) => Collected::take_list(capture.json(), "clusters", &mut out.clusters),
+            Err(e) => out.failed("ecs:DescribeClusters", &short_error(&e), "clusters"),
+        }
+    }
+
+    // Services of each cluster, described 10 at a time (the API's limit).
+    for cluster in &cluster_arns {
+        let mut service_arns = Vec::new();
+        let mut token = None;
+        loop {
+            out.called("ecs:ListServices");
+            match ecs
+                .list_services()
+                .cluster(cluster)
+                .set_next_token(token.clone())
+                .max_results(100)
+                .send()
+                .await
+            {
+                Ok(page) => {
+                    service_arns.extend(page.service_arns().iter().cloned());
+                    token = page.next_token().map(str::to_string);
+                    if token.is_none() {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    out.failed("ecs:ListServices", &short_error(&e), cluster);
+                    break;
+                }
+            }
+        }
+        for chunk in service_arns.chunks(10) {
+            let capture = Capture::default();
+            out.called("ecs:DescribeServices");
+            let result = ecs
+                .describe_services()
+                .cluster(cluster)
+                .set_services(Some(chunk.to_vec()))
+                .include(ServiceField::Tags)
+                .customize()
+                .interceptor(capture.clone())
+                .send()
+                .await;
+            match result {
+                Ok(_) => Collected::take_list(capture.json(), "services", &mut out.services),
+                Err(e) => out.failed("ecs:DescribeServices", &short_error(&e), cluster),
+            }
+        }
+    }
+
+    // Task definitions: the latest ACTIVE revision of every family, and every revision a service
+    // runs; each described once.
+    let mut wanted: BTreeSet<String> = out
+        .services
+        .iter()
+        .filter_map(|s| {
+            s.get("taskDefinition")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        })
+        .collect();
+    let mut token = None;
+    loop {
+        out.called("ecs:ListTaskDefinitionFamilies");
+        match ecs
+            .list_task_definition_families()
+            .status(TaskDefinitionFamilyStatus::Active)
+            .set_next_token(token.clone())
+            .max_results(100)
+            .send()
+            .await
+        {
+            Ok(page) => {
+                wanted.extend(page.families().iter().cloned());
+                token = page.next_token().map(str::to_string);
+                if token.is_none() {
+                    break;
+                }
+            }
+            Err(e) => {
+                out.failed(
+                    "ecs:ListTaskDefinitionFamilies",
+                    &short_error(&e),
+                    "task definitions",
+                );
+                break;
+            }
+        }
+    }
+    let mut seen_arns = BTreeSet::new();
+    for reference in wanted {
+        let capture = Capture::default();
+        out.called("ecs:DescribeTaskDefinition");
+        let result = ecs
+            .describe_task_definition()
+            .task_definition(&reference)
+            .include(TaskDefinitionField::Tags)
+            .customize()
+            .interceptor(capture.clone())
+            .send()
+            .await;
+        match result {
+            Ok(_) => {
+                let Some(mut body) = capture.json() else {
+                    continue;
+                };
+                let tags = body.get_mut("tags").map(Value::take);
+                let Some(mut td) = body.get_mut("taskDefinition").map(Value::take) else {
+                    continue;
+                };
+                let arn = td
+                    .get("taskDefinitionArn")
+                    .and_then(Value::as_str)
+                    .unwrap_or(&reference)
+                    .to_string();
+                // A family and a service may name the same revision.
+                if !seen_arns.insert(arn) {
+                    continue;
+                }
+                if let (Some(tags), Value::Object(map)) = (tags, &mut td) {
+                    map.insert("tags".into(), tags);
+                }
+                out.task_definitions.push(td);
+            }
+            Err(e) => out.failed("ecs:DescribeTaskDefinition", &short_error(&e), &reference),
+        }
+    }
+
+    // Capacity providers the clusters use (FARGATE and FARGATE_SPOT are not resources).
+    let providers: Vec<String> = out
+        .clusters
+        .iter()
+        .flat_map(|c| {
+            c.get("capacityProviders")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default()
+        })
+        .filter_map(|p| p.as_str().map(str::to_string))
+        .filter(|p| p != "FARGATE" && p != "FARGATE_SPOT")
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    for chunk in providers.chunks(10) {
+        let capture = Capture::default();
+        out.called("ecs:DescribeCapacityProviders");
+        let result = ecs
+            .describe_capacity_providers()
+            .set_capacity_providers(Some(chunk.to_vec()))
+            .include(CapacityProviderField::Tags)
+            .customize()
+            .interceptor(capture.clone())
+            .send()
+            .await;
+        match result {
+            Ok(_) => Collected::take_list(
+                capture.json(),
+                "capacityProviders",
+                &mut out.capacity_providers,
+            ),
+            Err(e) => out.failed(
+                "ecs:DescribeCapacityProviders",
+                &short_error(&e),
+                "capacity providers",
+            ),
+        }
+    }
+
+    // Effective account settings: what applies to the caller, defaults included.
+    let mut token = None;
+    loop {
+        let capture = Capture::default();
+        out.called("ecs:ListAccountSettings");
+        let result = ecs
+            .list_account_settings()
+            .effective_settings(true)
+            .set_next_token(token.clone())
+            .customize()
+            .interceptor(capture.clone())
+            .send()
+            .await;
+        match result {
+            Ok(page) => {
+                Collected::take_list(capture.json(), "settings", &mut out.settings);
+                token = page.next_token().map(str::to_string);
+                if token.is_none() {
+                    break;
+                }
+            }
+            Err(e) => {
+                out.failed(
+                    "ecs:ListAccountSettings",
+                    &short_error(&e),
+                    "account settings",
+                );
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// Attempts per call, throttling retries included: `AWS_MAX_ATTEMPTS`, or 5.
+fn max_attempts() -> u32 {
+    std::env::var("AWS_MAX_ATTEMPTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(5)
+}
+
+/// A short account of a failed call: the service's error code and message, or what went wrong
+/// on the way (the SDK's full chain is long and repeats itself).
+fn short_error<E: aws_sdk_ecs::error::ProvideErrorMetadata + std::error::Error + 'static>(
+    error: &aws_sdk_ecs::error::SdkError<E>,
+) -> String {
+    use aws_sdk_ecs::error::SdkError;
+    match error {
+        SdkError::ServiceError(service) => {
+            let inner = service.err();
+            format!(
+                "{}: {}",
+                inner.code().unwrap_or("error"),
+                inner.message().unwrap_or("no message")
+            )
+        }
+        SdkError::DispatchFailure(failure) if failure.is_io() => {
+            "could not connect to the endpoint".into()
+        }
+        SdkError::DispatchFailure(failure) if failure.is_timeout() => "timed out".into(),
+        SdkError::TimeoutError(_) => "timed out".into(),
+        SdkError::ResponseError(_) => "the response could not be read".into(),
+        other => aws_sdk_ecs::error::DisplayErrorContext(other).to_string(),
+    }
+}
+
+/// Builds the SDK configuration for one region: the standard credential chain, an optional
+/// profile and endpoint, and adaptive retries for throttling.
+async fn sdk_config(options: &LiveOptions, region: &str) -> aws_config::SdkConfig {
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new(region.to_string()))
+        .retry_config(aws_config::retry::RetryConfig::adaptive().with_max_attempts(max_attempts()));
+    if let Some(profile) = &options.profile {
+        loader = loader.profile_name(profile);
+    }
+    if let Some(endpoint) = &options.endpoint_url {
+        loader = loader.endpoint_url(endpoint);
+    }
+    loader.load().await
+}
+
+/// The regions to read: those asked for, or the configured default.
+async fn regions(options: &LiveOptions) -> Vec<String> {
+    if !options.regions.is_empty() {
+        return options.regions.clone();
+    }
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+    if let Some(profile) = &options.profile {
+        loader = loader.profile_name(profile);
+    }
+    let config = loader.load().await;
+    vec![
+        config
+            .region()
+            .map_or_else(|| "us-east-1".to_string(), |r| r.to_string()),
+    ]
+}
+
+/// Reads the estate and returns one snapshot document per region, with the calls made.
+pub fn collect(options: &LiveOptions) -> Result<Vec<(String, Value)>, String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    runtime.block_on(async {
+        let mut snapshots = Vec::new();
+        for region in regions(options).await {
+            let config = sdk_config(options, &region).await;
+            let collected = collect_region(&config).await;
+            snapshots.push((region.clone(), snapshot(&region, collected)));
+        }
+        Ok(snapshots)
+    })
+}
+
+fn snapshot(region: &str, collected: Collected) -> Value {
+    let mut doc = Map::new();
+    doc.insert(
+        "ecslintSnapshot".into(),
+        json!({
+            "version": SNAPSHOT_VERSION,
+            "tool": format!("ecslint {}", env!("CARGO_PKG_VERSION")),
+            "region": region,
+            "calls": collected.calls,
+            "collectionErrors": collected.errors,
+        }),
+    );
+    doc.insert(
+        "taskDefinitions".into(),
+        Value::Array(collected.task_definitions),
+    );
+    doc.insert("services".into(), Value::Array(collected.services));
+    doc.insert("clusters".into(), Value::Array(collected.clusters));
+    doc.insert(
+        "capacityProviders".into(),
+        Value::Array(collected.capacity_providers),
+    );
+    doc.insert("settings".into(), Value::Array(collected.settings));
+    Value::Object(doc)
+}

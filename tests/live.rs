@@ -1,0 +1,280 @@
+//! Live scans through the real AWS SDK against moto's server on 127.0.0.1 (PyPI `moto[server]`).
+//! The test makes its own Python environment when `.ci/run` has not (it needs the package
+//! registry once), starts the server on a free port, seeds it with boto3, and stops it after.
+#![cfg(feature = "live")]
+
+use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A Python with moto and boto3: `ECSLINT_TEST_PYTHON`, or a venv in ~/.cache made on first use.
+fn python() -> PathBuf {
+    if let Some(python) = std::env::var_os("ECSLINT_TEST_PYTHON") {
+        return python.into();
+    }
+    let venv = PathBuf::from(std::env::var("HOME").unwrap()).join(".cache/ecslint-venv");
+    let python = venv.join("bin/python");
+    let ready = std::process::Command::new(&python)
+        .args(["-c", "import moto, boto3"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ready {
+        let made = std::process::Command::new("python3")
+            .arg("-m")
+            .arg("venv")
+            .arg(&venv)
+            .status()
+            .unwrap();
+        assert!(made.success(), "python3 -m venv failed");
+        let installed = std::process::Command::new(venv.join("bin/pip"))
+            .args(["install", "-q", "moto[server]", "boto3"])
+            .status()
+            .unwrap();
+        assert!(installed.success(), "pip install moto[server] boto3 failed");
+    }
+    python
+}
+
+/// moto's server on a free loopback port, stopped on drop.
+struct Moto {
+    child: Child,
+    endpoint: String,
+}
+
+impl Moto {
+    fn start(python: &Path) -> Moto {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = std::process::Command::new(python)
+            .args([
+                "-m",
+                "moto.server",
+                "-H",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start moto");
+        // Owned by the guard at once, so the server is stopped on every path.
+        let moto = Moto {
+            child,
+            endpoint: format!("http://127.0.0.1:{port}"),
+        };
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return moto;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("moto did not start on port {port}");
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn ecslint(endpoint: &str) -> Command {
+    let mut cmd = Command::cargo_bin("ecslint").unwrap();
+    cmd.env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .env_remove("AWS_PROFILE");
+    cmd
+}
+
+/// (rule, resource id, message) of every finding in a JSON report.
+fn findings(report: &serde_json::Value) -> Vec<(String, String, String)> {
+    let mut all: Vec<(String, String, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().into(),
+                f["resource"]["id"].as_str().unwrap().into(),
+                f["message"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    all.sort();
+    all
+}
+
+#[test]
+fn scan_reads_the_account_and_matches_check_on_its_snapshot() {
+    let python = python();
+    let moto = Moto::start(&python);
+    let seeded = std::process::Command::new(&python)
+        .arg(repo().join("tests/live/seed.py"))
+        .arg(&moto.endpoint)
+        .output()
+        .unwrap();
+    assert!(
+        seeded.status.success(),
+        "{}",
+        String::from_utf8_lossy(&seeded.stderr)
+    );
+    let dir = tempfile::tempdir().unwrap();
+
+    let snapshot = dir.path().join("estate.json");
+    ecslint(&moto.endpoint)
+        .args(["collect", "--region", "us-east-1", "-o"])
+        .arg(&snapshot)
+        .assert()
+        .code(0);
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&snapshot).unwrap()).unwrap();
+    assert_eq!(doc["clusters"].as_array().unwrap().len(), 1);
+    assert_eq!(doc["services"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        doc["taskDefinitions"].as_array().unwrap().len(),
+        2,
+        "latest of each family, each once"
+    );
+    assert!(!doc["settings"].as_array().unwrap().is_empty());
+    assert_eq!(
+        doc["ecslintSnapshot"]["collectionErrors"],
+        serde_json::json!([])
+    );
+    // docs/iam-policy.json allows every call the scan made.
+    let policy: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(repo().join("docs/iam-policy.json")).unwrap(),
+    )
+    .unwrap();
+    let allowed: Vec<&str> = policy["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| {
+            s["Action"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a.as_str().unwrap())
+        })
+        .collect();
+    for call in doc["ecslintSnapshot"]["calls"].as_object().unwrap().keys() {
+        assert!(
+            allowed.contains(&call.as_str()),
+            "docs/iam-policy.json lacks {call}"
+        );
+    }
+    // Raw API shapes, as the service sent them.
+    assert_eq!(
+        doc["services"][0]["networkConfiguration"]["awsvpcConfiguration"]["assignPublicIp"],
+        "ENABLED"
+    );
+
+    let checked = ecslint(&moto.endpoint)
+        .args(["check", "--no-config", "-f", "json"])
+        .arg(&snapshot)
+        .output()
+        .unwrap();
+    let checked: serde_json::Value = serde_json::from_slice(&checked.stdout).unwrap();
+    let report = dir.path().join("scan.json");
+    let scanned = ecslint(&moto.endpoint)
+        .args([
+            "scan",
+            "--no-config",
+            "--region",
+            "us-east-1",
+            "-f",
+            "json",
+            "-o",
+        ])
+        .arg(&report)
+        .output()
+        .unwrap();
+    assert_eq!(
+        scanned.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&scanned.stderr)
+    );
+    let scanned: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(
+        findings(&scanned),
+        findings(&checked),
+        "scan and check on its snapshot agree"
+    );
+    let rules: Vec<String> = findings(&scanned).into_iter().map(|f| f.0).collect();
+    for expected in ["SEC107", "SEC115", "SEC201", "REL103", "OPS301"] {
+        assert!(
+            rules.iter().any(|r| r == expected),
+            "{expected} missing from {rules:?}"
+        );
+    }
+    // The snapshot was kept next to the report, and findings point into it.
+    assert!(dir.path().join("scan.snapshot.json").is_file());
+    assert!(
+        scanned["findings"][0]["location"]["file"]
+            .as_str()
+            .unwrap()
+            .ends_with("scan.snapshot.json")
+    );
+    // The secret value is in the snapshot (raw API data) but never in the report.
+    assert!(
+        !std::fs::read_to_string(&report)
+            .unwrap()
+            .contains("hunter2-live")
+    );
+}
+
+#[test]
+fn an_unreachable_endpoint_is_a_partial_scan_not_a_crash() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = tempfile::tempdir().unwrap();
+    let output = ecslint(&format!("http://127.0.0.1:{port}"))
+        .env("AWS_MAX_ATTEMPTS", "1")
+        .args([
+            "scan",
+            "--no-config",
+            "--region",
+            "us-east-1",
+            "-f",
+            "sarif",
+            "-o",
+        ])
+        .arg(dir.path().join("scan.sarif"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let log: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("scan.sarif")).unwrap())
+            .unwrap();
+    let invocation = &log["runs"][0]["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], false);
+    let notes = invocation["toolExecutionNotifications"].as_array().unwrap();
+    assert!(
+        notes.iter().any(|n| n["message"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("ecs:ListClusters failed")),
+        "{notes:?}"
+    );
+}
