@@ -147,6 +147,15 @@ fn scan_reads_the_account_and_matches_check_on_its_snapshot() {
         "latest of each family, each once"
     );
     assert!(!doc["settings"].as_array().unwrap().is_empty());
+    assert!(
+        doc["RoleDetailList"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["RoleName"] == "web-task")
+    );
+    assert_eq!(doc["Subnets"].as_array().unwrap().len(), 1);
+    assert!(!doc["RouteTables"].as_array().unwrap().is_empty());
     assert_eq!(
         doc["ecslintSnapshot"]["collectionErrors"],
         serde_json::json!([])
@@ -214,7 +223,10 @@ fn scan_reads_the_account_and_matches_check_on_its_snapshot() {
         "scan and check on its snapshot agree"
     );
     let rules: Vec<String> = findings(&scanned).into_iter().map(|f| f.0).collect();
-    for expected in ["SEC107", "SEC115", "SEC201", "REL103", "OPS301"] {
+    // SEC401 needs the role read from IAM, SEC501 the subnet and route table read from EC2.
+    for expected in [
+        "SEC107", "SEC115", "SEC201", "REL103", "OPS301", "SEC401", "SEC501",
+    ] {
         assert!(
             rules.iter().any(|r| r == expected),
             "{expected} missing from {rules:?}"

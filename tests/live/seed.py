@@ -1,4 +1,5 @@
 """Seeds moto's server with a small ECS estate, through boto3. Usage: seed.py ENDPOINT"""
+import json
 import sys
 
 import boto3
@@ -9,11 +10,23 @@ ec2 = boto3.client("ec2", **kw)
 vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
 subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24", AvailabilityZone="us-east-1a")["Subnet"]["SubnetId"]
 group = ec2.create_security_group(GroupName="web", Description="web", VpcId=vpc)["GroupId"]
+# The subnet is public by its route table: 0.0.0.0/0 goes to an internet gateway.
+igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+table = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+ec2.create_route(RouteTableId=table, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
+ec2.associate_route_table(RouteTableId=table, SubnetId=subnet)
+iam = boto3.client("iam", **kw)
+trust = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                                                           "Action": "sts:AssumeRole"}]})
+role = iam.create_role(RoleName="web-task", AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+iam.put_role_policy(RoleName="web-task", PolicyName="everything",
+                    PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
 ecs.create_cluster(clusterName="prod", settings=[{"name": "containerInsights", "value": "disabled"}],
                    tags=[{"key": "team", "value": "payments"}])
 ecs.put_account_setting(name="containerInsights", value="enabled")
 ecs.register_task_definition(
-    family="web", networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
+    family="web", networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256", memory="512", taskRoleArn=role,
     containerDefinitions=[{"name": "web", "image": "nginx:latest", "essential": True,
                            "environment": [{"name": "DB_PASSWORD", "value": "hunter2-live"}]}])
 ecs.register_task_definition(

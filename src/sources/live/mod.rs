@@ -7,9 +7,10 @@
 //! and the rules (a new ECS field is visible to rules without a code change). The typed output is
 //! used only for paging tokens and ids.
 //!
-//! This first slice reads clusters, services, task definitions, capacity providers and account
-//! settings. IAM roles and network resources are not read yet: rules that need them say *not
-//! evaluated* (see docs/design/live-scan.md).
+//! IAM and EC2 answer in XML; `xml.rs` turns those bodies into the CLI's JSON with the services'
+//! own models, for the same reason.
+
+mod xml;
 
 use aws_sdk_ecs::types::{
     CapacityProviderField, ClusterField, ServiceField, TaskDefinitionFamilyStatus,
@@ -61,9 +62,12 @@ impl Intercept for Capture {
 }
 
 impl Capture {
+    fn bytes(&self) -> Option<Vec<u8>> {
+        self.0.lock().ok()?.take()
+    }
+
     fn json(&self) -> Option<Value> {
-        let bytes = self.0.lock().ok()?.take()?;
-        serde_json::from_slice(&bytes).ok()
+        serde_json::from_slice(&self.bytes()?).ok()
     }
 }
 
@@ -75,6 +79,12 @@ struct Collected {
     clusters: Vec<Value>,
     capacity_providers: Vec<Value>,
     settings: Vec<Value>,
+    roles: Vec<Value>,
+    policies: Vec<Value>,
+    subnets: Vec<Value>,
+    route_tables: Vec<Value>,
+    security_groups: Vec<Value>,
+    vpcs: Vec<Value>,
     errors: Vec<Value>,
     calls: std::collections::BTreeMap<&'static str, usize>,
 }
@@ -348,6 +358,182 @@ async fn collect_region(config: &aws_config::SdkConfig) -> Collected {
     out
 }
 
+/// Converts a captured XML body and moves its lists `keys` into the collections.
+fn take_xml(out: &mut Collected, operation: &str, capture: &Capture, keys: &[&str]) {
+    let Some(bytes) = capture.bytes() else { return };
+    match xml::to_json(operation, &bytes) {
+        Ok(json) => {
+            for key in keys {
+                let target = match *key {
+                    "RoleDetailList" => &mut out.roles,
+                    "Policies" => &mut out.policies,
+                    "Subnets" => &mut out.subnets,
+                    "RouteTables" => &mut out.route_tables,
+                    "SecurityGroups" => &mut out.security_groups,
+                    _ => &mut out.vpcs,
+                };
+                Collected::take_list(Some(json.clone()), key, target);
+            }
+        }
+        Err(reason) => out.failed(operation, &reason, "its response"),
+    }
+}
+
+/// Task and execution roles with their inline and managed policies: one paginated
+/// GetAccountAuthorizationDetails reads every role and policy at once.
+async fn collect_iam(config: &aws_config::SdkConfig, out: &mut Collected) {
+    use aws_sdk_iam::types::EntityType;
+    let iam = aws_sdk_iam::Client::new(config);
+    let mut marker = None;
+    loop {
+        let capture = Capture::default();
+        out.called("iam:GetAccountAuthorizationDetails");
+        let result = iam
+            .get_account_authorization_details()
+            .filter(EntityType::Role)
+            .filter(EntityType::LocalManagedPolicy)
+            .filter(EntityType::AwsManagedPolicy)
+            .set_marker(marker.clone())
+            .customize()
+            .interceptor(capture.clone())
+            .send()
+            .await;
+        match result {
+            Ok(page) => {
+                take_xml(
+                    out,
+                    "iam:GetAccountAuthorizationDetails",
+                    &capture,
+                    &["RoleDetailList", "Policies"],
+                );
+                marker = page.marker().map(str::to_string);
+                if !page.is_truncated() || marker.is_none() {
+                    break;
+                }
+            }
+            Err(e) => {
+                out.failed(
+                    "iam:GetAccountAuthorizationDetails",
+                    &short_error(&e),
+                    "task and execution roles",
+                );
+                break;
+            }
+        }
+    }
+}
+
+/// The subnets and security groups services use, with their VPCs' route tables.
+async fn collect_network(config: &aws_config::SdkConfig, out: &mut Collected) {
+    use aws_sdk_ec2::types::Filter;
+    let references = |key: &str| -> Vec<String> {
+        let pointer = format!("/networkConfiguration/awsvpcConfiguration/{key}");
+        out.services
+            .iter()
+            .filter_map(|s| s.pointer(&pointer).and_then(Value::as_array))
+            .flatten()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect()
+    };
+    let (subnet_ids, group_ids) = (references("subnets"), references("securityGroups"));
+    let ec2 = aws_sdk_ec2::Client::new(config);
+    if !subnet_ids.is_empty() {
+        let capture = Capture::default();
+        out.called("ec2:DescribeSubnets");
+        let result = ec2
+            .describe_subnets()
+            .set_subnet_ids(Some(subnet_ids))
+            .customize()
+            .interceptor(capture.clone())
+            .send()
+            .await;
+        match result {
+            Ok(_) => take_xml(out, "ec2:DescribeSubnets", &capture, &["Subnets"]),
+            Err(e) => out.failed("ec2:DescribeSubnets", &short_error(&e), "subnets"),
+        }
+    }
+    if !group_ids.is_empty() {
+        let capture = Capture::default();
+        out.called("ec2:DescribeSecurityGroups");
+        let result = ec2
+            .describe_security_groups()
+            .set_group_ids(Some(group_ids))
+            .customize()
+            .interceptor(capture.clone())
+            .send()
+            .await;
+        match result {
+            Ok(_) => take_xml(
+                out,
+                "ec2:DescribeSecurityGroups",
+                &capture,
+                &["SecurityGroups"],
+            ),
+            Err(e) => out.failed(
+                "ec2:DescribeSecurityGroups",
+                &short_error(&e),
+                "security groups",
+            ),
+        }
+    }
+    let vpc_ids: Vec<String> = out
+        .subnets
+        .iter()
+        .filter_map(|s| s.get("VpcId").and_then(Value::as_str).map(str::to_string))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    if vpc_ids.is_empty() {
+        return;
+    }
+    // Every route table of those VPCs: explicit subnet associations and the main tables.
+    let mut token = None;
+    loop {
+        let capture = Capture::default();
+        out.called("ec2:DescribeRouteTables");
+        let filter = Filter::builder()
+            .name("vpc-id")
+            .set_values(Some(vpc_ids.clone()))
+            .build();
+        let result = ec2
+            .describe_route_tables()
+            .filters(filter)
+            .set_next_token(token.clone())
+            .customize()
+            .interceptor(capture.clone())
+            .send()
+            .await;
+        match result {
+            Ok(page) => {
+                take_xml(out, "ec2:DescribeRouteTables", &capture, &["RouteTables"]);
+                token = page.next_token().map(str::to_string);
+                if token.is_none() {
+                    break;
+                }
+            }
+            Err(e) => {
+                out.failed("ec2:DescribeRouteTables", &short_error(&e), "route tables");
+                break;
+            }
+        }
+    }
+    let capture = Capture::default();
+    out.called("ec2:DescribeVpcs");
+    match ec2
+        .describe_vpcs()
+        .set_vpc_ids(Some(vpc_ids))
+        .customize()
+        .interceptor(capture.clone())
+        .send()
+        .await
+    {
+        Ok(_) => take_xml(out, "ec2:DescribeVpcs", &capture, &["Vpcs"]),
+        Err(e) => out.failed("ec2:DescribeVpcs", &short_error(&e), "VPCs"),
+    }
+}
+
 /// Attempts per call, throttling retries included: `AWS_MAX_ATTEMPTS`, or 5.
 fn max_attempts() -> u32 {
     std::env::var("AWS_MAX_ATTEMPTS")
@@ -424,7 +610,9 @@ pub fn collect(options: &LiveOptions) -> Result<Vec<(String, Value)>, String> {
         let mut snapshots = Vec::new();
         for region in regions(options).await {
             let config = sdk_config(options, &region).await;
-            let collected = collect_region(&config).await;
+            let mut collected = collect_region(&config).await;
+            collect_iam(&config, &mut collected).await;
+            collect_network(&config, &mut collected).await;
             snapshots.push((region.clone(), snapshot(&region, collected)));
         }
         Ok(snapshots)
@@ -454,5 +642,14 @@ fn snapshot(region: &str, collected: Collected) -> Value {
         Value::Array(collected.capacity_providers),
     );
     doc.insert("settings".into(), Value::Array(collected.settings));
+    doc.insert("RoleDetailList".into(), Value::Array(collected.roles));
+    doc.insert("Policies".into(), Value::Array(collected.policies));
+    doc.insert("Subnets".into(), Value::Array(collected.subnets));
+    doc.insert("RouteTables".into(), Value::Array(collected.route_tables));
+    doc.insert(
+        "SecurityGroups".into(),
+        Value::Array(collected.security_groups),
+    );
+    doc.insert("Vpcs".into(), Value::Array(collected.vpcs));
     Value::Object(doc)
 }
