@@ -153,12 +153,16 @@ pub struct LiveArgs {
     /// Send every call to this endpoint (a test server, a VPC endpoint).
     #[arg(long, env = "AWS_ENDPOINT_URL")]
     pub endpoint_url: Option<String>,
+    /// API calls under way at once (the SDK's adaptive retry slows down on throttling).
+    #[arg(long, default_value_t = 8)]
+    pub concurrency: usize,
 }
 
 #[cfg(feature = "live")]
 impl LiveArgs {
     fn options(&self) -> sources::live::LiveOptions {
         sources::live::LiveOptions {
+            concurrency: self.concurrency,
             regions: self.regions.clone(),
             profile: self.profile.clone(),
             endpoint_url: self.endpoint_url.clone(),

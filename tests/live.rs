@@ -39,44 +39,66 @@ fn python() -> PathBuf {
     python
 }
 
-/// moto's server on a free loopback port, stopped on drop.
+/// A test server on a free loopback port (moto, or the fault proxy in front of it), stopped on drop.
 struct Moto {
     child: Child,
     endpoint: String,
 }
 
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 impl Moto {
     fn start(python: &Path) -> Moto {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = std::process::Command::new(python)
-            .args([
+        let port = free_port();
+        Moto::spawn(
+            python,
+            &[
                 "-m",
                 "moto.server",
                 "-H",
                 "127.0.0.1",
                 "-p",
                 &port.to_string(),
-            ])
+            ],
+            port,
+        )
+    }
+
+    /// The fault-injecting proxy (tests/live/faults.py) in front of `upstream`.
+    fn proxy(python: &Path, upstream: &str, faults: &[&str]) -> Moto {
+        let port = free_port();
+        let script = repo().join("tests/live/faults.py");
+        let port_text = port.to_string();
+        let mut args = vec![script.to_str().unwrap(), upstream, port_text.as_str()];
+        args.extend_from_slice(faults);
+        Moto::spawn(python, &args, port)
+    }
+
+    fn spawn(python: &Path, args: &[&str], port: u16) -> Moto {
+        let child = std::process::Command::new(python)
+            .args(args)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .expect("start moto");
+            .expect("start the test server");
         // Owned by the guard at once, so the server is stopped on every path.
-        let moto = Moto {
+        let server = Moto {
             child,
             endpoint: format!("http://127.0.0.1:{port}"),
         };
         for _ in 0..100 {
             if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return moto;
+                return server;
             }
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
-        panic!("moto did not start on port {port}");
+        panic!("the test server did not start on port {port}");
     }
 }
 
@@ -289,4 +311,116 @@ fn an_unreachable_endpoint_is_a_partial_scan_not_a_crash() {
             .contains("ecs:ListClusters failed")),
         "{notes:?}"
     );
+}
+
+#[test]
+fn paging_throttling_and_denied_calls_are_handled() {
+    let python = python();
+    let moto = Moto::start(&python);
+    let seeded = std::process::Command::new(&python)
+        .arg(repo().join("tests/live/seed.py"))
+        .args([moto.endpoint.as_str(), "25", "110"])
+        .output()
+        .unwrap();
+    assert!(
+        seeded.status.success(),
+        "{}",
+        String::from_utf8_lossy(&seeded.stderr)
+    );
+    // Pages of 10 services and 100 families, a throttling error every 20th call, IAM denied.
+    let proxy = Moto::proxy(
+        &python,
+        &moto.endpoint,
+        &[
+            "--throttle-every",
+            "20",
+            "--deny",
+            "iam:GetAccountAuthorizationDetails",
+        ],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("scan.json");
+    let output = ecslint(&proxy.endpoint)
+        .args([
+            "scan",
+            "--no-config",
+            "--region",
+            "us-east-1",
+            "--concurrency",
+            "4",
+            "-f",
+            "json",
+            "-o",
+        ])
+        .arg(&report)
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(3),
+        "a denied call makes the scan partial: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let snapshot: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("scan.snapshot.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        snapshot["services"].as_array().unwrap().len(),
+        26,
+        "three pages of services"
+    );
+    assert_eq!(
+        snapshot["taskDefinitions"].as_array().unwrap().len(),
+        112,
+        "two pages of families"
+    );
+    let errors = snapshot["ecslintSnapshot"]["collectionErrors"]
+        .as_array()
+        .unwrap();
+    assert_eq!(
+        errors.len(),
+        1,
+        "throttling is retried, only the denial remains: {errors:?}"
+    );
+    assert!(
+        errors[0]["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("AccessDenied"),
+        "{errors:?}"
+    );
+    // What was read is kept: findings from ECS data, and role rules not evaluated (never passed).
+    let scanned: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert!(findings(&scanned).iter().any(|f| f.0 == "SEC201"));
+    let not_evaluated = scanned["notEvaluated"].as_array().unwrap();
+    assert!(
+        not_evaluated.iter().any(|n| n["rule"] == "SEC401"
+            && n["resource"]["name"].as_str().unwrap().starts_with("web:"))
+    );
+    assert!(!findings(&scanned).iter().any(|f| f.0 == "SEC401"));
+    // The calls the proxy saw: paged lists, each role or subnet read once.
+    let calls: serde_json::Value = ureq_get(&format!("{}/__calls", proxy.endpoint));
+    assert!(calls["ecs:ListServices"].as_u64().unwrap() >= 3, "{calls}");
+    assert!(
+        calls["ecs:ListTaskDefinitionFamilies"].as_u64().unwrap() >= 2,
+        "{calls}"
+    );
+    assert!(
+        calls["ec2:DescribeSubnets"].as_u64().unwrap_or(0) <= 2,
+        "each subnet read once (a retry at most): {calls}"
+    );
+}
+
+/// A GET on loopback, without an HTTP client dependency.
+fn ureq_get(url: &str) -> serde_json::Value {
+    use std::io::{Read, Write};
+    let address = url.trim_start_matches("http://");
+    let (host, path) = address.split_once('/').unwrap();
+    let mut stream = std::net::TcpStream::connect(host).unwrap();
+    write!(stream, "GET /{path} HTTP/1.0\r\nHost: {host}\r\n\r\n").unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    serde_json::from_str(response.split("\r\n\r\n").nth(1).unwrap()).unwrap()
 }

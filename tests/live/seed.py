@@ -1,4 +1,5 @@
-"""Seeds moto's server with a small ECS estate, through boto3. Usage: seed.py ENDPOINT"""
+"""Seeds moto's server with a small ECS estate, through boto3.
+Usage: seed.py ENDPOINT [EXTRA_SERVICES] [EXTRA_FAMILIES]"""
 import json
 import sys
 
@@ -36,4 +37,15 @@ ecs.register_task_definition(
 ecs.create_service(cluster="prod", serviceName="web", taskDefinition="web", desiredCount=1, launchType="FARGATE",
                    networkConfiguration={"awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [group],
                                                                  "assignPublicIp": "ENABLED"}})
+extra_services = int(sys.argv[2]) if len(sys.argv) > 2 else 0
+extra_families = int(sys.argv[3]) if len(sys.argv) > 3 else 0
+for i in range(extra_families):
+    ecs.register_task_definition(family=f"batch-{i:03}", requiresCompatibilities=["FARGATE"], networkMode="awsvpc",
+                                 cpu="256", memory="512",
+                                 containerDefinitions=[{"name": "batch", "image": f"batch:{i}", "essential": True}])
+for i in range(extra_services):
+    ecs.create_service(cluster="prod", serviceName=f"api-{i:03}", taskDefinition="worker", desiredCount=2,
+                       launchType="FARGATE",
+                       networkConfiguration={"awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [group],
+                                                                     "assignPublicIp": "DISABLED"}})
 print("seeded")

@@ -30,6 +30,8 @@ pub const SNAPSHOT_VERSION: u32 = 1;
 /// Where and how to read.
 #[derive(Debug, Clone, Default)]
 pub struct LiveOptions {
+    /// Calls under way at once, per region.
+    pub concurrency: usize,
     pub regions: Vec<String>,
     pub profile: Option<String>,
     pub endpoint_url: Option<String>,
@@ -108,7 +110,7 @@ impl Collected {
 }
 
 /// Reads one region's ECS estate.
-async fn collect_region(config: &aws_config::SdkConfig) -> Collected {
+async fn collect_region(config: &aws_config::SdkConfig, concurrency: usize) -> Collected {
     let ecs = aws_sdk_ecs::Client::new(config);
     let mut out = Collected::default();
 
@@ -245,23 +247,40 @@ async fn collect_region(config: &aws_config::SdkConfig) -> Collected {
             }
         }
     }
-    let mut seen_arns = BTreeSet::new();
+    // Described concurrently (bounded), then taken in a stable order.
+    let limit = std::sync::Arc::new(tokio::sync::Semaphore::new(concurrency.max(1)));
+    let mut tasks = tokio::task::JoinSet::new();
     for reference in wanted {
-        let capture = Capture::default();
+        let (ecs, limit) = (ecs.clone(), limit.clone());
+        tasks.spawn(async move {
+            let _permit = limit.acquire_owned().await;
+            let capture = Capture::default();
+            let result = ecs
+                .describe_task_definition()
+                .task_definition(&reference)
+                .include(TaskDefinitionField::Tags)
+                .customize()
+                .interceptor(capture.clone())
+                .send()
+                .await;
+            (
+                reference,
+                result.map(|_| capture.json()).map_err(|e| short_error(&e)),
+            )
+        });
+    }
+    let mut described = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        if let Ok(done) = joined {
+            described.push(done);
+        }
+    }
+    described.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut seen_arns = BTreeSet::new();
+    for (reference, result) in described {
         out.called("ecs:DescribeTaskDefinition");
-        let result = ecs
-            .describe_task_definition()
-            .task_definition(&reference)
-            .include(TaskDefinitionField::Tags)
-            .customize()
-            .interceptor(capture.clone())
-            .send()
-            .await;
         match result {
-            Ok(_) => {
-                let Some(mut body) = capture.json() else {
-                    continue;
-                };
+            Ok(Some(mut body)) => {
                 let tags = body.get_mut("tags").map(Value::take);
                 let Some(mut td) = body.get_mut("taskDefinition").map(Value::take) else {
                     continue;
@@ -280,7 +299,12 @@ async fn collect_region(config: &aws_config::SdkConfig) -> Collected {
                 }
                 out.task_definitions.push(td);
             }
-            Err(e) => out.failed("ecs:DescribeTaskDefinition", &short_error(&e), &reference),
+            Ok(None) => out.failed(
+                "ecs:DescribeTaskDefinition",
+                &"the response could not be read",
+                &reference,
+            ),
+            Err(error) => out.failed("ecs:DescribeTaskDefinition", &error, &reference),
         }
     }
 
@@ -610,7 +634,7 @@ pub fn collect(options: &LiveOptions) -> Result<Vec<(String, Value)>, String> {
         let mut snapshots = Vec::new();
         for region in regions(options).await {
             let config = sdk_config(options, &region).await;
-            let mut collected = collect_region(&config).await;
+            let mut collected = collect_region(&config, options.concurrency).await;
             collect_iam(&config, &mut collected).await;
             collect_network(&config, &mut collected).await;
             snapshots.push((region.clone(), snapshot(&region, collected)));

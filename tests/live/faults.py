@@ -1,0 +1,117 @@
+"""A fault-injecting proxy in front of moto's server, for the live-scan tests.
+
+moto answers ECS List* calls in one page and never throttles or denies. This proxy, on 127.0.0.1,
+forwards every request to moto and then, as the real services would:
+  * pages ECS ListClusters / ListTaskDefinitionFamilies (100 per page) and ListServices (10);
+  * answers a throttling error every Nth call (--throttle-every N);
+  * denies the actions named with --deny (e.g. iam:GetAccountAuthorizationDetails);
+and counts calls per action (GET /__calls returns them as JSON).
+
+Usage: faults.py UPSTREAM PORT [--throttle-every N] [--deny ACTION]...
+"""
+import argparse
+import json
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+parser = argparse.ArgumentParser()
+parser.add_argument("upstream")
+parser.add_argument("port", type=int)
+parser.add_argument("--throttle-every", type=int, default=0)
+parser.add_argument("--deny", action="append", default=[])
+args = parser.parse_args()
+
+PAGES = {"ListClusters": ("clusterArns", 100), "ListServices": ("serviceArns", 10),
+         "ListTaskDefinitionFamilies": ("families", 100)}
+lock = threading.Lock()
+calls = {}
+count = [0]
+
+
+def action_of(headers, body):
+    target = headers.get("X-Amz-Target")
+    if target:  # JSON protocol: AmazonEC2ContainerServiceV20141113.ListClusters
+        return "ecs:" + target.split(".")[-1], "json"
+    params = urllib.parse.parse_qs(body.decode("utf-8", "replace"))
+    service = "iam" if "iam" in headers.get("Authorization", "") else "ec2"
+    return f"{service}:{params.get('Action', ['?'])[0]}", "query"
+
+
+class Proxy(BaseHTTPRequestHandler):
+    def log_message(self, *_):
+        pass
+
+    def reply(self, status, body, content_type):
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def error(self, action, protocol, status, code, message):
+        if protocol == "json":
+            body = json.dumps({"__type": code, "message": message}).encode()
+            return self.reply(status, body, "application/x-amz-json-1.1")
+        if action.startswith("ec2:"):  # EC2's own error document
+            body = (f"<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message></Error></Errors>"
+                    f"<RequestID>fault</RequestID></Response>").encode()
+            return self.reply(status, body, "text/xml")
+        body = (f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error>"
+                f"<RequestId>fault</RequestId></ErrorResponse>").encode()
+        return self.reply(status, body, "text/xml")
+
+    def do_GET(self):
+        if self.path == "/__calls":
+            with lock:
+                return self.reply(200, json.dumps(calls).encode(), "application/json")
+        return self.reply(404, b"", "text/plain")
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        action, protocol = action_of(self.headers, body)
+        with lock:
+            calls[action] = calls.get(action, 0) + 1
+            count[0] += 1
+            throttle = args.throttle_every and count[0] % args.throttle_every == 0
+        if action in args.deny:
+            code = "AccessDeniedException" if protocol == "json" else ("UnauthorizedOperation" if action.startswith("ec2:") else "AccessDenied")
+            return self.error(action, protocol, 403 if protocol == "query" else 400, code, f"not authorized to perform {action}")
+        if throttle:
+            if protocol == "json":
+                return self.error(action, protocol, 400, "ThrottlingException", "Rate exceeded")
+            if action.startswith("ec2:"):
+                return self.error(action, protocol, 503, "RequestLimitExceeded", "Request limit exceeded.")
+            return self.error(action, protocol, 400, "Throttling", "Rate exceeded")
+        name = action.split(":")[1]
+        token = None
+        if protocol == "json" and name in PAGES:
+            request = json.loads(body or b"{}")
+            token = request.pop("nextToken", None)
+            request.pop("maxResults", None)
+            body = json.dumps(request).encode()
+        forward = urllib.request.Request(args.upstream + self.path, data=body, method="POST")
+        for key, value in self.headers.items():
+            if key.lower() not in ("host", "content-length"):
+                forward.add_header(key, value)
+        try:
+            with urllib.request.urlopen(forward) as response:
+                status, data, content_type = response.status, response.read(), response.headers.get("Content-Type", "")
+        except urllib.error.HTTPError as failure:
+            status, data, content_type = failure.code, failure.read(), failure.headers.get("Content-Type", "")
+        if status == 200 and protocol == "json" and name in PAGES:
+            key, size = PAGES[name]
+            result = json.loads(data)
+            items = result.get(key, [])
+            start = int(token or 0)
+            result[key] = items[start:start + size]
+            result.pop("nextToken", None)
+            if start + size < len(items):
+                result["nextToken"] = str(start + size)
+            data = json.dumps(result).encode()
+        return self.reply(status, data, content_type or "application/x-amz-json-1.1")
+
+
+ThreadingHTTPServer(("127.0.0.1", args.port), Proxy).serve_forever()
