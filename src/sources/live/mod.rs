@@ -436,15 +436,134 @@ async fn collect_iam(config: &aws_config::SdkConfig, out: &mut Collected) {
                 }
             }
             Err(e) => {
-                out.failed(
-                    "iam:GetAccountAuthorizationDetails",
-                    &short_error(&e),
-                    "task and execution roles",
-                );
+                // Often denied to auditors: read the roles the task definitions name one by one.
+                let denied = short_error(&e);
+                if !collect_roles_one_by_one(&iam, out).await {
+                    out.failed(
+                        "iam:GetAccountAuthorizationDetails",
+                        &denied,
+                        "task and execution roles",
+                    );
+                }
                 break;
             }
         }
     }
+}
+
+/// Converts the XML body of a captured IAM call and returns its member `key`.
+fn iam_member(out: &mut Collected, operation: &str, capture: &Capture, key: &str) -> Option<Value> {
+    let bytes = capture.bytes()?;
+    match xml::to_json(operation, &bytes) {
+        Ok(mut json) => json.get_mut(key).map(Value::take),
+        Err(reason) => {
+            out.failed(operation, &reason, key);
+            None
+        }
+    }
+}
+
+/// The per-role path: GetRole, ListRolePolicies + GetRolePolicy, ListAttachedRolePolicies,
+/// GetPolicy + GetPolicyVersion, assembled into the shapes GetAccountAuthorizationDetails returns
+/// (RoleDetail with RolePolicyList and AttachedManagedPolicies; policies with their default
+/// version). Returns false when a role could not be read at all.
+async fn collect_roles_one_by_one(iam: &aws_sdk_iam::Client, out: &mut Collected) -> bool {
+    let names: BTreeSet<String> = out
+        .task_definitions
+        .iter()
+        .flat_map(|td| {
+            ["taskRoleArn", "executionRoleArn"]
+                .map(|k| td.get(k).and_then(Value::as_str).map(str::to_string))
+        })
+        .flatten()
+        .map(|arn| crate::model::arn_name(&arn).to_string())
+        .collect();
+    let mut complete = true;
+    let mut policies_read = BTreeSet::new();
+    for name in names {
+        macro_rules! call {
+            ($op:literal, $builder:expr, $key:literal) => {{
+                let capture = Capture::default();
+                out.called($op);
+                match $builder
+                    .customize()
+                    .interceptor(capture.clone())
+                    .send()
+                    .await
+                {
+                    Ok(output) => Some((output, iam_member(out, $op, &capture, $key))),
+                    Err(e) => {
+                        out.failed($op, &short_error(&e), &name);
+                        None
+                    }
+                }
+            }};
+        }
+        let Some((_, Some(mut role))) =
+            call!("iam:GetRole", iam.get_role().role_name(&name), "Role")
+        else {
+            complete = false;
+            continue;
+        };
+        let mut inline = Vec::new();
+        if let Some((listed, _)) = call!(
+            "iam:ListRolePolicies",
+            iam.list_role_policies().role_name(&name),
+            "PolicyNames"
+        ) {
+            for policy in listed.policy_names() {
+                let request = iam.get_role_policy().role_name(&name).policy_name(policy);
+                if let Some((_, Some(document))) =
+                    call!("iam:GetRolePolicy", request, "PolicyDocument")
+                {
+                    inline.push(json!({ "PolicyName": policy, "PolicyDocument": document }));
+                }
+            }
+        }
+        let attached = call!(
+            "iam:ListAttachedRolePolicies",
+            iam.list_attached_role_policies().role_name(&name),
+            "AttachedPolicies"
+        )
+        .and_then(|(_, attached)| attached)
+        .unwrap_or(Value::Array(Vec::new()));
+        for arn in attached
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|p| p.get("PolicyArn").and_then(Value::as_str))
+        {
+            if !policies_read.insert(arn.to_string()) {
+                continue;
+            }
+            let Some((_, Some(mut policy))) =
+                call!("iam:GetPolicy", iam.get_policy().policy_arn(arn), "Policy")
+            else {
+                continue;
+            };
+            let version = policy
+                .get("DefaultVersionId")
+                .and_then(Value::as_str)
+                .unwrap_or("v1")
+                .to_string();
+            let request = iam
+                .get_policy_version()
+                .policy_arn(arn)
+                .version_id(&version);
+            if let Some((_, Some(version))) =
+                call!("iam:GetPolicyVersion", request, "PolicyVersion")
+            {
+                policy["PolicyVersionList"] = json!([version]);
+            }
+            out.policies.push(policy);
+        }
+        if let Value::Object(map) = &mut role {
+            map.insert("RolePolicyList".into(), Value::Array(inline));
+            map.insert("AttachedManagedPolicies".into(), attached);
+        }
+        out.roles.push(role);
+    }
+    complete
 }
 
 /// The subnets and security groups services use, with their VPCs' route tables.
