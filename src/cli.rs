@@ -156,6 +156,15 @@ pub struct LiveArgs {
     /// API calls under way at once (the SDK's adaptive retry slows down on throttling).
     #[arg(long, default_value_t = 8)]
     pub concurrency: usize,
+    /// Read every region enabled for the account instead of --region.
+    #[arg(long)]
+    pub all_regions: bool,
+    /// Read every ACTIVE revision of every family, not only the latest and those in use.
+    #[arg(long)]
+    pub all_revisions: bool,
+    /// Assume this role (STS) and read its account. Repeatable: one snapshot per account.
+    #[arg(long = "role-arn", value_name = "ARN")]
+    pub role_arns: Vec<String>,
 }
 
 #[cfg(feature = "live")]
@@ -164,6 +173,9 @@ impl LiveArgs {
         sources::live::LiveOptions {
             concurrency: self.concurrency,
             regions: self.regions.clone(),
+            all_regions: self.all_regions,
+            all_revisions: self.all_revisions,
+            role_arns: self.role_arns.clone(),
             profile: self.profile.clone(),
             endpoint_url: self.endpoint_url.clone(),
         }

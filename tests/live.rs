@@ -471,3 +471,76 @@ fn ureq_get(url: &str) -> serde_json::Value {
     stream.read_to_string(&mut response).unwrap();
     serde_json::from_str(response.split("\r\n\r\n").nth(1).unwrap()).unwrap()
 }
+
+#[test]
+fn assumed_roles_regions_and_all_revisions() {
+    let python = python();
+    let moto = Moto::start(&python);
+    let seeded = std::process::Command::new(&python)
+        .arg(repo().join("tests/live/seed.py"))
+        .arg(&moto.endpoint)
+        .output()
+        .unwrap();
+    assert!(
+        seeded.status.success(),
+        "{}",
+        String::from_utf8_lossy(&seeded.stderr)
+    );
+    // A second revision of `web`.
+    let revised = std::process::Command::new(&python)
+        .args(["-c", "import boto3, sys; boto3.client('ecs', endpoint_url=sys.argv[1], region_name='us-east-1', aws_access_key_id='test', aws_secret_access_key='test').register_task_definition(family='web', containerDefinitions=[{'name': 'web', 'image': 'nginx:1.27', 'memory': 256}])"])
+        .arg(&moto.endpoint)
+        .output()
+        .unwrap();
+    assert!(
+        revised.status.success(),
+        "{}",
+        String::from_utf8_lossy(&revised.stderr)
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let output = dir.path().join("estate.json");
+    ecslint(&moto.endpoint)
+        .args([
+            "collect",
+            "--role-arn",
+            "arn:aws:iam::123456789012:role/audit",
+            "--region",
+            "us-east-1",
+            "--region",
+            "eu-west-1",
+            "--all-revisions",
+            "-o",
+        ])
+        .arg(&output)
+        .assert()
+        .code(0);
+    let read = |name: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join(name)).unwrap()).unwrap()
+    };
+    let home = read("estate-123456789012-us-east-1.json");
+    let names: Vec<&str> = home["taskDefinitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|td| {
+            td["taskDefinitionArn"]
+                .as_str()
+                .unwrap()
+                .rsplit('/')
+                .next()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(names.len(), 3, "every ACTIVE revision: {names:?}");
+    assert!(
+        names.contains(&"web:1") && names.contains(&"web:2"),
+        "{names:?}"
+    );
+    let other = read("estate-123456789012-eu-west-1.json");
+    assert_eq!(
+        other["clusters"].as_array().unwrap().len(),
+        0,
+        "moto keeps regions apart"
+    );
+    assert_eq!(other["ecslintSnapshot"]["region"], "eu-west-1");
+}

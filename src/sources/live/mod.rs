@@ -33,6 +33,12 @@ pub struct LiveOptions {
     /// Calls under way at once, per region.
     pub concurrency: usize,
     pub regions: Vec<String>,
+    /// Every region enabled for the account (DescribeRegions) instead of `regions`.
+    pub all_regions: bool,
+    /// Every ACTIVE revision of every family, not only the latest and those in use.
+    pub all_revisions: bool,
+    /// Roles to assume, one account each; none: the caller's own account.
+    pub role_arns: Vec<String>,
     pub profile: Option<String>,
     pub endpoint_url: Option<String>,
 }
@@ -110,7 +116,11 @@ impl Collected {
 }
 
 /// Reads one region's ECS estate.
-async fn collect_region(config: &aws_config::SdkConfig, concurrency: usize) -> Collected {
+async fn collect_region(
+    config: &aws_config::SdkConfig,
+    concurrency: usize,
+    all_revisions: bool,
+) -> Collected {
     let ecs = aws_sdk_ecs::Client::new(config);
     let mut out = Collected::default();
 
@@ -219,6 +229,36 @@ async fn collect_region(config: &aws_config::SdkConfig, concurrency: usize) -> C
                 .map(str::to_string)
         })
         .collect();
+    if all_revisions {
+        let mut token = None;
+        loop {
+            out.called("ecs:ListTaskDefinitions");
+            match ecs
+                .list_task_definitions()
+                .status(aws_sdk_ecs::types::TaskDefinitionStatus::Active)
+                .set_next_token(token.clone())
+                .max_results(100)
+                .send()
+                .await
+            {
+                Ok(page) => {
+                    wanted.extend(page.task_definition_arns().iter().cloned());
+                    token = page.next_token().map(str::to_string);
+                    if token.is_none() {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    out.failed(
+                        "ecs:ListTaskDefinitions",
+                        &short_error(&e),
+                        "task definition revisions",
+                    );
+                    break;
+                }
+            }
+        }
+    }
     let mut token = None;
     loop {
         out.called("ecs:ListTaskDefinitionFamilies");
@@ -713,7 +753,11 @@ fn short_error<E: aws_sdk_ecs::error::ProvideErrorMetadata + std::error::Error +
 
 /// Builds the SDK configuration for one region: the standard credential chain, an optional
 /// profile and endpoint, and adaptive retries for throttling.
-async fn sdk_config(options: &LiveOptions, region: &str) -> aws_config::SdkConfig {
+async fn sdk_config(
+    options: &LiveOptions,
+    region: &str,
+    credentials: Option<aws_config::sts::AssumeRoleProvider>,
+) -> aws_config::SdkConfig {
     let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .region(aws_config::Region::new(region.to_string()))
         .retry_config(aws_config::retry::RetryConfig::adaptive().with_max_attempts(max_attempts()));
@@ -723,40 +767,90 @@ async fn sdk_config(options: &LiveOptions, region: &str) -> aws_config::SdkConfi
     if let Some(endpoint) = &options.endpoint_url {
         loader = loader.endpoint_url(endpoint);
     }
+    if let Some(credentials) = credentials {
+        loader = loader.credentials_provider(credentials);
+    }
     loader.load().await
 }
 
-/// The regions to read: those asked for, or the configured default.
-async fn regions(options: &LiveOptions) -> Vec<String> {
+/// The regions to read: those asked for, every enabled one, or the configured default.
+async fn regions(
+    options: &LiveOptions,
+    base: &aws_config::SdkConfig,
+) -> Result<Vec<String>, String> {
+    if options.all_regions {
+        let ec2 = aws_sdk_ec2::Client::new(base);
+        let regions = ec2
+            .describe_regions()
+            .send()
+            .await
+            .map_err(|e| format!("ec2:DescribeRegions failed: {}", short_error(&e)))?;
+        let mut names: Vec<String> = regions
+            .regions()
+            .iter()
+            .filter_map(|r| r.region_name().map(str::to_string))
+            .collect();
+        names.sort();
+        return Ok(names);
+    }
     if !options.regions.is_empty() {
-        return options.regions.clone();
+        return Ok(options.regions.clone());
     }
-    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
-    if let Some(profile) = &options.profile {
-        loader = loader.profile_name(profile);
-    }
-    let config = loader.load().await;
-    vec![
-        config
-            .region()
-            .map_or_else(|| "us-east-1".to_string(), |r| r.to_string()),
-    ]
+    Ok(vec![base.region().map_or_else(
+        || "us-east-1".to_string(),
+        |r| r.to_string(),
+    )])
 }
 
-/// Reads the estate and returns one snapshot document per region, with the calls made.
+/// Reads the estate and returns one snapshot document per account and region, labelled
+/// `region` (the caller's account) or `account-region` (assumed roles).
 pub fn collect(options: &LiveOptions) -> Result<Vec<(String, Value)>, String> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
     runtime.block_on(async {
+        let home_region = options
+            .regions
+            .first()
+            .cloned()
+            .unwrap_or_else(|| "us-east-1".to_string());
+        let base = sdk_config(options, &home_region, None).await;
+        let regions = regions(options, &base).await?;
+        let accounts: Vec<Option<&String>> = if options.role_arns.is_empty() {
+            vec![None]
+        } else {
+            options.role_arns.iter().map(Some).collect()
+        };
         let mut snapshots = Vec::new();
-        for region in regions(options).await {
-            let config = sdk_config(options, &region).await;
-            let mut collected = collect_region(&config, options.concurrency).await;
-            collect_iam(&config, &mut collected).await;
-            collect_network(&config, &mut collected).await;
-            snapshots.push((region.clone(), snapshot(&region, collected)));
+        for role in accounts {
+            let credentials = match role {
+                Some(arn) => Some(
+                    aws_config::sts::AssumeRoleProvider::builder(arn.clone())
+                        .session_name("ecslint")
+                        .configure(&base)
+                        .build()
+                        .await,
+                ),
+                None => None,
+            };
+            let account_config = sdk_config(options, &home_region, credentials).await;
+            for region in &regions {
+                // Same credentials, endpoint and retries; another region.
+                let config = account_config
+                    .to_builder()
+                    .region(aws_config::Region::new(region.clone()))
+                    .build();
+                let mut collected =
+                    collect_region(&config, options.concurrency, options.all_revisions).await;
+                collect_iam(&config, &mut collected).await;
+                collect_network(&config, &mut collected).await;
+                let label = match role.and_then(|arn| arn.split(':').nth(4)) {
+                    Some(account) => format!("{account}-{region}"),
+                    None => region.clone(),
+                };
+                snapshots.push((label, snapshot(region, collected)));
+            }
         }
         Ok(snapshots)
     })
