@@ -82,6 +82,8 @@ impl Capture {
 /// What one region's scan read, and what it could not.
 #[derive(Debug, Default)]
 struct Collected {
+    /// On stderr when it is a terminal (indicatif hides it otherwise, as in CI).
+    progress: Option<indicatif::ProgressBar>,
     task_definitions: Vec<Value>,
     services: Vec<Value>,
     clusters: Vec<Value>,
@@ -105,6 +107,16 @@ impl Collected {
 
     fn called(&mut self, call: &'static str) {
         *self.calls.entry(call).or_default() += 1;
+        if let Some(progress) = &self.progress {
+            progress.set_message(format!(
+                "{} calls; {} clusters, {} services, {} task definitions read",
+                self.calls.values().sum::<usize>(),
+                self.clusters.len(),
+                self.services.len(),
+                self.task_definitions.len()
+            ));
+            progress.tick();
+        }
     }
 
     /// Moves the members `key` of a captured body into `into`.
@@ -122,7 +134,16 @@ async fn collect_region(
     all_revisions: bool,
 ) -> Collected {
     let ecs = aws_sdk_ecs::Client::new(config);
-    let mut out = Collected::default();
+    let progress = indicatif::ProgressBar::new_spinner();
+    progress.set_prefix(config.region().map(|r| r.to_string()).unwrap_or_default());
+    progress.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {prefix}: {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    let mut out = Collected {
+        progress: Some(progress),
+        ..Collected::default()
+    };
 
     // Clusters: list, then describe 100 at a time with settings, configuration and tags.
     let mut cluster_arns = Vec::new();
@@ -849,6 +870,9 @@ pub fn collect(options: &LiveOptions) -> Result<Vec<(String, Value)>, String> {
                     Some(account) => format!("{account}-{region}"),
                     None => region.clone(),
                 };
+                if let Some(progress) = collected.progress.take() {
+                    progress.finish_and_clear();
+                }
                 snapshots.push((label, snapshot(region, collected)));
             }
         }
