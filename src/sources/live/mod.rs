@@ -241,7 +241,7 @@ async fn collect_region(
 
     // Task definitions: the latest ACTIVE revision of every family, and every revision a service
     // runs; each described once.
-    let mut wanted: BTreeSet<String> = out
+    let service_refs: BTreeSet<String> = out
         .services
         .iter()
         .filter_map(|s| {
@@ -250,6 +250,7 @@ async fn collect_region(
                 .map(str::to_string)
         })
         .collect();
+    let mut wanted = BTreeSet::new();
     if all_revisions {
         let mut token = None;
         loop {
@@ -308,64 +309,51 @@ async fn collect_region(
             }
         }
     }
-    // Described concurrently (bounded), then taken in a stable order.
-    let limit = std::sync::Arc::new(tokio::sync::Semaphore::new(concurrency.max(1)));
-    let mut tasks = tokio::task::JoinSet::new();
-    for reference in wanted {
-        let (ecs, limit) = (ecs.clone(), limit.clone());
-        tasks.spawn(async move {
-            let _permit = limit.acquire_owned().await;
-            let capture = Capture::default();
-            let result = ecs
-                .describe_task_definition()
-                .task_definition(&reference)
-                .include(TaskDefinitionField::Tags)
-                .customize()
-                .interceptor(capture.clone())
-                .send()
-                .await;
-            (
-                reference,
-                result.map(|_| capture.json()).map_err(|e| short_error(&e)),
-            )
-        });
-    }
-    let mut described = Vec::new();
-    while let Some(joined) = tasks.join_next().await {
-        if let Ok(done) = joined {
-            described.push(done);
-        }
-    }
-    described.sort_by(|a, b| a.0.cmp(&b.0));
+    // The listed families and revisions first; then the revisions services run that those did not
+    // already include (usually none: services mostly run the latest revision).
     let mut seen_arns = BTreeSet::new();
-    for (reference, result) in described {
-        out.called("ecs:DescribeTaskDefinition");
-        match result {
-            Ok(Some(mut body)) => {
-                let tags = body.get_mut("tags").map(Value::take);
-                let Some(mut td) = body.get_mut("taskDefinition").map(Value::take) else {
-                    continue;
-                };
-                let arn = td
-                    .get("taskDefinitionArn")
-                    .and_then(Value::as_str)
-                    .unwrap_or(&reference)
-                    .to_string();
-                // A family and a service may name the same revision.
-                if !seen_arns.insert(arn) {
-                    continue;
+    for phase in 0..2 {
+        let references: Vec<String> = if phase == 0 {
+            wanted.iter().cloned().collect()
+        } else {
+            service_refs
+                .iter()
+                .filter(|r| {
+                    !seen_arns
+                        .iter()
+                        .any(|arn: &String| arn == *r || arn.ends_with(&format!("/{r}")))
+                })
+                .cloned()
+                .collect()
+        };
+        for (reference, result) in describe_task_definitions(&ecs, references, concurrency).await {
+            out.called("ecs:DescribeTaskDefinition");
+            match result {
+                Ok(Some(mut body)) => {
+                    let tags = body.get_mut("tags").map(Value::take);
+                    let Some(mut td) = body.get_mut("taskDefinition").map(Value::take) else {
+                        continue;
+                    };
+                    let arn = td
+                        .get("taskDefinitionArn")
+                        .and_then(Value::as_str)
+                        .unwrap_or(&reference)
+                        .to_string();
+                    if !seen_arns.insert(arn) {
+                        continue;
+                    }
+                    if let (Some(tags), Value::Object(map)) = (tags, &mut td) {
+                        map.insert("tags".into(), tags);
+                    }
+                    out.task_definitions.push(td);
                 }
-                if let (Some(tags), Value::Object(map)) = (tags, &mut td) {
-                    map.insert("tags".into(), tags);
-                }
-                out.task_definitions.push(td);
+                Ok(None) => out.failed(
+                    "ecs:DescribeTaskDefinition",
+                    &"the response could not be read",
+                    &reference,
+                ),
+                Err(error) => out.failed("ecs:DescribeTaskDefinition", &error, &reference),
             }
-            Ok(None) => out.failed(
-                "ecs:DescribeTaskDefinition",
-                &"the response could not be read",
-                &reference,
-            ),
-            Err(error) => out.failed("ecs:DescribeTaskDefinition", &error, &reference),
         }
     }
 
@@ -441,6 +429,43 @@ async fn collect_region(
         }
     }
     out
+}
+
+/// Describes task definitions concurrently (bounded); results in a stable order.
+async fn describe_task_definitions(
+    ecs: &aws_sdk_ecs::Client,
+    references: Vec<String>,
+    concurrency: usize,
+) -> Vec<(String, Result<Option<Value>, String>)> {
+    let limit = std::sync::Arc::new(tokio::sync::Semaphore::new(concurrency.max(1)));
+    let mut tasks = tokio::task::JoinSet::new();
+    for reference in references {
+        let (ecs, limit) = (ecs.clone(), limit.clone());
+        tasks.spawn(async move {
+            let _permit = limit.acquire_owned().await;
+            let capture = Capture::default();
+            let result = ecs
+                .describe_task_definition()
+                .task_definition(&reference)
+                .include(TaskDefinitionField::Tags)
+                .customize()
+                .interceptor(capture.clone())
+                .send()
+                .await;
+            (
+                reference,
+                result.map(|_| capture.json()).map_err(|e| short_error(&e)),
+            )
+        });
+    }
+    let mut described = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        if let Ok(done) = joined {
+            described.push(done);
+        }
+    }
+    described.sort_by(|a, b| a.0.cmp(&b.0));
+    described
 }
 
 /// Converts a captured XML body and moves its lists `keys` into the collections.
