@@ -80,9 +80,34 @@ impl Moto {
         Moto::spawn(python, &args, port)
     }
 
+    /// moto with AWS managed IAM policies loaded (AdministratorAccess and the rest).
+    fn start_with_managed_policies(python: &Path) -> Moto {
+        let port = free_port();
+        let port_text = port.to_string();
+        let args = [
+            "-m",
+            "moto.server",
+            "-H",
+            "127.0.0.1",
+            "-p",
+            port_text.as_str(),
+        ];
+        Moto::spawn_with(
+            python,
+            &args,
+            port,
+            &[("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")],
+        )
+    }
+
     fn spawn(python: &Path, args: &[&str], port: u16) -> Moto {
+        Moto::spawn_with(python, args, port, &[])
+    }
+
+    fn spawn_with(python: &Path, args: &[&str], port: u16, env: &[(&str, &str)]) -> Moto {
         let child = std::process::Command::new(python)
             .args(args)
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -543,4 +568,94 @@ fn assumed_roles_regions_and_all_revisions() {
         "moto keeps regions apart"
     );
     assert_eq!(other["ecslintSnapshot"]["region"], "eu-west-1");
+}
+
+#[test]
+fn findings_on_a_realistic_estate_read_live() {
+    let python = python();
+    let moto = Moto::start_with_managed_policies(&python);
+    let seeded = std::process::Command::new(&python)
+        .arg(repo().join("tests/live/seed_estate.py"))
+        .arg(&moto.endpoint)
+        .output()
+        .unwrap();
+    assert!(
+        seeded.status.success(),
+        "{}",
+        String::from_utf8_lossy(&seeded.stderr)
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("scan.json");
+    let output = ecslint(&moto.endpoint)
+        .args([
+            "scan",
+            "--no-config",
+            "--region",
+            "us-east-1",
+            "-f",
+            "json",
+            "-o",
+        ])
+        .arg(&report)
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let scanned: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let found: Vec<(String, String)> = scanned["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["resource"]["name"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let has = |rule: &str, resource: &str| {
+        found
+            .iter()
+            .any(|(r, n)| r == rule && n.starts_with(resource))
+    };
+    // Public subnets are decided by routes: the subnet named "private" routes to the internet gateway.
+    assert!(has("SEC501", "api"), "{found:?}");
+    assert!(
+        !has("SEC501", "web"),
+        "NAT-routed and isolated subnets are private: {found:?}"
+    );
+    assert!(has("REL501", "api") && !has("REL501", "web"), "{found:?}");
+    // IAM: the customer managed policy's default v2 allows everything; AWS's AdministratorAccess.
+    assert!(has("SEC401", "api:"), "{found:?}");
+    assert!(has("SEC403", "batch:"), "{found:?}");
+    assert!(
+        !has("SEC401", "web:") && !has("SEC403", "web:"),
+        "a non-default v2 does not count: {found:?}"
+    );
+    // Capacity and clusters.
+    assert!(
+        has("REL208", "spot"),
+        "a production service only on Spot: {found:?}"
+    );
+    assert!(
+        has("REL205", "legacy"),
+        "an EC2 service without AZ spread: {found:?}"
+    );
+    assert!(has("OPS301", "dev") && !has("OPS301", "prod"), "{found:?}");
+    let snapshot: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("scan.snapshot.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(snapshot["InternetGateways"].as_array().unwrap().len(), 1);
+    assert_eq!(snapshot["NatGateways"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        snapshot["Subnets"].as_array().unwrap().len(),
+        3,
+        "only the subnets services use"
+    );
 }

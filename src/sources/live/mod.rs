@@ -95,6 +95,8 @@ struct Collected {
     route_tables: Vec<Value>,
     security_groups: Vec<Value>,
     vpcs: Vec<Value>,
+    internet_gateways: Vec<Value>,
+    nat_gateways: Vec<Value>,
     errors: Vec<Value>,
     calls: std::collections::BTreeMap<&'static str, usize>,
 }
@@ -480,6 +482,8 @@ fn take_xml(out: &mut Collected, operation: &str, capture: &Capture, keys: &[&st
                     "Subnets" => &mut out.subnets,
                     "RouteTables" => &mut out.route_tables,
                     "SecurityGroups" => &mut out.security_groups,
+                    "InternetGateways" => &mut out.internet_gateways,
+                    "NatGateways" => &mut out.nat_gateways,
                     _ => &mut out.vpcs,
                 };
                 Collected::take_list(Some(json.clone()), key, target);
@@ -748,6 +752,50 @@ async fn collect_network(config: &aws_config::SdkConfig, out: &mut Collected) {
             }
         }
     }
+    // The gateways the route tables point at.
+    let capture = Capture::default();
+    out.called("ec2:DescribeInternetGateways");
+    let filter = Filter::builder()
+        .name("attachment.vpc-id")
+        .set_values(Some(vpc_ids.clone()))
+        .build();
+    match ec2
+        .describe_internet_gateways()
+        .filters(filter)
+        .customize()
+        .interceptor(capture.clone())
+        .send()
+        .await
+    {
+        Ok(_) => take_xml(
+            out,
+            "ec2:DescribeInternetGateways",
+            &capture,
+            &["InternetGateways"],
+        ),
+        Err(e) => out.failed(
+            "ec2:DescribeInternetGateways",
+            &short_error(&e),
+            "internet gateways",
+        ),
+    }
+    let capture = Capture::default();
+    out.called("ec2:DescribeNatGateways");
+    let filter = Filter::builder()
+        .name("vpc-id")
+        .set_values(Some(vpc_ids.clone()))
+        .build();
+    match ec2
+        .describe_nat_gateways()
+        .filter(filter)
+        .customize()
+        .interceptor(capture.clone())
+        .send()
+        .await
+    {
+        Ok(_) => take_xml(out, "ec2:DescribeNatGateways", &capture, &["NatGateways"]),
+        Err(e) => out.failed("ec2:DescribeNatGateways", &short_error(&e), "NAT gateways"),
+    }
     let capture = Capture::default();
     out.called("ec2:DescribeVpcs");
     match ec2
@@ -937,5 +985,10 @@ fn snapshot(region: &str, collected: Collected) -> Value {
         Value::Array(collected.security_groups),
     );
     doc.insert("Vpcs".into(), Value::Array(collected.vpcs));
+    doc.insert(
+        "InternetGateways".into(),
+        Value::Array(collected.internet_gateways),
+    );
+    doc.insert("NatGateways".into(), Value::Array(collected.nat_gateways));
     Value::Object(doc)
 }
