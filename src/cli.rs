@@ -745,6 +745,10 @@ fn write_snapshots(live: &LiveArgs, output: &std::path::Path) -> Result<Vec<Path
         };
         let mut text = serde_json::to_string_pretty(&snapshot).unwrap_or_default();
         text.push('\n');
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| fail(format!("{}: {e}", parent.display())))?;
+        }
         write_output(Some(&path), &text)?;
         let meta = &snapshot["ecslintSnapshot"];
         let calls: u64 = meta["calls"].as_object().map_or(0, |c| {

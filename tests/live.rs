@@ -568,6 +568,22 @@ fn assumed_roles_regions_and_all_revisions() {
         "moto keeps regions apart"
     );
     assert_eq!(other["ecslintSnapshot"]["region"], "eu-west-1");
+
+    // Every enabled region (DescribeRegions), one snapshot each, in a folder made on the way.
+    let all = dir.path().join("all").join("estate.json");
+    ecslint(&moto.endpoint)
+        .args(["collect", "--all-regions", "-o"])
+        .arg(&all)
+        .assert()
+        .code(0);
+    let written: Vec<String> = std::fs::read_dir(dir.path().join("all"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        written.len() > 10 && written.contains(&"estate-us-east-1.json".to_string()),
+        "{written:?}"
+    );
 }
 
 #[test]
