@@ -25,6 +25,26 @@ use serde_json::{Map, Value, json};
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 
+/// Every item of a paginated list call, one page per call; a failed page is recorded and ends it.
+/// (A macro: each operation's paginator is its own type.)
+macro_rules! paged {
+    ($out:expr, $call:literal, $request:expr, $items:ident, $unread:expr) => {{
+        let mut items = Vec::new();
+        let mut pages = $request.into_paginator().send();
+        while let Some(page) = pages.next().await {
+            $out.called($call);
+            match page {
+                Ok(page) => items.extend(page.$items().iter().cloned()),
+                Err(e) => {
+                    $out.failed($call, &short_error(&e), $unread);
+                    break;
+                }
+            }
+        }
+        items
+    }};
+}
+
 pub const SNAPSHOT_VERSION: u32 = 1;
 
 /// Where and how to read.
@@ -148,34 +168,13 @@ async fn collect_region(
     };
 
     // Clusters: list, then describe 100 at a time with settings, configuration and tags.
-    let mut cluster_arns = Vec::new();
-    let mut token = None;
-    loop {
-        out.called("ecs:ListClusters");
-        match ecs
-            .list_clusters()
-            .set_next_token(token.clone())
-            .max_results(100)
-            .send()
-            .await
-        {
-            Ok(page) => {
-                cluster_arns.extend(page.cluster_arns().iter().cloned());
-                token = page.next_token().map(str::to_string);
-                if token.is_none() {
-                    break;
-                }
-            }
-            Err(e) => {
-                out.failed(
-                    "ecs:ListClusters",
-                    &short_error(&e),
-                    "clusters and their services",
-                );
-                break;
-            }
-        }
-    }
+    let cluster_arns: Vec<String> = paged!(
+        out,
+        "ecs:ListClusters",
+        ecs.list_clusters().max_results(100),
+        cluster_arns,
+        "clusters and their services"
+    );
     for chunk in cluster_arns.chunks(100) {
         let capture = Capture::default();
         out.called("ecs:DescribeClusters");
@@ -197,31 +196,13 @@ async fn collect_region(
 
     // Services of each cluster, described 10 at a time (the API's limit).
     for cluster in &cluster_arns {
-        let mut service_arns = Vec::new();
-        let mut token = None;
-        loop {
-            out.called("ecs:ListServices");
-            match ecs
-                .list_services()
-                .cluster(cluster)
-                .set_next_token(token.clone())
-                .max_results(100)
-                .send()
-                .await
-            {
-                Ok(page) => {
-                    service_arns.extend(page.service_arns().iter().cloned());
-                    token = page.next_token().map(str::to_string);
-                    if token.is_none() {
-                        break;
-                    }
-                }
-                Err(e) => {
-                    out.failed("ecs:ListServices", &short_error(&e), cluster);
-                    break;
-                }
-            }
-        }
+        let service_arns: Vec<String> = paged!(
+            out,
+            "ecs:ListServices",
+            ecs.list_services().cluster(cluster).max_results(100),
+            service_arns,
+            cluster
+        );
         for chunk in service_arns.chunks(10) {
             let capture = Capture::default();
             out.called("ecs:DescribeServices");
@@ -254,63 +235,31 @@ async fn collect_region(
         .collect();
     let mut wanted = BTreeSet::new();
     if all_revisions {
-        let mut token = None;
-        loop {
-            out.called("ecs:ListTaskDefinitions");
-            match ecs
-                .list_task_definitions()
-                .status(aws_sdk_ecs::types::TaskDefinitionStatus::Active)
-                .set_next_token(token.clone())
-                .max_results(100)
-                .send()
-                .await
-            {
-                Ok(page) => {
-                    wanted.extend(page.task_definition_arns().iter().cloned());
-                    token = page.next_token().map(str::to_string);
-                    if token.is_none() {
-                        break;
-                    }
-                }
-                Err(e) => {
-                    out.failed(
-                        "ecs:ListTaskDefinitions",
-                        &short_error(&e),
-                        "task definition revisions",
-                    );
-                    break;
-                }
-            }
-        }
+        let request = ecs
+            .list_task_definitions()
+            .status(aws_sdk_ecs::types::TaskDefinitionStatus::Active)
+            .max_results(100);
+        let arns: Vec<String> = paged!(
+            out,
+            "ecs:ListTaskDefinitions",
+            request,
+            task_definition_arns,
+            "task definition revisions"
+        );
+        wanted.extend(arns);
     }
-    let mut token = None;
-    loop {
-        out.called("ecs:ListTaskDefinitionFamilies");
-        match ecs
-            .list_task_definition_families()
-            .status(TaskDefinitionFamilyStatus::Active)
-            .set_next_token(token.clone())
-            .max_results(100)
-            .send()
-            .await
-        {
-            Ok(page) => {
-                wanted.extend(page.families().iter().cloned());
-                token = page.next_token().map(str::to_string);
-                if token.is_none() {
-                    break;
-                }
-            }
-            Err(e) => {
-                out.failed(
-                    "ecs:ListTaskDefinitionFamilies",
-                    &short_error(&e),
-                    "task definitions",
-                );
-                break;
-            }
-        }
-    }
+    let request = ecs
+        .list_task_definition_families()
+        .status(TaskDefinitionFamilyStatus::Active)
+        .max_results(100);
+    let families: Vec<String> = paged!(
+        out,
+        "ecs:ListTaskDefinitionFamilies",
+        request,
+        families,
+        "task definitions"
+    );
+    wanted.extend(families);
     // The listed families and revisions first; then the revisions services run that those did not
     // already include (usually none: services mostly run the latest revision).
     let mut seen_arns = BTreeSet::new();
