@@ -836,3 +836,111 @@ fn odd_but_valid_documents_are_linted() {
             .any(|f| f["rule"] == "REL103")
     );
 }
+
+/// The numbers of a `<tr>` whose cells carry `data-NAME="N"` attributes, in order.
+fn data_numbers(row: &str) -> Vec<u64> {
+    row.split("data-")
+        .skip(1)
+        .filter_map(|attribute| attribute.split('"').nth(1))
+        .filter_map(|value| value.parse().ok())
+        .collect()
+}
+
+#[test]
+fn html_report_is_self_contained_and_agrees_with_json_and_console() {
+    let html = ecslint()
+        .args(["-f", "html", "fixtures/demo"])
+        .output()
+        .unwrap();
+    let html = String::from_utf8(html.stdout).unwrap();
+    let json = ecslint()
+        .args(["-f", "json", "fixtures/demo"])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    // No fetches: no scripts, stylesheets or images from anywhere.
+    for needle in ["<script", "<link", "src=\"http", "@import", "url("] {
+        assert!(!html.contains(needle), "{needle} in the HTML report");
+    }
+    assert!(
+        html.starts_with("<!doctype html>")
+            && html.contains("<h1>")
+            && html.contains("lang=\"en\"")
+    );
+    // Pillar rows: pass, fail, n/a, not evaluated, findings as in the JSON summary (the score first).
+    let pillars = [
+        "security",
+        "reliability",
+        "cost-optimization",
+        "performance-efficiency",
+        "operational-excellence",
+        "sustainability",
+    ];
+    let body = html
+        .split("<tbody id=\"pillars\">")
+        .nth(1)
+        .unwrap()
+        .split("</tbody>")
+        .next()
+        .unwrap();
+    let rows: Vec<&str> = body.split("<tr>").skip(1).collect();
+    assert_eq!(rows.len(), 6);
+    for (row, pillar) in rows.iter().zip(pillars) {
+        let counts = &report["summary"]["by_pillar"][pillar];
+        let numbers = data_numbers(row);
+        let expected: Vec<u64> = [
+            "pass",
+            "fail",
+            "not_applicable",
+            "not_evaluated",
+            "findings",
+        ]
+        .iter()
+        .map(|k| counts[k].as_u64().unwrap())
+        .collect();
+        assert_eq!(
+            &numbers[numbers.len() - 5..],
+            expected.as_slice(),
+            "{pillar}: {row}"
+        );
+    }
+    let total = html
+        .split("<tfoot id=\"total\">")
+        .nth(1)
+        .unwrap()
+        .split("</tfoot>")
+        .next()
+        .unwrap();
+    let numbers = data_numbers(total);
+    assert_eq!(
+        numbers[numbers.len() - 2],
+        report["summary"]["total"]["not_evaluated"]
+            .as_u64()
+            .unwrap()
+    );
+    // The console summary prints the same totals.
+    let pretty = ecslint().args(["fixtures/demo"]).output().unwrap();
+    let pretty = String::from_utf8_lossy(&pretty.stdout);
+    let all_rules = pretty
+        .lines()
+        .find(|l| l.trim_start().starts_with("all rules"))
+        .unwrap();
+    let console: Vec<u64> = all_rules
+        .split_whitespace()
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    let t = &report["summary"]["total"];
+    assert_eq!(
+        console,
+        [
+            "pass",
+            "fail",
+            "not_applicable",
+            "not_evaluated",
+            "findings"
+        ]
+        .map(|k| t[k].as_u64().unwrap())
+    );
+    // Secrets stay out of this format too.
+    assert!(!html.contains("sk_live_51HxAbCdEfGhIjKlMnOpQrSt"));
+}

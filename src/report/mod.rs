@@ -2,6 +2,7 @@
 //! never decide outcomes.
 
 pub mod github;
+pub mod html;
 pub mod json;
 pub mod pretty;
 pub mod sarif;
@@ -21,6 +22,8 @@ pub enum Format {
     SarifGithub,
     /// GitHub Actions workflow annotations.
     Github,
+    /// A self-contained HTML audit report with a scorecard per Well-Architected pillar.
+    Html,
 }
 
 /// Options shared by the reporters.
@@ -56,6 +59,7 @@ pub fn write(
         Format::Sarif => sarif::write(run, options, false, out),
         Format::SarifGithub => sarif::write(run, options, true, out),
         Format::Github => out.write_all(github::render(run).as_bytes()),
+        Format::Html => out.write_all(html::render(run, options).as_bytes()),
     }
 }
 
