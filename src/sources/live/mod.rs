@@ -25,6 +25,23 @@ use serde_json::{Map, Value, json};
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 
+/// One EC2 describe call whose XML body goes into the collections `keys`; a failure is recorded.
+macro_rules! described {
+    ($out:expr, $call:literal, $request:expr, $keys:expr, $unread:expr) => {{
+        let capture = Capture::default();
+        $out.called($call);
+        match $request
+            .customize()
+            .interceptor(capture.clone())
+            .send()
+            .await
+        {
+            Ok(_) => take_xml($out, $call, &capture, $keys),
+            Err(e) => $out.failed($call, &short_error(&e), $unread),
+        }
+    }};
+}
+
 /// Every item of a paginated list call, one page per call; a failed page is recorded and ends it.
 /// (A macro: each operation's paginator is its own type.)
 macro_rules! paged {
@@ -622,43 +639,20 @@ async fn collect_network(config: &aws_config::SdkConfig, out: &mut Collected) {
     let (subnet_ids, group_ids) = (references("subnets"), references("securityGroups"));
     let ec2 = aws_sdk_ec2::Client::new(config);
     if !subnet_ids.is_empty() {
-        let capture = Capture::default();
-        out.called("ec2:DescribeSubnets");
-        let result = ec2
-            .describe_subnets()
-            .set_subnet_ids(Some(subnet_ids))
-            .customize()
-            .interceptor(capture.clone())
-            .send()
-            .await;
-        match result {
-            Ok(_) => take_xml(out, "ec2:DescribeSubnets", &capture, &["Subnets"]),
-            Err(e) => out.failed("ec2:DescribeSubnets", &short_error(&e), "subnets"),
-        }
+        let request = ec2.describe_subnets().set_subnet_ids(Some(subnet_ids));
+        described!(out, "ec2:DescribeSubnets", request, &["Subnets"], "subnets");
     }
     if !group_ids.is_empty() {
-        let capture = Capture::default();
-        out.called("ec2:DescribeSecurityGroups");
-        let result = ec2
+        let request = ec2
             .describe_security_groups()
-            .set_group_ids(Some(group_ids))
-            .customize()
-            .interceptor(capture.clone())
-            .send()
-            .await;
-        match result {
-            Ok(_) => take_xml(
-                out,
-                "ec2:DescribeSecurityGroups",
-                &capture,
-                &["SecurityGroups"],
-            ),
-            Err(e) => out.failed(
-                "ec2:DescribeSecurityGroups",
-                &short_error(&e),
-                "security groups",
-            ),
-        }
+            .set_group_ids(Some(group_ids));
+        described!(
+            out,
+            "ec2:DescribeSecurityGroups",
+            request,
+            &["SecurityGroups"],
+            "security groups"
+        );
     }
     let vpc_ids: Vec<String> = out
         .subnets
@@ -701,63 +695,33 @@ async fn collect_network(config: &aws_config::SdkConfig, out: &mut Collected) {
             }
         }
     }
-    // The gateways the route tables point at.
-    let capture = Capture::default();
-    out.called("ec2:DescribeInternetGateways");
-    let filter = Filter::builder()
-        .name("attachment.vpc-id")
-        .set_values(Some(vpc_ids.clone()))
-        .build();
-    match ec2
+    // The gateways the route tables point at, and the VPCs.
+    let by_vpc = |name: &str| {
+        Filter::builder()
+            .name(name)
+            .set_values(Some(vpc_ids.clone()))
+            .build()
+    };
+    let request = ec2
         .describe_internet_gateways()
-        .filters(filter)
-        .customize()
-        .interceptor(capture.clone())
-        .send()
-        .await
-    {
-        Ok(_) => take_xml(
-            out,
-            "ec2:DescribeInternetGateways",
-            &capture,
-            &["InternetGateways"],
-        ),
-        Err(e) => out.failed(
-            "ec2:DescribeInternetGateways",
-            &short_error(&e),
-            "internet gateways",
-        ),
-    }
-    let capture = Capture::default();
-    out.called("ec2:DescribeNatGateways");
-    let filter = Filter::builder()
-        .name("vpc-id")
-        .set_values(Some(vpc_ids.clone()))
-        .build();
-    match ec2
-        .describe_nat_gateways()
-        .filter(filter)
-        .customize()
-        .interceptor(capture.clone())
-        .send()
-        .await
-    {
-        Ok(_) => take_xml(out, "ec2:DescribeNatGateways", &capture, &["NatGateways"]),
-        Err(e) => out.failed("ec2:DescribeNatGateways", &short_error(&e), "NAT gateways"),
-    }
-    let capture = Capture::default();
-    out.called("ec2:DescribeVpcs");
-    match ec2
-        .describe_vpcs()
-        .set_vpc_ids(Some(vpc_ids))
-        .customize()
-        .interceptor(capture.clone())
-        .send()
-        .await
-    {
-        Ok(_) => take_xml(out, "ec2:DescribeVpcs", &capture, &["Vpcs"]),
-        Err(e) => out.failed("ec2:DescribeVpcs", &short_error(&e), "VPCs"),
-    }
+        .filters(by_vpc("attachment.vpc-id"));
+    described!(
+        out,
+        "ec2:DescribeInternetGateways",
+        request,
+        &["InternetGateways"],
+        "internet gateways"
+    );
+    let request = ec2.describe_nat_gateways().filter(by_vpc("vpc-id"));
+    described!(
+        out,
+        "ec2:DescribeNatGateways",
+        request,
+        &["NatGateways"],
+        "NAT gateways"
+    );
+    let request = ec2.describe_vpcs().set_vpc_ids(Some(vpc_ids.clone()));
+    described!(out, "ec2:DescribeVpcs", request, &["Vpcs"], "VPCs");
 }
 
 /// Attempts per call, throttling retries included: `AWS_MAX_ATTEMPTS`, or 5.
