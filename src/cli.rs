@@ -260,12 +260,7 @@ fn resolve(common: &CommonArgs) -> Result<(Config, Vec<Rule>), u8> {
     };
     let mut dirs = config.rules.clone();
     dirs.extend(common.rules.iter().cloned());
-    let rules = catalog::load(&dirs, &config.params).map_err(|errors| {
-        for error in &errors {
-            eprintln!("error: {error}");
-        }
-        EXIT_ERROR
-    })?;
+    let rules = catalog::load(&dirs, &config.params).map_err(rule_errors)?;
     for id in config.severity.keys().chain(config.params.keys()) {
         if !rules.iter().any(|r| r.id() == id) {
             return Err(fail(format!("config names unknown rule {id}")));
@@ -683,19 +678,21 @@ fn list_rules(args: RulesArgs) -> u8 {
     EXIT_CLEAN
 }
 
+/// Reports rule files that could not be loaded, each with its place; the exit code for it.
+fn rule_errors(errors: Vec<catalog::RuleError>) -> u8 {
+    for error in &errors {
+        eprintln!("error: {error}");
+    }
+    EXIT_ERROR
+}
+
 fn test_rules(dir: &std::path::Path) -> u8 {
     use crate::engine::ruletest;
-    let rules = match catalog::load_with(false, &[dir.to_path_buf()], &BTreeMap::new()) {
+    let rules = match catalog::load_with(false, &[dir.to_path_buf()], &BTreeMap::new())
+        .map_err(rule_errors)
+    {
         Ok(rules) => rules,
-        Err(errors) => {
-            return fail(
-                errors
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join("\n"),
-            );
-        }
+        Err(code) => return code,
     };
     if rules.is_empty() {
         return fail(format!("{}: no rule files (*.toml)", dir.display()));
@@ -798,17 +795,9 @@ fn scan(mut args: ScanArgs) -> u8 {
 }
 
 fn explain(wanted: &str) -> u8 {
-    let rules = match catalog::load(&[], &BTreeMap::new()) {
+    let rules = match catalog::load(&[], &BTreeMap::new()).map_err(rule_errors) {
         Ok(rules) => rules,
-        Err(errors) => {
-            return fail(
-                errors
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join("\n"),
-            );
-        }
+        Err(code) => return code,
     };
     match rules
         .iter()
@@ -823,17 +812,9 @@ fn explain(wanted: &str) -> u8 {
 }
 
 fn gen_docs(check_only: bool) -> u8 {
-    let rules = match catalog::load(&[], &BTreeMap::new()) {
+    let rules = match catalog::load(&[], &BTreeMap::new()).map_err(rule_errors) {
         Ok(rules) => rules,
-        Err(errors) => {
-            return fail(
-                errors
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join("\n"),
-            );
-        }
+        Err(code) => return code,
     };
     let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let mut stale = Vec::new();

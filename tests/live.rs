@@ -134,6 +134,21 @@ impl Drop for Moto {
     }
 }
 
+/// Runs a seeding script (tests/live/*.py) against the server.
+fn seed(python: &Path, moto: &Moto, script: &str, extra: &[&str]) {
+    let seeded = std::process::Command::new(python)
+        .arg(repo().join(script))
+        .arg(&moto.endpoint)
+        .args(extra)
+        .output()
+        .unwrap();
+    assert!(
+        seeded.status.success(),
+        "{}",
+        String::from_utf8_lossy(&seeded.stderr)
+    );
+}
+
 fn ecslint(endpoint: &str) -> Command {
     let mut cmd = Command::cargo_bin("ecslint").unwrap();
     cmd.env("AWS_ACCESS_KEY_ID", "test")
@@ -166,16 +181,7 @@ fn findings(report: &serde_json::Value) -> Vec<(String, String, String)> {
 fn scan_reads_the_account_and_matches_check_on_its_snapshot() {
     let python = python();
     let moto = Moto::start(&python);
-    let seeded = std::process::Command::new(&python)
-        .arg(repo().join("tests/live/seed.py"))
-        .arg(&moto.endpoint)
-        .output()
-        .unwrap();
-    assert!(
-        seeded.status.success(),
-        "{}",
-        String::from_utf8_lossy(&seeded.stderr)
-    );
+    seed(&python, &moto, "tests/live/seed.py", &[]);
     let dir = tempfile::tempdir().unwrap();
 
     let snapshot = dir.path().join("estate.json");
@@ -342,16 +348,7 @@ fn an_unreachable_endpoint_is_a_partial_scan_not_a_crash() {
 fn paging_throttling_and_denied_calls_are_handled() {
     let python = python();
     let moto = Moto::start(&python);
-    let seeded = std::process::Command::new(&python)
-        .arg(repo().join("tests/live/seed.py"))
-        .args([moto.endpoint.as_str(), "25", "110"])
-        .output()
-        .unwrap();
-    assert!(
-        seeded.status.success(),
-        "{}",
-        String::from_utf8_lossy(&seeded.stderr)
-    );
+    seed(&python, &moto, "tests/live/seed.py", &["25", "110"]);
     // Pages of 10 services and 100 families, a throttling error every 20th call, IAM's one-call
     // read denied: the roles are then read one by one.
     let proxy = Moto::proxy(
@@ -501,16 +498,7 @@ fn ureq_get(url: &str) -> serde_json::Value {
 fn assumed_roles_regions_and_all_revisions() {
     let python = python();
     let moto = Moto::start(&python);
-    let seeded = std::process::Command::new(&python)
-        .arg(repo().join("tests/live/seed.py"))
-        .arg(&moto.endpoint)
-        .output()
-        .unwrap();
-    assert!(
-        seeded.status.success(),
-        "{}",
-        String::from_utf8_lossy(&seeded.stderr)
-    );
+    seed(&python, &moto, "tests/live/seed.py", &[]);
     // A second revision of `web`.
     let revised = std::process::Command::new(&python)
         .args(["-c", "import boto3, sys; boto3.client('ecs', endpoint_url=sys.argv[1], region_name='us-east-1', aws_access_key_id='test', aws_secret_access_key='test').register_task_definition(family='web', containerDefinitions=[{'name': 'web', 'image': 'nginx:1.27', 'memory': 256}])"])
@@ -590,16 +578,7 @@ fn assumed_roles_regions_and_all_revisions() {
 fn findings_on_a_realistic_estate_read_live() {
     let python = python();
     let moto = Moto::start_with_managed_policies(&python);
-    let seeded = std::process::Command::new(&python)
-        .arg(repo().join("tests/live/seed_estate.py"))
-        .arg(&moto.endpoint)
-        .output()
-        .unwrap();
-    assert!(
-        seeded.status.success(),
-        "{}",
-        String::from_utf8_lossy(&seeded.stderr)
-    );
+    seed(&python, &moto, "tests/live/seed_estate.py", &[]);
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("scan.json");
     let output = ecslint(&moto.endpoint)
