@@ -41,10 +41,10 @@ pub enum Command {
     Fix(FixArgs),
     /// Read the ECS estate of an account through the AWS APIs into a snapshot (`-o FILE`).
     #[cfg(feature = "live")]
-    Collect(CollectArgs),
+    Collect(Box<CollectArgs>),
     /// Read the ECS estate through the AWS APIs and lint it, as `check` does.
     #[cfg(feature = "live")]
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// List the rules.
     Rules(RulesArgs),
     /// Test a team's rules (TOML files in DIR) against their pass.json and fail.json fixtures.
@@ -165,20 +165,51 @@ pub struct LiveArgs {
     /// Assume this role (STS) and read its account. Repeatable: one snapshot per account.
     #[arg(long = "role-arn", value_name = "ARN")]
     pub role_arns: Vec<String>,
+    /// Read the accounts listed in FILE: one per line, `ACCOUNT_ID [NAME]` (with --role-name) or
+    /// `ROLE_ARN [NAME]`; `#` comments.
+    #[arg(long, value_name = "FILE")]
+    pub accounts_file: Option<PathBuf>,
+    /// Read every ACTIVE account of the caller's AWS Organization (organizations:ListAccounts),
+    /// entering each through --role-name; the caller's own account with its own credentials.
+    #[arg(long, requires = "role_name")]
+    pub organization: bool,
+    /// The role to assume in accounts given by id (e.g. OrganizationAccountAccessRole, or
+    /// `path/name`).
+    #[arg(long, value_name = "NAME")]
+    pub role_name: Option<String>,
+    /// STS external id to present when assuming roles.
+    #[arg(long, value_name = "ID")]
+    pub external_id: Option<String>,
+    /// Accounts read at once.
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    pub account_concurrency: usize,
+    /// Regions read at once in each account.
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    pub region_concurrency: usize,
 }
 
 #[cfg(feature = "live")]
 impl LiveArgs {
-    fn options(&self) -> sources::live::LiveOptions {
-        sources::live::LiveOptions {
+    fn options(&self) -> Result<sources::live::LiveOptions, String> {
+        let accounts = match &self.accounts_file {
+            Some(path) => sources::live::read_accounts_file(path)?,
+            None => Vec::new(),
+        };
+        Ok(sources::live::LiveOptions {
             concurrency: self.concurrency,
+            account_concurrency: self.account_concurrency,
+            region_concurrency: self.region_concurrency,
             regions: self.regions.clone(),
             all_regions: self.all_regions,
             all_revisions: self.all_revisions,
             role_arns: self.role_arns.clone(),
+            accounts,
+            organization: self.organization,
+            role_name: self.role_name.clone(),
+            external_id: self.external_id.clone(),
             profile: self.profile.clone(),
             endpoint_url: self.endpoint_url.clone(),
-        }
+        })
     }
 }
 
@@ -275,9 +306,9 @@ pub fn run(cli: Cli) -> u8 {
         Command::Baseline(args) => record_baseline(args),
         Command::Fix(args) => fix(args),
         #[cfg(feature = "live")]
-        Command::Collect(args) => collect(args),
+        Command::Collect(args) => collect(*args),
         #[cfg(feature = "live")]
-        Command::Scan(args) => scan(args),
+        Command::Scan(args) => scan(*args),
         Command::Rules(args) => list_rules(args),
         Command::Explain { rule } => explain(&rule),
         Command::TestRules { dir } => test_rules(&dir),
@@ -728,7 +759,7 @@ fn test_rules(dir: &std::path::Path) -> u8 {
 /// Writes one snapshot per region; returns their paths.
 #[cfg(feature = "live")]
 fn write_snapshots(live: &LiveArgs, output: &std::path::Path) -> Result<Vec<PathBuf>, u8> {
-    let snapshots = sources::live::collect(&live.options()).map_err(fail)?;
+    let snapshots = sources::live::collect(&live.options().map_err(fail)?).map_err(fail)?;
     let several = snapshots.len() > 1;
     let mut paths = Vec::new();
     for (region, snapshot) in snapshots {

@@ -654,3 +654,192 @@ fn findings_on_a_realistic_estate_read_live() {
         "only the subnets services use"
     );
 }
+
+/// Snapshot files of a folder: (file name, account, account name, region, task definitions).
+fn snapshots_in(dir: &Path) -> Vec<(String, String, String, String, usize)> {
+    let mut found: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .map(|path| {
+            let doc: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            let meta = &doc["ecslintSnapshot"];
+            let text = |v: &serde_json::Value| v.as_str().unwrap_or("-").to_string();
+            (
+                path.file_name().unwrap().to_string_lossy().into_owned(),
+                text(&meta["account"]),
+                text(&meta["accountName"]),
+                text(&meta["region"]),
+                doc["taskDefinitions"].as_array().map_or(0, Vec::len),
+            )
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+#[test]
+fn organization_fan_out_accounts_file_and_a_refused_role() {
+    let python = python();
+    let moto = Moto::start(&python);
+    let seeded = std::process::Command::new(&python)
+        .arg(repo().join("tests/live/seed_org.py"))
+        .arg(&moto.endpoint)
+        .output()
+        .unwrap();
+    assert!(
+        seeded.status.success(),
+        "{}",
+        String::from_utf8_lossy(&seeded.stderr)
+    );
+    let org: serde_json::Value = serde_json::from_slice(&seeded.stdout).unwrap();
+    let (management, payments, search) = (
+        org["management"].as_str().unwrap(),
+        org["members"]["payments"].as_str().unwrap(),
+        org["members"]["search"].as_str().unwrap(),
+    );
+    let dir = tempfile::tempdir().unwrap();
+
+    // Every ACTIVE account of the organization, two regions each, two at a time.
+    let out = dir.path().join("org");
+    ecslint(&moto.endpoint)
+        .args([
+            "collect",
+            "--organization",
+            "--role-name",
+            "OrganizationAccountAccessRole",
+            "--region",
+            "us-east-1",
+            "--region",
+            "eu-west-1",
+            "--account-concurrency",
+            "2",
+            "--region-concurrency",
+            "2",
+            "-o",
+        ])
+        .arg(out.join("estate.json"))
+        .assert()
+        .code(0);
+    let mut expected = Vec::new();
+    for (account, name, us, eu) in [
+        (management, "master", 1, 0),
+        (payments, "payments", 1, 1),
+        (search, "search", 1, 0),
+    ] {
+        expected.push((
+            format!("estate-{account}-eu-west-1.json"),
+            account.to_string(),
+            name.to_string(),
+            "eu-west-1".to_string(),
+            eu,
+        ));
+        expected.push((
+            format!("estate-{account}-us-east-1.json"),
+            account.to_string(),
+            name.to_string(),
+            "us-east-1".to_string(),
+            us,
+        ));
+    }
+    expected.sort();
+    assert_eq!(
+        snapshots_in(&out),
+        expected,
+        "the closed account is left out"
+    );
+    // Members are entered through the role; the caller's own account with its own credentials.
+    let member: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join(format!("estate-{payments}-eu-west-1.json"))).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        member["ecslintSnapshot"]["role"],
+        format!("arn:aws:iam::{payments}:role/OrganizationAccountAccessRole")
+    );
+    let own: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join(format!("estate-{management}-us-east-1.json"))).unwrap(),
+    )
+    .unwrap();
+    assert!(own["ecslintSnapshot"]["role"].is_null());
+
+    // An accounts file, with a comment, a bare id and a role ARN; behind a proxy that refuses the
+    // role of `search`: that account is reported, the other is read in full.
+    let proxy = Moto::proxy(
+        &python,
+        &moto.endpoint,
+        &["--deny", &format!("sts:AssumeRole@{search}")],
+    );
+    let accounts = dir.path().join("accounts.txt");
+    std::fs::write(
+        &accounts,
+        format!(
+            "# team accounts\n{payments}, payments\narn:aws:iam::{search}:role/OrganizationAccountAccessRole search\n"
+        ),
+    )
+    .unwrap();
+    let report = dir.path().join("files.json");
+    let scanned = ecslint(&proxy.endpoint)
+        .args([
+            "scan",
+            "--no-config",
+            "--role-name",
+            "OrganizationAccountAccessRole",
+            "--region",
+            "us-east-1",
+            "--accounts-file",
+        ])
+        .arg(&accounts)
+        .args(["--snapshot"])
+        .arg(dir.path().join("files").join("estate.json"))
+        .args(["-f", "json", "-o"])
+        .arg(&report)
+        .output()
+        .unwrap();
+    assert_eq!(
+        scanned.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&scanned.stderr)
+    );
+    let names: Vec<String> = snapshots_in(&dir.path().join("files"))
+        .into_iter()
+        .map(|s| s.0)
+        .collect();
+    assert_eq!(
+        names,
+        [
+            format!("estate-{payments}-us-east-1.json"),
+            format!("estate-{search}.json")
+        ]
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let errors = report["collectionErrors"].to_string();
+    assert!(
+        errors.contains("sts:AssumeRole failed") && errors.contains(search),
+        "{errors}"
+    );
+    assert!(
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "SEC115" && f["resource"]["account"] == payments),
+        "payments' :latest image is found: {report}"
+    );
+
+    // A malformed accounts file names its line and column.
+    std::fs::write(&accounts, "111111111111\n  12345 short\n").unwrap();
+    let refused = ecslint(&moto.endpoint)
+        .args(["collect", "--role-name", "R", "--accounts-file"])
+        .arg(&accounts)
+        .arg("-o")
+        .arg(dir.path().join("x.json"))
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("accounts.txt:2:3: `12345`"), "{stderr}");
+}

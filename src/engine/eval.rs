@@ -66,7 +66,7 @@ fn evaluate_resource(rules: &[Rule], estate: &Estate, resource: usize) -> Vec<Ev
         let mut doc = subject.document(&estate.files);
         let fallback = Index::default();
         let index = estate.index.as_ref().unwrap_or(&fallback);
-        let links = link::task_definition_links(estate, index, &doc);
+        let links = link::task_definition_links(estate, index, &doc, subject.origin.file);
         let facts = facts::task_definition_facts(estate, &links, &doc, resource);
         if let Value::Object(map) = &mut doc {
             map.insert("_facts".into(), facts);

@@ -71,7 +71,10 @@ pub struct Index {
     route_table_of_subnet: HashMap<String, usize>,
     main_route_table_of_vpc: HashMap<String, usize>,
     inline_policies_of_role: HashMap<String, Vec<usize>>,
-    pub account: Option<usize>,
+    /// The account settings read from each file (a snapshot holds one account and region's).
+    account_of_file: HashMap<usize, usize>,
+    accounts: usize,
+    first_account: Option<usize>,
 }
 
 impl Index {
@@ -82,7 +85,9 @@ impl Index {
             route_table_of_subnet: HashMap::new(),
             main_route_table_of_vpc: HashMap::new(),
             inline_policies_of_role: HashMap::new(),
-            account: None,
+            account_of_file: HashMap::new(),
+            accounts: 0,
+            first_account: None,
         };
         for (i, resource) in estate.resources.iter().enumerate() {
             let doc = &resource.doc;
@@ -145,7 +150,12 @@ impl Index {
                     }
                 }
                 ResourceKind::Account => {
-                    index.account.get_or_insert(i);
+                    index
+                        .account_of_file
+                        .entry(resource.origin.file)
+                        .or_insert(i);
+                    index.first_account.get_or_insert(i);
+                    index.accounts += 1;
                 }
                 _ => {}
             }
@@ -214,12 +224,24 @@ fn many(references: Vec<String>, find: impl Fn(&str) -> Option<usize>) -> LinkSt
     }
 }
 
-fn account_link(index: &Index) -> LinkState {
-    match index.account {
+/// The account settings that apply to a resource of `file`: those read with it (a snapshot is one
+/// account and region), else the estate's only ones. Several accounts or regions and none in the
+/// resource's own file: which apply is unknown.
+fn account_link(index: &Index, file: usize) -> LinkState {
+    let settings = index
+        .account_of_file
+        .get(&file)
+        .copied()
+        .or(index.first_account.filter(|_| index.accounts == 1));
+    match settings {
         Some(i) => LinkState::Resolved(vec![i]),
         None => LinkState::Incomplete {
             found: Vec::new(),
-            missing: vec!["account settings (list-account-settings output)".into()],
+            missing: vec![if index.accounts > 1 {
+                "account settings of this resource's account and region (list-account-settings output in its file)".into()
+            } else {
+                "account settings (list-account-settings output)".into()
+            }],
         },
     }
 }
@@ -260,7 +282,9 @@ pub fn link(estate: &Estate, index: &Index) -> Vec<Links> {
             let by_name = match resource.kind {
                 // Deferred task definitions are linked when they are evaluated.
                 ResourceKind::TaskDefinition if resource.deferred => Vec::new(),
-                ResourceKind::TaskDefinition => task_definition_links(estate, index, doc).by_name,
+                ResourceKind::TaskDefinition => {
+                    task_definition_links(estate, index, doc, resource.origin.file).by_name
+                }
                 ResourceKind::Service => {
                     let cluster_ref =
                         str_field(doc, "clusterArn").or_else(|| str_field(doc, "cluster"));
@@ -314,7 +338,7 @@ pub fn link(estate: &Estate, index: &Index) -> Vec<Links> {
                             "capacityProviders",
                             many(providers, |r| index.find(ResourceKind::CapacityProvider, r)),
                         ),
-                        ("account", account_link(index)),
+                        ("account", account_link(index, resource.origin.file)),
                     ]
                 }
                 ResourceKind::Cluster => {
@@ -329,7 +353,7 @@ pub fn link(estate: &Estate, index: &Index) -> Vec<Links> {
                             "capacityProviders",
                             many(providers, |r| index.find(ResourceKind::CapacityProvider, r)),
                         ),
-                        ("account", account_link(index)),
+                        ("account", account_link(index, resource.origin.file)),
                     ]
                 }
                 _ => Vec::new(),
@@ -340,7 +364,7 @@ pub fn link(estate: &Estate, index: &Index) -> Vec<Links> {
 }
 
 /// The links of a task definition document.
-pub fn task_definition_links(estate: &Estate, index: &Index, doc: &Value) -> Links {
+pub fn task_definition_links(estate: &Estate, index: &Index, doc: &Value, file: usize) -> Links {
     Links {
         by_name: vec![
             (
@@ -351,7 +375,7 @@ pub fn task_definition_links(estate: &Estate, index: &Index, doc: &Value) -> Lin
                 "executionRole",
                 role_link(estate, index, str_field(doc, "executionRoleArn")),
             ),
-            ("account", account_link(index)),
+            ("account", account_link(index, file)),
         ],
     }
 }

@@ -191,6 +191,8 @@ pub struct SourceFile {
     pub had_bom: bool,
     /// What a live scan could not read, from a snapshot's `ecslintSnapshot.collectionErrors`.
     pub collection_errors: Vec<String>,
+    /// The account a snapshot was read from (`ecslintSnapshot.account`).
+    pub account: Option<String>,
     line_index: std::sync::OnceLock<crate::sources::location::LineIndex>,
 }
 
@@ -201,6 +203,7 @@ impl SourceFile {
             text,
             had_bom: false,
             collection_errors: Vec::new(),
+            account: None,
             line_index: std::sync::OnceLock::new(),
         }
     }
@@ -237,6 +240,17 @@ pub fn str_field<'a>(value: &'a Value, key: &str) -> Option<&'a str> {
 }
 
 /// The last segment of an ARN's resource part (`arn:aws:iam::1:role/path/name` → `name`).
+/// The account a resource belongs to: its ARN's, else that of the snapshot it was read from.
+pub fn account_of<'a>(resource: &'a Resource, files: &'a [SourceFile]) -> Option<&'a str> {
+    let mut parts = resource.id.split(':');
+    if parts.next() == Some("arn")
+        && let Some(account) = parts.nth(3).filter(|a| !a.is_empty())
+    {
+        return Some(account);
+    }
+    files.get(resource.origin.file)?.account.as_deref()
+}
+
 pub fn arn_name(arn: &str) -> &str {
     arn.rsplit(['/', ':']).next().unwrap_or(arn)
 }

@@ -18,6 +18,7 @@ struct ResourceRef<'a> {
     kind: ResourceKind,
     id: &'a str,
     name: &'a str,
+    account: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -77,6 +78,7 @@ fn resource_ref<'a>(run: &'a RunResult<'_>, index: usize) -> ResourceRef<'a> {
         kind: resource.kind,
         id: &resource.id,
         name: &resource.name,
+        account: crate::model::account_of(resource, &run.estate.files),
     }
 }
 

@@ -201,12 +201,14 @@ fn parse_file(
     let finish = |result: Result<Vec<Resource>, shape::ShapeError>,
                   text: String,
                   shown: String,
-                  collection_errors: Vec<String>| {
+                  collection_errors: Vec<String>,
+                  account: Option<String>| {
         match result {
             Ok(resources) => {
                 let mut file = SourceFile::new(shown, text);
                 file.had_bom = had_bom;
                 file.collection_errors = collection_errors;
+                file.account = account;
                 Ok((file, resources))
             }
             Err(error) => {
@@ -230,9 +232,9 @@ fn parse_file(
             return Err(error_at(shown, text, offset, json_reason(&e)));
         }
         return match shape::split_task_definition_file(index, &stem, &text, layout) {
-            Ok(resources) => finish(Ok(resources), text, shown, Vec::new()),
+            Ok(resources) => finish(Ok(resources), text, shown, Vec::new(), None),
             Err(shape::TaskDefinitionFileError::Shape(error)) => {
-                finish(Err(error), text, shown, Vec::new())
+                finish(Err(error), text, shown, Vec::new(), None)
             }
             Err(shape::TaskDefinitionFileError::Json(e)) => {
                 let offset = offset_of(&text, e.line(), e.column());
@@ -252,6 +254,10 @@ fn parse_file(
         }
     };
     let collection_errors = snapshot_errors(&root);
+    let account = root
+        .pointer("/ecslintSnapshot/account")
+        .and_then(serde_json::Value::as_str)
+        .map(str::to_string);
     let mut result = shape::split(index, &stem, &text, root, kind, members.as_deref());
     if skipped && let Ok(resources) = &mut result {
         match shape::deferred_task_definitions(index, &stem, &text) {
@@ -265,7 +271,7 @@ fn parse_file(
             Err(error) => result = Err(error),
         }
     }
-    finish(result, text, shown, collection_errors)
+    finish(result, text, shown, collection_errors, account)
 }
 
 /// What the live scan that wrote a snapshot could not read (`ecslintSnapshot.collectionErrors`).

@@ -4,7 +4,8 @@ moto answers ECS List* calls in one page and never throttles or denies. This pro
 forwards every request to moto and then, as the real services would:
   * pages ECS ListClusters / ListTaskDefinitionFamilies (100 per page) and ListServices (10);
   * answers a throttling error every Nth call (--throttle-every N);
-  * denies the actions named with --deny (e.g. iam:GetAccountAuthorizationDetails);
+  * denies the actions named with --deny (e.g. iam:GetAccountAuthorizationDetails), or with
+    --deny ACTION@TEXT only the requests whose parameters contain TEXT (sts:AssumeRole@ACCOUNT_ID);
 and counts calls per action (GET /__calls returns them as JSON).
 
 Usage: faults.py UPSTREAM PORT [--throttle-every N] [--deny ACTION]...
@@ -32,12 +33,23 @@ count = [0]
 
 
 def action_of(headers, body):
+    # The signing scope names the service: Credential=KEY/DATE/REGION/SERVICE/aws4_request.
+    scope = headers.get("Authorization", "").split("Credential=")[-1].split(",")[0].split("/")
+    service = scope[3] if len(scope) > 3 else "?"
     target = headers.get("X-Amz-Target")
     if target:  # JSON protocol: AmazonEC2ContainerServiceV20141113.ListClusters
-        return "ecs:" + target.split(".")[-1], "json"
+        return f"{service}:{target.split('.')[-1]}", "json"
     params = urllib.parse.parse_qs(body.decode("utf-8", "replace"))
-    service = "iam" if "iam" in headers.get("Authorization", "") else "ec2"
     return f"{service}:{params.get('Action', ['?'])[0]}", "query"
+
+
+def denied(action, body):
+    text = urllib.parse.unquote_plus(body.decode("utf-8", "replace"))
+    for rule in args.deny:
+        name, _, needle = rule.partition("@")
+        if name == action and needle in text:
+            return True
+    return False
 
 
 class Proxy(BaseHTTPRequestHandler):
@@ -76,7 +88,7 @@ class Proxy(BaseHTTPRequestHandler):
             calls[action] = calls.get(action, 0) + 1
             count[0] += 1
             throttle = args.throttle_every and count[0] % args.throttle_every == 0
-        if action in args.deny:
+        if denied(action, body):
             code = "AccessDeniedException" if protocol == "json" else ("UnauthorizedOperation" if action.startswith("ec2:") else "AccessDenied")
             return self.error(action, protocol, 403 if protocol == "query" else 400, code, f"not authorized to perform {action}")
         if throttle:

@@ -69,15 +69,100 @@ pub const SNAPSHOT_VERSION: u32 = 1;
 pub struct LiveOptions {
     /// Calls under way at once, per region.
     pub concurrency: usize,
+    /// Accounts read at once.
+    pub account_concurrency: usize,
+    /// Regions read at once, per account.
+    pub region_concurrency: usize,
     pub regions: Vec<String>,
     /// Every region enabled for the account (DescribeRegions) instead of `regions`.
     pub all_regions: bool,
     /// Every ACTIVE revision of every family, not only the latest and those in use.
     pub all_revisions: bool,
-    /// Roles to assume, one account each; none: the caller's own account.
+    /// Roles to assume, one account each.
     pub role_arns: Vec<String>,
+    /// Accounts from a file (`ecslint scan --accounts-file`).
+    pub accounts: Vec<AccountEntry>,
+    /// Every ACTIVE account of the caller's AWS Organization (ListAccounts).
+    pub organization: bool,
+    /// The role to assume in accounts given by id (`path/name` or `name`).
+    pub role_name: Option<String>,
+    /// STS external id for every assumed role.
+    pub external_id: Option<String>,
     pub profile: Option<String>,
     pub endpoint_url: Option<String>,
+}
+
+/// One line of an accounts file: an account id (the role is `--role-name`) or a role ARN.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccountEntry {
+    Id { id: String, name: Option<String> },
+    Role { arn: String, name: Option<String> },
+}
+
+/// Reads an accounts file: one account per line, `ID [NAME]` or `ROLE_ARN [NAME]`, separated by
+/// spaces, tabs or a comma; `#` starts a comment. Errors name the file, line and column.
+pub fn read_accounts_file(path: &std::path::Path) -> Result<Vec<AccountEntry>, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("{}: cannot read the accounts file: {e}", path.display()))?;
+    let mut entries = Vec::new();
+    for (number, line) in text.lines().enumerate() {
+        let content = line.split('#').next().unwrap_or_default();
+        let Some(first) = content.split([' ', '\t', ',']).find(|t| !t.is_empty()) else {
+            continue;
+        };
+        let column = content.find(first).unwrap_or(0) + 1;
+        let rest = content[column - 1 + first.len()..]
+            .trim_matches(|c: char| c.is_whitespace() || c == ',');
+        let name = (!rest.is_empty()).then(|| rest.to_string());
+        if first.len() == 12 && first.bytes().all(|b| b.is_ascii_digit()) {
+            entries.push(AccountEntry::Id {
+                id: first.to_string(),
+                name,
+            });
+        } else if role_account(first).is_some() {
+            entries.push(AccountEntry::Role {
+                arn: first.to_string(),
+                name,
+            });
+        } else {
+            return Err(format!(
+                "{}:{}:{column}: `{first}` is neither a 12-digit account id nor an IAM role ARN",
+                path.display(),
+                number + 1
+            ));
+        }
+    }
+    Ok(entries)
+}
+
+/// The account of a role ARN (`arn:PARTITION:iam::ACCOUNT:role/NAME`).
+fn role_account(arn: &str) -> Option<&str> {
+    let mut parts = arn.splitn(6, ':');
+    let (Some("arn"), Some(_), Some("iam"), Some(""), Some(account), Some(resource)) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
+        return None;
+    };
+    (account.len() == 12
+        && account.bytes().all(|b| b.is_ascii_digit())
+        && resource.starts_with("role/"))
+    .then_some(account)
+}
+
+/// One account to read, and how.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Target {
+    /// Known before reading (from an ARN, a file or Organizations); else asked of STS.
+    account: Option<String>,
+    /// The role to assume; none: the caller's own credentials.
+    role_arn: Option<String>,
+    /// For people: Organizations' account name, or the accounts file's second column.
+    name: Option<String>,
 }
 
 /// Keeps the body of the last successful response of one call.
@@ -171,10 +256,9 @@ async fn collect_region(
     config: &aws_config::SdkConfig,
     concurrency: usize,
     all_revisions: bool,
+    progress: indicatif::ProgressBar,
 ) -> Collected {
     let ecs = aws_sdk_ecs::Client::new(config);
-    let progress = indicatif::ProgressBar::new_spinner();
-    progress.set_prefix(config.region().map(|r| r.to_string()).unwrap_or_default());
     progress.set_style(
         indicatif::ProgressStyle::with_template("{spinner} {prefix}: {msg}")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
@@ -459,11 +543,15 @@ fn take_xml(out: &mut Collected, operation: &str, capture: &Capture, keys: &[&st
     }
 }
 
-/// Task and execution roles with their inline and managed policies: one paginated
-/// GetAccountAuthorizationDetails reads every role and policy at once.
-async fn collect_iam(config: &aws_config::SdkConfig, out: &mut Collected) {
+/// Every role and policy of the account: one paginated GetAccountAuthorizationDetails, read once
+/// per account (IAM is global) and copied into each region's snapshot. `Err` carries the
+/// refusal, and the pages read before it, when the call is denied.
+async fn read_authorization_details(
+    config: &aws_config::SdkConfig,
+) -> Result<Collected, (String, Collected)> {
     use aws_sdk_iam::types::EntityType;
     let iam = aws_sdk_iam::Client::new(config);
+    let mut out = Collected::default();
     let mut marker = None;
     loop {
         let capture = Capture::default();
@@ -481,28 +569,50 @@ async fn collect_iam(config: &aws_config::SdkConfig, out: &mut Collected) {
         match result {
             Ok(page) => {
                 take_xml(
-                    out,
+                    &mut out,
                     "iam:GetAccountAuthorizationDetails",
                     &capture,
                     &["RoleDetailList", "Policies"],
                 );
                 marker = page.marker().map(str::to_string);
                 if !page.is_truncated() || marker.is_none() {
-                    break;
+                    return Ok(out);
                 }
             }
-            Err(e) => {
-                // Often denied to auditors: read the roles the task definitions name one by one.
-                let denied = short_error(&e);
-                if !collect_roles_one_by_one(&iam, out).await {
-                    out.failed(
-                        "iam:GetAccountAuthorizationDetails",
-                        &denied,
-                        "task and execution roles",
-                    );
-                }
-                break;
-            }
+            Err(e) => return Err((short_error(&e), out)),
+        }
+    }
+}
+
+/// Task and execution roles with their inline and managed policies for one region: the
+/// account's authorization details when they could be read, else (often denied to auditors) the
+/// roles this region's task definitions name, read one by one.
+async fn collect_iam(
+    config: &aws_config::SdkConfig,
+    account_wide: &Result<Collected, (String, Collected)>,
+    count_calls: bool,
+    out: &mut Collected,
+) {
+    let (read, denied) = match account_wide {
+        Ok(read) => (read, None),
+        Err((denied, read)) => (read, Some(denied)),
+    };
+    out.roles.extend(read.roles.iter().cloned());
+    out.policies.extend(read.policies.iter().cloned());
+    out.errors.extend(read.errors.iter().cloned());
+    if count_calls {
+        for (call, n) in &read.calls {
+            *out.calls.entry(call).or_default() += n;
+        }
+    }
+    if let Some(denied) = denied {
+        let iam = aws_sdk_iam::Client::new(config);
+        if !collect_roles_one_by_one(&iam, out).await {
+            out.failed(
+                "iam:GetAccountAuthorizationDetails",
+                denied,
+                "task and execution roles",
+            );
         }
     }
 }
@@ -791,7 +901,7 @@ async fn regions(
             .describe_regions()
             .send()
             .await
-            .map_err(|e| format!("ec2:DescribeRegions failed: {}", short_error(&e)))?;
+            .map_err(|e| short_error(&e))?;
         let mut names: Vec<String> = regions
             .regions()
             .iter()
@@ -809,70 +919,288 @@ async fn regions(
     )])
 }
 
+/// The accounts to read: assumed roles, an accounts file, the organization's accounts; the
+/// caller's own account when none is named. An account given by id is read with the caller's
+/// credentials when it is the caller's account (the management account of an organization has
+/// no member-account role), else through `role_name`.
+async fn targets(
+    options: &LiveOptions,
+    base: &aws_config::SdkConfig,
+) -> Result<Vec<Target>, String> {
+    let mut targets: Vec<Target> = Vec::new();
+    let mut by_id: Vec<(String, Option<String>)> = Vec::new();
+    for arn in &options.role_arns {
+        targets.push(Target {
+            account: role_account(arn).map(str::to_string),
+            role_arn: Some(arn.clone()),
+            name: None,
+        });
+    }
+    for entry in &options.accounts {
+        match entry {
+            AccountEntry::Role { arn, name } => targets.push(Target {
+                account: role_account(arn).map(str::to_string),
+                role_arn: Some(arn.clone()),
+                name: name.clone(),
+            }),
+            AccountEntry::Id { id, name } => by_id.push((id.clone(), name.clone())),
+        }
+    }
+    if options.organization {
+        let organizations = aws_sdk_organizations::Client::new(base);
+        let mut pages = organizations.list_accounts().into_paginator().send();
+        while let Some(page) = pages.next().await {
+            let page = page
+                .map_err(|e| format!("organizations:ListAccounts failed: {}", short_error(&e)))?;
+            for account in page.accounts() {
+                use aws_sdk_organizations::types::{AccountState, AccountStatus};
+                // `State` replaces the deprecated `Status`; either says whether it can be read.
+                #[allow(deprecated)]
+                let active = match (account.state(), account.status()) {
+                    (Some(state), _) => *state == AccountState::Active,
+                    (None, Some(status)) => *status == AccountStatus::Active,
+                    (None, None) => true,
+                };
+                if let (true, Some(id)) = (active, account.id()) {
+                    by_id.push((id.to_string(), account.name().map(str::to_string)));
+                }
+            }
+        }
+    }
+    let asked = !targets.is_empty() || !by_id.is_empty() || options.organization;
+    if !by_id.is_empty() {
+        let caller = aws_sdk_sts::Client::new(base)
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|e| format!("sts:GetCallerIdentity failed: {}", short_error(&e)))?;
+        let own = caller.account().unwrap_or_default().to_string();
+        let partition = caller
+            .arn()
+            .and_then(|arn| arn.split(':').nth(1))
+            .unwrap_or("aws")
+            .to_string();
+        for (id, name) in by_id {
+            let role_arn = if id == own {
+                None
+            } else {
+                let role = options.role_name.as_deref().ok_or_else(|| {
+                    format!(
+                        "account {id} is given by id: --role-name says which role to assume in it"
+                    )
+                })?;
+                Some(format!(
+                    "arn:{partition}:iam::{id}:role/{}",
+                    role.trim_start_matches('/')
+                ))
+            };
+            targets.push(Target {
+                account: Some(id),
+                role_arn,
+                name,
+            });
+        }
+    }
+    if asked && targets.is_empty() {
+        return Err("no account to read: the organization or the accounts file lists none".into());
+    }
+    if !asked {
+        targets.push(Target {
+            account: None,
+            role_arn: None,
+            name: None,
+        });
+    }
+    targets.sort();
+    targets.dedup_by(|a, b| a.account.is_some() && a.account == b.account);
+    Ok(targets)
+}
+
 /// Reads the estate and returns one snapshot document per account and region, labelled
-/// `region` (the caller's account) or `account-region` (assumed roles).
+/// `region` (the caller's own account alone) or `account-region`; an account that could not be
+/// entered at all gets one snapshot, labelled `account`, that says so.
 pub fn collect(options: &LiveOptions) -> Result<Vec<(String, Value)>, String> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
     runtime.block_on(async {
-        let home_region = options
-            .regions
-            .first()
-            .cloned()
-            .unwrap_or_else(|| "us-east-1".to_string());
-        let base = sdk_config(options, &home_region, None).await;
-        let regions = regions(options, &base).await?;
-        let accounts: Vec<Option<&String>> = if options.role_arns.is_empty() {
-            vec![None]
-        } else {
-            options.role_arns.iter().map(Some).collect()
-        };
-        let mut snapshots = Vec::new();
-        for role in accounts {
-            let credentials = match role {
-                Some(arn) => Some(
-                    aws_config::sts::AssumeRoleProvider::builder(arn.clone())
-                        .session_name("ecslint")
-                        .configure(&base)
-                        .build()
-                        .await,
-                ),
-                None => None,
-            };
-            let account_config = sdk_config(options, &home_region, credentials).await;
-            for region in &regions {
-                // Same credentials, endpoint and retries; another region.
-                let config = account_config
-                    .to_builder()
-                    .region(aws_config::Region::new(region.clone()))
-                    .build();
-                let mut collected =
-                    collect_region(&config, options.concurrency, options.all_revisions).await;
-                collect_iam(&config, &mut collected).await;
-                collect_network(&config, &mut collected).await;
-                let label = match role.and_then(|arn| arn.split(':').nth(4)) {
-                    Some(account) => format!("{account}-{region}"),
-                    None => region.clone(),
-                };
-                if let Some(progress) = collected.progress.take() {
-                    progress.finish_and_clear();
-                }
-                snapshots.push((label, snapshot(region, collected)));
-            }
+        let base = sdk_config(options, &home_region(options), None).await;
+        let targets = targets(options, &base).await?;
+        let label_with_account = targets.len() > 1 || targets[0].role_arn.is_some();
+        let options = Arc::new(options.clone());
+        let progress = indicatif::MultiProgress::new();
+        let limit = Arc::new(tokio::sync::Semaphore::new(
+            options.account_concurrency.max(1),
+        ));
+        let mut accounts = tokio::task::JoinSet::new();
+        for target in targets {
+            let (options, base, progress, limit) = (
+                options.clone(),
+                base.clone(),
+                progress.clone(),
+                limit.clone(),
+            );
+            accounts.spawn(async move {
+                let _permit = limit.acquire_owned().await;
+                collect_account(options, base, target, label_with_account, progress).await
+            });
         }
+        let mut snapshots = Vec::new();
+        while let Some(joined) = accounts.join_next().await {
+            snapshots.extend(joined.map_err(|e| format!("an account's scan stopped: {e}"))?);
+        }
+        snapshots.sort_by(|a, b| a.0.cmp(&b.0));
         Ok(snapshots)
     })
 }
 
-fn snapshot(region: &str, collected: Collected) -> Value {
+fn home_region(options: &LiveOptions) -> String {
+    options
+        .regions
+        .first()
+        .cloned()
+        .unwrap_or_else(|| "us-east-1".to_string())
+}
+
+/// Who a snapshot was read as.
+#[derive(Debug, Clone, Default)]
+struct AccountMeta {
+    account: Option<String>,
+    name: Option<String>,
+    role_arn: Option<String>,
+}
+
+/// One account: enter it (AssumeRole, proven by GetCallerIdentity), read IAM once, then its
+/// regions, `region_concurrency` at a time.
+async fn collect_account(
+    options: Arc<LiveOptions>,
+    base: aws_config::SdkConfig,
+    target: Target,
+    label_with_account: bool,
+    progress: indicatif::MultiProgress,
+) -> Vec<(String, Value)> {
+    let credentials = match &target.role_arn {
+        Some(arn) => {
+            let mut provider = aws_config::sts::AssumeRoleProvider::builder(arn.clone())
+                .session_name("ecslint")
+                .configure(&base);
+            if let Some(external_id) = &options.external_id {
+                provider = provider.external_id(external_id.clone());
+            }
+            Some(provider.build().await)
+        }
+        None => None,
+    };
+    let config = sdk_config(&options, &home_region(&options), credentials).await;
+    let mut meta = AccountMeta {
+        account: target.account.clone(),
+        name: target.name.clone(),
+        role_arn: target.role_arn.clone(),
+    };
+    // Proves the credentials before any region is read, and names the caller's own account.
+    let identity = aws_sdk_sts::Client::new(&config)
+        .get_caller_identity()
+        .send()
+        .await;
+    let entered = match identity {
+        Ok(identity) => {
+            if meta.account.is_none() {
+                meta.account = identity.account().map(str::to_string);
+            }
+            Ok(())
+        }
+        // The caller's own credentials need no proof; the account then stays unnamed.
+        Err(_) if target.role_arn.is_none() => Ok(()),
+        Err(e) => Err(("sts:AssumeRole", short_error(&e))),
+    };
+    let entered = match entered {
+        Ok(()) => regions(&options, &config)
+            .await
+            .map_err(|e| ("ec2:DescribeRegions", e)),
+        Err(failure) => Err(failure),
+    };
+    let account_label = meta.account.clone().unwrap_or_else(|| "unknown".into());
+    let regions = match entered {
+        Ok(regions) => regions,
+        Err((call, error)) => {
+            let mut nothing = Collected::default();
+            nothing.failed(
+                call,
+                &error,
+                &format!("account {account_label}: every region"),
+            );
+            return vec![(account_label, snapshot(None, &meta, nothing))];
+        }
+    };
+    let account_wide = Arc::new(read_authorization_details(&config).await);
+    let limit = Arc::new(tokio::sync::Semaphore::new(
+        options.region_concurrency.max(1),
+    ));
+    let mut tasks = tokio::task::JoinSet::new();
+    for (i, region) in regions.into_iter().enumerate() {
+        let (options, account_wide, limit, progress, meta) = (
+            options.clone(),
+            account_wide.clone(),
+            limit.clone(),
+            progress.clone(),
+            meta.clone(),
+        );
+        // Same credentials, endpoint and retries; another region.
+        let config = config
+            .to_builder()
+            .region(aws_config::Region::new(region.clone()))
+            .build();
+        let label = if label_with_account {
+            format!("{account_label}-{region}")
+        } else {
+            region.clone()
+        };
+        tasks.spawn(async move {
+            let _permit = limit.acquire_owned().await;
+            let bar = progress.add(indicatif::ProgressBar::new_spinner());
+            bar.set_prefix(label.clone());
+            let mut collected =
+                collect_region(&config, options.concurrency, options.all_revisions, bar).await;
+            // Account-wide calls are counted once, in the account's first region's snapshot.
+            if i == 0 {
+                collected.called("sts:GetCallerIdentity");
+            }
+            collect_iam(&config, &account_wide, i == 0, &mut collected).await;
+            collect_network(&config, &mut collected).await;
+            if let Some(bar) = collected.progress.take() {
+                bar.finish_and_clear();
+            }
+            (label, snapshot(Some(&region), &meta, collected))
+        });
+    }
+    let mut snapshots = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok(done) => snapshots.push(done),
+            Err(e) => {
+                let mut nothing = Collected::default();
+                nothing.failed("scan", &e, &format!("a region of account {account_label}"));
+                snapshots.push((
+                    format!("{account_label}-failed"),
+                    snapshot(None, &meta, nothing),
+                ));
+            }
+        }
+    }
+    snapshots
+}
+
+fn snapshot(region: Option<&str>, meta: &AccountMeta, collected: Collected) -> Value {
     let mut doc = Map::new();
     doc.insert(
         "ecslintSnapshot".into(),
         json!({
             "version": SNAPSHOT_VERSION,
             "tool": format!("ecslint {}", env!("CARGO_PKG_VERSION")),
+            "account": meta.account,
+            "accountName": meta.name,
+            "role": meta.role_arn,
             "region": region,
             "calls": collected.calls,
             "collectionErrors": collected.errors,
