@@ -289,3 +289,44 @@ fn short_password_names_are_secrets() {
         assert_eq!(evaluations[0].outcome, expected, "{name}");
     }
 }
+
+#[test]
+fn each_snapshot_uses_its_own_account_settings() {
+    // Two regions' snapshots checked together: the cluster of each is judged by the
+    // containerInsights default of its own region, not by whichever settings were read first.
+    let snapshot = |region: &str, insights: &str| {
+        format!(
+            r#"{{"ecslintSnapshot": {{"version": 1, "account": "111122223333", "region": "{region}", "collectionErrors": []}},
+  "clusters": [{{"clusterArn": "arn:aws:ecs:{region}:111122223333:cluster/apps", "clusterName": "apps", "settings": []}}],
+  "settings": [{{"name": "containerInsights", "value": "{insights}", "principalArn": "arn:aws:iam::111122223333:root"}}]}}"#
+        )
+    };
+    let (estate, evaluations) = run(
+        &[
+            ("a-us-east-1.json", &snapshot("us-east-1", "enabled")),
+            ("b-eu-west-1.json", &snapshot("eu-west-1", "disabled")),
+        ],
+        "OPS301",
+    );
+    let outcome = |region: &str| {
+        evaluations
+            .iter()
+            .find(|e| estate.resources[e.resource].id.contains(region))
+            .map_or(Outcome::Pass, |e| e.outcome)
+    };
+    assert_eq!(outcome("eu-west-1"), Outcome::Fail);
+    assert_eq!(outcome("us-east-1"), Outcome::Pass);
+
+    // Two regions' settings and a cluster in a third file: neither is taken for it.
+    let lone_cluster = r#"{"clusters": [{"clusterArn": "arn:aws:ecs:us-east-1:444455556666:cluster/x", "clusterName": "x"}]}"#;
+    let (_, evaluations) = run(
+        &[
+            ("a-us-east-1.json", &snapshot("us-east-1", "enabled")),
+            ("b-eu-west-1.json", &snapshot("eu-west-1", "disabled")),
+            ("cluster.json", lone_cluster),
+        ],
+        "OPS301",
+    );
+    let lone = evaluations.iter().find(|e| e.resource == 4).unwrap();
+    assert_ne!(lone.outcome, Outcome::Pass, "{evaluations:?}");
+}
