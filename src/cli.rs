@@ -45,6 +45,8 @@ pub enum Command {
     /// Read the ECS estate through the AWS APIs and lint it, as `check` does.
     #[cfg(feature = "live")]
     Scan(Box<ScanArgs>),
+    /// Combine snapshots into one snapshot, or JSON reports into one report (files or folders).
+    Merge(MergeArgs),
     /// List the rules.
     Rules(RulesArgs),
     /// Test a team's rules (TOML files in DIR) against their pass.json and fail.json fixtures.
@@ -236,6 +238,17 @@ pub struct ScanArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Snapshots (`ecslint collect`) or JSON reports (`check --format json`); folders are read
+    /// for `*.json`.
+    #[arg(required = true)]
+    pub inputs: Vec<PathBuf>,
+    /// Write here instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
 pub struct CommonArgs {
     /// Add the rules in DIR (TOML files) to the built-in ones. Repeatable.
     #[arg(long, value_name = "DIR")]
@@ -309,6 +322,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Collect(args) => collect(*args),
         #[cfg(feature = "live")]
         Command::Scan(args) => scan(*args),
+        Command::Merge(args) => merge(args),
         Command::Rules(args) => list_rules(args),
         Command::Explain { rule } => explain(&rule),
         Command::TestRules { dir } => test_rules(&dir),
@@ -823,6 +837,79 @@ fn scan(mut args: ScanArgs) -> u8 {
     };
     args.check.lint.paths = paths;
     check(args.check)
+}
+
+/// Reads the files under `inputs` (folders: `*.json`), in order, as (display path, text).
+fn read_inputs(inputs: &[PathBuf]) -> Result<Vec<(String, String)>, u8> {
+    let files = sources::discover(inputs, &sources::InputOptions::default()).map_err(fail)?;
+    files
+        .iter()
+        .map(|path| {
+            std::fs::read_to_string(path)
+                .map(|text| (path.display().to_string(), text))
+                .map_err(|e| fail(format!("{}: cannot read: {e}", path.display())))
+        })
+        .collect()
+}
+
+/// `ecslint merge`: snapshots into a snapshot, or JSON reports into a report.
+fn merge(args: MergeArgs) -> u8 {
+    let inputs = match read_inputs(&args.inputs) {
+        Ok(inputs) => inputs,
+        Err(code) => return code,
+    };
+    let Some((first, first_text)) = inputs.first() else {
+        return fail("nothing to merge: no .json file in the inputs");
+    };
+    let merged = if sources::snapshot::is_snapshot(first_text) {
+        if let Some((path, _)) = inputs
+            .iter()
+            .find(|(_, t)| !sources::snapshot::is_snapshot(t))
+        {
+            return fail(format!(
+                "{path}: not an ecslint snapshot ({first} is one; merge snapshots or reports, not both)"
+            ));
+        }
+        sources::snapshot::merge(&inputs)
+    } else {
+        let mut reports = Vec::new();
+        for (path, text) in &inputs {
+            let doc: serde_json::Value = match serde_json::from_str(text) {
+                Ok(doc) => doc,
+                Err(e) => {
+                    return fail(format!(
+                        "{path}:{}:{}: {}",
+                        e.line(),
+                        e.column(),
+                        sources::json_reason(&e)
+                    ));
+                }
+            };
+            if sources::snapshot::is_snapshot(text) {
+                return fail(format!(
+                    "{path}: a snapshot ({first} is a report; merge snapshots or reports, not both)"
+                ));
+            }
+            if !report::merge::is_report(&doc) {
+                return fail(format!(
+                    "{path}: neither an ecslint snapshot nor an ecslint JSON report"
+                ));
+            }
+            reports.push((path.clone(), doc));
+        }
+        report::merge::merge(&reports).map(|merged| {
+            let mut text = serde_json::to_string_pretty(&merged).unwrap_or_default();
+            text.push('\n');
+            text
+        })
+    };
+    match merged {
+        Ok(text) => match write_output(args.output.as_deref(), &text) {
+            Ok(()) => EXIT_CLEAN,
+            Err(code) => code,
+        },
+        Err(message) => fail(message),
+    }
 }
 
 fn explain(wanted: &str) -> u8 {

@@ -944,3 +944,126 @@ fn html_report_is_self_contained_and_agrees_with_json_and_console() {
     // Secrets stay out of this format too.
     assert!(!html.contains("sk_live_51HxAbCdEfGhIjKlMnOpQrSt"));
 }
+
+/// ecslint without a subcommand.
+fn bare() -> Command {
+    Command::cargo_bin("ecslint").unwrap()
+}
+
+/// A snapshot of one account and region: a cluster without its own Container Insights setting,
+/// and the region's account default.
+fn regional_snapshot(region: &str, insights: &str) -> String {
+    format!(
+        r#"{{"ecslintSnapshot": {{"version": 1, "account": "111122223333", "region": "{region}", "calls": {{"ecs:ListClusters": 1}},
+  "collectionErrors": [{{"call": "ecs:ListServices", "error": "AccessDenied", "unread": "services"}}]}},
+  "clusters": [{{"clusterArn": "arn:aws:ecs:{region}:111122223333:cluster/apps", "clusterName": "apps", "settings": [],
+                 "tags": [{{"key": "team", "value": "a"}}]}}],
+  "settings": [{{"name": "containerInsights", "value": "{insights}", "principalArn": "arn:aws:iam::111122223333:root"}}],
+  "RoleDetailList": [{{"Arn": "arn:aws:iam::111122223333:role/app", "RoleName": "app", "RolePolicyList": [], "AttachedManagedPolicies": []}}]}}"#
+    )
+}
+
+#[test]
+fn merged_snapshots_keep_regional_settings_apart_and_errors_attributed() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("us.json"),
+        regional_snapshot("us-east-1", "enabled"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("eu.json"),
+        regional_snapshot("eu-west-1", "disabled"),
+    )
+    .unwrap();
+    let merged = dir.path().join("out").join("merged.json");
+    std::fs::create_dir(dir.path().join("out")).unwrap();
+    bare()
+        .arg("merge")
+        .arg(dir.path().join("eu.json"))
+        .arg(dir.path().join("us.json"))
+        .arg("-o")
+        .arg(&merged)
+        .assert()
+        .code(0);
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&merged).unwrap()).unwrap();
+    assert_eq!(
+        doc["RoleDetailList"].as_array().unwrap().len(),
+        1,
+        "the global role once"
+    );
+    assert_eq!(doc["clusters"].as_array().unwrap().len(), 2);
+    assert_eq!(doc["regionalSettings"].as_array().unwrap().len(), 2);
+    assert_eq!(doc["ecslintSnapshot"]["account"], "111122223333");
+    assert!(doc["ecslintSnapshot"]["region"].is_null());
+    assert_eq!(doc["ecslintSnapshot"]["calls"]["ecs:ListClusters"], 2);
+    let errors = doc["ecslintSnapshot"]["collectionErrors"].to_string();
+    assert!(
+        errors.contains("services (111122223333 eu-west-1)"),
+        "{errors}"
+    );
+
+    // Each cluster is judged by its own region's default, as before the merge.
+    let judged = |inputs: &[std::path::PathBuf]| {
+        let output = ecslint()
+            .args(["--select", "OPS301", "-f", "json"])
+            .args(inputs)
+            .output()
+            .unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(3),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        let failing: Vec<String> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["resource"]["id"].as_str().unwrap().to_string())
+            .collect();
+        (
+            failing,
+            report["collectionErrors"].as_array().unwrap().len(),
+        )
+    };
+    let separate = judged(&[dir.path().join("eu.json"), dir.path().join("us.json")]);
+    assert_eq!(
+        separate.0,
+        ["arn:aws:ecs:eu-west-1:111122223333:cluster/apps"]
+    );
+    assert_eq!(judged(std::slice::from_ref(&merged)), separate);
+
+    // A broken input names its place; snapshots and reports do not mix.
+    std::fs::write(
+        dir.path().join("broken.json"),
+        "{\"ecslintSnapshot\": {\n  \"version\": 1,,\n}}",
+    )
+    .unwrap();
+    let broken = bare()
+        .arg("merge")
+        .arg(dir.path().join("broken.json"))
+        .arg(dir.path().join("us.json"))
+        .output()
+        .unwrap();
+    assert_eq!(broken.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&broken.stderr);
+    assert!(stderr.contains("broken.json:2:"), "{stderr}");
+    let report = dir.path().join("report.json");
+    ecslint()
+        .args(["-f", "json", "-o"])
+        .arg(&report)
+        .arg(dir.path().join("us.json"))
+        .assert()
+        .code(3);
+    let mixed = bare()
+        .arg("merge")
+        .arg(dir.path().join("us.json"))
+        .arg(&report)
+        .output()
+        .unwrap();
+    assert_eq!(mixed.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&mixed.stderr).contains("merge snapshots or reports, not both"));
+}

@@ -764,6 +764,74 @@ fn organization_fan_out_accounts_file_and_a_refused_role() {
     .unwrap();
     assert!(own["ecslintSnapshot"]["role"].is_null());
 
+    // One snapshot from the six, and one report from six jobs' reports: the same findings as
+    // checking the six snapshots together, and the same counts.
+    let check = |inputs: &[&Path], report: &Path| {
+        Command::cargo_bin("ecslint")
+            .unwrap()
+            .args(["check", "--no-config", "-f", "json", "-o"])
+            .arg(report)
+            .args(inputs)
+            .assert()
+            .code(&[0, 1][..]);
+        serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(report).unwrap())
+            .unwrap()
+    };
+    let fingerprints = |report: &serde_json::Value| {
+        let mut all: Vec<String> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["fingerprint"].as_str().unwrap().to_string())
+            .collect();
+        all.sort();
+        all
+    };
+    let together = check(&[&out], &dir.path().join("together.json"));
+    let merged = dir.path().join("merged.json");
+    Command::cargo_bin("ecslint")
+        .unwrap()
+        .arg("merge")
+        .arg(&out)
+        .arg("-o")
+        .arg(&merged)
+        .assert()
+        .code(0);
+    let of_merged = check(&[&merged], &dir.path().join("of-merged.json"));
+    assert_eq!(fingerprints(&of_merged), fingerprints(&together));
+    assert_eq!(
+        of_merged["summary"]["by_pillar"],
+        together["summary"]["by_pillar"]
+    );
+    let parts =
+        serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(&merged).unwrap())
+            .unwrap()["ecslintSnapshot"]["parts"]
+            .as_array()
+            .unwrap()
+            .len();
+    assert_eq!(parts, 6);
+    let reports = dir.path().join("reports");
+    std::fs::create_dir(&reports).unwrap();
+    for (name, ..) in snapshots_in(&out) {
+        check(&[&out.join(&name)], &reports.join(&name));
+    }
+    let joined = dir.path().join("joined.json");
+    Command::cargo_bin("ecslint")
+        .unwrap()
+        .arg("merge")
+        .arg(&reports)
+        .arg("-o")
+        .arg(&joined)
+        .assert()
+        .code(0);
+    let joined: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&joined).unwrap()).unwrap();
+    assert_eq!(fingerprints(&joined), fingerprints(&together));
+    assert_eq!(
+        joined["summary"]["by_pillar"],
+        together["summary"]["by_pillar"]
+    );
+
     // An accounts file, with a comment, a bare id and a role ARN; behind a proxy that refuses the
     // role of `search`: that account is reported, the other is read in full.
     let proxy = Moto::proxy(

@@ -4,6 +4,7 @@
 //! Every lookup goes through a hash index built once, so linking is linear in the estate size.
 
 use super::{Estate, ResourceKind, arn_name, str_field};
+use crate::sources::location::Step;
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -73,6 +74,8 @@ pub struct Index {
     inline_policies_of_role: HashMap<String, Vec<usize>>,
     /// The account settings read from each file (a snapshot holds one account and region's).
     account_of_file: HashMap<usize, usize>,
+    /// By (account, region), for resources known by ARN.
+    account_of_region: HashMap<(String, String), usize>,
     accounts: usize,
     first_account: Option<usize>,
 }
@@ -86,6 +89,7 @@ impl Index {
             main_route_table_of_vpc: HashMap::new(),
             inline_policies_of_role: HashMap::new(),
             account_of_file: HashMap::new(),
+            account_of_region: HashMap::new(),
             accounts: 0,
             first_account: None,
         };
@@ -150,10 +154,20 @@ impl Index {
                     }
                 }
                 ResourceKind::Account => {
-                    index
-                        .account_of_file
-                        .entry(resource.origin.file)
-                        .or_insert(i);
+                    let merged =
+                        resource.origin.base.first() == Some(&Step::Key("regionalSettings".into()));
+                    if !merged {
+                        index
+                            .account_of_file
+                            .entry(resource.origin.file)
+                            .or_insert(i);
+                    }
+                    let account = resource.id.split('/').nth(1);
+                    if let (Some(account), Some(region)) = (account, str_field(doc, "region")) {
+                        index
+                            .account_of_region
+                            .insert((account.to_string(), region.to_string()), i);
+                    }
                     index.first_account.get_or_insert(i);
                     index.accounts += 1;
                 }
@@ -224,14 +238,20 @@ fn many(references: Vec<String>, find: impl Fn(&str) -> Option<usize>) -> LinkSt
     }
 }
 
-/// The account settings that apply to a resource of `file`: those read with it (a snapshot is one
-/// account and region), else the estate's only ones. Several accounts or regions and none in the
-/// resource's own file: which apply is unknown.
-fn account_link(index: &Index, file: usize) -> LinkState {
-    let settings = index
-        .account_of_file
-        .get(&file)
-        .copied()
+/// The account settings that apply to a resource: those of its account and region (from its
+/// ARN), else those read with it (a snapshot is one account and region), else the estate's only
+/// ones. Several and none of these: which apply is unknown.
+fn account_link(index: &Index, file: usize, arn: Option<&str>) -> LinkState {
+    let regional = arn.and_then(|arn| {
+        let mut parts = arn.split(':').skip(3);
+        let (region, account) = (parts.next()?, parts.next()?);
+        index
+            .account_of_region
+            .get(&(account.to_string(), region.to_string()))
+            .copied()
+    });
+    let settings = regional
+        .or_else(|| index.account_of_file.get(&file).copied())
         .or(index.first_account.filter(|_| index.accounts == 1));
     match settings {
         Some(i) => LinkState::Resolved(vec![i]),
@@ -338,7 +358,10 @@ pub fn link(estate: &Estate, index: &Index) -> Vec<Links> {
                             "capacityProviders",
                             many(providers, |r| index.find(ResourceKind::CapacityProvider, r)),
                         ),
-                        ("account", account_link(index, resource.origin.file)),
+                        (
+                            "account",
+                            account_link(index, resource.origin.file, Some(&resource.id)),
+                        ),
                     ]
                 }
                 ResourceKind::Cluster => {
@@ -353,7 +376,10 @@ pub fn link(estate: &Estate, index: &Index) -> Vec<Links> {
                             "capacityProviders",
                             many(providers, |r| index.find(ResourceKind::CapacityProvider, r)),
                         ),
-                        ("account", account_link(index, resource.origin.file)),
+                        (
+                            "account",
+                            account_link(index, resource.origin.file, Some(&resource.id)),
+                        ),
                     ]
                 }
                 _ => Vec::new(),
@@ -375,7 +401,10 @@ pub fn task_definition_links(estate: &Estate, index: &Index, doc: &Value, file: 
                 "executionRole",
                 role_link(estate, index, str_field(doc, "executionRoleArn")),
             ),
-            ("account", account_link(index, file)),
+            (
+                "account",
+                account_link(index, file, str_field(doc, "taskDefinitionArn")),
+            ),
         ],
     }
 }

@@ -4,6 +4,7 @@
 pub mod github;
 pub mod html;
 pub mod json;
+pub mod merge;
 pub mod pretty;
 pub mod sarif;
 

@@ -5,6 +5,7 @@
 pub mod live;
 pub mod location;
 pub mod shape;
+pub mod snapshot;
 
 use crate::model::{Estate, Resource, SourceFile};
 use location::{LineCol, Step, locate};
@@ -414,7 +415,7 @@ pub(crate) fn offset_of(text: &str, line: usize, column: usize) -> usize {
     offset
 }
 
-pub(crate) fn json_reason(error: &serde_json::Error) -> String {
+pub fn json_reason(error: &serde_json::Error) -> String {
     let message = error.to_string();
     // Drop serde_json's own " at line X column Y": we print our own location.
     let message = message

@@ -515,13 +515,60 @@ fn detect(
             });
         }
     }
-    // list-account-settings output: the account is one resource made of all its settings.
+    // list-account-settings output: the account is one resource made of all its settings. In a
+    // snapshot they are one region's: the region goes with them (settings are regional).
+    let snapshot_region = object
+        .get("ecslintSnapshot")
+        .and_then(|meta| meta.get("region"))
+        .and_then(Value::as_str)
+        .map(str::to_string);
     if let Some(settings) = object.get_mut("settings") {
         if !settings.is_array() {
             return Err(type_error("settings", "an array", settings));
         }
-        let doc = serde_json::json!({ "settings": settings.take() });
+        let mut doc = serde_json::json!({ "settings": settings.take() });
+        if let Some(region) = snapshot_region {
+            doc["region"] = Value::String(region);
+        }
         resources.push(whole(ResourceKind::Account, doc, false));
+    }
+    // A merged snapshot keeps each account and region's settings apart.
+    if let Some(regional) = object.get_mut("regionalSettings") {
+        let Value::Array(items) = regional.take() else {
+            return Err(type_error(
+                "regionalSettings",
+                "an array",
+                &object["regionalSettings"],
+            ));
+        };
+        let starts = member_start("regionalSettings")
+            .map(|start| element_starts(bytes, start))
+            .unwrap_or_default();
+        for (index, item) in items.into_iter().enumerate() {
+            let base = vec![Step::Key("regionalSettings".into()), Step::Index(index)];
+            if !item.get("settings").is_some_and(Value::is_array) {
+                return Err(ShapeError {
+                    offset: None,
+                    path: base,
+                    reason: "expected {\"account\", \"region\", \"settings\": [...]}".into(),
+                });
+            }
+            resources.push(Resource {
+                kind: ResourceKind::Account,
+                id: String::new(),
+                name: String::new(),
+                doc: item,
+                origin: Origin {
+                    file,
+                    base,
+                    start: starts.get(index).copied().unwrap_or(root_start),
+                    grafted: Vec::new(),
+                },
+                partial: false,
+                deferred: false,
+                ignore: Vec::new(),
+            });
+        }
     }
     let known = COLLECTIONS
         .iter()
@@ -620,8 +667,15 @@ fn identity(kind: ResourceKind, doc: &Value, file_stem: &str) -> (String, String
             let account = principal
                 .and_then(|arn| arn.split(':').nth(4))
                 .filter(|a| !a.is_empty())
+                .or_else(|| str_field(doc, "account"))
                 .unwrap_or("account");
-            (format!("account/{account}"), "account settings".to_string())
+            match str_field(doc, "region") {
+                Some(region) => (
+                    format!("account/{account}/{region}"),
+                    format!("account settings ({region})"),
+                ),
+                None => (format!("account/{account}"), "account settings".to_string()),
+            }
         }
         ResourceKind::IamRole => {
             let name = first(&["RoleName"]).unwrap_or_else(|| file_stem.to_string());

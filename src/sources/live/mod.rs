@@ -62,7 +62,7 @@ macro_rules! paged {
     }};
 }
 
-pub const SNAPSHOT_VERSION: u32 = 1;
+use crate::sources::snapshot::SNAPSHOT_VERSION;
 
 /// Where and how to read.
 #[derive(Debug, Clone, Default)]
