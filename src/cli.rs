@@ -45,6 +45,8 @@ pub enum Command {
     /// Read the ECS estate through the AWS APIs and lint it, as `check` does.
     #[cfg(feature = "live")]
     Scan(Box<ScanArgs>),
+    /// Compare two audits (snapshots, folders or JSON reports): new, fixed and unchanged findings.
+    Diff(Box<DiffArgs>),
     /// Combine snapshots into one snapshot, or JSON reports into one report (files or folders).
     Merge(MergeArgs),
     /// List the rules.
@@ -237,6 +239,42 @@ pub struct ScanArgs {
     pub check: CheckArgs,
 }
 
+/// Formats of `ecslint diff`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DiffFormat {
+    /// Tables per pillar and account, then the new and fixed findings.
+    Pretty,
+    /// Everything, with each finding's state (docs/json-format.md).
+    Json,
+    /// SARIF 2.1.0 with `baselineState` new / unchanged / absent.
+    Sarif,
+    /// A self-contained HTML page.
+    Html,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier audit: a JSON report, or snapshots / files / a folder to check.
+    pub old: PathBuf,
+    /// The later audit, in the same forms.
+    pub new: PathBuf,
+    #[arg(long, short = 'f', value_enum, default_value = "pretty")]
+    pub format: DiffFormat,
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit 1 when the later audit has new findings.
+    #[arg(long)]
+    pub fail_on_new: bool,
+    /// Check only these rules (same forms as `check --select`).
+    #[arg(long, value_delimiter = ',')]
+    pub select: Vec<String>,
+    /// Skip these rules.
+    #[arg(long, value_delimiter = ',')]
+    pub ignore: Vec<String>,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
 #[derive(Debug, Args)]
 pub struct MergeArgs {
     /// Snapshots (`ecslint collect`) or JSON reports (`check --format json`); folders are read
@@ -248,7 +286,7 @@ pub struct MergeArgs {
     pub output: Option<PathBuf>,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct CommonArgs {
     /// Add the rules in DIR (TOML files) to the built-in ones. Repeatable.
     #[arg(long, value_name = "DIR")]
@@ -322,6 +360,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Collect(args) => collect(*args),
         #[cfg(feature = "live")]
         Command::Scan(args) => scan(*args),
+        Command::Diff(args) => diff(*args),
         Command::Merge(args) => merge(args),
         Command::Rules(args) => list_rules(args),
         Command::Explain { rule } => explain(&rule),
@@ -837,6 +876,81 @@ fn scan(mut args: ScanArgs) -> u8 {
     };
     args.check.lint.paths = paths;
     check(args.check)
+}
+
+/// One side of a diff as a JSON report: read as is when it is one, else checked.
+fn audit(path: &std::path::Path, args: &DiffArgs) -> Result<serde_json::Value, u8> {
+    if path.is_file()
+        && let Ok(text) = std::fs::read_to_string(path)
+        && let Ok(doc) = serde_json::from_str::<serde_json::Value>(&text)
+        && report::merge::is_report(&doc)
+    {
+        if doc["version"] != serde_json::json!(report::json::FORMAT_VERSION) {
+            return Err(fail(format!(
+                "{}: JSON report version {} is not {}",
+                path.display(),
+                doc["version"],
+                report::json::FORMAT_VERSION
+            )));
+        }
+        return Ok(doc);
+    }
+    let lint_args = LintArgs {
+        paths: vec![path.to_path_buf()],
+        select: args.select.clone(),
+        ignore: args.ignore.clone(),
+        input_kind: InputKind::Auto,
+        include: vec!["*.json".into()],
+        exclude: Vec::new(),
+        common: args.common.clone(),
+    };
+    let (run, _) = judge(lint(&lint_args)?, None);
+    report_input_errors(&run, &lint_args);
+    let mut bytes = Vec::new();
+    report::json::write(&run, &ReportOptions::default(), &mut bytes).map_err(fail)?;
+    serde_json::from_slice(&bytes).map_err(fail)
+}
+
+/// `ecslint diff OLD NEW`.
+fn diff(args: DiffArgs) -> u8 {
+    let (old, new) = match (audit(&args.old, &args), audit(&args.new, &args)) {
+        (Ok(old), Ok(new)) => (old, new),
+        (Err(code), _) | (_, Err(code)) => return code,
+    };
+    let compared = findings::diff::Diff::compare(
+        &args.old.display().to_string(),
+        &old,
+        &args.new.display().to_string(),
+        &new,
+    );
+    let options = ReportOptions {
+        docs_url: args.common.docs_url.clone(),
+        color: false,
+    };
+    let text = match args.format {
+        DiffFormat::Pretty => report::diff::pretty(&compared),
+        DiffFormat::Json => {
+            serde_json::to_string_pretty(&report::diff::json(&compared)).unwrap_or_default() + "\n"
+        }
+        DiffFormat::Sarif => {
+            let rules = match resolve(&args.common) {
+                Ok((_, rules)) => rules,
+                Err(code) => return code,
+            };
+            serde_json::to_string_pretty(&report::diff::sarif(&compared, &rules, &options))
+                .unwrap_or_default()
+                + "\n"
+        }
+        DiffFormat::Html => report::diff::html(&compared),
+    };
+    if let Err(code) = write_output(args.output.as_deref(), &text) {
+        return code;
+    }
+    if args.fail_on_new && !compared.added.is_empty() {
+        EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    }
 }
 
 /// Reads the files under `inputs` (folders: `*.json`), in order, as (display path, text).

@@ -34,3 +34,26 @@ for row, pillar in zip(body.split("<tr>")[1:], pillars):
     assert numbers == expected, f"{pillar}: {numbers} != {expected}"
 print(f"browser: rendered, no console messages, numbers match the JSON report; screenshots in {out}")
 PY
+
+# The audit-to-audit comparison page: the demo against a changed copy.
+rm -rf "$out/changed" && cp -r fixtures/demo "$out/changed"
+sed -i 's/"privileged": true/"privileged": false/' "$out/changed/task-definitions/log-agent.json"
+sed -i 's/"minimumHealthyPercent": 0/"minimumHealthyPercent": 100/' "$out/changed/services.json"
+"$ecslint" diff --no-config fixtures/demo "$out/changed" -f html -o "$out/diff.html"
+"$ecslint" diff --no-config fixtures/demo "$out/changed" -f json -o "$out/diff.json"
+chromium "${flags[@]}" --enable-logging=stderr --v=0 --dump-dom "file://$out/diff.html" > "$out/diff-dom.html" 2> "$out/chromium-diff.log"
+chromium "${flags[@]}" --window-size=1280,1800 --screenshot="$out/diff.png" "file://$out/diff.html" 2>/dev/null
+python3 - "$out" <<'PY'
+import json, re, sys
+out = sys.argv[1]
+dom = open(f"{out}/diff-dom.html").read()
+diff = json.load(open(f"{out}/diff.json"))
+console = [line for line in open(f"{out}/chromium-diff.log").read().splitlines() if "CONSOLE" in line]
+assert not console, f"console messages: {console}"
+assert "What changed between two audits" in dom, "the diff page did not render"
+for state in ("new", "fixed", "unchanged", "unverified"):
+    shown = int(re.search(rf'data-total-{state}="(\d+)"', dom).group(1))
+    assert shown == diff["summary"]["total"][state], f"{state}: {shown}"
+assert diff["summary"]["total"]["fixed"] >= 1, diff["summary"]["total"]
+print(f"browser: diff page rendered, totals match the JSON diff; screenshot {out}/diff.png")
+PY

@@ -1065,5 +1065,150 @@ fn merged_snapshots_keep_regional_settings_apart_and_errors_attributed() {
         .output()
         .unwrap();
     assert_eq!(mixed.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&mixed.stderr).contains("merge snapshots or reports, not both"));
+    assert!(
+        String::from_utf8_lossy(&mixed.stderr).contains("merge snapshots or reports, not both")
+    );
+}
+
+/// Copies the demo estate into `dir`.
+fn copy_demo(dir: &std::path::Path) {
+    for entry in ["", "task-definitions"] {
+        std::fs::create_dir_all(dir.join(entry)).unwrap();
+        for file in std::fs::read_dir(repo().join("fixtures/demo").join(entry)).unwrap() {
+            let path = file.unwrap().path();
+            if path.is_file() {
+                std::fs::copy(&path, dir.join(entry).join(path.file_name().unwrap())).unwrap();
+            }
+        }
+    }
+}
+
+#[test]
+fn diff_reports_new_fixed_unchanged_and_unverified_in_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let (old, new) = (dir.path().join("old"), dir.path().join("new"));
+    copy_demo(&old);
+    copy_demo(&new);
+    // Fixed: the log agent no longer runs privileged. New: the web image becomes :latest.
+    // Unverified: the IAM file is gone, so the role rules cannot be evaluated again.
+    let agent = new.join("task-definitions/log-agent.json");
+    let text = std::fs::read_to_string(&agent).unwrap();
+    std::fs::write(
+        &agent,
+        text.replace("\"privileged\": true", "\"privileged\": false"),
+    )
+    .unwrap();
+    let web = new.join("task-definitions/web.json");
+    let text = std::fs::read_to_string(&web).unwrap();
+    let image = text
+        .split("\"image\": \"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    std::fs::write(&web, text.replacen(&image, "nginx:latest", 1)).unwrap();
+    std::fs::remove_file(new.join("iam-authorization-details.json")).unwrap();
+
+    let diff = |format: &str, a: &std::path::Path, b: &std::path::Path| {
+        let output = bare()
+            .current_dir(dir.path())
+            .args(["diff", "--no-config", "--fail-on-new", "-f", format])
+            .arg(a)
+            .arg(b)
+            .output()
+            .unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        output.stdout
+    };
+    let json: serde_json::Value = serde_json::from_slice(&diff("json", &old, &new)).unwrap();
+    let ids = |key: &str| -> Vec<String> {
+        json[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["rule"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(ids("new_findings"), ["SEC115"], "{json:#}");
+    assert!(
+        ids("fixed").contains(&"SEC101".to_string()),
+        "{:?}",
+        ids("fixed")
+    );
+    assert!(
+        !ids("unverified").is_empty() && ids("unverified").iter().all(|r| r.starts_with("SEC4")),
+        "{:?}",
+        ids("unverified")
+    );
+    assert!(
+        !ids("fixed").iter().any(|r| r.starts_with("SEC4")),
+        "a role not read is not fixed"
+    );
+    let total = &json["summary"]["total"];
+    assert_eq!(total["new"], 1);
+    assert_eq!(
+        total["unchanged"].as_u64().unwrap()
+            + total["fixed"].as_u64().unwrap()
+            + total["unverified"].as_u64().unwrap(),
+        json["old"]["findings"].as_u64().unwrap(),
+        "every old finding is accounted for"
+    );
+
+    // The same comparison from two JSON reports.
+    for (path, report) in [(&old, "old.json"), (&new, "new.json")] {
+        ecslint()
+            .args(["-f", "json", "-o"])
+            .arg(dir.path().join(report))
+            .arg(path)
+            .assert()
+            .code(&[0, 1][..]);
+    }
+    let from_reports: serde_json::Value = serde_json::from_slice(&diff(
+        "json",
+        &dir.path().join("old.json"),
+        &dir.path().join("new.json"),
+    ))
+    .unwrap();
+    assert_eq!(from_reports["summary"], json["summary"]);
+
+    // Console, HTML and SARIF say the same numbers.
+    let pretty = String::from_utf8(diff("pretty", &old, &new)).unwrap();
+    let security = &json["summary"]["by_pillar"]["security"];
+    let row = format!(
+        "  {:<28} {:>6} {:>6} {:>10} {:>11}",
+        "Security",
+        security["new"].to_string(),
+        security["fixed"].to_string(),
+        security["unchanged"].to_string(),
+        security["unverified"].to_string()
+    );
+    assert!(pretty.contains(&row), "{row}\n{pretty}");
+    let html = String::from_utf8(diff("html", &old, &new)).unwrap();
+    for state in ["new", "fixed", "unchanged", "unverified"] {
+        assert!(
+            html.contains(&format!("data-total-{state}=\"{}\"", total[state])),
+            "{state}"
+        );
+    }
+    let sarif = assert_valid_sarif(&diff("sarif", &old, &new));
+    let states: Vec<&str> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["baselineState"].as_str().unwrap())
+        .collect();
+    let count = |s: &str| states.iter().filter(|x| **x == s).count() as u64;
+    assert_eq!(count("new"), 1);
+    assert_eq!(count("absent"), total["fixed"].as_u64().unwrap());
+    assert_eq!(
+        count("unchanged"),
+        total["unchanged"].as_u64().unwrap() + total["unverified"].as_u64().unwrap()
+    );
 }

@@ -2,6 +2,7 @@
 //! summary reporters print.
 
 pub mod baseline;
+pub mod diff;
 pub mod fix;
 
 use crate::engine::catalog::{Pillar, Rule, Severity};

@@ -9,7 +9,7 @@ use crate::findings::{Counts, RunResult};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-fn escape(text: &str) -> String {
+pub(super) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -57,7 +57,7 @@ pub fn scores(run: &RunResult<'_>) -> BTreeMap<Pillar, Option<f64>> {
         .collect()
 }
 
-const STYLE: &str = "
+pub(super) const STYLE: &str = "
 :root { color-scheme: light; --fg: #1b1f24; --muted: #57606a; --line: #d0d7de; --bad: #a40e26; --ok: #116329; --warn: #7d4e00; }
 body { font: 16px/1.5 system-ui, -apple-system, 'Segoe UI', sans-serif; color: var(--fg); margin: 0 auto; max-width: 72rem; padding: 1rem; }
 h1, h2, h3 { line-height: 1.2; } h2 { border-bottom: 1px solid var(--line); padding-bottom: .25rem; margin-top: 2rem; }

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
-fn level(severity: Severity) -> sarif::ResultLevel {
+pub(super) fn level(severity: Severity) -> sarif::ResultLevel {
     match severity {
         Severity::Critical | Severity::High => sarif::ResultLevel::Error,
         Severity::Medium => sarif::ResultLevel::Warning,
@@ -31,7 +31,7 @@ fn security_severity(severity: Severity) -> &'static str {
     }
 }
 
-fn descriptor(
+pub(super) fn descriptor(
     rule: &Rule,
     severity: Severity,
     options: &ReportOptions,
@@ -108,7 +108,7 @@ fn descriptor(
 
 /// Turns a displayed path into a URI relative to `%SRCROOT%` (the working directory), or an
 /// absolute `file://` URI for files outside it.
-fn artifact(path: &str, root: &std::path::Path) -> sarif::ArtifactLocation {
+pub(super) fn artifact(path: &str, root: &std::path::Path) -> sarif::ArtifactLocation {
     let candidate = std::path::Path::new(path);
     let relative = if candidate.is_absolute() {
         candidate
@@ -281,10 +281,22 @@ pub fn to_log(run: &RunResult<'_>, options: &ReportOptions, for_github: bool) ->
                 .build()
         }))
         .collect();
+    let complete = run.input_errors.is_empty() && run.collection_errors().next().is_none();
+    wrap(rules, results, notifications, complete, "ecslint/")
+}
+
+/// One run of ecslint in a log: its rules, results and notifications, paths relative to the
+/// working directory (`%SRCROOT%`), columns in UTF-16 code units.
+pub(super) fn wrap(
+    rules: Vec<sarif::ReportingDescriptor>,
+    results: Vec<sarif::Result>,
+    notifications: Vec<sarif::Notification>,
+    complete: bool,
+    automation_id: &str,
+) -> sarif::Sarif {
+    let root = std::env::current_dir().unwrap_or_default();
     let mut invocation = sarif::Invocation::builder()
-        .execution_successful(
-            run.input_errors.is_empty() && run.collection_errors().next().is_none(),
-        )
+        .execution_successful(complete)
         .build();
     if !notifications.is_empty() {
         invocation.tool_execution_notifications = Some(notifications);
@@ -312,7 +324,7 @@ pub fn to_log(run: &RunResult<'_>, options: &ReportOptions, for_github: bool) ->
         .original_uri_base_ids(base_ids)
         .automation_details(
             sarif::RunAutomationDetails::builder()
-                .id("ecslint/")
+                .id(automation_id)
                 .build(),
         )
         .build();

@@ -1,0 +1,197 @@
+//! Audit-to-audit comparison: which findings are new, fixed or unchanged between two JSON
+//! reports (two snapshots are first checked into reports, so both routes compare the same way).
+//! Findings are matched by fingerprint, which ignores lines and formatting. A finding of the old
+//! report whose rule could not be evaluated on its resource in the new one is `unverified`, never
+//! fixed; waived findings are left out of the comparison and only counted.
+
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::{BTreeMap, HashSet};
+
+/// One side of a comparison, as people need to know it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Side {
+    /// What was compared: the paths given on the command line.
+    pub source: String,
+    /// Unwaived findings.
+    pub findings: usize,
+    pub waived: usize,
+    pub input_errors: usize,
+    /// What the scans behind it could not read; a fix seen against a partial scan is doubtful.
+    pub collection_errors: Vec<String>,
+}
+
+/// Counts per state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct DiffCounts {
+    pub new: usize,
+    pub fixed: usize,
+    pub unchanged: usize,
+    pub unverified: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct Diff {
+    pub old: Side,
+    pub new: Side,
+    /// Findings of the new report only (JSON report findings, as written).
+    pub added: Vec<Value>,
+    /// Findings of the old report only, whose rule was evaluated on the resource again.
+    pub fixed: Vec<Value>,
+    /// Findings in both (as in the new report).
+    pub unchanged: Vec<Value>,
+    /// Findings of the old report the new one could not evaluate.
+    pub unverified: Vec<Value>,
+}
+
+fn unwaived(report: &Value) -> impl Iterator<Item = &Value> {
+    report["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| f["waiver"].is_null())
+}
+
+fn fingerprint(finding: &Value) -> &str {
+    finding["fingerprint"].as_str().unwrap_or_default()
+}
+
+fn side(source: &str, report: &Value) -> Side {
+    let all = report["findings"].as_array().map_or(0, Vec::len);
+    let findings = unwaived(report).count();
+    Side {
+        source: source.to_string(),
+        findings,
+        waived: all - findings,
+        input_errors: report["inputErrors"].as_array().map_or(0, Vec::len),
+        collection_errors: report["collectionErrors"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.as_str().map(str::to_string))
+            .collect(),
+    }
+}
+
+/// The account a finding belongs to: the report's, else its resource ARN's.
+pub fn account(finding: &Value) -> String {
+    if let Some(account) = finding.pointer("/resource/account").and_then(Value::as_str) {
+        return account.to_string();
+    }
+    let id = finding.pointer("/resource/id").and_then(Value::as_str);
+    id.and_then(|id| {
+        let mut parts = id.split(':');
+        (parts.next() == Some("arn")).then(|| parts.nth(3))?
+    })
+    .filter(|a| !a.is_empty())
+    .unwrap_or("(no account)")
+    .to_string()
+}
+
+impl Diff {
+    pub fn compare(old_source: &str, old: &Value, new_source: &str, new: &Value) -> Diff {
+        let old_prints: HashSet<&str> = unwaived(old).map(fingerprint).collect();
+        let new_prints: HashSet<&str> = unwaived(new).map(fingerprint).collect();
+        let not_evaluated: HashSet<(&str, &str)> = new["notEvaluated"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|e| {
+                Some((
+                    e["rule"].as_str()?,
+                    e.pointer("/resource/id").and_then(Value::as_str)?,
+                ))
+            })
+            .collect();
+        let mut diff = Diff {
+            old: side(old_source, old),
+            new: side(new_source, new),
+            added: Vec::new(),
+            fixed: Vec::new(),
+            unchanged: Vec::new(),
+            unverified: Vec::new(),
+        };
+        for finding in unwaived(new) {
+            if old_prints.contains(fingerprint(finding)) {
+                diff.unchanged.push(finding.clone());
+            } else {
+                diff.added.push(finding.clone());
+            }
+        }
+        for finding in unwaived(old).filter(|f| !new_prints.contains(fingerprint(f))) {
+            let key = (
+                finding["rule"].as_str().unwrap_or_default(),
+                finding
+                    .pointer("/resource/id")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default(),
+            );
+            if not_evaluated.contains(&key) {
+                diff.unverified.push(finding.clone());
+            } else {
+                diff.fixed.push(finding.clone());
+            }
+        }
+        diff
+    }
+
+    /// Every finding with its state, in report order within each state.
+    pub fn states(&self) -> impl Iterator<Item = (&'static str, &Value)> {
+        self.added
+            .iter()
+            .map(|f| ("new", f))
+            .chain(self.fixed.iter().map(|f| ("fixed", f)))
+            .chain(self.unchanged.iter().map(|f| ("unchanged", f)))
+            .chain(self.unverified.iter().map(|f| ("unverified", f)))
+    }
+
+    fn count_by(&self, keys: impl Fn(&Value) -> Vec<String>) -> BTreeMap<String, DiffCounts> {
+        let mut counts: BTreeMap<String, DiffCounts> = BTreeMap::new();
+        for (state, finding) in self.states() {
+            for key in keys(finding) {
+                let entry = counts.entry(key).or_default();
+                match state {
+                    "new" => entry.new += 1,
+                    "fixed" => entry.fixed += 1,
+                    "unchanged" => entry.unchanged += 1,
+                    _ => entry.unverified += 1,
+                }
+            }
+        }
+        counts
+    }
+
+    pub fn total(&self) -> DiffCounts {
+        DiffCounts {
+            new: self.added.len(),
+            fixed: self.fixed.len(),
+            unchanged: self.unchanged.len(),
+            unverified: self.unverified.len(),
+        }
+    }
+
+    /// Per pillar, every pillar listed (a finding counts under each pillar of its rule).
+    pub fn by_pillar(&self) -> BTreeMap<String, DiffCounts> {
+        let mut counts = self.count_by(|f| {
+            f["pillars"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|p| p.as_str().map(str::to_string))
+                .collect()
+        });
+        for pillar in crate::engine::catalog::Pillar::ALL {
+            counts.entry(pillar.as_str().to_string()).or_default();
+        }
+        counts
+    }
+
+    pub fn by_account(&self) -> BTreeMap<String, DiffCounts> {
+        self.count_by(|f| vec![account(f)])
+    }
+
+    pub fn by_severity(&self) -> BTreeMap<String, DiffCounts> {
+        self.count_by(|f| vec![f["severity"].as_str().unwrap_or("?").to_string()])
+    }
+}
