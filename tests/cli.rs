@@ -918,28 +918,93 @@ fn html_report_is_self_contained_and_agrees_with_json_and_console() {
             .as_u64()
             .unwrap()
     );
-    // The console summary prints the same totals.
+    // The console summary says the same, number for number: the header, each pillar's score and
+    // counts, the totals, the findings by severity and the waived ones.
     let pretty = ecslint().args(["fixtures/demo"]).output().unwrap();
     let pretty = String::from_utf8_lossy(&pretty.stdout);
+    let numbers_in = |text: &str| -> Vec<u64> {
+        text.split(|c: char| !c.is_ascii_digit())
+            .filter_map(|w| w.parse().ok())
+            .collect()
+    };
+    let header = pretty.lines().find(|l| l.starts_with("Summary:")).unwrap();
+    let html_header = html
+        .split("<p class=\"muted\">ecslint ")
+        .nth(1)
+        .unwrap()
+        .split("</p>")
+        .next()
+        .unwrap();
+    // The HTML header starts with the version (0.1.0): skip its three numbers.
+    assert_eq!(
+        numbers_in(header),
+        numbers_in(html_header)[3..],
+        "{header} / {html_header}"
+    );
+    let titles = [
+        "Security",
+        "Reliability",
+        "Cost Optimization",
+        "Performance Efficiency",
+        "Operational Excellence",
+        "Sustainability",
+    ];
+    for (row, title) in rows.iter().zip(titles) {
+        let line = pretty
+            .lines()
+            .find(|l| l.trim_start().starts_with(title))
+            .unwrap();
+        let console = numbers_in(line);
+        // The score as the page shows it (`83%`).
+        let score: u64 = row
+            .split("data-score=\"")
+            .nth(1)
+            .unwrap()
+            .split('>')
+            .nth(1)
+            .unwrap()
+            .split('%')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let mut html_numbers = vec![score];
+        html_numbers.extend_from_slice(&data_numbers(row)[data_numbers(row).len() - 5..]);
+        assert_eq!(
+            console, html_numbers,
+            "{title}: console {line} / html {row}"
+        );
+    }
     let all_rules = pretty
         .lines()
         .find(|l| l.trim_start().starts_with("all rules"))
         .unwrap();
-    let console: Vec<u64> = all_rules
-        .split_whitespace()
-        .filter_map(|w| w.parse().ok())
-        .collect();
     let t = &report["summary"]["total"];
+    let expected_total = [
+        "pass",
+        "fail",
+        "not_applicable",
+        "not_evaluated",
+        "findings",
+    ]
+    .map(|k| t[k].as_u64().unwrap());
+    assert_eq!(numbers_in(all_rules), expected_total);
+    assert_eq!(data_numbers(total), expected_total);
+    let severities = pretty
+        .lines()
+        .find(|l| l.contains("findings by severity"))
+        .unwrap();
+    let html_severities = html
+        .split("<p id=\"severities\">")
+        .nth(1)
+        .unwrap()
+        .split("</p>")
+        .next()
+        .unwrap();
     assert_eq!(
-        console,
-        [
-            "pass",
-            "fail",
-            "not_applicable",
-            "not_evaluated",
-            "findings"
-        ]
-        .map(|k| t[k].as_u64().unwrap())
+        numbers_in(severities),
+        data_numbers(html_severities),
+        "{severities} / {html_severities}"
     );
     // Secrets stay out of this format too.
     assert!(!html.contains("sk_live_51HxAbCdEfGhIjKlMnOpQrSt"));

@@ -145,7 +145,20 @@ pub fn render(run: &RunResult<'_>, options: &ReportOptions) -> String {
     }
     let _ = writeln!(out, "</tbody><tfoot id=\"total\">");
     counts_row(&mut out, "All rules", &summary.total, None);
-    let _ = writeln!(out, "</tfoot></table></div></section>");
+    let _ = writeln!(out, "</tfoot></table></div>");
+    let severities: Vec<String> = Severity::ALL
+        .iter()
+        .map(|s| {
+            let n = summary.by_severity.get(s).copied().unwrap_or(0);
+            format!("<span data-severity-{s}=\"{n}\">{n} {s}</span>")
+        })
+        .collect();
+    let _ = writeln!(
+        out,
+        "<p id=\"severities\">Findings by severity: {}; waived: <span data-waived=\"{w}\">{w}</span>.</p></section>",
+        severities.join(", "),
+        w = summary.waived
+    );
 
     let judged = run.judged();
     // Worst resources.

@@ -280,10 +280,11 @@ pub fn render(run: &RunResult<'_>, options: &ReportOptions) -> String {
     out
 }
 
-fn row(out: &mut String, label: &str, counts: &Counts) {
+fn row(out: &mut String, label: &str, counts: &Counts, score: Option<f64>) {
+    let score = score.map_or("–".to_string(), |s| format!("{s:.0}%"));
     let _ = writeln!(
         out,
-        "  {label:<24} {:>6} {:>6} {:>6} {:>8} {:>9}",
+        "  {label:<24} {score:>6} {:>6} {:>6} {:>6} {:>8} {:>9}",
         counts.pass, counts.fail, counts.not_applicable, counts.not_evaluated, counts.findings
     );
 }
@@ -302,13 +303,20 @@ pub fn summary_table(run: &RunResult<'_>) -> String {
     );
     let _ = writeln!(
         out,
-        "  {:<24} {:>6} {:>6} {:>6} {:>8} {:>9}",
-        "pillar", "pass", "fail", "n/a", "not eval", "findings"
+        "  {:<24} {:>6} {:>6} {:>6} {:>6} {:>8} {:>9}",
+        "pillar", "score", "pass", "fail", "n/a", "not eval", "findings"
     );
+    // The same severity-weighted score as the HTML scorecard.
+    let scores = super::html::scores(run);
     for (pillar, counts) in &summary.by_pillar {
-        row(&mut out, pillar.title(), counts);
+        row(
+            &mut out,
+            pillar.title(),
+            counts,
+            scores.get(pillar).copied().flatten(),
+        );
     }
-    row(&mut out, "all rules", &summary.total);
+    row(&mut out, "all rules", &summary.total, None);
     let severities: Vec<String> = Severity::ALL
         .iter()
         .map(|s| format!("{} {}", summary.by_severity.get(s).copied().unwrap_or(0), s))
