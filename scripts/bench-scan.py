@@ -78,6 +78,7 @@ def main():
             sys.exit(f"ecslint scan failed ({result.returncode}): {result.stderr[-2000:]}")
         wall, rss_kb = result.stderr.strip().splitlines()[-1].split()
         calls = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{proxy_port}/__calls").read())
+        max_in_flight = calls.pop("__max_in_flight", None)
         # The same scan straight to moto: the counting proxy is itself a Python server on the path.
         env["AWS_ENDPOINT_URL"] = upstream
         direct = subprocess.run(["/usr/bin/time", "-f", "%e %M", str(BINARY), "scan", "--no-config", "--region", "us-east-1",
@@ -94,7 +95,7 @@ def main():
     report = (f"# Live scan: {N} task definitions ({N // 5} families x 5 revisions), {N // 10} services, 5 clusters\n\n"
               f"moto on 127.0.0.1 (seeded in {seeding:.0f} s), {BINARY.relative_to(ROOT)}, --concurrency {CONCURRENCY}.\n\n"
               f"| measure | value |\n|---|---|\n| wall time, through the counting proxy | {float(wall):.2f} s |\n"
-              f"| wall time, straight to moto | {float(direct_wall):.2f} s |\n| API calls | {total} |\n"
+              f"| wall time, straight to moto | {float(direct_wall):.2f} s |\n| API calls | {total} |\n| most calls in flight | {max_in_flight} |\n"
               f"| peak RSS | {int(rss_kb) / 1024:.0f} MB |\n| task definitions read | {len(snapshot['taskDefinitions'])} |\n"
               f"| services read | {len(snapshot['services'])} |\n\n| action | calls |\n|---|---|\n{rows}\n")
     if N == 5000:

@@ -6,7 +6,8 @@ forwards every request to moto and then, as the real services would:
   * answers a throttling error every Nth call (--throttle-every N);
   * denies the actions named with --deny (e.g. iam:GetAccountAuthorizationDetails), or with
     --deny ACTION@TEXT only the requests whose parameters contain TEXT (sts:AssumeRole@ACCOUNT_ID);
-and counts calls per action (GET /__calls returns them as JSON).
+and counts calls per action (GET /__calls returns them as JSON, with "__max_in_flight": the most
+requests it was answering at once).
 
 Usage: faults.py UPSTREAM PORT [--throttle-every N] [--deny ACTION]...
 """
@@ -30,6 +31,7 @@ PAGES = {"ListClusters": ("clusterArns", 100), "ListServices": ("serviceArns", 1
 lock = threading.Lock()
 calls = {}
 count = [0]
+in_flight = [0, 0]  # now, most
 
 
 def action_of(headers, body):
@@ -78,10 +80,21 @@ class Proxy(BaseHTTPRequestHandler):
     def do_GET(self):
         if self.path == "/__calls":
             with lock:
-                return self.reply(200, json.dumps(calls).encode(), "application/json")
+                answer = dict(calls, __max_in_flight=in_flight[1])
+                return self.reply(200, json.dumps(answer).encode(), "application/json")
         return self.reply(404, b"", "text/plain")
 
     def do_POST(self):
+        with lock:
+            in_flight[0] += 1
+            in_flight[1] = max(in_flight)
+        try:
+            self.answer()
+        finally:
+            with lock:
+                in_flight[0] -= 1
+
+    def answer(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         action, protocol = action_of(self.headers, body)
         with lock:
