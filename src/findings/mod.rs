@@ -344,9 +344,10 @@ fn civil_date(days: i64) -> String {
     format!("{year:04}-{month:02}-{day:02}")
 }
 
-/// Whether a `*`-glob matches a text (only `*` is special).
+/// Whether a waiver's glob matches a resource id or name: `*` any run of characters, `?` any one
+/// (as in IAM; neither occurs in ARNs or ECS names, so nothing needs escaping).
 pub fn glob_match(pattern: &str, text: &str) -> bool {
-    crate::model::iam::wildcard_match(&pattern.replace('?', "\u{0}"), text)
+    crate::model::iam::wildcard_match(pattern, text)
 }
 
 #[cfg(test)]
@@ -368,5 +369,8 @@ mod tests {
         ));
         assert!(!glob_match("web", "web-2"));
         assert!(glob_match("*", "anything"));
+        assert!(glob_match("web-?", "web-2"));
+        assert!(!glob_match("web-?", "web-22"));
+        assert!(glob_match("api:?", "api:7") && !glob_match("api:?", "api:"));
     }
 }
