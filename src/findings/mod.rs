@@ -79,7 +79,7 @@ pub struct Evaluation {
 pub struct Waiver {
     /// Rule id (or prefix, or pillar) the waiver covers.
     pub rule: String,
-    /// Glob over the resource id or name (`*` matches anything).
+    /// Glob over the resource id or name (`*` matches any run of characters, `?` one).
     pub resource: String,
     pub reason: String,
     /// `YYYY-MM-DD`; the waiver stops applying after that day.
