@@ -10,6 +10,7 @@ use crate::model::Estate;
 use crate::sources::InputError;
 use crate::sources::location::LineCol;
 use baseline::{Baseline, BaselineEntry, BaselineState};
+use rayon::prelude::*;
 use std::collections::BTreeMap;
 
 /// What a rule concluded about one resource.
@@ -259,18 +260,17 @@ impl<'a> RunResult<'a> {
                     })
             })
             .collect();
-        all.sort_by(|a, b| {
-            let key = |j: &Judged<'_>| {
-                (
-                    self.estate.files[j.finding.location.file].path.clone(),
-                    j.finding.location.start.line,
-                    j.finding.location.start.column,
-                    self.rules[j.finding.rule].id().to_string(),
-                    j.finding.resource,
-                )
-            };
-            key(a).cmp(&key(b))
-        });
+        // Borrowed keys: a large estate has millions of findings to order.
+        let key = |j: &Judged<'_>| {
+            (
+                self.estate.files[j.finding.location.file].path.as_str(),
+                j.finding.location.start.line,
+                j.finding.location.start.column,
+                self.rules[j.finding.rule].id(),
+                j.finding.resource,
+            )
+        };
+        all.par_sort_by(|a, b| key(a).cmp(&key(b)));
         all
     }
 
