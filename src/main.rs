@@ -4,3 +4,6 @@ fn main() -> std::process::ExitCode {
     let cli = ecslint::cli::Cli::parse();
     std::process::ExitCode::from(ecslint::cli::run(cli))
 }
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
