@@ -75,23 +75,28 @@ pub fn locate_start(text: &[u8], start: usize, path: &[Step]) -> Option<usize> {
 /// Used when splitting a file into many resources so that each one is located in O(1).
 pub fn element_starts(text: &[u8], start: usize) -> Vec<usize> {
     let mut starts = Vec::new();
+    scan_elements(text, start, &mut starts);
+    starts
+}
+
+/// Pushes the start of every element of the array at `start` (an array or not); returns the
+/// offset just past its `]` when the array is well formed.
+fn scan_elements(text: &[u8], start: usize, starts: &mut Vec<usize>) -> Option<usize> {
     let mut pos = skip_ws(text, start);
     if text.get(pos) != Some(&b'[') {
-        return starts;
+        return None;
     }
     pos = skip_ws(text, pos + 1);
     if text.get(pos) == Some(&b']') {
-        return starts;
+        return Some(pos + 1);
     }
     loop {
         starts.push(pos);
-        let Some(end) = skip_value(text, pos) else {
-            return starts;
-        };
-        pos = skip_ws(text, end);
+        pos = skip_ws(text, skip_value(text, pos)?);
         match text.get(pos) {
             Some(b',') => pos = skip_ws(text, pos + 1),
-            _ => return starts,
+            Some(b']') => return Some(pos + 1),
+            _ => return None,
         }
     }
 }
@@ -99,14 +104,24 @@ pub fn element_starts(text: &[u8], start: usize) -> Vec<usize> {
 /// The member names of the object at the root of `text`, with where each value starts, without
 /// parsing the values. `None` when the root is not an object or the text ends early.
 pub fn top_level_members(text: &[u8]) -> Option<Vec<(String, usize)>> {
+    top_level_members_with_elements(text, "").map(|(members, _)| members)
+}
+
+/// [`top_level_members`], and the element starts of the member `array` when it is a well-formed
+/// array: found in the same pass (a snapshot's task definitions are most of its bytes).
+pub fn top_level_members_with_elements(
+    text: &[u8],
+    array: &str,
+) -> Option<(Vec<(String, usize)>, Option<Vec<usize>>)> {
     let mut members = Vec::new();
+    let mut elements = None;
     let mut i = skip_ws(text, 0);
     if text.get(i) != Some(&b'{') {
         return None;
     }
     i = skip_ws(text, i + 1);
     if text.get(i) == Some(&b'}') {
-        return Some(members);
+        return Some((members, elements));
     }
     loop {
         if text.get(i) != Some(&b'"') {
@@ -119,12 +134,22 @@ pub fn top_level_members(text: &[u8]) -> Option<Vec<(String, usize)>> {
             return None;
         }
         i = skip_ws(text, i + 1);
+        let end = if !array.is_empty() && key == array && text.get(i) == Some(&b'[') {
+            let mut starts = Vec::new();
+            let end = scan_elements(text, i, &mut starts)?;
+            elements = Some(starts);
+            end
+        } else {
+            skip_value(text, i)?
+        };
         members.push((key, i));
-        i = skip_ws(text, skip_value(text, i)?);
+        i = skip_ws(text, end);
         match text.get(i) {
             Some(b',') => i = skip_ws(text, i + 1),
             // Only white space may follow the root object.
-            Some(b'}') => return (skip_ws(text, i + 1) == text.len()).then_some(members),
+            Some(b'}') => {
+                return (skip_ws(text, i + 1) == text.len()).then_some((members, elements));
+            }
             _ => return None,
         }
     }
@@ -340,6 +365,24 @@ mod tests {
         let starts = element_starts(text.as_bytes(), 0);
         assert_eq!(starts.len(), 3);
         assert_eq!(&text[starts[1]..starts[1] + 5], "[1,2]");
+    }
+
+    #[test]
+    fn members_and_array_elements_in_one_pass() {
+        let text = br#"{"meta": {"a": [1]}, "items": [ {"x": "]"}, [2], "s" ], "z": 3}"#;
+        let (members, elements) = top_level_members_with_elements(text, "items").unwrap();
+        let keys: Vec<&str> = members.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["meta", "items", "z"]);
+        assert_eq!(members, top_level_members(text).unwrap());
+        assert_eq!(elements.unwrap(), element_starts(text, members[1].1));
+        // A broken array: no members, so the caller takes the exact (error-reporting) path.
+        assert!(top_level_members_with_elements(br#"{"items": [1 2]}"#, "items").is_none());
+        assert!(
+            top_level_members_with_elements(br#"{"items": 5}"#, "items")
+                .unwrap()
+                .1
+                .is_none()
+        );
     }
 
     #[test]

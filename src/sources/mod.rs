@@ -220,8 +220,13 @@ fn parse_file(
             }
         }
     };
-    // The root object's members, found once by scanning (large files are read several ways).
-    let members = location::top_level_members(text.as_bytes());
+    // The root object's members, found once by scanning (large files are read several ways),
+    // and where a snapshot's task definitions start, found in the same pass.
+    let (members, task_definition_starts) =
+        match location::top_level_members_with_elements(text.as_bytes(), "taskDefinitions") {
+            Some((members, starts)) => (Some(members), starts),
+            None => (None, None),
+        };
     // A file that is one task definition is checked without building its document.
     if kind == InputKind::Auto
         && let Some(layout) = shape::task_definition_layout(&text, members.as_deref())
@@ -245,7 +250,9 @@ fn parse_file(
     }
     // Any other file: parsed whole, except a `taskDefinitions` array, whose elements are
     // deferred like single task definitions.
-    let parsed = parse_members_without(&text, "taskDefinitions")
+    let parsed = members
+        .as_deref()
+        .and_then(|members| parse_members_without(&text, members, "taskDefinitions"))
         .map_or_else(|| parse_root_without(&text, "taskDefinitions"), Ok);
     let (root, skipped) = match parsed {
         Ok(parsed) => parsed,
@@ -261,7 +268,12 @@ fn parse_file(
         .map(str::to_string);
     let mut result = shape::split(index, &stem, &text, root, kind, members.as_deref());
     if skipped && let Ok(resources) = &mut result {
-        match shape::deferred_task_definitions(index, &stem, &text) {
+        match shape::deferred_task_definitions(
+            index,
+            &stem,
+            &text,
+            task_definition_starts.as_deref(),
+        ) {
             Ok(deferred) => {
                 // Keep the file's order: the task definitions first, as they are written first
                 // in a snapshot.
@@ -299,22 +311,25 @@ fn snapshot_errors(root: &serde_json::Value) -> Vec<String> {
 /// are found by scanning and parsed one by one, and `skip` is not read at all (its elements are
 /// checked when their heads are read). `None` when the file is not an object with `skip`, or
 /// anything is off: the exact path then reports the error.
-fn parse_members_without(text: &str, skip: &str) -> Option<(serde_json::Value, bool)> {
+fn parse_members_without(
+    text: &str,
+    members: &[(String, usize)],
+    skip: &str,
+) -> Option<(serde_json::Value, bool)> {
     let bytes = text.as_bytes();
-    let members = location::top_level_members(bytes)?;
     if !members.iter().any(|(key, _)| key == skip) {
         return None;
     }
     let mut object = serde_json::Map::new();
     for (key, start) in members {
         if key == skip {
-            object.insert(key, serde_json::Value::Array(Vec::new()));
+            object.insert(key.clone(), serde_json::Value::Array(Vec::new()));
             continue;
         }
-        let mut deserializer = serde_json::Deserializer::from_slice(&bytes[start..]);
+        let mut deserializer = serde_json::Deserializer::from_slice(&bytes[*start..]);
         let value =
             <serde_json::Value as serde::Deserialize>::deserialize(&mut deserializer).ok()?;
-        object.insert(key, value);
+        object.insert(key.clone(), value);
     }
     Some((serde_json::Value::Object(object), true))
 }

@@ -268,41 +268,20 @@ pub fn split_task_definition_file(
 }
 
 /// The deferred task definitions of a `taskDefinitions` array (ecslint's snapshot), located in
-/// one pass over the array.
+/// one pass over the array; `known_starts` when that pass was already made (and found the array
+/// well formed).
 pub fn deferred_task_definitions(
     file: usize,
     file_stem: &str,
     text: &str,
+    known_starts: Option<&[usize]>,
 ) -> Result<Vec<Resource>, ShapeError> {
     let bytes = text.as_bytes();
     let path = vec![Step::Key("taskDefinitions".into())];
-    let Some(array_start) = location::locate_start(bytes, 0, &path) else {
-        return Ok(Vec::new());
+    let starts = match known_starts {
+        Some(starts) => starts.to_vec(),
+        None => array_starts(bytes, &path)?,
     };
-    if bytes[array_start] != b'[' {
-        let end = locate(bytes, array_start, &[]).map_or(array_start, |s| s.end);
-        let found: Value = serde_json::from_slice(&bytes[array_start..end]).unwrap_or(Value::Null);
-        return Err(type_error("taskDefinitions", "an array", &found));
-    }
-    let starts = location::element_starts(bytes, array_start);
-    // element_starts stops at the first element not followed by a comma: the array must end there.
-    let after = match starts.last() {
-        Some(&last) => locate(bytes, last, &[]).map(|span| span.end),
-        None => Some(array_start + 1),
-    };
-    let close = after.map(|end| {
-        end + bytes[end..]
-            .iter()
-            .take_while(|b| b.is_ascii_whitespace())
-            .count()
-    });
-    if close.and_then(|c| bytes.get(c)) != Some(&b']') {
-        return Err(ShapeError {
-            offset: close.or(Some(array_start)),
-            path: path.clone(),
-            reason: "not valid JSON: expected `,` or `]` in \"taskDefinitions\"".into(),
-        });
-    }
     // Each element's head is read in parallel: a snapshot holds most of an estate.
     use rayon::prelude::*;
     starts
@@ -337,6 +316,38 @@ pub fn deferred_task_definitions(
             })
         })
         .collect()
+}
+
+/// The element starts of the array at `path`, checking that it is an array and ends well.
+fn array_starts(bytes: &[u8], path: &[Step]) -> Result<Vec<usize>, ShapeError> {
+    let Some(array_start) = location::locate_start(bytes, 0, path) else {
+        return Ok(Vec::new());
+    };
+    if bytes[array_start] != b'[' {
+        let end = locate(bytes, array_start, &[]).map_or(array_start, |s| s.end);
+        let found: Value = serde_json::from_slice(&bytes[array_start..end]).unwrap_or(Value::Null);
+        return Err(type_error("taskDefinitions", "an array", &found));
+    }
+    let starts = location::element_starts(bytes, array_start);
+    // element_starts stops at the first element not followed by a comma: the array must end there.
+    let after = match starts.last() {
+        Some(&last) => locate(bytes, last, &[]).map(|span| span.end),
+        None => Some(array_start + 1),
+    };
+    let close = after.map(|end| {
+        end + bytes[end..]
+            .iter()
+            .take_while(|b| b.is_ascii_whitespace())
+            .count()
+    });
+    if close.and_then(|c| bytes.get(c)) != Some(&b']') {
+        return Err(ShapeError {
+            offset: close.or(Some(array_start)),
+            path: path.to_vec(),
+            reason: "not valid JSON: expected `,` or `]` in \"taskDefinitions\"".into(),
+        });
+    }
+    Ok(starts)
 }
 
 fn wrap_containers(root: Value) -> Result<Value, ShapeError> {

@@ -59,6 +59,11 @@ class Proxy(BaseHTTPRequestHandler):
         pass
 
     def reply(self, status, body, content_type):
+        # Done before the answer goes out: the client may send its next call as soon as it has it.
+        if getattr(self, "counted", False):
+            self.counted = False
+            with lock:
+                in_flight[0] -= 1
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -88,11 +93,14 @@ class Proxy(BaseHTTPRequestHandler):
         with lock:
             in_flight[0] += 1
             in_flight[1] = max(in_flight)
+        self.counted = True
         try:
             self.answer()
         finally:
-            with lock:
-                in_flight[0] -= 1
+            if self.counted:
+                self.counted = False
+                with lock:
+                    in_flight[0] -= 1
 
     def answer(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
