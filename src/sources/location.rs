@@ -103,16 +103,19 @@ fn scan_elements(text: &[u8], start: usize, starts: &mut Vec<usize>) -> Option<u
 
 /// The member names of the object at the root of `text`, with where each value starts, without
 /// parsing the values. `None` when the root is not an object or the text ends early.
-pub fn top_level_members(text: &[u8]) -> Option<Vec<(String, usize)>> {
+pub fn top_level_members(text: &[u8]) -> Option<Members> {
     top_level_members_with_elements(text, "").map(|(members, _)| members)
 }
+
+/// A root object's member names with where their values start.
+pub type Members = Vec<(String, usize)>;
 
 /// [`top_level_members`], and the element starts of the member `array` when it is a well-formed
 /// array: found in the same pass (a snapshot's task definitions are most of its bytes).
 pub fn top_level_members_with_elements(
     text: &[u8],
     array: &str,
-) -> Option<(Vec<(String, usize)>, Option<Vec<usize>>)> {
+) -> Option<(Members, Option<Vec<usize>>)> {
     let mut members = Vec::new();
     let mut elements = None;
     let mut i = skip_ws(text, 0);
