@@ -542,7 +542,7 @@ fn check(args: CheckArgs) -> u8 {
         }
     }
     let threshold = args.fail_on.or(config_fail_on).unwrap_or(Severity::Info);
-    let failing = run.judged().iter().any(|j| {
+    let failing = run.judged_unordered().any(|j| {
         j.waiver.is_none()
             && j.severity >= threshold
             && j.baseline_state != Some(BaselineState::Unchanged)

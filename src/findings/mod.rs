@@ -240,11 +240,28 @@ pub struct Summary {
 impl<'a> RunResult<'a> {
     /// Findings in report order (file, line, column, rule), with severity and waiver.
     pub fn judged(&self) -> Vec<Judged<'_>> {
-        let mut all: Vec<Judged<'_>> = self
-            .evaluations
+        let mut all: Vec<Judged<'_>> = self.judged_unordered().collect();
+        // Borrowed keys: a large estate has millions of findings to order.
+        let key = |j: &Judged<'_>| {
+            (
+                self.estate.files[j.finding.location.file].path.as_str(),
+                j.finding.location.start.line,
+                j.finding.location.start.column,
+                self.rules[j.finding.rule].id(),
+                j.finding.resource,
+            )
+        };
+        all.par_sort_by(|a, b| key(a).cmp(&key(b)));
+        all
+    }
+
+    /// Every finding with its severity, waiver and baseline state, in evaluation order (for
+    /// counting and testing without the cost of ordering).
+    pub fn judged_unordered(&self) -> impl Iterator<Item = Judged<'_>> {
+        self.evaluations
             .iter()
             .enumerate()
-            .flat_map(|(e, evaluation)| {
+            .flat_map(move |(e, evaluation)| {
                 evaluation
                     .findings
                     .iter()
@@ -259,19 +276,6 @@ impl<'a> RunResult<'a> {
                             .and_then(|b| b.states.get(&(e, f)).copied()),
                     })
             })
-            .collect();
-        // Borrowed keys: a large estate has millions of findings to order.
-        let key = |j: &Judged<'_>| {
-            (
-                self.estate.files[j.finding.location.file].path.as_str(),
-                j.finding.location.start.line,
-                j.finding.location.start.column,
-                self.rules[j.finding.rule].id(),
-                j.finding.resource,
-            )
-        };
-        all.par_sort_by(|a, b| key(a).cmp(&key(b)));
-        all
     }
 
     /// What the live scans behind the inputs could not read: the run is partial.
@@ -299,7 +303,7 @@ impl<'a> RunResult<'a> {
                 summary.by_pillar.entry(*pillar).or_default().merge(counts);
             }
         }
-        for judged in self.judged() {
+        for judged in self.judged_unordered() {
             if judged.waiver.is_none() {
                 *summary.by_severity.entry(judged.severity).or_default() += 1;
             }
