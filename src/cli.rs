@@ -72,7 +72,8 @@ pub enum Command {
 const ACCEPTED_SHAPES: &str = "Accepted documents (detected by shape):
   task definitions   register-task-definition input, describe-task-definition output, the unwrapped
                      task definition, a bare container-definition array (Terraform)
-  services           create-service input, describe-services output, {\"service\": ...}
+  services           create-service input, describe-services output, {\"service\": ...},
+                     ecspresso service definitions (no serviceName; named after the file)
   clusters           describe-clusters output;  capacity providers: describe-capacity-providers output
   account settings   list-account-settings output (with or without --effective-settings)
   IAM                get-account-authorization-details, get-role, get-role-policy outputs;

@@ -330,3 +330,29 @@ fn each_snapshot_uses_its_own_account_settings() {
     let lone = evaluations.iter().find(|e| e.resource == 4).unwrap();
     assert_ne!(lone.outcome, Outcome::Pass, "{evaluations:?}");
 }
+
+#[test]
+fn ecspresso_service_definitions_are_services() {
+    // ecspresso keeps the service name and cluster in its config: the definition file has neither.
+    let definition = r#"{
+  "desiredCount": 2,
+  "deploymentConfiguration": {"maximumPercent": 200, "minimumHealthyPercent": 100},
+  "launchType": "FARGATE",
+  "networkConfiguration": {"awsvpcConfiguration": {"assignPublicIp": "ENABLED", "subnets": ["subnet-1"]}},
+  "schedulingStrategy": "REPLICA"
+}"#;
+    let (estate, evaluations) = run(&[("ecs-service-def.json", definition)], "SEC201");
+    assert_eq!(estate.resources[0].name, "ecs-service-def");
+    assert_fails_at(
+        &estate,
+        &evaluations,
+        "ecs-service-def.json",
+        "$['networkConfiguration']['awsvpcConfiguration']['assignPublicIp']",
+    );
+    // One service-only field is not enough to call an unknown document a service.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("other.json");
+    std::fs::write(&path, r#"{"desiredCount": 2, "color": "blue"}"#).unwrap();
+    let (_, errors) = sources::load(&[path], &InputOptions::default());
+    assert_eq!(errors.len(), 1, "{errors:?}");
+}

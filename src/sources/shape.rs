@@ -436,6 +436,36 @@ fn detect(
             false,
         )]);
     }
+    // ecspresso's service definition: create-service input whose name and cluster live in the
+    // tool's config, so only the fields that exist on services alone can tell it.
+    const SERVICE_ONLY: &[&str] = &[
+        "desiredCount",
+        "deploymentConfiguration",
+        "deploymentController",
+        "schedulingStrategy",
+        "healthCheckGracePeriodSeconds",
+        "enableExecuteCommand",
+        "enableECSManagedTags",
+        "serviceRegistries",
+        "serviceConnectConfiguration",
+        "placementStrategy",
+    ];
+    let service_fields = SERVICE_ONLY
+        .iter()
+        .filter(|k| object.contains_key(**k))
+        .count();
+    let collections = COLLECTIONS
+        .iter()
+        .map(|(k, _)| *k)
+        .chain(SINGLES.iter().map(|(k, _)| *k))
+        .any(|k| object.contains_key(k));
+    if service_fields >= 2 && !collections {
+        return Ok(vec![whole(
+            ResourceKind::Service,
+            Value::Object(object),
+            false,
+        )]);
+    }
     if object.contains_key("RoleName") && object.contains_key("PolicyDocument") {
         // get-role-policy output: an inline policy of a role.
         return Ok(vec![whole(
