@@ -134,8 +134,8 @@ impl Drop for Moto {
     }
 }
 
-/// Runs a seeding script (tests/live/*.py) against the server.
-fn seed(python: &Path, moto: &Moto, script: &str, extra: &[&str]) {
+/// Runs a seeding script (tests/live/*.py) against the server; returns what it printed.
+fn seed(python: &Path, moto: &Moto, script: &str, extra: &[&str]) -> Vec<u8> {
     let seeded = std::process::Command::new(python)
         .arg(repo().join(script))
         .arg(&moto.endpoint)
@@ -147,6 +147,7 @@ fn seed(python: &Path, moto: &Moto, script: &str, extra: &[&str]) {
         "{}",
         String::from_utf8_lossy(&seeded.stderr)
     );
+    seeded.stdout
 }
 
 fn ecslint(endpoint: &str) -> Command {
@@ -688,17 +689,8 @@ fn snapshots_in(dir: &Path) -> Vec<(String, String, String, String, usize)> {
 fn organization_fan_out_accounts_file_and_a_refused_role() {
     let python = python();
     let moto = Moto::start(&python);
-    let seeded = std::process::Command::new(&python)
-        .arg(repo().join("tests/live/seed_org.py"))
-        .arg(&moto.endpoint)
-        .output()
-        .unwrap();
-    assert!(
-        seeded.status.success(),
-        "{}",
-        String::from_utf8_lossy(&seeded.stderr)
-    );
-    let org: serde_json::Value = serde_json::from_slice(&seeded.stdout).unwrap();
+    let printed = seed(&python, &moto, "tests/live/seed_org.py", &[]);
+    let org: serde_json::Value = serde_json::from_slice(&printed).unwrap();
     let (management, payments, search) = (
         org["management"].as_str().unwrap(),
         org["members"]["payments"].as_str().unwrap(),

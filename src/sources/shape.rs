@@ -539,21 +539,8 @@ fn detect(
             }
             let mut base = path.clone();
             base.push(Step::Index(index));
-            resources.push(Resource {
-                kind,
-                id: String::new(),
-                name: String::new(),
-                doc: item,
-                origin: Origin {
-                    file,
-                    base,
-                    start: starts.get(index).copied().unwrap_or(root_start),
-                    grafted: Vec::new(),
-                },
-                partial: false,
-                deferred: false,
-                ignore: Vec::new(),
-            });
+            let start = starts.get(index).copied().unwrap_or(root_start);
+            resources.push(element_resource(kind, item, file, base, start));
         }
     }
     // list-account-settings output: the account is one resource made of all its settings. In a
@@ -594,21 +581,14 @@ fn detect(
                     reason: "expected {\"account\", \"region\", \"settings\": [...]}".into(),
                 });
             }
-            resources.push(Resource {
-                kind: ResourceKind::Account,
-                id: String::new(),
-                name: String::new(),
-                doc: item,
-                origin: Origin {
-                    file,
-                    base,
-                    start: starts.get(index).copied().unwrap_or(root_start),
-                    grafted: Vec::new(),
-                },
-                partial: false,
-                deferred: false,
-                ignore: Vec::new(),
-            });
+            let start = starts.get(index).copied().unwrap_or(root_start);
+            resources.push(element_resource(
+                ResourceKind::Account,
+                item,
+                file,
+                base,
+                start,
+            ));
         }
     }
     let known = COLLECTIONS
@@ -633,6 +613,31 @@ fn detect(
         });
     }
     Ok(resources)
+}
+
+/// A resource read from an element of a collection; its identity is given after splitting.
+fn element_resource(
+    kind: ResourceKind,
+    doc: Value,
+    file: usize,
+    base: Vec<Step>,
+    start: usize,
+) -> Resource {
+    Resource {
+        kind,
+        id: String::new(),
+        name: String::new(),
+        doc,
+        origin: Origin {
+            file,
+            base,
+            start,
+            grafted: Vec::new(),
+        },
+        partial: false,
+        deferred: false,
+        ignore: Vec::new(),
+    }
 }
 
 fn expect_array(object: &serde_json::Map<String, Value>, key: &str) -> Result<(), ShapeError> {
