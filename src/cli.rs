@@ -485,12 +485,18 @@ fn judge(linted: Linted, baseline: Option<&Baseline>) -> (RunResult<'static>, Op
     (run, config.fail_on)
 }
 
-fn report_options(lint: &LintArgs, to_terminal: bool) -> ReportOptions {
-    let color =
-        to_terminal && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+/// `output`: where the report goes (None: stdout, then in colour on a terminal).
+fn report_options(lint: &LintArgs, output: Option<&std::path::Path>) -> ReportOptions {
+    let color = output.is_none()
+        && std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none();
     ReportOptions {
         docs_url: lint.common.docs_url.clone(),
         color,
+        report_dir: Some(output.and_then(std::path::Path::parent).map_or_else(
+            || std::path::PathBuf::from("."),
+            std::path::Path::to_path_buf,
+        )),
     }
 }
 
@@ -514,7 +520,7 @@ fn check(args: CheckArgs) -> u8 {
     };
     let (run, config_fail_on) = judge(linted, baseline.as_ref());
     let format = args.format.unwrap_or(Format::Pretty);
-    let options = report_options(&args.lint, args.output.is_none());
+    let options = report_options(&args.lint, args.output.as_deref());
     let written = match args.output.as_deref() {
         Some(path) => std::fs::File::create(path).and_then(|file| {
             let mut out = std::io::BufWriter::new(file);
@@ -591,11 +597,19 @@ fn record_baseline(args: BaselineArgs) -> u8 {
     }
 }
 
+/// For messages on stderr: no colour.
+fn plain_options(lint: &LintArgs) -> ReportOptions {
+    ReportOptions {
+        color: false,
+        ..report_options(lint, None)
+    }
+}
+
 fn report_input_errors(run: &RunResult<'_>, lint: &LintArgs) {
     for error in &run.input_errors {
         eprint!(
             "{}",
-            report::pretty::render_input_error(error, &report_options(lint, false))
+            report::pretty::render_input_error(error, &plain_options(lint))
         );
     }
 }
@@ -927,6 +941,15 @@ fn diff(args: DiffArgs) -> u8 {
     let options = ReportOptions {
         docs_url: args.common.docs_url.clone(),
         color: false,
+        report_dir: Some(
+            args.output
+                .as_deref()
+                .and_then(std::path::Path::parent)
+                .map_or_else(
+                    || std::path::PathBuf::from("."),
+                    std::path::Path::to_path_buf,
+                ),
+        ),
     };
     let text = match args.format {
         DiffFormat::Pretty => report::diff::pretty(&compared),
@@ -942,7 +965,7 @@ fn diff(args: DiffArgs) -> u8 {
                 .unwrap_or_default()
                 + "\n"
         }
-        DiffFormat::Html => report::diff::html(&compared),
+        DiffFormat::Html => report::diff::html(&compared, &options),
     };
     if let Err(code) = write_output(args.output.as_deref(), &text) {
         return code;

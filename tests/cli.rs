@@ -1277,3 +1277,31 @@ fn diff_reports_new_fixed_unchanged_and_unverified_in_every_format() {
         total["unchanged"].as_u64().unwrap() + total["unverified"].as_u64().unwrap()
     );
 }
+
+#[test]
+fn html_reports_link_each_finding_to_its_file_relative_to_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_demo(&dir.path().join("estate dir"));
+    let report = dir.path().join("reports").join("audit.html");
+    std::fs::create_dir(dir.path().join("reports")).unwrap();
+    bare()
+        .current_dir(dir.path())
+        .args(["check", "--no-config", "-f", "html", "-o"])
+        .arg(&report)
+        .arg("estate dir")
+        .assert()
+        .code(1);
+    let html = std::fs::read_to_string(&report).unwrap();
+    let links: std::collections::BTreeSet<&str> = html
+        .split("<a href=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .filter(|href| href.ends_with(".json"))
+        .collect();
+    assert!(links.len() >= 5, "{links:?}");
+    for link in links {
+        assert!(link.starts_with("../estate%20dir/"), "{link}");
+        let target = report.parent().unwrap().join(link.replace("%20", " "));
+        assert!(target.is_file(), "{link} does not lead to a file");
+    }
+}

@@ -272,7 +272,7 @@ pub fn sarif(diff: &Diff, rules: &[Rule], options: &ReportOptions) -> sarif::Sar
     )
 }
 
-pub fn html(diff: &Diff) -> String {
+pub fn html(diff: &Diff, options: &ReportOptions) -> String {
     use super::html::{STYLE, escape};
     let mut out = String::new();
     let total = diff.total();
@@ -358,11 +358,12 @@ pub fn html(diff: &Diff) -> String {
             });
             let _ = writeln!(
                 out,
-                "<li><span class=\"sev\">{}</span> {} {} — {}<br><span class=\"muted\"><code>{}</code> · <code>{}</code>{help}</span></li>",
+                "<li><span class=\"sev\">{}</span> {} {} — {}<br><span class=\"muted\"><a href=\"{}\"><code>{}</code></a> · <code>{}</code>{help}</span></li>",
                 escape(text(f, "/severity")),
                 escape(text(f, "/rule")),
                 escape(text(f, "/name")),
                 escape(text(f, "/message")),
+                escape(&super::file_link(text(f, "/location/file"), options)),
                 escape(&position(f)),
                 escape(text(f, "/resource/id")),
             );

@@ -232,8 +232,9 @@ pub fn render(run: &RunResult<'_>, options: &ReportOptions) -> String {
                     .unwrap_or_default();
                 let _ = writeln!(
                     out,
-                    "<li>{}{waived}<br><span class=\"muted\"><code>{}:{}:{}</code> · <code>{}</code></span></li>",
+                    "<li>{}{waived}<br><span class=\"muted\"><a href=\"{}\"><code>{}:{}:{}</code></a> · <code>{}</code></span></li>",
                     escape(&j.finding.message),
+                    escape(&super::file_link(file, options)),
                     escape(file),
                     at.start.line,
                     at.start.column,

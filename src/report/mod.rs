@@ -35,6 +35,8 @@ pub struct ReportOptions {
     pub docs_url: String,
     /// Colour and unicode in the pretty output.
     pub color: bool,
+    /// Where the report is written, so the HTML report can link to the inputs relative to itself.
+    pub report_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for ReportOptions {
@@ -42,6 +44,7 @@ impl Default for ReportOptions {
         ReportOptions {
             docs_url: DEFAULT_DOCS_URL.to_string(),
             color: false,
+            report_dir: None,
         }
     }
 }
@@ -71,6 +74,46 @@ pub fn render(format: Format, run: &RunResult<'_>, options: &ReportOptions) -> S
     // Writing to memory cannot fail.
     let _ = write(format, run, options, &mut out);
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A link from the report to an input file: relative to the report when both are under one folder
+/// (a report kept beside its inputs, or a CI artifact of both), else an absolute `file://` URI.
+pub fn file_link(path: &str, options: &ReportOptions) -> String {
+    let Ok(file) = std::fs::canonicalize(path) else {
+        return path.to_string();
+    };
+    let base = options
+        .report_dir
+        .as_deref()
+        .map(|d| {
+            if d.as_os_str().is_empty() {
+                std::path::Path::new(".")
+            } else {
+                d
+            }
+        })
+        .and_then(|d| std::fs::canonicalize(d).ok());
+    let absolute = || format!("file://{}", sarif::encode_uri(&file.to_string_lossy()));
+    let Some(base) = base else {
+        return absolute();
+    };
+    let common = file
+        .components()
+        .zip(base.components())
+        .take_while(|(a, b)| a == b)
+        .count();
+    // Only the root in common: an absolute link says more than a long climb.
+    if common <= 1 {
+        return absolute();
+    }
+    let ups = base.components().count() - common;
+    let mut relative: Vec<String> = vec!["..".to_string(); ups];
+    relative.extend(
+        file.components()
+            .skip(common)
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    sarif::encode_uri(&relative.join("/"))
 }
 
 pub fn help_uri(rule: &Rule, options: &ReportOptions) -> String {

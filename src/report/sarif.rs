@@ -129,7 +129,7 @@ pub(super) fn artifact(path: &str, root: &std::path::Path) -> sarif::ArtifactLoc
     }
 }
 
-fn encode_uri(path: &str) -> String {
+pub(super) fn encode_uri(path: &str) -> String {
     let mut out = String::new();
     for byte in path.bytes() {
         match byte {
