@@ -1018,13 +1018,17 @@ fn bare() -> Command {
 /// A snapshot of one account and region: a cluster without its own Container Insights setting,
 /// and the region's account default.
 fn regional_snapshot(region: &str, insights: &str) -> String {
+    account_snapshot("111122223333", region, insights)
+}
+
+fn account_snapshot(account: &str, region: &str, insights: &str) -> String {
     format!(
-        r#"{{"ecslintSnapshot": {{"version": 1, "account": "111122223333", "region": "{region}", "calls": {{"ecs:ListClusters": 1}},
+        r#"{{"ecslintSnapshot": {{"version": 1, "account": "{account}", "region": "{region}", "calls": {{"ecs:ListClusters": 1}},
   "collectionErrors": [{{"call": "ecs:ListServices", "error": "AccessDenied", "unread": "services"}}]}},
-  "clusters": [{{"clusterArn": "arn:aws:ecs:{region}:111122223333:cluster/apps", "clusterName": "apps", "settings": [],
+  "clusters": [{{"clusterArn": "arn:aws:ecs:{region}:{account}:cluster/apps", "clusterName": "apps", "settings": [],
                  "tags": [{{"key": "team", "value": "a"}}]}}],
-  "settings": [{{"name": "containerInsights", "value": "{insights}", "principalArn": "arn:aws:iam::111122223333:root"}}],
-  "RoleDetailList": [{{"Arn": "arn:aws:iam::111122223333:role/app", "RoleName": "app", "RolePolicyList": [], "AttachedManagedPolicies": []}}]}}"#
+  "settings": [{{"name": "containerInsights", "value": "{insights}", "principalArn": "arn:aws:iam::{account}:root"}}],
+  "RoleDetailList": [{{"Arn": "arn:aws:iam::{account}:role/app", "RoleName": "app", "RolePolicyList": [], "AttachedManagedPolicies": []}}]}}"#
     )
 }
 
@@ -1303,5 +1307,61 @@ fn html_reports_link_each_finding_to_its_file_relative_to_the_report() {
         assert!(link.starts_with("../estate%20dir/"), "{link}");
         let target = report.parent().unwrap().join(link.replace("%20", " "));
         assert!(target.is_file(), "{link} does not lead to a file");
+    }
+}
+
+#[test]
+fn an_organization_audit_counts_findings_per_account_alike_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    for (account, insights) in [("111122223333", "disabled"), ("444455556666", "disabled")] {
+        std::fs::write(
+            dir.path().join(format!("{account}.json")),
+            account_snapshot(account, "eu-west-1", insights),
+        )
+        .unwrap();
+    }
+    let run = |format: &str| {
+        let output = ecslint()
+            .args(["-f", format])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let json: serde_json::Value = serde_json::from_str(&run("json")).unwrap();
+    let by_account = json["summary"]["by_account"].as_object().unwrap();
+    assert_eq!(by_account.len(), 2, "{by_account:?}");
+    assert!(
+        by_account["111122223333"]["medium"].as_u64().unwrap() >= 1,
+        "OPS301 there"
+    );
+    let pretty = run("pretty");
+    let html = run("html");
+    let severities = ["critical", "high", "medium", "low", "info"];
+    for (account, counts) in by_account {
+        let expected: Vec<u64> = severities
+            .iter()
+            .map(|s| counts.get(*s).and_then(|n| n.as_u64()).unwrap_or(0))
+            .collect();
+        let line = pretty
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("account {account}:")))
+            .unwrap();
+        let console: Vec<u64> = line
+            .split(':')
+            .nth(1)
+            .unwrap()
+            .split(|c: char| !c.is_ascii_digit())
+            .filter_map(|w| w.parse().ok())
+            .collect();
+        assert_eq!(console, expected, "{line}");
+        let row = html
+            .split(&format!("<th scope=\"row\">{account}</th>"))
+            .nth(1)
+            .unwrap()
+            .split("</tr>")
+            .next()
+            .unwrap();
+        assert_eq!(data_numbers(row), expected, "{row}");
     }
 }

@@ -861,6 +861,15 @@ fn organization_fan_out_accounts_file_and_a_refused_role() {
         joined["summary"]["by_pillar"],
         together["summary"]["by_pillar"]
     );
+    assert_eq!(
+        joined["summary"]["by_account"],
+        together["summary"]["by_account"]
+    );
+    assert_eq!(
+        together["summary"]["by_account"].as_object().unwrap().len(),
+        3,
+        "three accounts with findings"
+    );
 
     // An accounts file, with a comment, a bare id and a role ARN; behind a proxy that refuses the
     // role of `search`: that account is reported, the other is read in full.

@@ -85,7 +85,7 @@ pub fn account(finding: &Value) -> String {
         (parts.next() == Some("arn")).then(|| parts.nth(3))?
     })
     .filter(|a| !a.is_empty())
-    .unwrap_or("(no account)")
+    .unwrap_or(super::NO_ACCOUNT)
     .to_string()
 }
 

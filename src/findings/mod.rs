@@ -222,12 +222,18 @@ impl Counts {
     }
 }
 
+/// What findings on resources of no known account are counted under.
+pub const NO_ACCOUNT: &str = "(no account)";
+
 /// The per-pillar and per-severity summary every reporter shows.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct Summary {
     pub total: Counts,
     pub by_pillar: BTreeMap<Pillar, Counts>,
     pub by_severity: BTreeMap<Severity, usize>,
+    /// Unwaived findings per account (from the resource's ARN or its snapshot; files without
+    /// either: "(no account)"), by severity.
+    pub by_account: BTreeMap<String, BTreeMap<Severity, usize>>,
     pub resources: usize,
     pub files: usize,
     pub input_errors: usize,
@@ -235,6 +241,13 @@ pub struct Summary {
     /// New / unchanged / absent findings, when compared with a baseline.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub baseline: Option<BTreeMap<&'static str, usize>>,
+}
+
+impl Summary {
+    /// How many accounts the findings name (an organization's audit has several).
+    pub fn accounts_named(&self) -> usize {
+        self.by_account.keys().filter(|a| *a != NO_ACCOUNT).count()
+    }
 }
 
 impl<'a> RunResult<'a> {
@@ -306,6 +319,15 @@ impl<'a> RunResult<'a> {
         for judged in self.judged_unordered() {
             if judged.waiver.is_none() {
                 *summary.by_severity.entry(judged.severity).or_default() += 1;
+                let resource = &self.estate.resources[judged.finding.resource];
+                let account =
+                    crate::model::account_of(resource, &self.estate.files).unwrap_or(NO_ACCOUNT);
+                *summary
+                    .by_account
+                    .entry(account.to_string())
+                    .or_default()
+                    .entry(judged.severity)
+                    .or_default() += 1;
             }
         }
         if let Some(comparison) = &self.baseline {

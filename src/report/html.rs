@@ -160,6 +160,34 @@ pub fn render(run: &RunResult<'_>, options: &ReportOptions) -> String {
         w = summary.waived
     );
 
+    // An organization's audit: findings per account.
+    if summary.accounts_named() > 1 {
+        let _ = writeln!(
+            out,
+            "<section aria-labelledby=\"accounts\"><h2 id=\"accounts\">Findings by account</h2><div class=\"scroll\"><table><thead><tr>\
+             <th scope=\"col\">Account</th>{}</tr></thead><tbody id=\"account-rows\">",
+            Severity::ALL
+                .iter()
+                .map(|s| format!("<th scope=\"col\">{s}</th>"))
+                .collect::<String>()
+        );
+        for (account, counts) in &summary.by_account {
+            let cells: String = Severity::ALL
+                .iter()
+                .map(|s| {
+                    let n = counts.get(s).copied().unwrap_or(0);
+                    format!("<td class=\"num\" data-{s}=\"{n}\">{n}</td>")
+                })
+                .collect();
+            let _ = writeln!(
+                out,
+                "<tr><th scope=\"row\">{}</th>{cells}</tr>",
+                escape(account)
+            );
+        }
+        let _ = writeln!(out, "</tbody></table></div></section>");
+    }
+
     let judged = run.judged();
     // Worst resources.
     let mut by_resource: BTreeMap<usize, (f64, usize)> = BTreeMap::new();

@@ -78,11 +78,16 @@ pub fn merge(inputs: &[(String, Value)]) -> Result<Value, String> {
     // Finding counts from the merged findings, so that a finding kept once is counted once.
     let mut by_severity: BTreeMap<String, u64> = BTreeMap::new();
     let mut by_pillar: BTreeMap<String, u64> = BTreeMap::new();
+    let mut by_account: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
     let mut waived = 0;
     for finding in &findings {
         if finding["waiver"].is_null() {
-            *by_severity
-                .entry(finding["severity"].as_str().unwrap_or("?").into())
+            let severity = finding["severity"].as_str().unwrap_or("?");
+            *by_severity.entry(severity.into()).or_default() += 1;
+            *by_account
+                .entry(crate::findings::diff::account(finding))
+                .or_default()
+                .entry(severity.into())
                 .or_default() += 1;
         } else {
             waived += 1;
@@ -94,6 +99,7 @@ pub fn merge(inputs: &[(String, Value)]) -> Result<Value, String> {
         }
     }
     summary.insert("by_severity".into(), json!(by_severity));
+    summary.insert("by_account".into(), json!(by_account));
     summary.insert("waived".into(), json!(waived));
     if let Some(Value::Object(pillars)) = summary.get_mut("by_pillar") {
         for (pillar, counts) in pillars.iter_mut() {

@@ -327,6 +327,16 @@ pub fn summary_table(run: &RunResult<'_>) -> String {
         severities.join(", "),
         summary.waived
     );
+    // An organization's audit: where the findings are.
+    if summary.accounts_named() > 1 {
+        for (account, counts) in &summary.by_account {
+            let severities: Vec<String> = Severity::ALL
+                .iter()
+                .map(|s| format!("{} {}", counts.get(s).copied().unwrap_or(0), s))
+                .collect();
+            let _ = writeln!(out, "  account {account}: {}", severities.join(", "));
+        }
+    }
     if let Some(baseline) = &summary.baseline {
         let count = |state: &str| baseline.get(state).copied().unwrap_or(0);
         let _ = writeln!(
