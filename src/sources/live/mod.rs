@@ -253,12 +253,12 @@ impl Collected {
 
 /// Reads one region's ECS estate.
 async fn collect_region(
-    config: &aws_config::SdkConfig,
+    scope: &Scope,
     concurrency: usize,
     all_revisions: bool,
     progress: indicatif::ProgressBar,
 ) -> Collected {
-    let ecs = aws_sdk_ecs::Client::new(config);
+    let ecs = scope.ecs();
     progress.set_style(
         indicatif::ProgressStyle::with_template("{spinner} {prefix}: {msg}")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
@@ -547,10 +547,10 @@ fn take_xml(out: &mut Collected, operation: &str, capture: &Capture, keys: &[&st
 /// per account (IAM is global) and copied into each region's snapshot. `Err` carries the
 /// refusal, and the pages read before it, when the call is denied.
 async fn read_authorization_details(
-    config: &aws_config::SdkConfig,
+    scope: &Scope,
 ) -> Result<Collected, (String, Collected)> {
     use aws_sdk_iam::types::EntityType;
-    let iam = aws_sdk_iam::Client::new(config);
+    let iam = scope.iam();
     let mut out = Collected::default();
     let mut marker = None;
     loop {
@@ -588,7 +588,7 @@ async fn read_authorization_details(
 /// account's authorization details when they could be read, else (often denied to auditors) the
 /// roles this region's task definitions name, read one by one.
 async fn collect_iam(
-    config: &aws_config::SdkConfig,
+    scope: &Scope,
     account_wide: &Result<Collected, (String, Collected)>,
     count_calls: bool,
     out: &mut Collected,
@@ -606,7 +606,7 @@ async fn collect_iam(
         }
     }
     if let Some(denied) = denied {
-        let iam = aws_sdk_iam::Client::new(config);
+        let iam = scope.iam();
         if !collect_roles_one_by_one(&iam, out).await {
             out.failed(
                 "iam:GetAccountAuthorizationDetails",
@@ -733,7 +733,7 @@ async fn collect_roles_one_by_one(iam: &aws_sdk_iam::Client, out: &mut Collected
 }
 
 /// The subnets and security groups services use, with their VPCs' route tables.
-async fn collect_network(config: &aws_config::SdkConfig, out: &mut Collected) {
+async fn collect_network(scope: &Scope, out: &mut Collected) {
     use aws_sdk_ec2::types::Filter;
     let references = |key: &str| -> Vec<String> {
         let pointer = format!("/networkConfiguration/awsvpcConfiguration/{key}");
@@ -747,7 +747,7 @@ async fn collect_network(config: &aws_config::SdkConfig, out: &mut Collected) {
             .collect()
     };
     let (subnet_ids, group_ids) = (references("subnets"), references("securityGroups"));
-    let ec2 = aws_sdk_ec2::Client::new(config);
+    let ec2 = scope.ec2();
     if !subnet_ids.is_empty() {
         let request = ec2.describe_subnets().set_subnet_ids(Some(subnet_ids));
         described!(out, "ec2:DescribeSubnets", request, &["Subnets"], "subnets");
@@ -1063,6 +1063,49 @@ fn home_region(options: &LiveOptions) -> String {
         .unwrap_or_else(|| "us-east-1".to_string())
 }
 
+/// One account and region's clients. Each gets its own retry partition: AWS throttles per account
+/// and region, and the SDK's default partition (per service and region) would let one throttled
+/// account slow the others read in the same process.
+struct Scope {
+    config: aws_config::SdkConfig,
+    partition: String,
+}
+
+impl Scope {
+    fn new(config: aws_config::SdkConfig, account: &str) -> Scope {
+        let region = config.region().map(ToString::to_string).unwrap_or_default();
+        Scope {
+            config,
+            partition: format!("{region}-{account}"),
+        }
+    }
+
+    fn retry_partition(&self, service: &str) -> aws_sdk_ecs::config::retry::RetryPartition {
+        aws_sdk_ecs::config::retry::RetryPartition::new(format!("{service}-{}", self.partition))
+    }
+
+    fn ecs(&self) -> aws_sdk_ecs::Client {
+        let config = aws_sdk_ecs::config::Builder::from(&self.config)
+            .retry_partition(self.retry_partition("ecs"))
+            .build();
+        aws_sdk_ecs::Client::from_conf(config)
+    }
+
+    fn iam(&self) -> aws_sdk_iam::Client {
+        let config = aws_sdk_iam::config::Builder::from(&self.config)
+            .retry_partition(self.retry_partition("iam"))
+            .build();
+        aws_sdk_iam::Client::from_conf(config)
+    }
+
+    fn ec2(&self) -> aws_sdk_ec2::Client {
+        let config = aws_sdk_ec2::config::Builder::from(&self.config)
+            .retry_partition(self.retry_partition("ec2"))
+            .build();
+        aws_sdk_ec2::Client::from_conf(config)
+    }
+}
+
 /// Who a snapshot was read as.
 #[derive(Debug, Clone, Default)]
 struct AccountMeta {
@@ -1133,7 +1176,9 @@ async fn collect_account(
             return vec![(account_label, snapshot(None, &meta, nothing))];
         }
     };
-    let account_wide = Arc::new(read_authorization_details(&config).await);
+    let account_wide = Arc::new(
+        read_authorization_details(&Scope::new(config.clone(), &account_label)).await,
+    );
     let limit = Arc::new(tokio::sync::Semaphore::new(
         options.region_concurrency.max(1),
     ));
@@ -1147,10 +1192,13 @@ async fn collect_account(
             meta.clone(),
         );
         // Same credentials, endpoint and retries; another region.
-        let config = config
-            .to_builder()
-            .region(aws_config::Region::new(region.clone()))
-            .build();
+        let scope = Scope::new(
+            config
+                .to_builder()
+                .region(aws_config::Region::new(region.clone()))
+                .build(),
+            &account_label,
+        );
         let label = if label_with_account {
             format!("{account_label}-{region}")
         } else {
@@ -1161,13 +1209,13 @@ async fn collect_account(
             let bar = progress.add(indicatif::ProgressBar::new_spinner());
             bar.set_prefix(label.clone());
             let mut collected =
-                collect_region(&config, options.concurrency, options.all_revisions, bar).await;
+                collect_region(&scope, options.concurrency, options.all_revisions, bar).await;
             // Account-wide calls are counted once, in the account's first region's snapshot.
             if i == 0 {
                 collected.called("sts:GetCallerIdentity");
             }
-            collect_iam(&config, &account_wide, i == 0, &mut collected).await;
-            collect_network(&config, &mut collected).await;
+            collect_iam(&scope, &account_wide, i == 0, &mut collected).await;
+            collect_network(&scope, &mut collected).await;
             if let Some(bar) = collected.progress.take() {
                 bar.finish_and_clear();
             }
