@@ -546,9 +546,7 @@ fn take_xml(out: &mut Collected, operation: &str, capture: &Capture, keys: &[&st
 /// Every role and policy of the account: one paginated GetAccountAuthorizationDetails, read once
 /// per account (IAM is global) and copied into each region's snapshot. `Err` carries the
 /// refusal, and the pages read before it, when the call is denied.
-async fn read_authorization_details(
-    scope: &Scope,
-) -> Result<Collected, (String, Collected)> {
+async fn read_authorization_details(scope: &Scope) -> Result<Collected, (String, Collected)> {
     use aws_sdk_iam::types::EntityType;
     let iam = scope.iam();
     let mut out = Collected::default();
@@ -1176,9 +1174,8 @@ async fn collect_account(
             return vec![(account_label, snapshot(None, &meta, nothing))];
         }
     };
-    let account_wide = Arc::new(
-        read_authorization_details(&Scope::new(config.clone(), &account_label)).await,
-    );
+    let account_wide =
+        Arc::new(read_authorization_details(&Scope::new(config.clone(), &account_label)).await);
     let limit = Arc::new(tokio::sync::Semaphore::new(
         options.region_concurrency.max(1),
     ));
