@@ -356,3 +356,39 @@ fn ecspresso_service_definitions_are_services() {
     let (_, errors) = sources::load(&[path], &InputOptions::default());
     assert_eq!(errors.len(), 1, "{errors:?}");
 }
+
+#[test]
+fn streamed_sarif_is_the_same_log_as_the_one_built_in_memory() {
+    let rules = catalog::load(&[], &BTreeMap::new()).unwrap();
+    let files = sources::discover(
+        &[std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo")],
+        &InputOptions::default(),
+    )
+    .unwrap();
+    let (mut estate, input_errors) = sources::load(&files, &InputOptions::default());
+    ecslint::link_estate(&mut estate);
+    let (evaluations, counts) = ecslint::engine::eval::evaluate_counted(&rules, &estate);
+    let run = ecslint::findings::RunResult {
+        rules: &rules,
+        estate: &estate,
+        evaluations,
+        counts,
+        input_errors,
+        waivers: Vec::new(),
+        waiver_problems: Vec::new(),
+        severities: rules.iter().map(|r| r.severity).collect(),
+        waived: BTreeMap::new(),
+        baseline: None,
+    };
+    let options = ecslint::report::ReportOptions::default();
+    for for_github in [false, true] {
+        let mut written = Vec::new();
+        ecslint::report::sarif::write(&run, &options, for_github, &mut written).unwrap();
+        let streamed: serde_json::Value = serde_json::from_slice(&written).unwrap();
+        let built =
+            serde_json::to_value(ecslint::report::sarif::to_log(&run, &options, for_github))
+                .unwrap();
+        assert_eq!(streamed, built);
+        assert!(streamed["runs"][0]["results"].as_array().unwrap().len() >= 40);
+    }
+}

@@ -146,99 +146,42 @@ pub(super) fn encode_uri(path: &str) -> String {
 /// (it ignores `suppressions` and would open alerts for them) and results absent since the baseline.
 pub fn to_log(run: &RunResult<'_>, options: &ReportOptions, for_github: bool) -> sarif::Sarif {
     let root = std::env::current_dir().unwrap_or_default();
+    let mut log = skeleton(run, options);
+    log.runs[0].results = Some(results(run, for_github, &root).collect());
+    log
+}
+
+/// Every result of the run, built one at a time: the findings in report order (without the
+/// waived ones for GitHub), then those of the baseline that are gone.
+fn results<'r>(
+    run: &'r RunResult<'_>,
+    for_github: bool,
+    root: &'r std::path::Path,
+) -> impl Iterator<Item = sarif::Result> + 'r {
+    let absent = match &run.baseline {
+        Some(comparison) if !for_github => comparison.absent.as_slice(),
+        _ => &[],
+    };
+    run.judged()
+        .into_iter()
+        .filter(move |judged| !(for_github && judged.waiver.is_some()))
+        .map(move |judged| finding_result(run, &judged, root))
+        .chain(
+            absent
+                .iter()
+                .map(move |entry| absent_result(run, entry, root)),
+        )
+}
+
+/// The log without its results: rules, notifications, invocation.
+fn skeleton(run: &RunResult<'_>, options: &ReportOptions) -> sarif::Sarif {
+    let root = std::env::current_dir().unwrap_or_default();
     let rules: Vec<sarif::ReportingDescriptor> = run
         .rules
         .iter()
         .enumerate()
         .map(|(i, rule)| descriptor(rule, run.severities[i], options))
         .collect();
-    let mut results: Vec<sarif::Result> = run
-        .judged()
-        .iter()
-        .filter(|judged| !(for_github && judged.waiver.is_some()))
-        .map(|judged| {
-            let finding = judged.finding;
-            let rule = &run.rules[finding.rule];
-            let resource = &run.estate.resources[finding.resource];
-            let at = &finding.location;
-            let region = sarif::Region::builder()
-                .start_line(at.start.line as i64)
-                .start_column(at.start.column as i64)
-                .end_line(at.end.line as i64)
-                .end_column(at.end.column as i64)
-                .build();
-            let physical = sarif::PhysicalLocation::builder()
-                .artifact_location(artifact(&run.estate.files[at.file].path, &root))
-                .region(region)
-                .build();
-            let logical = sarif::LogicalLocation::builder()
-                .name(resource.name.clone())
-                .fully_qualified_name(resource.id.clone())
-                .kind(resource.kind.as_str())
-                .build();
-            let location = sarif::Location::builder()
-                .physical_location(physical)
-                .logical_locations(vec![logical])
-                .build();
-            let mut fingerprints = BTreeMap::new();
-            fingerprints.insert("ecslint/v1".to_string(), finding.fingerprint.clone());
-            let mut properties = BTreeMap::new();
-            properties.insert("severity".to_string(), json!(judged.severity));
-            properties.insert("jsonPath".to_string(), json!(at.path));
-            let mut properties = properties;
-            if let Some(state) = judged.baseline_state {
-                properties.insert("baselineState".to_string(), json!(state));
-            }
-            let builder = sarif::Result::builder()
-                .rule_id(rule.id())
-                .rule_index(finding.rule as i64)
-                .level(level(judged.severity))
-                .message(
-                    sarif::Message::builder()
-                        .text(finding.message.clone())
-                        .build(),
-                )
-                .locations(vec![location])
-                .partial_fingerprints(fingerprints)
-                .properties(
-                    sarif::PropertyBag::builder()
-                        .additional_properties(properties)
-                        .build(),
-                );
-            let mut result = match judged.waiver {
-                Some(w) => {
-                    let waiver = &run.waivers[w];
-                    builder
-                        .suppressions(vec![
-                            sarif::Suppression::builder()
-                                .kind(json!(if waiver.from_tag {
-                                    "inSource"
-                                } else {
-                                    "external"
-                                }))
-                                .status(json!("accepted"))
-                                .justification(waiver.reason.clone())
-                                .build(),
-                        ])
-                        .build()
-                }
-                None => builder.build(),
-            };
-            result.baseline_state = judged.baseline_state.map(|state| json!(state));
-            if let Some(edit) = crate::findings::fix::edit_for(run, finding) {
-                result.fixes = Some(vec![sarif_fix(run, &edit, &root)]);
-            }
-            result
-        })
-        .collect();
-    if !for_github && let Some(comparison) = &run.baseline {
-        results.extend(
-            comparison
-                .absent
-                .iter()
-                .map(|entry| absent_result(run, entry, &root)),
-        );
-    }
     let notifications: Vec<sarif::Notification> = run
         .input_errors
         .iter()
@@ -282,7 +225,89 @@ pub fn to_log(run: &RunResult<'_>, options: &ReportOptions, for_github: bool) ->
         }))
         .collect();
     let complete = run.input_errors.is_empty() && run.collection_errors().next().is_none();
-    wrap(rules, results, notifications, complete, "ecslint/")
+    let mut log = wrap(rules, Vec::new(), notifications, complete, "ecslint/");
+    log.runs[0].results = None;
+    log
+}
+
+/// The SARIF result of one finding.
+fn finding_result(
+    run: &RunResult<'_>,
+    judged: &crate::findings::Judged<'_>,
+    root: &std::path::Path,
+) -> sarif::Result {
+    let finding = judged.finding;
+    let rule = &run.rules[finding.rule];
+    let resource = &run.estate.resources[finding.resource];
+    let at = &finding.location;
+    let region = sarif::Region::builder()
+        .start_line(at.start.line as i64)
+        .start_column(at.start.column as i64)
+        .end_line(at.end.line as i64)
+        .end_column(at.end.column as i64)
+        .build();
+    let physical = sarif::PhysicalLocation::builder()
+        .artifact_location(artifact(&run.estate.files[at.file].path, root))
+        .region(region)
+        .build();
+    let logical = sarif::LogicalLocation::builder()
+        .name(resource.name.clone())
+        .fully_qualified_name(resource.id.clone())
+        .kind(resource.kind.as_str())
+        .build();
+    let location = sarif::Location::builder()
+        .physical_location(physical)
+        .logical_locations(vec![logical])
+        .build();
+    let mut fingerprints = BTreeMap::new();
+    fingerprints.insert("ecslint/v1".to_string(), finding.fingerprint.clone());
+    let mut properties = BTreeMap::new();
+    properties.insert("severity".to_string(), json!(judged.severity));
+    properties.insert("jsonPath".to_string(), json!(at.path));
+    let mut properties = properties;
+    if let Some(state) = judged.baseline_state {
+        properties.insert("baselineState".to_string(), json!(state));
+    }
+    let builder = sarif::Result::builder()
+        .rule_id(rule.id())
+        .rule_index(finding.rule as i64)
+        .level(level(judged.severity))
+        .message(
+            sarif::Message::builder()
+                .text(finding.message.clone())
+                .build(),
+        )
+        .locations(vec![location])
+        .partial_fingerprints(fingerprints)
+        .properties(
+            sarif::PropertyBag::builder()
+                .additional_properties(properties)
+                .build(),
+        );
+    let mut result = match judged.waiver {
+        Some(w) => {
+            let waiver = &run.waivers[w];
+            builder
+                .suppressions(vec![
+                    sarif::Suppression::builder()
+                        .kind(json!(if waiver.from_tag {
+                            "inSource"
+                        } else {
+                            "external"
+                        }))
+                        .status(json!("accepted"))
+                        .justification(waiver.reason.clone())
+                        .build(),
+                ])
+                .build()
+        }
+        None => builder.build(),
+    };
+    result.baseline_state = judged.baseline_state.map(|state| json!(state));
+    if let Some(edit) = crate::findings::fix::edit_for(run, finding) {
+        result.fixes = Some(vec![sarif_fix(run, &edit, root)]);
+    }
+    result
 }
 
 /// One run of ecslint in a log: its rules, results and notifications, paths relative to the
@@ -419,6 +444,46 @@ pub fn write(
     for_github: bool,
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &to_log(run, options, for_github))?;
+    // Results are serialized as they are built, never held together: a large estate has
+    // hundreds of thousands of them.
+    let root = std::env::current_dir().unwrap_or_default();
+    let log = skeleton(run, options);
+    let streamed = Streamed(std::cell::RefCell::new(Some(results(
+        run, for_github, &root,
+    ))));
+    let document = StreamedLog {
+        schema: log.schema.as_deref(),
+        version: &log.version,
+        runs: [StreamedRun {
+            run: &log.runs[0],
+            results: &streamed,
+        }],
+    };
+    serde_json::to_writer_pretty(&mut *out, &document)?;
     out.write_all(b"\n")
+}
+
+/// A sequence serialized from an iterator, once.
+struct Streamed<I>(std::cell::RefCell<Option<I>>);
+
+impl<I: Iterator<Item = sarif::Result>> serde::Serialize for Streamed<I> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let items = self.0.borrow_mut().take();
+        serializer.collect_seq(items.into_iter().flatten())
+    }
+}
+
+#[derive(serde::Serialize)]
+struct StreamedRun<'a, R> {
+    #[serde(flatten)]
+    run: &'a sarif::Run,
+    results: R,
+}
+
+#[derive(serde::Serialize)]
+struct StreamedLog<'a, R> {
+    #[serde(rename = "$schema", skip_serializing_if = "Option::is_none")]
+    schema: Option<&'a str>,
+    version: &'a Value,
+    runs: [StreamedRun<'a, R>; 1],
 }
