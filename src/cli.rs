@@ -197,7 +197,13 @@ pub struct LiveArgs {
 impl LiveArgs {
     fn options(&self) -> Result<sources::live::LiveOptions, String> {
         let accounts = match &self.accounts_file {
-            Some(path) => sources::live::read_accounts_file(path)?,
+            Some(path) => {
+                let accounts = sources::live::read_accounts_file(path)?;
+                if accounts.is_empty() {
+                    return Err(format!("{}: lists no account", path.display()));
+                }
+                accounts
+            }
             None => Vec::new(),
         };
         Ok(sources::live::LiveOptions {
@@ -970,7 +976,9 @@ fn diff(args: DiffArgs) -> u8 {
     if let Err(code) = write_output(args.output.as_deref(), &text) {
         return code;
     }
-    if args.fail_on_new && !compared.added.is_empty() {
+    if compared.old.input_errors + compared.new.input_errors > 0 {
+        EXIT_ERROR
+    } else if args.fail_on_new && !compared.added.is_empty() {
         EXIT_FINDINGS
     } else {
         EXIT_CLEAN

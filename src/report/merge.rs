@@ -8,7 +8,8 @@ use std::collections::{BTreeMap, HashSet};
 
 /// Whether a document is an ecslint JSON report.
 pub fn is_report(doc: &Value) -> bool {
-    doc.pointer("/tool/name") == Some(&json!("ecslint")) && doc.get("findings").is_some()
+    doc.pointer("/tool/name") == Some(&json!("ecslint"))
+        && doc.get("findings").is_some_and(Value::is_array)
 }
 
 /// One report from `inputs` (display path, parsed report).
