@@ -499,11 +499,15 @@ fn report_options(lint: &LintArgs, output: Option<&std::path::Path>) -> ReportOp
     ReportOptions {
         docs_url: lint.common.docs_url.clone(),
         color,
-        report_dir: Some(output.and_then(std::path::Path::parent).map_or_else(
-            || std::path::PathBuf::from("."),
-            std::path::Path::to_path_buf,
-        )),
+        report_dir: Some(report_dir(output)),
     }
+}
+
+/// The folder a report is written to (the working directory for stdout).
+fn report_dir(output: Option<&std::path::Path>) -> PathBuf {
+    output
+        .and_then(std::path::Path::parent)
+        .map_or_else(|| PathBuf::from("."), std::path::Path::to_path_buf)
 }
 
 fn write_output(output: Option<&std::path::Path>, text: &str) -> Result<(), u8> {
@@ -903,17 +907,10 @@ fn scan(mut args: ScanArgs) -> u8 {
 fn audit(path: &std::path::Path, args: &DiffArgs) -> Result<serde_json::Value, u8> {
     if path.is_file()
         && let Ok(text) = std::fs::read_to_string(path)
-        && let Ok(doc) = serde_json::from_str::<serde_json::Value>(&text)
-        && report::merge::is_report(&doc)
+        && report::merge::is_report_text(&text)
     {
-        if doc["version"] != serde_json::json!(report::json::FORMAT_VERSION) {
-            return Err(fail(format!(
-                "{}: JSON report version {} is not {}",
-                path.display(),
-                doc["version"],
-                report::json::FORMAT_VERSION
-            )));
-        }
+        let doc: serde_json::Value = serde_json::from_str(&text).map_err(fail)?;
+        report::merge::check_version(&path.display().to_string(), &doc).map_err(fail)?;
         return Ok(doc);
     }
     let lint_args = LintArgs {
@@ -947,15 +944,7 @@ fn diff(args: DiffArgs) -> u8 {
     let options = ReportOptions {
         docs_url: args.common.docs_url.clone(),
         color: false,
-        report_dir: Some(
-            args.output
-                .as_deref()
-                .and_then(std::path::Path::parent)
-                .map_or_else(
-                    || std::path::PathBuf::from("."),
-                    std::path::Path::to_path_buf,
-                ),
-        ),
+        report_dir: Some(report_dir(args.output.as_deref())),
     };
     let text = match args.format {
         DiffFormat::Pretty => report::diff::pretty(&compared),
@@ -1007,15 +996,8 @@ fn merge(args: MergeArgs) -> u8 {
     let Some((first, first_text)) = inputs.first() else {
         return fail("nothing to merge: no .json file in the inputs");
     };
+    // The first input says what is merged; merging tells any other kind apart as it reads.
     let merged = if sources::snapshot::is_snapshot(first_text) {
-        if let Some((path, _)) = inputs
-            .iter()
-            .find(|(_, t)| !sources::snapshot::is_snapshot(t))
-        {
-            return fail(format!(
-                "{path}: not an ecslint snapshot ({first} is one; merge snapshots or reports, not both)"
-            ));
-        }
         sources::snapshot::merge(&inputs)
     } else {
         let mut reports = Vec::new();
@@ -1031,15 +1013,14 @@ fn merge(args: MergeArgs) -> u8 {
                     ));
                 }
             };
-            if sources::snapshot::is_snapshot(text) {
-                return fail(format!(
-                    "{path}: a snapshot ({first} is a report; merge snapshots or reports, not both)"
-                ));
-            }
             if !report::merge::is_report(&doc) {
-                return fail(format!(
-                    "{path}: neither an ecslint snapshot nor an ecslint JSON report"
-                ));
+                return fail(if doc.get("ecslintSnapshot").is_some() {
+                    format!(
+                        "{path}: a snapshot ({first} is a report; merge snapshots or reports, not both)"
+                    )
+                } else {
+                    format!("{path}: neither an ecslint snapshot nor an ecslint JSON report")
+                });
             }
             reports.push((path.clone(), doc));
         }

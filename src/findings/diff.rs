@@ -22,6 +22,26 @@ pub struct Side {
     pub collection_errors: Vec<String>,
 }
 
+/// Where a finding stands between the two audits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DiffState {
+    New,
+    Fixed,
+    Unchanged,
+    Unverified,
+}
+
+impl DiffState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DiffState::New => "new",
+            DiffState::Fixed => "fixed",
+            DiffState::Unchanged => "unchanged",
+            DiffState::Unverified => "unverified",
+        }
+    }
+}
+
 /// Counts per state.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct DiffCounts {
@@ -79,14 +99,12 @@ pub fn account(finding: &Value) -> String {
     if let Some(account) = finding.pointer("/resource/account").and_then(Value::as_str) {
         return account.to_string();
     }
-    let id = finding.pointer("/resource/id").and_then(Value::as_str);
-    id.and_then(|id| {
-        let mut parts = id.split(':');
-        (parts.next() == Some("arn")).then(|| parts.nth(3))?
-    })
-    .filter(|a| !a.is_empty())
-    .unwrap_or(super::NO_ACCOUNT)
-    .to_string()
+    finding
+        .pointer("/resource/id")
+        .and_then(Value::as_str)
+        .and_then(crate::model::arn_account)
+        .unwrap_or(super::NO_ACCOUNT)
+        .to_string()
 }
 
 impl Diff {
@@ -137,13 +155,15 @@ impl Diff {
     }
 
     /// Every finding with its state, in report order within each state.
-    pub fn states(&self) -> impl Iterator<Item = (&'static str, &Value)> {
-        self.added
-            .iter()
-            .map(|f| ("new", f))
-            .chain(self.fixed.iter().map(|f| ("fixed", f)))
-            .chain(self.unchanged.iter().map(|f| ("unchanged", f)))
-            .chain(self.unverified.iter().map(|f| ("unverified", f)))
+    pub fn states(&self) -> impl Iterator<Item = (DiffState, &Value)> {
+        [
+            (DiffState::New, &self.added),
+            (DiffState::Fixed, &self.fixed),
+            (DiffState::Unchanged, &self.unchanged),
+            (DiffState::Unverified, &self.unverified),
+        ]
+        .into_iter()
+        .flat_map(|(state, list)| list.iter().map(move |f| (state, f)))
     }
 
     fn count_by(&self, keys: impl Fn(&Value) -> Vec<String>) -> BTreeMap<String, DiffCounts> {
@@ -152,10 +172,10 @@ impl Diff {
             for key in keys(finding) {
                 let entry = counts.entry(key).or_default();
                 match state {
-                    "new" => entry.new += 1,
-                    "fixed" => entry.fixed += 1,
-                    "unchanged" => entry.unchanged += 1,
-                    _ => entry.unverified += 1,
+                    DiffState::New => entry.new += 1,
+                    DiffState::Fixed => entry.fixed += 1,
+                    DiffState::Unchanged => entry.unchanged += 1,
+                    DiffState::Unverified => entry.unverified += 1,
                 }
             }
         }

@@ -243,12 +243,7 @@ pub fn task_definition_facts(estate: &Estate, links: &Links, doc: &Value, td: us
     let account_id = ["taskDefinitionArn", "executionRoleArn", "taskRoleArn"]
         .iter()
         .filter_map(|k| str_field(doc, k))
-        .find_map(|arn| {
-            arn.split(':')
-                .nth(4)
-                .filter(|a| !a.is_empty())
-                .map(str::to_string)
-        });
+        .find_map(|arn| super::arn_account(arn).map(str::to_string));
     if let Some(account) = &account_id {
         facts.insert("accountId".into(), json!(account));
     }
@@ -298,11 +293,8 @@ pub fn task_definition_facts(estate: &Estate, links: &Links, doc: &Value, td: us
             .flatten()
             .enumerate()
         {
-            let secret_account = str_field(secret, "valueFrom")
-                .filter(|v| v.starts_with("arn:"))
-                .and_then(|arn| arn.split(':').nth(4));
+            let secret_account = str_field(secret, "valueFrom").and_then(super::arn_account);
             if let (Some(theirs), Some(ours)) = (secret_account, &account_id)
-                && !theirs.is_empty()
                 && theirs != ours
             {
                 cross_account.push(json!({

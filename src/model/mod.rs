@@ -239,18 +239,22 @@ pub fn str_field<'a>(value: &'a Value, key: &str) -> Option<&'a str> {
     value.get(key).and_then(Value::as_str)
 }
 
-/// The last segment of an ARN's resource part (`arn:aws:iam::1:role/path/name` → `name`).
-/// The account a resource belongs to: its ARN's, else that of the snapshot it was read from.
-pub fn account_of<'a>(resource: &'a Resource, files: &'a [SourceFile]) -> Option<&'a str> {
-    let mut parts = resource.id.split(':');
-    if parts.next() == Some("arn")
-        && let Some(account) = parts.nth(3).filter(|a| !a.is_empty())
-    {
-        return Some(account);
-    }
-    files.get(resource.origin.file)?.account.as_deref()
+/// The account of an ARN (`arn:PARTITION:SERVICE:REGION:ACCOUNT:…`); None for other text and
+/// for ARNs without one (S3 buckets, AWS managed policies).
+pub fn arn_account(arn: &str) -> Option<&str> {
+    let mut parts = arn.split(':');
+    (parts.next() == Some("arn"))
+        .then(|| parts.nth(3))
+        .flatten()
+        .filter(|a| !a.is_empty())
 }
 
+/// The account a resource belongs to: its ARN's, else that of the snapshot it was read from.
+pub fn account_of<'a>(resource: &'a Resource, files: &'a [SourceFile]) -> Option<&'a str> {
+    arn_account(&resource.id).or_else(|| files.get(resource.origin.file)?.account.as_deref())
+}
+
+/// The last segment of an ARN's resource part (`arn:aws:iam::1:role/path/name` → `name`).
 pub fn arn_name(arn: &str) -> &str {
     arn.rsplit(['/', ':']).next().unwrap_or(arn)
 }

@@ -3,7 +3,7 @@
 
 use super::ReportOptions;
 use crate::engine::catalog::{Pillar, Rule, Severity};
-use crate::findings::diff::{Diff, DiffCounts, account};
+use crate::findings::diff::{Diff, DiffCounts, DiffState, account};
 use serde_json::{Value, json};
 use serde_sarif::sarif;
 use std::collections::BTreeMap;
@@ -132,11 +132,11 @@ pub fn pretty(diff: &Diff) -> String {
 }
 
 pub fn json(diff: &Diff) -> Value {
-    let tag = |list: &[Value], state: &str| -> Vec<Value> {
+    let tag = |list: &[Value], state: DiffState| -> Vec<Value> {
         list.iter()
             .map(|f| {
                 let mut f = f.clone();
-                f["state"] = json!(state);
+                f["state"] = json!(state.as_str());
                 f["account"] = json!(account(&f));
                 f
             })
@@ -154,10 +154,10 @@ pub fn json(diff: &Diff) -> Value {
             "by_severity": diff.by_severity(),
         },
         "cautions": cautions(diff),
-        "new_findings": tag(&diff.added, "new"),
-        "fixed": tag(&diff.fixed, "fixed"),
-        "unchanged": tag(&diff.unchanged, "unchanged"),
-        "unverified": tag(&diff.unverified, "unverified"),
+        "new_findings": tag(&diff.added, DiffState::New),
+        "fixed": tag(&diff.fixed, DiffState::Fixed),
+        "unchanged": tag(&diff.unchanged, DiffState::Unchanged),
+        "unverified": tag(&diff.unverified, DiffState::Unverified),
     })
 }
 
@@ -209,10 +209,12 @@ pub fn sarif(diff: &Diff, rules: &[Rule], options: &ReportOptions) -> sarif::Sar
             let mut properties = BTreeMap::new();
             properties.insert("severity".to_string(), json!(severity));
             properties.insert("account".to_string(), json!(account(f)));
-            properties.insert("diffState".to_string(), json!(state));
+            properties.insert("diffState".to_string(), json!(state.as_str()));
             let message = match state {
-                "fixed" => format!("fixed since {}: {}", diff.old.source, text(f, "/message")),
-                "unverified" => format!(
+                DiffState::Fixed => {
+                    format!("fixed since {}: {}", diff.old.source, text(f, "/message"))
+                }
+                DiffState::Unverified => format!(
                     "not evaluated in {}, last seen in {}: {}",
                     diff.new.source,
                     diff.old.source,
@@ -222,7 +224,7 @@ pub fn sarif(diff: &Diff, rules: &[Rule], options: &ReportOptions) -> sarif::Sar
             };
             let mut result = sarif::Result::builder()
                 .rule_id(text(f, "/rule"))
-                .level(if state == "fixed" {
+                .level(if state == DiffState::Fixed {
                     sarif::ResultLevel::None
                 } else {
                     super::sarif::level(severity)
@@ -246,9 +248,9 @@ pub fn sarif(diff: &Diff, rules: &[Rule], options: &ReportOptions) -> sarif::Sar
                 .position(|id| *id == text(f, "/rule"))
                 .map(|i| i as i64);
             result.baseline_state = Some(json!(match state {
-                "new" => "new",
-                "fixed" => "absent",
-                _ => "unchanged",
+                DiffState::New => "new",
+                DiffState::Fixed => "absent",
+                DiffState::Unchanged | DiffState::Unverified => "unchanged",
             }));
             result
         })

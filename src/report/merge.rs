@@ -12,6 +12,35 @@ pub fn is_report(doc: &Value) -> bool {
         && doc.get("findings").is_some_and(Value::is_array)
 }
 
+/// [`is_report`] on the text, without building the document (a snapshot given instead may be
+/// hundreds of megabytes).
+pub fn is_report_text(text: &str) -> bool {
+    use serde::de::IgnoredAny;
+    #[derive(serde::Deserialize)]
+    struct Tool {
+        name: String,
+    }
+    #[derive(serde::Deserialize)]
+    struct Probe {
+        tool: Option<Tool>,
+        findings: Option<Vec<IgnoredAny>>,
+    }
+    serde_json::from_str::<Probe>(text)
+        .is_ok_and(|p| p.tool.is_some_and(|t| t.name == "ecslint") && p.findings.is_some())
+}
+
+/// A report of another format version cannot be read field by field.
+pub fn check_version(path: &str, report: &Value) -> Result<(), String> {
+    match report.get("version") {
+        Some(version) if *version == json!(super::json::FORMAT_VERSION) => Ok(()),
+        other => Err(format!(
+            "{path}: JSON report version {} is not {}",
+            other.unwrap_or(&Value::Null),
+            super::json::FORMAT_VERSION
+        )),
+    }
+}
+
 /// One report from `inputs` (display path, parsed report).
 pub fn merge(inputs: &[(String, Value)]) -> Result<Value, String> {
     let mut findings = Vec::new();
@@ -21,13 +50,7 @@ pub fn merge(inputs: &[(String, Value)]) -> Result<Value, String> {
     let mut lists: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
     let mut summary = Map::new();
     for (path, report) in inputs {
-        if report.get("version") != Some(&json!(super::json::FORMAT_VERSION)) {
-            return Err(format!(
-                "{path}: JSON report version {} is not {}",
-                report.get("version").unwrap_or(&Value::Null),
-                super::json::FORMAT_VERSION
-            ));
-        }
+        check_version(path, report)?;
         for finding in report["findings"].as_array().into_iter().flatten() {
             let key = finding["fingerprint"]
                 .as_str()

@@ -496,21 +496,9 @@ fn detect(
                 map.insert("tags".into(), tags.clone());
                 grafted.push(("tags".into(), vec![Step::Key("tags".into())]));
             }
-            resources.push(Resource {
-                kind,
-                id: String::new(),
-                name: String::new(),
-                doc,
-                origin: Origin {
-                    file,
-                    base: path,
-                    start,
-                    grafted,
-                },
-                partial: false,
-                deferred: false,
-                ignore: Vec::new(),
-            });
+            let mut resource = element_resource(kind, doc, file, path, start);
+            resource.origin.grafted = grafted;
+            resources.push(resource);
         }
     }
     for &(key, kind) in COLLECTIONS {
@@ -615,7 +603,8 @@ fn detect(
     Ok(resources)
 }
 
-/// A resource read from an element of a collection; its identity is given after splitting.
+/// A resource read from a member or an element of a collection; its identity is given after
+/// splitting.
 fn element_resource(
     kind: ResourceKind,
     doc: Value,
@@ -711,8 +700,7 @@ fn identity(kind: ResourceKind, doc: &Value, file_stem: &str) -> (String, String
                         .and_then(|s| str_field(s, "principalArn"))
                 });
             let account = principal
-                .and_then(|arn| arn.split(':').nth(4))
-                .filter(|a| !a.is_empty())
+                .and_then(crate::model::arn_account)
                 .or_else(|| str_field(doc, "account"))
                 .unwrap_or("account");
             match str_field(doc, "region") {

@@ -83,7 +83,7 @@ pub fn merge(inputs: &[(String, String)]) -> Result<String, String> {
             Some(Value::Object(meta)) => meta,
             _ => {
                 return Err(format!(
-                    "{path}: not an ecslint snapshot (no \"ecslintSnapshot\" object)"
+                    "{path}: not an ecslint snapshot (no \"ecslintSnapshot\" object; merge snapshots or reports, not both)"
                 ));
             }
         };

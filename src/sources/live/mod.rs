@@ -1155,14 +1155,14 @@ async fn collect_account(
         Err(_) if target.role_arn.is_none() => Ok(()),
         Err(e) => Err(("sts:AssumeRole", short_error(&e))),
     };
-    let entered = match entered {
+    let regions = match entered {
         Ok(()) => regions(&options, &config)
             .await
             .map_err(|e| ("ec2:DescribeRegions", e)),
         Err(failure) => Err(failure),
     };
     let account_label = meta.account.clone().unwrap_or_else(|| "unknown".into());
-    let regions = match entered {
+    let regions = match regions {
         Ok(regions) => regions,
         Err((call, error)) => {
             let mut nothing = Collected::default();
