@@ -160,6 +160,30 @@ fn ecslint(endpoint: &str) -> Command {
     cmd
 }
 
+/// `ecslint scan` of us-east-1 into the JSON report `report`, expecting `code`; the report.
+fn scan_to_json(endpoint: &str, report: &Path, code: i32) -> serde_json::Value {
+    let output = ecslint(endpoint)
+        .args([
+            "scan",
+            "--no-config",
+            "--region",
+            "us-east-1",
+            "-f",
+            "json",
+            "-o",
+        ])
+        .arg(report)
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_str(&std::fs::read_to_string(report).unwrap()).unwrap()
+}
+
 /// (rule, resource id, message) of every finding in a JSON report.
 fn findings(report: &serde_json::Value) -> Vec<(String, String, String)> {
     let mut all: Vec<(String, String, String)> = report["findings"]
@@ -250,27 +274,7 @@ fn scan_reads_the_account_and_matches_check_on_its_snapshot() {
         .unwrap();
     let checked: serde_json::Value = serde_json::from_slice(&checked.stdout).unwrap();
     let report = dir.path().join("scan.json");
-    let scanned = ecslint(&moto.endpoint)
-        .args([
-            "scan",
-            "--no-config",
-            "--region",
-            "us-east-1",
-            "-f",
-            "json",
-            "-o",
-        ])
-        .arg(&report)
-        .output()
-        .unwrap();
-    assert_eq!(
-        scanned.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&scanned.stderr)
-    );
-    let scanned: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let scanned = scan_to_json(&moto.endpoint, &report, 1);
     assert_eq!(
         findings(&scanned),
         findings(&checked),
@@ -448,27 +452,7 @@ fn paging_throttling_and_denied_calls_are_handled() {
             "iam:GetRole",
         ],
     );
-    let output = ecslint(&denied.endpoint)
-        .args([
-            "scan",
-            "--no-config",
-            "--region",
-            "us-east-1",
-            "-f",
-            "json",
-            "-o",
-        ])
-        .arg(&report)
-        .output()
-        .unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(3),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let scanned: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let scanned = scan_to_json(&denied.endpoint, &report, 3);
     assert!(
         findings(&scanned).iter().any(|f| f.0 == "SEC201"),
         "what was read is still reported"
@@ -587,27 +571,7 @@ fn findings_on_a_realistic_estate_read_live() {
     seed(&python, &moto, "tests/live/seed_estate.py", &[]);
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("scan.json");
-    let output = ecslint(&moto.endpoint)
-        .args([
-            "scan",
-            "--no-config",
-            "--region",
-            "us-east-1",
-            "-f",
-            "json",
-            "-o",
-        ])
-        .arg(&report)
-        .output()
-        .unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let scanned: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let scanned = scan_to_json(&moto.endpoint, &report, 1);
     let found: Vec<(String, String)> = scanned["findings"]
         .as_array()
         .unwrap()
