@@ -2,8 +2,8 @@
 
 use crate::config::{self, Config};
 use crate::engine::catalog::{self, Pillar, Rule, Severity};
-use crate::findings::baseline::{Baseline, BaselineState};
-use crate::findings::{self, RunResult};
+use crate::findings::baseline::Baseline;
+use crate::findings::{self, RunResult, Verdict, WaiverProblem};
 use crate::model::ResourceKind;
 use crate::report::{self, Format, ReportOptions};
 use crate::sources::{self, InputOptions, shape::InputKind};
@@ -105,6 +105,9 @@ pub struct LintArgs {
     /// Glob of files to skip. Repeatable.
     #[arg(long)]
     pub exclude: Vec<String>,
+    /// List the files skipped because they hold no ECS, IAM or EC2 document.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
     #[command(flatten)]
     pub common: CommonArgs,
 }
@@ -412,6 +415,7 @@ struct Linted {
     evaluations: Vec<crate::findings::Evaluation>,
     counts: Vec<findings::Counts>,
     input_errors: Vec<sources::InputError>,
+    skipped: Vec<sources::Skipped>,
 }
 
 fn lint(args: &LintArgs) -> Result<Linted, u8> {
@@ -436,9 +440,13 @@ fn lint(args: &LintArgs) -> Result<Linted, u8> {
         input_kind: args.input_kind,
     };
     let timer = Timer::start();
-    let files = sources::discover(&args.paths, &options).map_err(fail)?;
+    let discovered = sources::discover(&args.paths, &options).map_err(fail)?;
     timer.lap("discover");
-    let (mut estate, input_errors) = sources::load(&files, &options);
+    let sources::Loaded {
+        mut estate,
+        errors: input_errors,
+        skipped,
+    } = sources::load_discovered(discovered, &options);
     timer.lap("load");
     crate::link_estate(&mut estate);
     timer.lap("link");
@@ -451,6 +459,7 @@ fn lint(args: &LintArgs) -> Result<Linted, u8> {
         evaluations,
         counts,
         input_errors,
+        skipped,
     })
 }
 
@@ -465,6 +474,7 @@ fn judge(linted: Linted, baseline: Option<&Baseline>) -> (RunResult<'static>, Op
         evaluations,
         counts,
         input_errors,
+        skipped,
     } = linted;
     let rules: &'static [Rule] = Box::leak(rules.into_boxed_slice());
     let estate: &'static crate::model::Estate = Box::leak(Box::new(estate));
@@ -478,6 +488,7 @@ fn judge(linted: Linted, baseline: Option<&Baseline>) -> (RunResult<'static>, Op
         evaluations,
         counts,
         input_errors,
+        skipped,
         waivers: config.waivers.clone(),
         waiver_problems: Vec::new(),
         severities,
@@ -500,6 +511,7 @@ fn report_options(lint: &LintArgs, output: Option<&std::path::Path>) -> ReportOp
         docs_url: lint.common.docs_url.clone(),
         color,
         report_dir: Some(report_dir(output)),
+        verbose: lint.verbose,
     }
 }
 
@@ -557,22 +569,16 @@ fn check(args: CheckArgs) -> u8 {
         for problem in &run.waiver_problems {
             eprintln!("warning: waiver: {problem}");
         }
+        if options.verbose {
+            eprint!("{}", report::pretty::skipped_note(&run, &options));
+        }
     }
     let threshold = args.fail_on.or(config_fail_on).unwrap_or(Severity::Info);
-    let failing = run.judged_unordered().any(|j| {
-        j.waiver.is_none()
-            && j.severity >= threshold
-            && j.baseline_state != Some(BaselineState::Unchanged)
-    });
-    let expired = run.waiver_problems.iter().any(|p| p.contains("expired"));
-    if !run.input_errors.is_empty() {
-        EXIT_ERROR
-    } else if run.collection_errors().next().is_some() {
-        EXIT_PARTIAL
-    } else if failing || expired {
-        EXIT_FINDINGS
-    } else {
-        EXIT_CLEAN
+    match run.verdict(threshold) {
+        Verdict::InputError => EXIT_ERROR,
+        Verdict::Partial => EXIT_PARTIAL,
+        Verdict::Findings => EXIT_FINDINGS,
+        Verdict::Clean => EXIT_CLEAN,
     }
 }
 
@@ -713,15 +719,17 @@ fn apply_waivers(run: &mut RunResult<'_>) {
             .as_deref()
             .filter(|day| *day < today.as_str())
         {
-            run.waiver_problems.push(format!(
-                "the waiver for {} on {:?} expired on {day} ({})",
-                waiver.rule, waiver.resource, waiver.reason
-            ));
+            run.waiver_problems.push(WaiverProblem::Expired {
+                rule: waiver.rule.clone(),
+                resource: waiver.resource.clone(),
+                day: day.to_string(),
+                reason: waiver.reason.clone(),
+            });
         } else if !used[w] {
-            run.waiver_problems.push(format!(
-                "the waiver for {} on {:?} matched no finding",
-                waiver.rule, waiver.resource
-            ));
+            run.waiver_problems.push(WaiverProblem::Unused {
+                rule: waiver.rule.clone(),
+                resource: waiver.resource.clone(),
+            });
         }
     }
 }
@@ -920,6 +928,7 @@ fn audit(path: &std::path::Path, args: &DiffArgs) -> Result<serde_json::Value, u
         input_kind: InputKind::Auto,
         include: vec!["*.json".into()],
         exclude: Vec::new(),
+        verbose: false,
         common: args.common.clone(),
     };
     let (run, _) = judge(lint(&lint_args)?, None);
@@ -945,6 +954,7 @@ fn diff(args: DiffArgs) -> u8 {
         docs_url: args.common.docs_url.clone(),
         color: false,
         report_dir: Some(report_dir(args.output.as_deref())),
+        verbose: false,
     };
     let text = match args.format {
         DiffFormat::Pretty => report::diff::pretty(&compared),
@@ -976,9 +986,14 @@ fn diff(args: DiffArgs) -> u8 {
 
 /// Reads the files under `inputs` (folders: `*.json`), in order, as (display path, text).
 fn read_inputs(inputs: &[PathBuf]) -> Result<Vec<(String, String)>, u8> {
-    let files = sources::discover(inputs, &sources::InputOptions::default()).map_err(fail)?;
-    files
+    let found = sources::discover(inputs, &sources::InputOptions::default()).map_err(fail)?;
+    if let Some(error) = found.errors.first() {
+        return Err(fail(error));
+    }
+    found
+        .inputs
         .iter()
+        .map(|input| &input.path)
         .map(|path| {
             std::fs::read_to_string(path)
                 .map(|text| (path.display().to_string(), text))

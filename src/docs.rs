@@ -49,17 +49,9 @@ pub fn rule_page(rule: &Rule, fixtures: &Path) -> String {
     );
     let _ = writeln!(out, "| Severity | {} |", rule.severity);
     let _ = writeln!(out, "| Resource | {} |", rule.kind);
-    let eq = &file.equivalents;
-    for (label, value) in [
-        ("Security Hub", &eq.security_hub),
-        ("AWS Config", &eq.aws_config),
-        ("Control Tower", &eq.control_tower),
-        ("Prowler", &eq.prowler),
-        ("Checkov", &eq.checkov),
-    ] {
-        if let Some(value) = value {
-            let _ = writeln!(out, "| {label} | `{value}` |");
-        }
+    for (label, ids) in file.equivalents.by_tool() {
+        let ids: Vec<String> = ids.iter().map(|id| format!("`{id}`")).collect();
+        let _ = writeln!(out, "| {label} | {} |", ids.join(", "));
     }
     out.push('\n');
     let _ = writeln!(out, "## What it does\n\n{}\n", file.docs.what.trim());

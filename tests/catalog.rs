@@ -31,9 +31,17 @@ fn every_rule_fails_its_fail_fixture_and_passes_its_pass_fixture() {
         if let Err(problem) = ruletest::check_rule(&rule, &dir) {
             problems.push(format!("{}: {problem}", rule.stem()));
         }
-        // The exact findings of the fail fixture: rule, line:column and message.
-        let fail = ruletest::run_fixture(&rule, &dir.join("fail.json")).unwrap();
-        insta::assert_snapshot!(rule.stem(), fail.findings.join("\n"));
+        // The exact findings of the fail fixtures: rule, line:column and message; for a rule
+        // that judges a member, with it present and absent.
+        let mut findings = ruletest::run_fixture(&rule, &dir.join("fail.json"))
+            .unwrap()
+            .findings;
+        let absent = dir.join(ruletest::ABSENT_FIXTURE);
+        if absent.is_file() {
+            findings.push(format!("-- {}", ruletest::ABSENT_FIXTURE));
+            findings.extend(ruletest::run_fixture(&rule, &absent).unwrap().findings);
+        }
+        insta::assert_snapshot!(rule.stem(), findings.join("\n"));
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

@@ -365,7 +365,11 @@ fn streamed_sarif_is_the_same_log_as_the_one_built_in_memory() {
         &InputOptions::default(),
     )
     .unwrap();
-    let (mut estate, input_errors) = sources::load(&files, &InputOptions::default());
+    let sources::Loaded {
+        mut estate,
+        errors: input_errors,
+        ..
+    } = sources::load_discovered(files, &InputOptions::default());
     ecslint::link_estate(&mut estate);
     let (evaluations, counts) = ecslint::engine::eval::evaluate_counted(&rules, &estate);
     let run = ecslint::findings::RunResult {
@@ -375,6 +379,7 @@ fn streamed_sarif_is_the_same_log_as_the_one_built_in_memory() {
         counts,
         input_errors,
         waivers: Vec::new(),
+        skipped: Vec::new(),
         waiver_problems: Vec::new(),
         severities: rules.iter().map(|r| r.severity).collect(),
         waived: BTreeMap::new(),

@@ -12,20 +12,35 @@ fn repo() -> PathBuf {
 }
 
 /// A Python with moto and boto3: `ECSLINT_TEST_PYTHON`, or a venv in ~/.cache made on first use.
+/// Set up once per test process, under a file lock so that concurrent test processes (or a
+/// second `cargo test`) never find the venv half made.
 fn python() -> PathBuf {
+    static PYTHON: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    PYTHON.get_or_init(prepare_python).clone()
+}
+
+fn prepare_python() -> PathBuf {
     if let Some(python) = std::env::var_os("ECSLINT_TEST_PYTHON") {
         return python.into();
     }
-    let venv = PathBuf::from(std::env::var("HOME").unwrap()).join(".cache/ecslint-venv");
+    let cache = PathBuf::from(std::env::var("HOME").unwrap()).join(".cache");
+    std::fs::create_dir_all(&cache).unwrap();
+    let venv = cache.join("ecslint-venv");
     let python = venv.join("bin/python");
-    let ready = std::process::Command::new(&python)
-        .args(["-c", "import moto, boto3"])
-        .status()
-        .is_ok_and(|s| s.success());
-    if !ready {
+    let lock = std::fs::File::create(cache.join("ecslint-venv.lock")).unwrap();
+    lock.lock().unwrap();
+    let ready = || {
+        std::process::Command::new(&python)
+            .args(["-c", "import moto, boto3"])
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if !ready() {
         let made = std::process::Command::new("python3")
             .arg("-m")
             .arg("venv")
+            .arg("--clear")
             .arg(&venv)
             .status()
             .unwrap();
@@ -35,6 +50,11 @@ fn python() -> PathBuf {
             .status()
             .unwrap();
         assert!(installed.success(), "pip install moto[server] boto3 failed");
+        assert!(
+            ready(),
+            "the venv at {} lacks moto or boto3",
+            venv.display()
+        );
     }
     python
 }

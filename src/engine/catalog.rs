@@ -192,15 +192,48 @@ pub struct Param {
 #[serde(deny_unknown_fields, rename_all(serialize = "camelCase"))]
 pub struct Equivalents {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub security_hub: Option<String>,
+    pub security_hub: Option<Ids>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub aws_config: Option<String>,
+    pub aws_config: Option<Ids>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub control_tower: Option<String>,
+    pub control_tower: Option<Ids>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub prowler: Option<String>,
+    pub prowler: Option<Ids>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub checkov: Option<String>,
+    pub checkov: Option<Ids>,
+}
+
+impl Equivalents {
+    /// (tool, its ids) for every tool named, in a fixed order.
+    pub fn by_tool(&self) -> Vec<(&'static str, &[String])> {
+        [
+            ("Security Hub", &self.security_hub),
+            ("AWS Config", &self.aws_config),
+            ("Control Tower", &self.control_tower),
+            ("Prowler", &self.prowler),
+            ("Checkov", &self.checkov),
+        ]
+        .into_iter()
+        .filter_map(|(tool, ids)| ids.as_ref().map(|ids| (tool, ids.as_slice())))
+        .collect()
+    }
+}
+
+/// One id of another tool, or several when the same check exists there more than once.
+#[derive(Debug, Clone, Deserialize, serde::Serialize, schemars::JsonSchema)]
+#[serde(untagged)]
+pub enum Ids {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Ids {
+    pub fn as_slice(&self) -> &[String] {
+        match self {
+            Ids::One(id) => std::slice::from_ref(id),
+            Ids::Many(ids) => ids,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, serde::Serialize, schemars::JsonSchema)]
@@ -249,6 +282,9 @@ pub struct RuleFile {
     #[schemars(with = "Option<String>")]
     pub when: Option<toml::Spanned<String>>,
     pub message: String,
+    /// The member whose value decides, when the rule judges one: findings then point at it.
+    #[serde(default)]
+    pub judged: Option<Judged>,
     /// The matched value may be a secret: never print it, not even in a code frame.
     #[serde(default)]
     pub sensitive: bool,
@@ -260,6 +296,21 @@ pub struct RuleFile {
     /// A safe mechanical fix, applied at the violating node.
     #[serde(default)]
     pub fix: Option<FixSpec>,
+}
+
+/// The member of the violating node that makes the rule fail (`readonlyRootFilesystem` of a
+/// container). When it is present the finding is located at it, key to value, and `message`
+/// is used (`{value}` is the member's value); when it is absent the finding points at the
+/// violating node's first line with the `absent` message, which says what is missing.
+#[derive(Debug, Clone, Deserialize, serde::Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Judged {
+    /// JSONPath from the violating node, `$` being that node (for a `missing` rule, the
+    /// resource): `$.readonlyRootFilesystem`, `$.settings[?@.name == 'containerInsights']`.
+    #[schemars(with = "String")]
+    pub member: toml::Spanned<String>,
+    /// The message when the member is absent (the same placeholders as `message`).
+    pub absent: String,
 }
 
 /// Sets `path` (member names, created when missing) under the violating node to `value`;
@@ -310,6 +361,8 @@ pub struct Rule {
     pub check: Check,
     /// The query reads `_links`, so it runs on a document with linked resources attached.
     pub uses_links: bool,
+    /// `judged.member`, compiled.
+    pub judged_member: Option<JsonPath>,
 }
 
 impl Rule {
@@ -470,6 +523,11 @@ pub fn compile(
         .into_iter()
         .flatten()
         .any(|q| q.get_ref().contains("_links"));
+    let judged_member = file
+        .judged
+        .as_ref()
+        .map(|judged| compile_query(&judged.member))
+        .transpose()?;
     Ok(Rule {
         severity: file.severity,
         source: source.to_string(),
@@ -481,6 +539,7 @@ pub fn compile(
         when,
         check,
         uses_links,
+        judged_member,
         file,
     })
 }

@@ -5,7 +5,7 @@ use crate::findings::{Counts, Evaluation, Finding, Location, Outcome};
 use crate::model::facts;
 use crate::model::link::{self, Index, LinkState, Links};
 use crate::model::{Estate, Resource};
-use crate::sources::location::{Step, normalized_path};
+use crate::sources::location::{Step, first_line, member_span, normalized_path};
 use crate::sources::span_in_file;
 use jsonpath_rfc9535::{Element, JsonPath};
 use rayon::prelude::*;
@@ -362,14 +362,52 @@ fn finding(
 ) -> Finding {
     let (owner, path) = resolve(doc, resource, steps);
     let owner_resource = &estate.resources[owner];
-    let location = locate(estate, owner_resource, &path);
-    let message = render_message(rule, estate, resource, doc, steps, value);
+    let node_location = locate(estate, owner_resource, &path);
+    let node = node_location.exact.then_some(node_location.byte_start);
+    let render = |template: &str, shown: &Value| {
+        render_message(template, rule, estate, resource, doc, steps, value, shown)
+    };
+    let (location, message) = match &rule.judged_member {
+        None => (
+            shown_region(estate, node_location),
+            render(&rule.file.message, value),
+        ),
+        Some(member_query) => {
+            let violating = if steps.is_empty() { doc } else { value };
+            match matches(member_query, violating).into_iter().next() {
+                // The member that decides is there: show it, key to value.
+                Some((member_steps, member_value)) => {
+                    let full: Vec<Step> = steps.iter().chain(&member_steps).cloned().collect();
+                    let (member_owner, member_path) = resolve(doc, resource, &full);
+                    let located = locate(estate, &estate.resources[member_owner], &member_path);
+                    (
+                        shown_region(estate, located),
+                        render(&rule.file.message, member_value),
+                    )
+                }
+                // It is absent: the owning object's first line, and a message saying so.
+                None => {
+                    let absent = rule
+                        .file
+                        .judged
+                        .as_ref()
+                        .map_or(rule.file.message.as_str(), |j| j.absent.as_str());
+                    (
+                        respan(estate, node_location, first_line),
+                        render(absent, value),
+                    )
+                }
+            }
+        }
+    };
     // A deferred resource's document exists only here, as the evaluated document.
     let owner_doc = if owner == resource {
         doc
     } else {
         &owner_resource.doc
     };
+    // Hashed on the violating node, never on where it is shown: baselines survive a change of
+    // location.
     let fingerprint = fingerprint(
         rule.id(),
         &estate.resources[resource].id,
@@ -383,8 +421,42 @@ fn finding(
         resource,
         message,
         location,
+        node,
         fingerprint,
     }
+}
+
+/// The region a user is shown for a node: an object member from its key to the end of its
+/// value (`"readonlyRootFilesystem": false`); an array element, a resource or a file root by
+/// its first line, not the whole of a 50-line container.
+fn shown_region(estate: &Estate, location: Location) -> Location {
+    match location.steps.last() {
+        Some(Step::Key(_)) => respan(estate, location, member_span),
+        _ => respan(estate, location, first_line),
+    }
+}
+
+/// The location with its span narrowed or widened by `reshape` (over the file's bytes).
+fn respan(
+    estate: &Estate,
+    mut location: Location,
+    reshape: fn(&[u8], crate::sources::location::Span) -> crate::sources::location::Span,
+) -> Location {
+    let file = &estate.files[location.file];
+    let text = file.text.as_bytes();
+    let span = reshape(
+        text,
+        crate::sources::location::Span {
+            start: location.byte_start,
+            end: location.byte_end,
+        },
+    );
+    let index = file.line_index();
+    location.start = index.line_col(text, span.start);
+    location.end = index.line_col(text, span.end);
+    location.byte_start = span.start;
+    location.byte_end = span.end;
+    location
 }
 
 /// Stable across reformatting and moved lines: it hashes identities, never positions. Array
@@ -460,13 +532,18 @@ fn scalar_text(value: &Value) -> Option<String> {
     }
 }
 
+/// `template` with its placeholders filled: `{value}` is `shown` (the judged member's value,
+/// else the matched node's), `{match.x}` reads the matched node.
+#[allow(clippy::too_many_arguments)]
 fn render_message(
+    template: &str,
     rule: &Rule,
     estate: &Estate,
     resource: usize,
     doc: &Value,
     steps: &[Step],
     value: &Value,
+    shown: &Value,
 ) -> String {
     let container = match steps {
         [Step::Key(k), Step::Index(i), ..] if k == "containerDefinitions" => doc
@@ -478,7 +555,7 @@ fn render_message(
         _ => None,
     };
     let mut out = String::new();
-    let mut rest = rule.file.message.as_str();
+    let mut rest = template;
     while let Some(start) = rest.find('{') {
         out.push_str(&rest[..start]);
         let Some(end) = rest[start..].find('}') else {
@@ -490,7 +567,7 @@ fn render_message(
         let replacement = match key {
             "resource" => Some(estate.resources[resource].name.clone()),
             "container" => Some(container.clone().unwrap_or_else(|| "?".into())),
-            "value" if !rule.file.sensitive => scalar_text(value),
+            "value" if !rule.file.sensitive => scalar_text(shown),
             "value" => Some("(redacted)".into()),
             _ => {
                 if let Some(field) = key.strip_prefix("match.") {

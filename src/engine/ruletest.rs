@@ -15,6 +15,8 @@ pub struct FixtureRun {
     pub findings: Vec<String>,
     /// Why the outcome was not evaluated or not applicable, when known.
     pub reasons: Vec<String>,
+    /// Per finding: shown at its violating node rather than at a member of it.
+    pub at_node: Vec<bool>,
 }
 
 /// Lints one fixture file with one rule.
@@ -50,8 +52,16 @@ pub fn run_fixture(rule: &Rule, path: &Path) -> Result<FixtureRun, String> {
             .iter()
             .filter_map(|e| e.reason.clone())
             .collect(),
+        at_node: evaluations
+            .iter()
+            .flat_map(|e| &e.findings)
+            .map(|f| f.node == Some(f.location.byte_start))
+            .collect(),
     })
 }
+
+/// The fixture of a rule that judges a member, where that member is absent.
+pub const ABSENT_FIXTURE: &str = "fail-absent.json";
 
 /// The verdict on one rule: `None` when both fixtures behave, otherwise what went wrong.
 pub fn check_rule(rule: &Rule, fixture_dir: &Path) -> Result<(), String> {
@@ -73,6 +83,9 @@ pub fn check_rule(rule: &Rule, fixture_dir: &Path) -> Result<(), String> {
             }
         ));
     }
+    if rule.judged_member.is_some() {
+        check_judged(rule, &fail, fixture_dir)?;
+    }
     let pass = run_fixture(rule, &fixture_dir.join("pass.json"))?;
     if pass.outcomes.is_empty() || pass.outcomes.iter().any(|o| *o != Outcome::Pass) {
         let got: Vec<&str> = pass.outcomes.iter().map(|o| o.as_str()).collect();
@@ -93,6 +106,33 @@ pub fn check_rule(rule: &Rule, fixture_dir: &Path) -> Result<(), String> {
             } else {
                 format!(": {}", pass.reasons.join("; "))
             }
+        ));
+    }
+    Ok(())
+}
+
+/// A rule that judges a member shows both forms: `fail.json` sets the member (the finding is
+/// at it), `fail-absent.json` lacks it (the finding is at the owning object).
+fn check_judged(rule: &Rule, fail: &FixtureRun, fixture_dir: &Path) -> Result<(), String> {
+    if !fail.at_node.contains(&false) {
+        return Err(format!(
+            "{}: no finding at the judged member; set it to a failing value there",
+            fail.path.display()
+        ));
+    }
+    let absent_path = fixture_dir.join(ABSENT_FIXTURE);
+    if !absent_path.is_file() {
+        return Err(format!(
+            "a rule with [judged] needs {} (the member absent)",
+            absent_path.display()
+        ));
+    }
+    let absent = run_fixture(rule, &absent_path)?;
+    if !absent.outcomes.contains(&Outcome::Fail) || absent.at_node.contains(&false) {
+        return Err(format!(
+            "{}: expected to fail at the owning object, got {:?}",
+            absent.path.display(),
+            absent.findings
         ));
     }
     Ok(())

@@ -15,16 +15,13 @@ pub struct Edit {
     pub description: String,
 }
 
-/// The edit that fixes a finding, when its rule has a fix and the finding points at its node.
+/// The edit that fixes a finding, when its rule has a fix and its violating node is in the file.
 pub fn edit_for(run: &RunResult<'_>, finding: &Finding) -> Option<Edit> {
     let rule = &run.rules[finding.rule];
     let spec = rule.file.fix.as_ref()?;
-    if !finding.location.exact {
-        return None;
-    }
+    let node = finding.node?;
     let text = &run.estate.files[finding.location.file].text;
-    let (start, end, replacement) =
-        plan(text, finding.location.byte_start, &spec.path, &spec.value)?;
+    let (start, end, replacement) = plan(text, node, &spec.path, &spec.value)?;
     Some(Edit {
         file: finding.location.file,
         start,

@@ -59,7 +59,11 @@ pub struct Finding {
     /// The evaluated resource (the task definition, service, ...).
     pub resource: usize,
     pub message: String,
+    /// Where the user looks: the offending member, or the violating node's first line.
     pub location: Location,
+    /// Byte offset of the violating node in the location's file, when the node is there; a
+    /// rule's fix edits under it.
+    pub node: Option<usize>,
     pub fingerprint: String,
 }
 
@@ -180,14 +184,100 @@ pub struct RunResult<'a> {
     /// Outcome counts per rule index, over every evaluation.
     pub counts: Vec<Counts>,
     pub input_errors: Vec<InputError>,
+    /// Files found by walking folders that hold no ECS, IAM or EC2 document.
+    pub skipped: Vec<crate::sources::Skipped>,
     pub waivers: Vec<Waiver>,
-    /// Problems with waivers (expired, unused), in words.
-    pub waiver_problems: Vec<String>,
+    /// Problems with configured waivers (expired, unused).
+    pub waiver_problems: Vec<WaiverProblem>,
     /// Effective severity per rule index.
     pub severities: Vec<Severity>,
     /// Waiver index per (evaluation, finding) position.
     pub waived: BTreeMap<(usize, usize), usize>,
     pub baseline: Option<BaselineComparison>,
+}
+
+/// What is wrong with a configured waiver. Typed so the verdict never depends on wording.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WaiverProblem {
+    /// Past its `expires` day: the findings it covered count again, and the gate fails.
+    Expired {
+        rule: String,
+        resource: String,
+        day: String,
+        reason: String,
+    },
+    /// Matched no finding: reported, but it does not fail the gate.
+    Unused { rule: String, resource: String },
+}
+
+impl WaiverProblem {
+    /// Whether this problem alone makes the run fail (exit 1).
+    pub fn fails_gate(&self) -> bool {
+        matches!(self, WaiverProblem::Expired { .. })
+    }
+}
+
+impl std::fmt::Display for WaiverProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WaiverProblem::Expired {
+                rule,
+                resource,
+                day,
+                reason,
+            } => write!(
+                f,
+                "the waiver for {rule} on {resource:?} expired on {day} ({reason})"
+            ),
+            WaiverProblem::Unused { rule, resource } => {
+                write!(
+                    f,
+                    "the waiver for {rule} on {resource:?} matched no finding"
+                )
+            }
+        }
+    }
+}
+
+impl serde::Serialize for WaiverProblem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// How a run ends, decided from typed results only; the CLI maps it to an exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Clean,
+    /// Unwaived findings at or above the threshold (not in the baseline), or an expired waiver.
+    Findings,
+    /// An input could not be read or no ECS document was found: the result cannot be trusted.
+    InputError,
+    /// A live scan could not read everything.
+    Partial,
+}
+
+impl RunResult<'_> {
+    /// The run's verdict at `threshold`. Input errors outrank a partial scan, which outranks
+    /// findings: a gate must not report "findings only" when it could not read everything.
+    pub fn verdict(&self, threshold: Severity) -> Verdict {
+        if !self.input_errors.is_empty() {
+            return Verdict::InputError;
+        }
+        if self.collection_errors().next().is_some() {
+            return Verdict::Partial;
+        }
+        let failing = self.judged_unordered().any(|j| {
+            j.waiver.is_none()
+                && j.severity >= threshold
+                && j.baseline_state != Some(BaselineState::Unchanged)
+        });
+        if failing || self.waiver_problems.iter().any(WaiverProblem::fails_gate) {
+            Verdict::Findings
+        } else {
+            Verdict::Clean
+        }
+    }
 }
 
 /// Counts per outcome.

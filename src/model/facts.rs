@@ -307,7 +307,12 @@ pub fn task_definition_facts(estate: &Estate, links: &Links, doc: &Value, td: us
         }
     }
     facts.insert("crossAccountSecrets".into(), Value::Array(cross_account));
-    if let Some(mode) = account_setting(estate, links, "defaultLogDriverMode") {
+    // Since 25 June 2025 the default mode, when neither the container nor the account setting
+    // names one, is non-blocking; without the account settings in the input it stays unknown.
+    let account_known = matches!(links.get("account"), Some(LinkState::Resolved(_)));
+    let mode = account_setting(estate, links, "defaultLogDriverMode")
+        .or(account_known.then_some("non-blocking"));
+    if let Some(mode) = mode {
         facts.insert("accountDefaultLogDriverMode".into(), json!(mode));
     }
     Value::Object(facts)
@@ -487,7 +492,13 @@ fn cluster_facts(estate: &Estate, links: &Links, cluster: usize) -> Value {
                 .find(|s| str_field(s, "name") == Some("containerInsights"))
         })
         .and_then(|s| str_field(s, "value"));
-    let effective = setting.or_else(|| account_setting(estate, links, "containerInsights"));
+    // The cluster's own setting, else the account default; an account whose settings are in
+    // the input but say nothing has the AWS default, disabled. Unknown otherwise: rules say
+    // not evaluated.
+    let account_known = matches!(links.get("account"), Some(LinkState::Resolved(_)));
+    let effective = setting
+        .or_else(|| account_setting(estate, links, "containerInsights"))
+        .or(account_known.then_some("disabled"));
     let mut providers = strategy_providers(doc.get("defaultCapacityProviderStrategy"));
     providers.extend(
         doc.get("capacityProviders")
@@ -496,10 +507,13 @@ fn cluster_facts(estate: &Estate, links: &Links, cluster: usize) -> Value {
             .flatten()
             .filter_map(|v| v.as_str().map(str::to_string)),
     );
-    json!({
-        "containerInsights": effective,
+    let mut facts = json!({
         "spotCapacityAvailable": providers.iter().any(|p| is_spot_provider(p)),
-    })
+    });
+    if let Some(effective) = effective {
+        facts["containerInsights"] = json!(effective);
+    }
+    facts
 }
 
 #[cfg(test)]

@@ -88,10 +88,10 @@ pub struct Origin {
     pub base: Vec<Step>,
     /// Byte offset where the resource document starts, so locating inside it never rescans the file.
     pub start: usize,
-    /// Top-level keys of the document that were brought in from elsewhere in the file
-    /// (e.g. `tags` beside `taskDefinition` in describe-task-definition output), with their
-    /// path from the file root.
-    pub grafted: Vec<(String, Vec<Step>)>,
+    /// Parts of the document that come from elsewhere in the file, as (path in the document,
+    /// path from the file root): `tags` beside `taskDefinition` in describe-task-definition
+    /// output, or `settings[0]` for the lone `setting` of put-account-setting output.
+    pub grafted: Vec<(Vec<Step>, Vec<Step>)>,
 }
 
 /// One resource: its kind, identity, raw API document and provenance.
@@ -130,7 +130,11 @@ impl Resource {
         };
         let mut doc = parse(self.origin.start).unwrap_or(Value::Null);
         strip_nulls(&mut doc);
-        for (key, from_root) in &self.origin.grafted {
+        for (prefix, from_root) in &self.origin.grafted {
+            // Only whole top-level members are grafted into deferred documents.
+            let [Step::Key(key)] = prefix.as_slice() else {
+                continue;
+            };
             let value = crate::sources::location::locate(text, 0, from_root)
                 .and_then(|span| parse(span.start));
             if let (Value::Object(map), Some(value)) = (&mut doc, value)

@@ -67,7 +67,8 @@ struct Report<'a> {
     findings: Vec<JsonFinding<'a>>,
     not_evaluated: Vec<NotEvaluated<'a>>,
     input_errors: &'a [InputError],
-    waiver_problems: &'a [String],
+    skipped: &'a [crate::sources::Skipped],
+    waiver_problems: &'a [crate::findings::WaiverProblem],
     absent: Option<&'a [BaselineEntry]>,
     collection_errors: Vec<&'a str>,
 }
@@ -134,6 +135,7 @@ pub fn write(
         findings,
         not_evaluated,
         input_errors: &run.input_errors,
+        skipped: &run.skipped,
         waiver_problems: &run.waiver_problems,
         absent: run.baseline.as_ref().map(|b| b.absent.as_slice()),
         collection_errors: run.collection_errors().collect(),

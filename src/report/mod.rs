@@ -37,6 +37,8 @@ pub struct ReportOptions {
     pub color: bool,
     /// Where the report is written, so the HTML report can link to the inputs relative to itself.
     pub report_dir: Option<std::path::PathBuf>,
+    /// List the skipped files, not only their number.
+    pub verbose: bool,
 }
 
 impl Default for ReportOptions {
@@ -45,6 +47,7 @@ impl Default for ReportOptions {
             docs_url: DEFAULT_DOCS_URL.to_string(),
             color: false,
             report_dir: None,
+            verbose: false,
         }
     }
 }

@@ -273,6 +273,7 @@ pub fn render(run: &RunResult<'_>, options: &ReportOptions) -> String {
     for problem in &run.waiver_problems {
         let _ = writeln!(out, "  ! waiver: {problem}");
     }
+    out.push_str(&skipped_note(run, options));
     for problem in run.collection_errors() {
         let _ = writeln!(out, "  ! partial scan: {problem}");
     }
@@ -346,6 +347,31 @@ pub fn summary_table(run: &RunResult<'_>) -> String {
             count("unchanged"),
             count("absent")
         );
+    }
+    out
+}
+
+/// "3 files of no ECS shape skipped", and with `--verbose` which and why.
+pub fn skipped_note(run: &RunResult<'_>, options: &ReportOptions) -> String {
+    let mut out = String::new();
+    if run.skipped.is_empty() {
+        return out;
+    }
+    let count = run.skipped.len();
+    let _ = writeln!(
+        out,
+        "  · {count} file{} of no ECS, IAM or EC2 shape skipped{}",
+        if count == 1 { "" } else { "s" },
+        if options.verbose {
+            ":"
+        } else {
+            " (--verbose lists them)"
+        }
+    );
+    if options.verbose {
+        for skipped in &run.skipped {
+            let _ = writeln!(out, "    {}: {}", skipped.path, skipped.reason);
+        }
     }
     out
 }

@@ -217,10 +217,23 @@ fn skeleton(run: &RunResult<'_>, options: &ReportOptions) -> sarif::Sarif {
                 )
                 .build()
         }))
+        .chain((!run.skipped.is_empty()).then(|| {
+            sarif::Notification::builder()
+                .level(json!("note"))
+                .message(
+                    sarif::Message::builder()
+                        .text(format!(
+                            "{} file(s) of no ECS, IAM or EC2 shape skipped",
+                            run.skipped.len()
+                        ))
+                        .build(),
+                )
+                .build()
+        }))
         .chain(run.waiver_problems.iter().map(|problem| {
             sarif::Notification::builder()
                 .level(json!("warning"))
-                .message(sarif::Message::builder().text(problem.clone()).build())
+                .message(sarif::Message::builder().text(problem.to_string()).build())
                 .build()
         }))
         .collect();

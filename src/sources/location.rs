@@ -58,6 +58,59 @@ pub fn locate(text: &[u8], start: usize, path: &[Step]) -> Option<Span> {
     Some(Span { start: pos, end })
 }
 
+/// The span of an object member from its key to the end of its value, given the value's span;
+/// the value's span itself when it is not an object member (an array element, the root).
+pub fn member_span(text: &[u8], value: Span) -> Span {
+    let before = |mut pos: usize| {
+        while pos > 0 && text[pos - 1].is_ascii_whitespace() {
+            pos -= 1;
+        }
+        pos
+    };
+    let colon = before(value.start);
+    if colon == 0 || text[colon - 1] != b':' {
+        return value;
+    }
+    let key_end = before(colon - 1);
+    if key_end == 0 || text[key_end - 1] != b'"' {
+        return value;
+    }
+    // The opening quote: the previous quote not escaped by an odd run of backslashes.
+    let mut pos = key_end - 1;
+    while pos > 0 {
+        pos -= 1;
+        if text[pos] == b'"' {
+            let backslashes = text[..pos]
+                .iter()
+                .rev()
+                .take_while(|b| **b == b'\\')
+                .count();
+            if backslashes % 2 == 0 {
+                return Span {
+                    start: pos,
+                    end: value.end,
+                };
+            }
+        }
+    }
+    value
+}
+
+/// The first line of a span: from its start to the end of that line (or of the span).
+pub fn first_line(text: &[u8], span: Span) -> Span {
+    let line_end =
+        memchr::memchr(b'\n', &text[span.start..span.end]).map_or(span.end, |i| span.start + i);
+    let end = if line_end > span.start && text[line_end - 1] == b'\r' {
+        line_end - 1
+    } else {
+        line_end
+    };
+    Span {
+        start: span.start,
+        end: end.max((span.start + 1).min(span.end)),
+    }
+}
+
 /// Like [`locate`], without scanning the value itself to find where it ends.
 pub fn locate_start(text: &[u8], start: usize, path: &[Step]) -> Option<usize> {
     let mut pos = skip_ws(text, start);

@@ -11,6 +11,7 @@ use crate::model::{Estate, Resource, SourceFile};
 use location::{LineCol, Step, locate};
 use rayon::prelude::*;
 use shape::InputKind;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// A file that could not be linted, with the place and the reason.
@@ -59,39 +60,126 @@ impl Default for InputOptions {
     }
 }
 
-/// Expands the paths given on the command line into a sorted list of files. `-` stands for stdin.
-pub fn discover(paths: &[PathBuf], options: &InputOptions) -> Result<Vec<PathBuf>, String> {
+/// A file to read. `named`: the user gave its path, so it must be an ECS, IAM or EC2 document;
+/// otherwise it was found by walking a folder, and a file of no known shape is skipped.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Input {
+    pub path: PathBuf,
+    pub named: bool,
+}
+
+/// What discovery found.
+#[derive(Debug, Default)]
+pub struct Discovered {
+    /// The paths as given, for messages.
+    pub roots: Vec<String>,
+    pub inputs: Vec<Input>,
+    /// Files seen in folders but not read (not matched by `--include`), counted by extension.
+    pub not_read: BTreeMap<String, usize>,
+    /// Folders or entries that could not be listed; the rest is still read.
+    pub errors: Vec<InputError>,
+}
+
+/// A file found by walking a folder that holds no ECS, IAM or EC2 document.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Skipped {
+    pub path: String,
+    pub reason: String,
+}
+
+/// Expands the paths given on the command line into a sorted list of files. `-` stands for
+/// stdin. Folders are walked with hidden folders included (`.aws/task-definition.json` is where
+/// the AWS deploy actions look), except `.git/` and what `.gitignore`, `.ignore` and
+/// `.git/info/exclude` exclude; a path named explicitly is always read, even when ignored.
+pub fn discover(paths: &[PathBuf], options: &InputOptions) -> Result<Discovered, String> {
     let include = build_globs(&options.include)?;
     let exclude = build_globs(&options.exclude)?;
-    let mut files = Vec::new();
+    let mut found = Discovered::default();
     for path in paths {
-        if path.as_os_str() == "-" || path.is_file() {
-            files.push(path.clone());
+        found.roots.push(display_path(path));
+        // Anything but a folder is read as named: files, pipes (`<(render)`), /dev/stdin.
+        if path.as_os_str() == "-" || (path.exists() && !path.is_dir()) {
+            found.inputs.push(Input {
+                path: path.clone(),
+                named: true,
+            });
             continue;
         }
         if !path.exists() {
             return Err(format!("{}: no such file or directory", path.display()));
         }
-        for entry in ignore::WalkBuilder::new(path)
-            .standard_filters(true)
-            .build()
-        {
-            let entry = entry.map_err(|e| e.to_string())?;
+        let walker = ignore::WalkBuilder::new(path)
+            .hidden(false)
+            .require_git(false)
+            // The user's global excludes differ between machines; a gate must not.
+            .git_global(false)
+            .filter_entry(|entry| entry.file_name() != ".git")
+            .build();
+        for entry in walker {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(error) => {
+                    found.errors.push(walk_error(path, &error));
+                    continue;
+                }
+            };
             if !entry.file_type().is_some_and(|t| t.is_file()) {
                 continue;
             }
             let candidate = entry.path();
             let name = candidate.file_name().map(Path::new).unwrap_or(candidate);
-            let selected = include.is_match(name) || include.is_match(candidate);
-            let rejected = exclude.is_match(name) || exclude.is_match(candidate);
-            if selected && !rejected {
-                files.push(candidate.to_path_buf());
+            if exclude.is_match(name) || exclude.is_match(candidate) {
+                continue;
+            }
+            if include.is_match(name) || include.is_match(candidate) {
+                found.inputs.push(Input {
+                    path: candidate.to_path_buf(),
+                    named: false,
+                });
+            } else if let Some(extension) = name.extension() {
+                *found
+                    .not_read
+                    .entry(format!(".{}", extension.to_string_lossy()))
+                    .or_default() += 1;
             }
         }
     }
-    files.sort();
-    files.dedup();
-    Ok(files)
+    found.inputs.sort();
+    // A file both named and found in a named folder is read once, as named.
+    found.inputs.dedup_by(|later, earlier| {
+        if later.path == earlier.path {
+            earlier.named |= later.named;
+            true
+        } else {
+            false
+        }
+    });
+    Ok(found)
+}
+
+/// A folder or entry the walker could not read, as an input error of its own.
+fn walk_error(root: &Path, error: &ignore::Error) -> InputError {
+    let mut inner = error;
+    let mut path = None;
+    loop {
+        match inner {
+            ignore::Error::WithPath { path: at, err } => {
+                path = Some(at.clone());
+                inner = err;
+            }
+            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+                inner = err;
+            }
+            _ => break,
+        }
+    }
+    InputError {
+        path: display_path(path.as_deref().unwrap_or(root)),
+        location: None,
+        offset: None,
+        reason: format!("cannot read: {inner}"),
+        text: None,
+    }
 }
 
 fn build_globs(patterns: &[String]) -> Result<globset::GlobSet, String> {
@@ -103,30 +191,213 @@ fn build_globs(patterns: &[String]) -> Result<globset::GlobSet, String> {
     builder.build().map_err(|e| e.to_string())
 }
 
-/// Reads and parses every file (in parallel) and gathers their resources into one estate.
-/// A file that fails yields an [`InputError`]; the others are still loaded.
+/// Everything read from the inputs.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub estate: Estate,
+    pub errors: Vec<InputError>,
+    pub skipped: Vec<Skipped>,
+}
+
+/// Reads and parses files the user named (in parallel) into one estate. A file that fails
+/// yields an [`InputError`]; the others are still loaded.
 pub fn load(files: &[PathBuf], options: &InputOptions) -> (Estate, Vec<InputError>) {
-    let loaded: Vec<Result<(SourceFile, Vec<Resource>), InputError>> = files
+    let discovered = Discovered {
+        roots: files.iter().map(|path| display_path(path)).collect(),
+        inputs: files
+            .iter()
+            .map(|path| Input {
+                path: path.clone(),
+                named: true,
+            })
+            .collect(),
+        ..Discovered::default()
+    };
+    let loaded = load_discovered(discovered, options);
+    (loaded.estate, loaded.errors)
+}
+
+/// Reads and parses what discovery found (in parallel) into one estate.
+///
+/// The policy for a file found by walking a folder (a named file must be a document we read):
+/// - a JSON document of a known shape is linted;
+/// - one of our shapes, broken (`containerDefinitions` that is not an array) is an input error;
+/// - valid JSON of no known shape (package.json, tsconfig.json, renovate.json) is skipped;
+/// - text that is not JSON is an input error when it names an ECS member
+///   (`"containerDefinitions"`, `"serviceName"`...) or when its folder holds documents that were
+///   read, and is skipped otherwise (JSON with comments such as tsconfig.json, editor settings).
+///
+/// A run that reads no document at all is an input error that says what was seen.
+pub fn load_discovered(discovered: Discovered, options: &InputOptions) -> Loaded {
+    let outcomes: Vec<Result<(SourceFile, Vec<Resource>), Rejection>> = discovered
+        .inputs
         .par_iter()
         .enumerate()
-        .map(|(index, path)| load_one(index, path, options.input_kind))
+        .map(|(index, input)| load_one(index, &input.path, options.input_kind))
         .collect();
-    let mut estate = Estate::default();
+    let read_folders: std::collections::HashSet<&Path> = discovered
+        .inputs
+        .iter()
+        .zip(&outcomes)
+        .filter(|(_, outcome)| outcome.is_ok())
+        .filter_map(|(input, _)| input.path.parent())
+        .collect();
+    let mut loaded = Loaded {
+        errors: discovered.errors.clone(),
+        ..Loaded::default()
+    };
+    let mut skip = |error: InputError| {
+        loaded.skipped.push(Skipped {
+            path: error.path,
+            reason: error.reason,
+        })
+    };
     let mut errors = Vec::new();
-    for result in loaded {
-        match result {
+    for (input, outcome) in discovered.inputs.iter().zip(outcomes) {
+        let rejection = match outcome {
             Ok((file, mut resources)) => {
-                let index = estate.files.len();
+                let index = loaded.estate.files.len();
                 for resource in &mut resources {
                     resource.origin.file = index;
                 }
-                estate.files.push(file);
-                estate.resources.extend(resources);
+                loaded.estate.files.push(file);
+                loaded.estate.resources.extend(resources);
+                continue;
             }
-            Err(error) => errors.push(error),
+            Err(rejection) => rejection,
+        };
+        match rejection {
+            Rejection::Broken(error) => errors.push(error),
+            rejection if input.named => errors.push(rejection.into_error()),
+            Rejection::Unrecognized(error) => skip(error),
+            Rejection::NotJson {
+                error,
+                names_ecs_member,
+            } => {
+                let beside_documents = input
+                    .path
+                    .parent()
+                    .is_some_and(|folder| read_folders.contains(folder));
+                if names_ecs_member || beside_documents {
+                    errors.push(error);
+                } else {
+                    skip(error);
+                }
+            }
         }
     }
-    (estate, errors)
+    loaded.errors.extend(errors);
+    if loaded.estate.files.is_empty() && loaded.errors.is_empty() {
+        loaded
+            .errors
+            .push(nothing_read(&discovered, &loaded.skipped));
+    }
+    loaded
+}
+
+/// The error of a run that found no document: what it saw instead.
+fn nothing_read(discovered: &Discovered, skipped: &[Skipped]) -> InputError {
+    let mut seen = Vec::new();
+    if !skipped.is_empty() {
+        seen.push(format!(
+            "{} JSON file{} of no ECS, IAM or EC2 shape skipped (--verbose lists them)",
+            skipped.len(),
+            if skipped.len() == 1 { "" } else { "s" }
+        ));
+    }
+    let mut not_read: Vec<(&String, &usize)> = discovered.not_read.iter().collect();
+    not_read.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    const SHOWN: usize = 4;
+    let mut parts: Vec<String> = not_read
+        .iter()
+        .take(SHOWN)
+        .map(|(extension, count)| format!("{count} {extension}"))
+        .collect();
+    if not_read.len() > SHOWN {
+        let rest: usize = not_read[SHOWN..].iter().map(|(_, count)| **count).sum();
+        parts.push(format!("{rest} other"));
+    }
+    if !parts.is_empty() {
+        let last = parts.pop().unwrap_or_default();
+        let list = if parts.is_empty() {
+            last
+        } else {
+            format!("{} and {last}", parts.join(", "))
+        };
+        let total: usize = discovered.not_read.values().sum();
+        let (files, are) = if total == 1 {
+            ("file", "is")
+        } else {
+            ("files", "are")
+        };
+        seen.push(format!(
+            "{list} {files} {are} not read (ecslint reads JSON; --include selects files)"
+        ));
+    }
+    let roots = if discovered.roots.is_empty() {
+        "the input".to_string()
+    } else {
+        discovered.roots.join(", ")
+    };
+    InputError {
+        path: roots,
+        location: None,
+        offset: None,
+        reason: if seen.is_empty() {
+            "no ECS, IAM or EC2 document found: no file matched".to_string()
+        } else {
+            format!("no ECS, IAM or EC2 document found: {}", seen.join("; "))
+        },
+        text: None,
+    }
+}
+
+/// Why a file was not read, in the terms of the discovery policy.
+enum Rejection {
+    /// Not JSON (or not UTF-8). `names_ecs_member`: its text names a member only our shapes
+    /// have, so it is one of them, broken.
+    NotJson {
+        error: InputError,
+        names_ecs_member: bool,
+    },
+    /// Valid JSON of no known shape.
+    Unrecognized(InputError),
+    /// One of our shapes, broken.
+    Broken(InputError),
+}
+
+impl Rejection {
+    /// The error for a file that had to be read (named by the user, or broken).
+    fn into_error(self) -> InputError {
+        match self {
+            Rejection::Unrecognized(mut error) => {
+                error.reason.push_str(
+                    "; see `ecslint check --help` for the accepted shapes \
+                     or force one with --input-kind",
+                );
+                error
+            }
+            Rejection::NotJson { error, .. } | Rejection::Broken(error) => error,
+        }
+    }
+}
+
+/// Members only ECS, IAM and EC2 documents (and ecslint's snapshots) have, quoted as JSON keys.
+const ECS_MEMBERS: &[&str] = &[
+    "\"containerDefinitions\"",
+    // taskDefinition, taskDefinitions, taskDefinitionArn
+    "\"taskDefinition",
+    "\"serviceName\"",
+    "\"clusterName\"",
+    "\"capacityProviderStrategy\"",
+    "\"RoleDetailList\"",
+    "\"ecslintSnapshot\"",
+];
+
+fn names_ecs_member(bytes: &[u8]) -> bool {
+    ECS_MEMBERS
+        .iter()
+        .any(|member| memchr::memmem::find(bytes, member.as_bytes()).is_some())
 }
 
 /// Loads documents given as text (used for stdin and by tests).
@@ -135,7 +406,7 @@ pub fn load_text(
     text: String,
     kind: InputKind,
 ) -> Result<(SourceFile, Vec<Resource>), InputError> {
-    parse_file(0, display_path.to_string(), text, kind)
+    parse_file(0, display_path.to_string(), text, kind).map_err(Rejection::into_error)
 }
 
 fn display_path(path: &Path) -> String {
@@ -147,7 +418,7 @@ fn load_one(
     index: usize,
     path: &Path,
     kind: InputKind,
-) -> Result<(SourceFile, Vec<Resource>), InputError> {
+) -> Result<(SourceFile, Vec<Resource>), Rejection> {
     let shown = if path.as_os_str() == "-" {
         "<stdin>".to_string()
     } else {
@@ -159,12 +430,14 @@ fn load_one(
     } else {
         std::fs::read(path)
     }
-    .map_err(|e| InputError {
-        path: shown.clone(),
-        location: None,
-        offset: None,
-        reason: format!("cannot read: {e}"),
-        text: None,
+    .map_err(|e| {
+        Rejection::Broken(InputError {
+            path: shown.clone(),
+            location: None,
+            offset: None,
+            reason: format!("cannot read: {e}"),
+            text: None,
+        })
     })?;
     let text = match String::from_utf8(bytes) {
         Ok(text) => text,
@@ -172,12 +445,15 @@ fn load_one(
             let offset = e.utf8_error().valid_up_to();
             let valid = String::from_utf8_lossy(&e.as_bytes()[..offset]).into_owned();
             let at = location::LineIndex::new(valid.as_bytes()).line_col(valid.as_bytes(), offset);
-            return Err(InputError {
-                path: shown,
-                location: Some(at),
-                offset: None,
-                reason: "not UTF-8 text (a binary file?)".into(),
-                text: None,
+            return Err(Rejection::NotJson {
+                names_ecs_member: names_ecs_member(e.as_bytes()),
+                error: InputError {
+                    path: shown,
+                    location: Some(at),
+                    offset: None,
+                    reason: "not UTF-8 text (a binary file?)".into(),
+                    text: None,
+                },
             });
         }
     };
@@ -189,7 +465,7 @@ fn parse_file(
     shown: String,
     mut text: String,
     kind: InputKind,
-) -> Result<(SourceFile, Vec<Resource>), InputError> {
+) -> Result<(SourceFile, Vec<Resource>), Rejection> {
     // serde_json rejects a byte-order mark; editors on Windows add one.
     let had_bom = text.starts_with('\u{feff}');
     if had_bom {
@@ -216,7 +492,12 @@ fn parse_file(
                 let offset = error.offset.unwrap_or_else(|| {
                     locate(text.as_bytes(), 0, &error.path).map_or(0, |s| s.start)
                 });
-                Err(error_at(shown, text, offset, error.reason))
+                let input_error = error_at(shown, text, offset, error.reason);
+                Err(if error.unrecognized {
+                    Rejection::Unrecognized(input_error)
+                } else {
+                    Rejection::Broken(input_error)
+                })
             }
         }
     };
@@ -235,7 +516,12 @@ fn parse_file(
             && let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(&text)
         {
             let offset = offset_of(&text, e.line(), e.column());
-            return Err(error_at(shown, text, offset, json_reason(&e)));
+            return Err(Rejection::Broken(error_at(
+                shown,
+                text,
+                offset,
+                json_reason(&e),
+            )));
         }
         return match shape::split_task_definition_file(index, &stem, &text, layout) {
             Ok(resources) => finish(Ok(resources), text, shown, Vec::new(), None),
@@ -244,7 +530,12 @@ fn parse_file(
             }
             Err(shape::TaskDefinitionFileError::Json(e)) => {
                 let offset = offset_of(&text, e.line(), e.column());
-                Err(error_at(shown, text, offset, json_reason(&e)))
+                Err(Rejection::Broken(error_at(
+                    shown,
+                    text,
+                    offset,
+                    json_reason(&e),
+                )))
             }
         };
     }
@@ -258,7 +549,10 @@ fn parse_file(
         Ok(parsed) => parsed,
         Err(e) => {
             let offset = offset_of(&text, e.line(), e.column());
-            return Err(error_at(shown, text, offset, json_reason(&e)));
+            return Err(Rejection::NotJson {
+                names_ecs_member: names_ecs_member(text.as_bytes()),
+                error: error_at(shown, text, offset, json_reason(&e)),
+            });
         }
     };
     let collection_errors = snapshot_errors(&root);
@@ -446,29 +740,21 @@ pub fn json_reason(error: &serde_json::Error) -> String {
     }
 }
 
-/// The grafted key a path starts with, and where that key's value really is in the file.
-fn graft<'a>(resource: &'a Resource, path: &[Step]) -> Option<&'a [Step]> {
-    let Some(Step::Key(first)) = path.first() else {
-        return None;
-    };
+/// The graft a path starts in: how many of its steps it covers, and where they really are.
+fn graft<'a>(resource: &'a Resource, path: &[Step]) -> Option<(usize, &'a [Step])> {
     resource
         .origin
         .grafted
         .iter()
-        .find(|(key, _)| key == first)
-        .map(|(_, from_root)| from_root.as_slice())
+        .find(|(prefix, _)| path.starts_with(prefix))
+        .map(|(prefix, from_root)| (prefix.len(), from_root.as_slice()))
 }
 
-/// The path from the file's root to `path` inside a resource, following grafted keys.
+/// The path from the file's root to `path` inside a resource, following grafts.
 pub fn path_from_file_root(resource: &Resource, path: &[Step]) -> Vec<Step> {
-    let mut full = match graft(resource, path) {
-        Some(from_root) => from_root.to_vec(),
-        None => resource.origin.base.clone(),
-    };
-    let rest = if graft(resource, path).is_some() {
-        &path[1..]
-    } else {
-        path
+    let (mut full, rest) = match graft(resource, path) {
+        Some((covered, from_root)) => (from_root.to_vec(), &path[covered..]),
+        None => (resource.origin.base.clone(), path),
     };
     full.extend_from_slice(rest);
     full

@@ -3,7 +3,9 @@
 //! Every shape is a table row: a top-level key (or a test on the root) and the resource kind it
 //! carries. A file may hold several collections at once (ecslint's own snapshot does).
 
-use super::location::{self, Step, element_starts, locate};
+mod detect;
+
+use super::location::{self, Step, locate};
 use crate::model::{Origin, Resource, ResourceKind, str_field};
 use serde_json::Value;
 
@@ -20,34 +22,6 @@ pub enum InputKind {
     Service,
 }
 
-/// A collection key at the top level of a document and the kind of each element.
-const COLLECTIONS: &[(&str, ResourceKind)] = &[
-    ("taskDefinitions", ResourceKind::TaskDefinition),
-    ("services", ResourceKind::Service),
-    ("clusters", ResourceKind::Cluster),
-    ("capacityProviders", ResourceKind::CapacityProvider),
-    ("RoleDetailList", ResourceKind::IamRole),
-    ("Policies", ResourceKind::IamPolicy),
-    ("Subnets", ResourceKind::Subnet),
-    ("RouteTables", ResourceKind::RouteTable),
-    ("SecurityGroups", ResourceKind::SecurityGroup),
-    ("Vpcs", ResourceKind::Vpc),
-    ("InternetGateways", ResourceKind::InternetGateway),
-    ("NatGateways", ResourceKind::NatGateway),
-];
-
-/// A single wrapped object at the top level (`{"service": {...}}`) and its kind.
-const SINGLES: &[(&str, ResourceKind)] = &[
-    ("taskDefinition", ResourceKind::TaskDefinition),
-    ("service", ResourceKind::Service),
-    ("cluster", ResourceKind::Cluster),
-    ("capacityProvider", ResourceKind::CapacityProvider),
-    ("Role", ResourceKind::IamRole),
-    ("Policy", ResourceKind::IamPolicy),
-    // get-policy-version output; it does not name its policy, so the file name must.
-    ("PolicyVersion", ResourceKind::IamPolicy),
-];
-
 /// Why a document could not be split into resources, and where.
 #[derive(Debug)]
 pub struct ShapeError {
@@ -55,6 +29,20 @@ pub struct ShapeError {
     pub reason: String,
     /// A byte offset, when the problem is not at a node (e.g. a missing comma).
     pub offset: Option<usize>,
+    /// The document is none of the shapes ecslint reads, as opposed to one of them, broken. A
+    /// file found by walking a folder is then skipped; a file named by the user is an error.
+    pub unrecognized: bool,
+}
+
+impl ShapeError {
+    fn unrecognized(reason: String) -> ShapeError {
+        ShapeError {
+            path: Vec::new(),
+            reason,
+            offset: None,
+            unrecognized: true,
+        }
+    }
 }
 
 /// Splits a parsed document into resources. `file` is the file's index in the estate.
@@ -89,10 +77,11 @@ pub fn split(
         InputKind::Service => vec![whole(ResourceKind::Service, root, false)],
         InputKind::ContainerDefinitions => {
             let mut resource = whole(ResourceKind::TaskDefinition, wrap_containers(root)?, true);
-            resource.origin.grafted = vec![("containerDefinitions".into(), Vec::new())];
+            resource.origin.grafted =
+                vec![(vec![Step::Key("containerDefinitions".into())], Vec::new())];
             vec![resource]
         }
-        InputKind::Auto => detect(file, bytes, root_start, root, &whole, members)?,
+        InputKind::Auto => detect::detect(file, bytes, root_start, root, &whole, members)?,
     };
     for resource in &mut resources {
         crate::model::strip_nulls(&mut resource.doc);
@@ -167,7 +156,7 @@ fn deferred_task_definition(
 pub struct TaskDefinitionLayout {
     base: Vec<Step>,
     start: usize,
-    grafted: Vec<(String, Vec<Step>)>,
+    grafted: Vec<(Vec<Step>, Vec<Step>)>,
     /// Where `containerDefinitions` starts, to check it is an array.
     containers: Option<usize>,
     /// The file is the describe-task-definition wrapper, whose other members must be checked too.
@@ -210,7 +199,10 @@ pub fn task_definition_layout(
             return None;
         }
         let grafted = if has("tags") {
-            vec![("tags".to_string(), vec![Step::Key("tags".into())])]
+            vec![(
+                vec![Step::Key("tags".into())],
+                vec![Step::Key("tags".into())],
+            )]
         } else {
             Vec::new()
         };
@@ -301,6 +293,7 @@ pub fn deferred_task_definitions(
                         "expected an object in \"taskDefinitions\", found {}",
                         type_name(&found)
                     ),
+                    unrecognized: false,
                 });
             }
             let origin = Origin {
@@ -313,6 +306,7 @@ pub fn deferred_task_definitions(
                 offset: Some(start + super::offset_of(&text[start..], e.line(), e.column())),
                 path: base,
                 reason: super::json_reason(&e),
+                unrecognized: false,
             })
         })
         .collect()
@@ -345,6 +339,7 @@ fn array_starts(bytes: &[u8], path: &[Step]) -> Result<Vec<usize>, ShapeError> {
             offset: close.or(Some(array_start)),
             path: path.to_vec(),
             reason: "not valid JSON: expected `,` or `]` in \"taskDefinitions\"".into(),
+            unrecognized: false,
         });
     }
     Ok(starts)
@@ -357,255 +352,14 @@ fn wrap_containers(root: Value) -> Result<Value, ShapeError> {
             offset: None,
             path: Vec::new(),
             reason: "expected an array of container definitions".into(),
+            unrecognized: false,
         }),
     }
 }
 
-fn detect(
-    file: usize,
-    bytes: &[u8],
-    root_start: usize,
-    root: Value,
-    whole: &dyn Fn(ResourceKind, Value, bool) -> Resource,
-    members: Option<&[(String, usize)]>,
-) -> Result<Vec<Resource>, ShapeError> {
-    let mut object = match root {
-        Value::Object(object) => object,
-        Value::Array(items) => {
-            let looks_like_containers = !items.is_empty()
-                && items
-                    .iter()
-                    .all(|c| c.get("image").is_some() || c.get("name").is_some());
-            if looks_like_containers {
-                // Terraform's container_definitions: the task-level fields live elsewhere.
-                let doc = serde_json::json!({ "containerDefinitions": items });
-                let mut resource = whole(ResourceKind::TaskDefinition, doc, true);
-                resource.origin.grafted = vec![("containerDefinitions".into(), Vec::new())];
-                return Ok(vec![resource]);
-            }
-            return Err(ShapeError {
-                offset: None,
-                path: Vec::new(),
-                reason: "a JSON array that is not a list of container definitions \
-                         (each element needs \"name\" or \"image\")"
-                    .into(),
-            });
-        }
-        other => {
-            return Err(ShapeError {
-                offset: None,
-                path: Vec::new(),
-                reason: format!(
-                    "expected a JSON object or array, found {}",
-                    type_name(&other)
-                ),
-            });
-        }
-    };
-
-    // Where each top-level member starts, in one pass (a snapshot's first member may be a
-    // 100 MB array that must not be skipped again for every other member).
-    let scanned;
-    let members = match members {
-        Some(members) => members,
-        None => {
-            scanned = location::top_level_members(bytes).unwrap_or_default();
-            &scanned[..]
-        }
-    };
-    let member_start = |key: &str| {
-        members
-            .iter()
-            .rev()
-            .find(|(k, _)| k == key)
-            .map(|(_, start)| *start)
-    };
-    // Single resources at the root.
-    if object.contains_key("containerDefinitions") && !object.contains_key("taskDefinitions") {
-        expect_array(&object, "containerDefinitions")?;
-        return Ok(vec![whole(
-            ResourceKind::TaskDefinition,
-            Value::Object(object),
-            false,
-        )]);
-    }
-    if object.contains_key("serviceName") && !object.contains_key("services") {
-        return Ok(vec![whole(
-            ResourceKind::Service,
-            Value::Object(object),
-            false,
-        )]);
-    }
-    // ecspresso's service definition: create-service input whose name and cluster live in the
-    // tool's config, so only the fields that exist on services alone can tell it.
-    const SERVICE_ONLY: &[&str] = &[
-        "desiredCount",
-        "deploymentConfiguration",
-        "deploymentController",
-        "schedulingStrategy",
-        "healthCheckGracePeriodSeconds",
-        "enableExecuteCommand",
-        "enableECSManagedTags",
-        "serviceRegistries",
-        "serviceConnectConfiguration",
-        "placementStrategy",
-    ];
-    let service_fields = SERVICE_ONLY
-        .iter()
-        .filter(|k| object.contains_key(**k))
-        .count();
-    let collections = COLLECTIONS
-        .iter()
-        .map(|(k, _)| *k)
-        .chain(SINGLES.iter().map(|(k, _)| *k))
-        .any(|k| object.contains_key(k));
-    if service_fields >= 2 && !collections {
-        return Ok(vec![whole(
-            ResourceKind::Service,
-            Value::Object(object),
-            false,
-        )]);
-    }
-    if object.contains_key("RoleName") && object.contains_key("PolicyDocument") {
-        // get-role-policy output: an inline policy of a role.
-        return Ok(vec![whole(
-            ResourceKind::IamPolicy,
-            Value::Object(object),
-            false,
-        )]);
-    }
-
-    let mut resources = Vec::new();
-    for &(key, kind) in SINGLES {
-        if let Some(value) = object.get(key) {
-            if !value.is_object() {
-                if key == "taskDefinition" && value.is_string() {
-                    continue;
-                }
-                return Err(type_error(key, "an object", value));
-            }
-            let path = vec![Step::Key(key.into())];
-            let start = member_start(key).unwrap_or(root_start);
-            let mut doc = object.shift_remove(key).unwrap_or_default();
-            let mut grafted = Vec::new();
-            // describe-task-definition puts tags beside the task definition.
-            if kind == ResourceKind::TaskDefinition
-                && let (Some(tags), Value::Object(map)) = (object.get("tags"), &mut doc)
-                && !map.contains_key("tags")
-            {
-                map.insert("tags".into(), tags.clone());
-                grafted.push(("tags".into(), vec![Step::Key("tags".into())]));
-            }
-            let mut resource = element_resource(kind, doc, file, path, start);
-            resource.origin.grafted = grafted;
-            resources.push(resource);
-        }
-    }
-    for &(key, kind) in COLLECTIONS {
-        let Some(value) = object.get_mut(key) else {
-            continue;
-        };
-        let Value::Array(items) = value.take() else {
-            return Err(type_error(key, "an array", &object[key]));
-        };
-        let path = vec![Step::Key(key.into())];
-        let starts = member_start(key)
-            .map(|start| element_starts(bytes, start))
-            .unwrap_or_default();
-        for (index, item) in items.into_iter().enumerate() {
-            if !item.is_object() {
-                let mut at = path.clone();
-                at.push(Step::Index(index));
-                return Err(ShapeError {
-                    offset: None,
-                    path: at,
-                    reason: format!(
-                        "expected an object in \"{key}\", found {}",
-                        type_name(&item)
-                    ),
-                });
-            }
-            let mut base = path.clone();
-            base.push(Step::Index(index));
-            let start = starts.get(index).copied().unwrap_or(root_start);
-            resources.push(element_resource(kind, item, file, base, start));
-        }
-    }
-    // list-account-settings output: the account is one resource made of all its settings. In a
-    // snapshot they are one region's: the region goes with them (settings are regional).
-    let snapshot_region = object
-        .get("ecslintSnapshot")
-        .and_then(|meta| meta.get("region"))
-        .and_then(Value::as_str)
-        .map(str::to_string);
-    if let Some(settings) = object.get_mut("settings") {
-        if !settings.is_array() {
-            return Err(type_error("settings", "an array", settings));
-        }
-        let mut doc = serde_json::json!({ "settings": settings.take() });
-        if let Some(region) = snapshot_region {
-            doc["region"] = Value::String(region);
-        }
-        resources.push(whole(ResourceKind::Account, doc, false));
-    }
-    // A merged snapshot keeps each account and region's settings apart.
-    if let Some(regional) = object.get_mut("regionalSettings") {
-        let Value::Array(items) = regional.take() else {
-            return Err(type_error(
-                "regionalSettings",
-                "an array",
-                &object["regionalSettings"],
-            ));
-        };
-        let starts = member_start("regionalSettings")
-            .map(|start| element_starts(bytes, start))
-            .unwrap_or_default();
-        for (index, item) in items.into_iter().enumerate() {
-            let base = vec![Step::Key("regionalSettings".into()), Step::Index(index)];
-            if !item.get("settings").is_some_and(Value::is_array) {
-                return Err(ShapeError {
-                    offset: None,
-                    path: base,
-                    reason: "expected {\"account\", \"region\", \"settings\": [...]}".into(),
-                });
-            }
-            let start = starts.get(index).copied().unwrap_or(root_start);
-            resources.push(element_resource(
-                ResourceKind::Account,
-                item,
-                file,
-                base,
-                start,
-            ));
-        }
-    }
-    let known = COLLECTIONS
-        .iter()
-        .map(|(k, _)| *k)
-        .chain(SINGLES.iter().map(|(k, _)| *k))
-        .any(|k| object.contains_key(k));
-    if resources.is_empty() && !known && !object.contains_key("failures") {
-        let keys: Vec<&str> = object.keys().map(String::as_str).take(8).collect();
-        return Err(ShapeError {
-            offset: None,
-            path: Vec::new(),
-            reason: format!(
-                "not a known ECS, IAM or EC2 document shape (top-level keys: {}); \
-                 see `ecslint check --help` for the accepted shapes or force one with --input-kind",
-                if keys.is_empty() {
-                    "none".to_string()
-                } else {
-                    keys.join(", ")
-                }
-            ),
-        });
-    }
-    Ok(resources)
-}
-
 /// A resource read from a member or an element of a collection; its identity is given after
 /// splitting.
-fn element_resource(
+pub(super) fn element_resource(
     kind: ResourceKind,
     doc: Value,
     file: usize,
@@ -629,18 +383,12 @@ fn element_resource(
     }
 }
 
-fn expect_array(object: &serde_json::Map<String, Value>, key: &str) -> Result<(), ShapeError> {
-    match object.get(key) {
-        Some(Value::Array(_)) | None => Ok(()),
-        Some(other) => Err(type_error(key, "an array", other)),
-    }
-}
-
-fn type_error(key: &str, expected: &str, found: &Value) -> ShapeError {
+pub(super) fn type_error(key: &str, expected: &str, found: &Value) -> ShapeError {
     ShapeError {
         offset: None,
         path: vec![Step::Key(key.into())],
         reason: format!("\"{key}\" should be {expected}, found {}", type_name(found)),
+        unrecognized: false,
     }
 }
 
@@ -676,7 +424,8 @@ fn identity(kind: ResourceKind, doc: &Value, file_stem: &str) -> (String, String
             )
         }
         ResourceKind::Service => {
-            let name = first(&["serviceName"]).unwrap_or_else(|| file_stem.to_string());
+            // update-service input names its service `service`.
+            let name = first(&["serviceName", "service"]).unwrap_or_else(|| file_stem.to_string());
             (first(&["serviceArn"]).unwrap_or_else(|| name.clone()), name)
         }
         ResourceKind::Cluster => {
