@@ -122,6 +122,53 @@ fn catalog_invariants() {
     }
 }
 
+/// Equivalents are a public contract: each id must be one of that tool's ECS checks as listed in
+/// `data/peer-checks.toml` (with its source and the day it was read), and not a retired one.
+#[test]
+fn every_equivalent_is_a_current_check_of_its_tool() {
+    let lists: toml::Table =
+        toml::from_str(&std::fs::read_to_string(repo().join("data/peer-checks.toml")).unwrap())
+            .unwrap();
+    let strings = |value: &toml::Value| -> Vec<String> {
+        match value {
+            toml::Value::String(id) => vec![id.clone()],
+            toml::Value::Array(ids) => ids
+                .iter()
+                .map(|id| id.as_str().unwrap().to_string())
+                .collect(),
+            other => panic!("not an id or a list of ids: {other}"),
+        }
+    };
+    let mut problems = Vec::new();
+    for rule in rules() {
+        let text = std::fs::read_to_string(repo().join(&rule.source)).unwrap();
+        let file: toml::Table = toml::from_str(&text).unwrap();
+        let Some(equivalents) = file.get("equivalents").and_then(toml::Value::as_table) else {
+            continue;
+        };
+        for (tool, ids) in equivalents {
+            let Some(list) = lists.get(tool).and_then(toml::Value::as_table) else {
+                problems.push(format!("{}: no list of {tool} checks", rule.id()));
+                continue;
+            };
+            assert!(
+                list.contains_key("source") && list.contains_key("read"),
+                "{tool}"
+            );
+            let known = strings(&list["ids"]);
+            let retired = strings(&list["retired"]);
+            for id in strings(ids) {
+                if !known.contains(&id) {
+                    problems.push(format!("{}: {tool} has no check {id}", rule.id()));
+                } else if retired.contains(&id) {
+                    problems.push(format!("{}: {tool} retired {id}", rule.id()));
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
 #[test]
 fn rule_docs_are_generated_and_current() {
     let rules = rules();
