@@ -245,3 +245,16 @@ fn any_tag_of_ones_own_is_enough_by_default() {
         Outcome::Fail
     );
 }
+
+#[test]
+fn resources_with_empty_names_are_named_after_their_file() {
+    // Documentation templates leave names blank; a message must still say which resource.
+    let task = r#"{"family": "", "containerDefinitions": [{"name": "app", "image": "app:1",
+        "privileged": true}]}"#;
+    let (verdict, messages) = judge("SEC101", &[("blank-template.json", task)]);
+    assert_eq!(verdict, Outcome::Fail);
+    assert_eq!(
+        messages,
+        ["container 'app' in blank-template runs privileged"]
+    );
+}

@@ -309,8 +309,11 @@ pub struct Judged {
     /// resource): `$.readonlyRootFilesystem`, `$.settings[?@.name == 'containerInsights']`.
     #[schemars(with = "String")]
     pub member: toml::Spanned<String>,
-    /// The message when the member is absent (the same placeholders as `message`).
-    pub absent: String,
+    /// The message when the member is absent (the same placeholders as `message`). Leave it out
+    /// when the query only selects nodes that have the member (`$.name` of a variable matched
+    /// by name): the rule then needs no `fail-absent.json`.
+    #[serde(default)]
+    pub absent: Option<String>,
 }
 
 /// Sets `path` (member names, created when missing) under the violating node to `value`;

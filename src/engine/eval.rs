@@ -391,7 +391,8 @@ fn finding(
                         .file
                         .judged
                         .as_ref()
-                        .map_or(rule.file.message.as_str(), |j| j.absent.as_str());
+                        .and_then(|j| j.absent.as_deref())
+                        .unwrap_or(&rule.file.message);
                     (
                         respan(estate, node_location, first_line),
                         render(absent, value),

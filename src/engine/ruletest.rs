@@ -112,13 +112,22 @@ pub fn check_rule(rule: &Rule, fixture_dir: &Path) -> Result<(), String> {
 }
 
 /// A rule that judges a member shows both forms: `fail.json` sets the member (the finding is
-/// at it), `fail-absent.json` lacks it (the finding is at the owning object).
+/// at it), `fail-absent.json` lacks it (the finding is at the owning object) unless the rule
+/// says the member is never absent (no `absent` message).
 fn check_judged(rule: &Rule, fail: &FixtureRun, fixture_dir: &Path) -> Result<(), String> {
     if !fail.at_node.contains(&false) {
         return Err(format!(
             "{}: no finding at the judged member; set it to a failing value there",
             fail.path.display()
         ));
+    }
+    if rule
+        .file
+        .judged
+        .as_ref()
+        .is_some_and(|j| j.absent.is_none())
+    {
+        return Ok(());
     }
     let absent_path = fixture_dir.join(ABSENT_FIXTURE);
     if !absent_path.is_file() {

@@ -405,14 +405,12 @@ pub fn type_name(value: &Value) -> &'static str {
 
 /// The identity (ARN when known) and display name of a resource.
 fn identity(kind: ResourceKind, doc: &Value, file_stem: &str) -> (String, String) {
-    let first = |keys: &[&str]| {
-        keys.iter()
-            .find_map(|k| str_field(doc, k))
-            .map(str::to_string)
-    };
+    // An empty name (`"family": ""` in documentation templates) names nothing.
+    let named = |key: &str| str_field(doc, key).filter(|name| !name.is_empty());
+    let first = |keys: &[&str]| keys.iter().find_map(|k| named(k)).map(str::to_string);
     match kind {
         ResourceKind::TaskDefinition => {
-            let family = str_field(doc, "family").map(str::to_string);
+            let family = named("family").map(str::to_string);
             let name = match (&family, doc.get("revision").and_then(Value::as_i64)) {
                 (Some(f), Some(r)) => format!("{f}:{r}"),
                 (Some(f), None) => f.clone(),
