@@ -269,3 +269,56 @@ fn an_ecspresso_repository_is_read() {
         .collect();
     assert!(rules.contains(&"SEC201"), "{rules:?}");
 }
+
+#[test]
+fn cli_input_files_of_services_and_account_settings_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    // create-service --cli-input-json: the cluster is named by a string.
+    write(
+        root,
+        "create-service.json",
+        r#"{"cluster": "prod", "serviceName": "shop", "taskDefinition": "shop:3", "desiredCount": 1,
+            "launchType": "FARGATE",
+            "networkConfiguration": {"awsvpcConfiguration": {"subnets": ["subnet-1"], "assignPublicIp": "ENABLED"}}}"#,
+    );
+    // update-service --cli-input-json names the service `service`.
+    write(
+        root,
+        "update-service.json",
+        r#"{"cluster": "prod", "service": "cart", "desiredCount": 1, "deploymentConfiguration": {"minimumHealthyPercent": 0}}"#,
+    );
+    // put-account-setting output: one setting.
+    write(
+        root,
+        "put-account-setting.json",
+        "{\n  \"setting\": {\n    \"name\": \"containerInsights\",\n    \"value\": \"disabled\",\n    \
+         \"principalArn\": \"arn:aws:iam::111122223333:root\",\n    \"type\": \"user\"\n  }\n}\n",
+    );
+    // run-task input is not a resource: skipped, not an error.
+    write(
+        root,
+        "run-task.json",
+        r#"{"cluster": "prod", "taskDefinition": "shop:3", "launchType": "FARGATE"}"#,
+    );
+    let (code, report) = check_json(root, &["."]);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(paths(&report, "inputErrors"), Vec::<String>::new());
+    assert_eq!(paths(&report, "skipped"), ["run-task.json"]);
+    let found = |rule: &str| {
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["rule"] == rule)
+            .unwrap_or_else(|| panic!("no {rule}: {report:#}"))
+            .clone()
+    };
+    assert_eq!(found("SEC201")["resource"]["name"], "shop");
+    assert_eq!(found("REL203")["resource"]["name"], "cart");
+    // The account default is found at the member of `setting` the file really has.
+    let insights = found("OPS001");
+    assert_eq!(insights["location"]["file"], "put-account-setting.json");
+    assert_eq!(insights["location"]["path"], "$['setting']['value']");
+    assert_eq!(insights["location"]["start"]["line"], 4);
+}
