@@ -513,7 +513,7 @@ fn parse_file(
         && let Some(layout) = shape::task_definition_layout(&text, members.as_deref())
     {
         if layout.wrapped
-            && let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(&text)
+            && let Err(e) = serde_json::from_str::<shape::Checked>(&text)
         {
             let offset = offset_of(&text, e.line(), e.column());
             return Err(Rejection::Broken(error_at(
@@ -634,7 +634,7 @@ fn parse_root_without(
     text: &str,
     skip: &'static str,
 ) -> Result<(serde_json::Value, bool), serde_json::Error> {
-    use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+    use serde::de::{DeserializeSeed, MapAccess, Visitor};
     use serde_json::Value;
 
     struct Root(&'static str);
@@ -648,7 +648,8 @@ fn parse_root_without(
             let mut skipped = false;
             while let Some(key) = map.next_key::<String>()? {
                 if key == self.0 {
-                    map.next_value::<IgnoredAny>()?;
+                    // Checked, not skipped: its elements are parsed again when evaluated.
+                    map.next_value::<shape::Checked>()?;
                     // Left as an empty array so the shape is still recognized.
                     object.insert(key, Value::Array(Vec::new()));
                     skipped = true;

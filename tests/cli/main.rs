@@ -1,6 +1,7 @@
 //! End-to-end tests of the `ecslint` binary: exit codes, bad input, reports, secrets.
 
 mod discovery;
+mod hostile;
 
 use assert_cmd::Command;
 use std::path::PathBuf;

@@ -4,6 +4,10 @@
 //! carries. A file may hold several collections at once (ecslint's own snapshot does).
 
 mod detect;
+mod head;
+
+pub(crate) use head::Checked;
+use head::TaskDefinitionHead;
 
 use super::location::{self, Step, locate};
 use crate::model::{Origin, Resource, ResourceKind, str_field};
@@ -98,19 +102,8 @@ pub fn split(
     Ok(resources)
 }
 
-/// The few fields of a task definition needed before it is evaluated. Parsing into this skips
-/// everything else without building it, and still checks the JSON syntax.
-#[derive(serde::Deserialize)]
-struct TaskDefinitionHead {
-    family: Option<Value>,
-    revision: Option<Value>,
-    #[serde(rename = "taskDefinitionArn")]
-    arn: Option<Value>,
-    tags: Option<Value>,
-}
-
 /// Builds a deferred task definition resource from the document that starts at `origin.start`.
-/// Only its head is read; the rest is skipped by serde without being built.
+/// Only its head is built; the rest is checked as a full parse would, without being built.
 /// `whole_file`: the document is the file; then parsing starts at byte 0 (so serde's error
 /// positions are the file's) and nothing may follow it.
 fn deferred_task_definition(

@@ -1,0 +1,105 @@
+//! Hostile input: what a pull request can carry must never make the gate pass silently.
+
+use assert_cmd::Command;
+use std::path::Path;
+
+fn check(args: &[&str], dir: &Path) -> (i32, serde_json::Value) {
+    let output = Command::cargo_bin("ecslint")
+        .unwrap()
+        .current_dir(dir)
+        .args(["check", "--no-config", "-f", "json", "--fail-on", "high"])
+        .args(args)
+        .output()
+        .unwrap();
+    let report = serde_json::from_slice(&output.stdout).unwrap_or(serde_json::Value::Null);
+    (output.status.code().unwrap(), report)
+}
+
+const PRIVILEGED: &str =
+    r#""containerDefinitions": [{"name": "a", "image": "a:1", "privileged": true}]"#;
+
+#[test]
+fn members_a_full_parse_refuses_are_input_errors_not_silent_nulls() {
+    let dir = tempfile::tempdir().unwrap();
+    let deep = format!("{}{}", "[".repeat(130), "]".repeat(130));
+    let cases = [
+        ("number.json", r#""cpu": 1e999"#.to_string()),
+        ("surrogate.json", r#""note": "\ud800""#.to_string()),
+        ("deep.json", format!(r#""deep": {deep}"#)),
+    ];
+    let task_of = |member: &str| format!(r#"{{"family": "x", {member}, {PRIVILEGED}}}"#);
+    for (name, member) in &cases {
+        // As one task definition, and as an element of a snapshot's taskDefinitions.
+        let task = task_of(member);
+        std::fs::write(dir.path().join(name), &task).unwrap();
+        let snapshot = format!(r#"{{"taskDefinitions": [{task}]}}"#);
+        std::fs::write(dir.path().join(format!("snapshot-{name}")), snapshot).unwrap();
+    }
+    for (name, member) in cases {
+        // The error is placed inside the offending member (one line: columns are bytes here).
+        let start = task_of(&member).find(&member).unwrap() as u64 + 1;
+        let within = start..start + member.len() as u64;
+        for file in [name.to_string(), format!("snapshot-{name}")] {
+            let (code, report) = check(&[&file], dir.path());
+            assert_eq!(code, 2, "{file}: {report:#}");
+            let error = &report["inputErrors"][0];
+            assert_eq!(error["path"], file.as_str());
+            if !file.starts_with("snapshot") {
+                assert_eq!(error["location"]["line"], 1);
+                let column = error["location"]["column"].as_u64().unwrap();
+                assert!(
+                    within.contains(&column),
+                    "{file}: {error} not in {within:?}"
+                );
+            }
+            assert_eq!(report["findings"].as_array().unwrap().len(), 0);
+        }
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_named_pipe_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("rendered.json");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || {
+            std::fs::write(fifo, format!(r#"{{"family": "x", {PRIVILEGED}}}"#)).unwrap();
+        })
+    };
+    let (code, report) = check(&["rendered.json"], dir.path());
+    writer.join().unwrap();
+    assert_eq!(code, 1, "{report:#}");
+    let rules: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert!(rules.contains(&"SEC101"), "{rules:?}");
+}
+
+#[test]
+fn a_folder_or_glob_that_matches_nothing_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("td.json"),
+        format!(r#"{{"family": "x", {PRIVILEGED}}}"#),
+    )
+    .unwrap();
+    let (code, report) = check(&["--include", "*.task.json", "."], dir.path());
+    assert_eq!(code, 2);
+    assert!(
+        report["inputErrors"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("no ECS, IAM or EC2 document found"),
+        "{report:#}"
+    );
+}
