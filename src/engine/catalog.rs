@@ -167,6 +167,24 @@ impl ParamValue {
         }
     }
 
+    /// What kind of value this is, for errors.
+    fn kind(&self) -> &'static str {
+        match self {
+            ParamValue::Number(_) => "a number",
+            ParamValue::Text(_) => "a string",
+            ParamValue::List(_) => "a list of strings",
+        }
+    }
+
+    /// The text a pattern built from this parameter contains.
+    fn pattern_text(&self) -> Option<String> {
+        match self {
+            ParamValue::Number(_) => None,
+            ParamValue::Text(text) => Some(text.clone()),
+            ParamValue::List(items) => Some(items.join("|")),
+        }
+    }
+
     pub fn display(&self) -> String {
         match self {
             ParamValue::Number(n) => n.to_string(),
@@ -445,6 +463,20 @@ pub fn compile(
             ));
         }
     }
+    for (name, value) in overrides {
+        let expected = &file.params[name].default;
+        if std::mem::discriminant(value) != std::mem::discriminant(expected) {
+            return Err(error(
+                None,
+                format!(
+                    "parameter {name:?} of rule {} should be {}, like its default {}",
+                    file.id,
+                    expected.kind(),
+                    expected.display()
+                ),
+            ));
+        }
+    }
     let params: BTreeMap<String, ParamValue> = file
         .params
         .iter()
@@ -458,6 +490,26 @@ pub fn compile(
     let compile_query = |spanned: &toml::Spanned<String>| -> Result<JsonPath, RuleError> {
         let query = substitute(spanned.get_ref(), &params)
             .map_err(|reason| error(Some(spanned.span()), reason))?;
+        for pattern in super::patterns::patterns(&query) {
+            if let Err(reason) = super::patterns::check(&pattern) {
+                // Name the parameter the pattern came from: that is what the user wrote.
+                let source = params
+                    .iter()
+                    .find(|(_, value)| value.pattern_text().is_some_and(|t| pattern.contains(&t)))
+                    .map_or_else(String::new, |(name, _)| {
+                        let set_by = if overrides.contains_key(name) {
+                            " as set in the config"
+                        } else {
+                            ""
+                        };
+                        format!(" in parameter {name:?}{set_by}")
+                    });
+                return Err(error(
+                    Some(spanned.span()),
+                    format!("invalid regular expression{source}: {reason}"),
+                ));
+            }
+        }
         JsonPath::parse(&query)
             .map_err(|e| error(Some(spanned.span()), format!("invalid JSONPath query: {e}")))
     };

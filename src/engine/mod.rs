@@ -5,4 +5,5 @@
 
 pub mod catalog;
 pub mod eval;
+mod patterns;
 pub mod ruletest;

@@ -103,3 +103,57 @@ fn a_folder_or_glob_that_matches_nothing_is_an_error() {
         "{report:#}"
     );
 }
+
+#[test]
+fn invalid_patterns_and_parameters_are_errors_not_disabled_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let task = r#"{"family": "x", "containerDefinitions": [{"name": "a", "image": "a:1",
+        "environment": [{"name": "DB_PASSWORD", "value": "x"}]}]}"#;
+    std::fs::write(dir.path().join("td.json"), task).unwrap();
+    let run = |config: &str| {
+        std::fs::write(dir.path().join("ecslint.toml"), config).unwrap();
+        Command::cargo_bin("ecslint")
+            .unwrap()
+            .current_dir(dir.path())
+            .args(["check", "--config", "ecslint.toml", "td.json"])
+            .output()
+            .unwrap()
+    };
+    for (config, says) in [
+        ("[params.SEC107]\nnames = \"(PASSWORD\"\n", "unclosed group"),
+        ("[params.SEC107]\nnames = \"(?=PASS)\"\n", "look-around"),
+        (
+            "[params.SEC107]\nnames = \"(a{1000}){1000}\"\n",
+            "size limit",
+        ),
+        ("[params.SEC107]\nnames = 7\n", "should be a string"),
+    ] {
+        let output = run(config);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{config}: {stderr}");
+        assert!(stderr.contains(says), "{config}: {stderr}");
+    }
+    // A team's rule file with a broken pattern in its query.
+    let rules = dir.path().join("team-rules");
+    std::fs::create_dir(&rules).unwrap();
+    std::fs::write(
+        rules.join("SEC901-bad-pattern.toml"),
+        "id = \"SEC901\"\nname = \"bad-pattern\"\ntitle = \"A broken pattern\"\npillars = [\"security\"]\n\
+         best_practices = [\"SEC06-BP03\"]\nseverity = \"high\"\nresource = \"task-definition\"\n\
+         query = '''$.containerDefinitions[?match(@.image, 'nginx[')]'''\nmessage = \"x\"\n\
+         [docs]\nwhat = \"xxxxxxxxxxxxxxxxxxxxxxxxx\"\nwhy = \"xxxxxxxxxxxxxxxxxxxxxxxxx\"\nfix = \"xxxxxxxxxxxxxxxxxxxxxxxxx\"\nreferences = []\n",
+    )
+    .unwrap();
+    let output = Command::cargo_bin("ecslint")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["check", "--no-config", "--rules", "team-rules", "td.json"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("SEC901-bad-pattern.toml") && stderr.contains("invalid regular expression"),
+        "{stderr}"
+    );
+}
