@@ -2,6 +2,7 @@
 //! never decide outcomes.
 
 pub mod diff;
+mod frame;
 pub mod github;
 pub mod html;
 pub mod json;

@@ -2,129 +2,12 @@
 //! pillar and severity.
 
 use super::ReportOptions;
+use super::frame::{Frame, handler, render_frame};
 use crate::engine::catalog::Severity;
 use crate::findings::{Counts, RunResult};
-use miette::{
-    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceCode, SourceSpan,
-};
-use std::fmt::{self, Write};
-
-/// A finding or input error as a miette diagnostic over borrowed file text.
-struct Frame<'a> {
-    message: String,
-    code: String,
-    help: Option<String>,
-    label: String,
-    name: &'a str,
-    text: &'a str,
-    span: SourceSpan,
-    severity: miette::Severity,
-}
-
-impl fmt::Debug for Frame<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl fmt::Display for Frame<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for Frame<'_> {}
-
-/// Names the file in the frame header.
-struct Named<'a> {
-    name: &'a str,
-    text: &'a str,
-}
-
-impl SourceCode for Named<'_> {
-    fn read_span<'b>(
-        &'b self,
-        span: &SourceSpan,
-        before: usize,
-        after: usize,
-    ) -> Result<Box<dyn miette::SpanContents<'b> + 'b>, miette::MietteError> {
-        let inner = self.text.read_span(span, before, after)?;
-        Ok(Box::new(miette::MietteSpanContents::new_named(
-            self.name.to_string(),
-            inner.data(),
-            *inner.span(),
-            inner.line(),
-            inner.column(),
-            inner.line_count(),
-        )))
-    }
-}
-
-struct FrameWithSource<'a> {
-    frame: Frame<'a>,
-    source: Named<'a>,
-}
-
-impl fmt::Debug for FrameWithSource<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.frame.fmt(f)
-    }
-}
-impl fmt::Display for FrameWithSource<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.frame, f)
-    }
-}
-impl std::error::Error for FrameWithSource<'_> {}
-
-impl Diagnostic for FrameWithSource<'_> {
-    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        Some(Box::new(&self.frame.code))
-    }
-    fn severity(&self) -> Option<miette::Severity> {
-        Some(self.frame.severity)
-    }
-    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.frame
-            .help
-            .as_ref()
-            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
-    }
-    fn source_code(&self) -> Option<&dyn SourceCode> {
-        Some(&self.source)
-    }
-    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        Some(Box::new(std::iter::once(LabeledSpan::new_with_span(
-            Some(self.frame.label.clone()),
-            self.frame.span,
-        ))))
-    }
-}
-
-fn handler(options: &ReportOptions) -> GraphicalReportHandler {
-    let theme = if options.color {
-        GraphicalTheme::unicode()
-    } else {
-        GraphicalTheme::unicode_nocolor()
-    };
-    GraphicalReportHandler::new_themed(theme)
-        .with_links(false)
-        .with_context_lines(1)
-        .with_width(100)
-}
-
-fn render_frame(handler: &GraphicalReportHandler, frame: Frame<'_>) -> String {
-    let source = Named {
-        name: frame.name,
-        text: frame.text,
-    };
-    let diagnostic = FrameWithSource { frame, source };
-    let mut out = String::new();
-    if handler.render_report(&mut out, &diagnostic).is_err() {
-        out = format!("{diagnostic}\n");
-    }
-    out
-}
+use crate::sources::location::LineCol;
+use miette::SourceSpan;
+use std::fmt::Write;
 
 /// Renders a single input error (also used for rule-file errors on stderr).
 pub fn render_input_error(error: &crate::sources::InputError, options: &ReportOptions) -> String {
@@ -141,6 +24,7 @@ pub fn render_input_error(error: &crate::sources::InputError, options: &ReportOp
                     name: &error.path,
                     text,
                     span: SourceSpan::new(offset.into(), len),
+                    at: error.location.unwrap_or(LineCol { line: 1, column: 1 }),
                     severity: miette::Severity::Error,
                 },
             )
@@ -260,6 +144,7 @@ pub fn render(run: &RunResult<'_>, options: &ReportOptions) -> String {
                     .get(&finding.location.file)
                     .map_or(&file.text, |masked| masked),
                 span: SourceSpan::new(finding.location.byte_start.into(), len),
+                at: finding.location.start,
                 severity,
             },
         ));

@@ -157,3 +157,71 @@ fn invalid_patterns_and_parameters_are_errors_not_disabled_rules() {
         "{stderr}"
     );
 }
+
+/// A valid snapshot written on one line, wider than miette can label (65,535 columns).
+fn minified_snapshot(tasks: usize, padding: usize) -> String {
+    let task = |i: usize| {
+        format!(
+            r#"{{"family":"t{i}","taskDefinitionArn":"arn:aws:ecs:eu-west-1:111122223333:task-definition/t{i}:1","revision":1,"containerDefinitions":[{{"name":"a","image":"a:1","privileged":true,"environment":[{{"name":"PADDING","value":"{}"}}]}}]}}"#,
+            "p".repeat(padding)
+        )
+    };
+    let tasks: Vec<String> = (0..tasks).map(task).collect();
+    format!(r#"{{"taskDefinitions":[{}]}}"#, tasks.join(","))
+}
+
+#[test]
+fn wide_lines_never_panic_and_frames_stay_small() {
+    let dir = tempfile::tempdir().unwrap();
+    let wide = minified_snapshot(20, 5_000);
+    assert!(wide.len() > 100_000 && !wide.contains('\n'));
+    std::fs::write(dir.path().join("snapshot.json"), &wide).unwrap();
+    // The same file, broken near its end.
+    let broken = format!("{}, x]}}", &wide[..wide.len() - 2]);
+    std::fs::write(dir.path().join("broken.json"), &broken).unwrap();
+    for format in ["pretty", "json", "sarif", "github", "html"] {
+        for (file, expected) in [("snapshot.json", 1), ("broken.json", 2)] {
+            let output = Command::cargo_bin("ecslint")
+                .unwrap()
+                .current_dir(dir.path())
+                .args([
+                    "check",
+                    "--no-config",
+                    "--select",
+                    "SEC101",
+                    "-f",
+                    format,
+                    file,
+                ])
+                .output()
+                .unwrap();
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert_eq!(
+                output.status.code(),
+                Some(expected),
+                "{format} {file}: {stderr}"
+            );
+            // 20 findings: bounded frames, not 20 copies of a 100 KB line.
+            assert!(
+                output.stdout.len() + output.stderr.len() < 200_000,
+                "{format} {file}: {} bytes",
+                output.stdout.len()
+            );
+        }
+    }
+    let output = Command::cargo_bin("ecslint")
+        .unwrap()
+        .current_dir(dir.path())
+        .args([
+            "baseline",
+            "--no-config",
+            "-o",
+            "baseline.json",
+            "broken.json",
+            "snapshot.json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(dir.path().join("baseline.json").is_file());
+}
