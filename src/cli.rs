@@ -647,22 +647,26 @@ fn fix(args: FixArgs) -> u8 {
         }
     }
     let mut total = 0;
+    // What goes to stdout, written once so a closed pipe is an error, not a panic.
+    let mut shown = String::new();
     for (file_index, edits) in &by_file {
         let file = &run.estate.files[*file_index];
         let (fixed, applied) = findings::fix::apply(&file.text, edits);
         total += applied;
         if args.diff {
             let diff = similar::TextDiff::from_lines(&file.text, &fixed);
-            print!(
-                "{}",
-                diff.unified_diff()
+            shown.push_str(
+                &diff
+                    .unified_diff()
                     .context_radius(2)
                     .header(&file.path, &file.path)
+                    .to_string(),
             );
             continue;
         }
         if file.path == "<stdin>" {
-            print!("{}{fixed}", if file.had_bom { "\u{feff}" } else { "" });
+            shown.push_str(if file.had_bom { "\u{feff}" } else { "" });
+            shown.push_str(&fixed);
             continue;
         }
         let bom = if file.had_bom { "\u{feff}" } else { "" };
@@ -670,6 +674,9 @@ fn fix(args: FixArgs) -> u8 {
             return fail(format!("{}: {e}", file.path));
         }
         eprintln!("fixed {}: {applied} change(s)", file.path);
+    }
+    if let Err(code) = write_output(None, &shown) {
+        return code;
     }
     eprintln!(
         "{total} fix(es) {} in {} file(s)",
@@ -770,29 +777,26 @@ fn list_rules(args: RulesArgs) -> u8 {
                 })
             })
             .collect();
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&rows).unwrap_or_default()
-        );
-        return EXIT_CLEAN;
+        let text = serde_json::to_string_pretty(&rows).unwrap_or_default() + "\n";
+        return write_output(None, &text).map_or_else(|code| code, |()| EXIT_CLEAN);
     }
-    println!(
-        "{:<8} {:<44} {:<9} {:<18} pillars",
+    let mut text = format!(
+        "{:<8} {:<44} {:<9} {:<18} pillars\n",
         "id", "name", "severity", "resource"
     );
     for rule in &shown {
         let pillars: Vec<&str> = rule.file.pillars.iter().map(|p| p.as_str()).collect();
-        println!(
-            "{:<8} {:<44} {:<9} {:<18} {}",
+        text.push_str(&format!(
+            "{:<8} {:<44} {:<9} {:<18} {}\n",
             rule.id(),
             rule.name(),
             rule.severity,
             rule.kind,
             pillars.join(",")
-        );
+        ));
     }
-    println!("{} rules", shown.len());
-    EXIT_CLEAN
+    text.push_str(&format!("{} rules\n", shown.len()));
+    write_output(None, &text).map_or_else(|code| code, |()| EXIT_CLEAN)
 }
 
 /// Reports rule files that could not be loaded, each with its place; the exit code for it.
@@ -815,6 +819,7 @@ fn test_rules(dir: &std::path::Path) -> u8 {
         return fail(format!("{}: no rule files (*.toml)", dir.display()));
     }
     let mut failed = 0;
+    let mut text = String::new();
     for rule in &rules {
         let verdict = match ruletest::fixture_dir(rule, dir) {
             Some(fixtures) => ruletest::check_rule(rule, &fixtures),
@@ -824,17 +829,24 @@ fn test_rules(dir: &std::path::Path) -> u8 {
             )),
         };
         match verdict {
-            Ok(()) => println!("ok     {} {}", rule.id(), rule.name()),
+            Ok(()) => text.push_str(&format!("ok     {} {}\n", rule.id(), rule.name())),
             Err(problem) => {
                 failed += 1;
-                println!("FAILED {} {}: {problem}", rule.id(), rule.name());
+                text.push_str(&format!(
+                    "FAILED {} {}: {problem}\n",
+                    rule.id(),
+                    rule.name()
+                ));
             }
         }
     }
-    println!(
-        "rule tests: {} passed, {failed} failed",
+    text.push_str(&format!(
+        "rule tests: {} passed, {failed} failed\n",
         rules.len() - failed
-    );
+    ));
+    if let Err(code) = write_output(None, &text) {
+        return code;
+    }
     if failed == 0 {
         EXIT_CLEAN
     } else {
@@ -1063,10 +1075,8 @@ fn explain(wanted: &str) -> u8 {
         .iter()
         .find(|r| r.id().eq_ignore_ascii_case(wanted) || r.name() == wanted)
     {
-        Some(rule) => {
-            print!("{}", crate::docs::help_markdown(rule));
-            EXIT_CLEAN
-        }
+        Some(rule) => write_output(None, &crate::docs::help_markdown(rule))
+            .map_or_else(|code| code, |()| EXIT_CLEAN),
         None => fail(format!("no rule {wanted:?}; `ecslint rules` lists them")),
     }
 }
@@ -1092,7 +1102,7 @@ fn gen_docs(check_only: bool) -> u8 {
             if let Err(e) = std::fs::write(&full, text) {
                 return fail(format!("{path}: {e}"));
             }
-            println!("wrote {path}");
+            eprintln!("wrote {path}");
         }
     }
     if stale.is_empty() {

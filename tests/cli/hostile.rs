@@ -225,3 +225,37 @@ fn wide_lines_never_panic_and_frames_stay_small() {
     assert_eq!(output.status.code(), Some(2));
     assert!(dir.path().join("baseline.json").is_file());
 }
+
+/// Every command that prints fails cleanly (exit 2, a message) on a full disk or a closed pipe.
+#[cfg(target_os = "linux")]
+#[test]
+fn commands_that_print_survive_a_full_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("td.json"),
+        r#"{"family": "x", "containerDefinitions": [{"name": "a", "image": "a:1", "readonlyRootFilesystem": false}]}"#,
+    )
+    .unwrap();
+    let commands: [&[&str]; 5] = [
+        &["rules"],
+        &["rules", "--json"],
+        &["explain", "SEC101"],
+        &["fix", "--no-config", "--diff", "td.json"],
+        &["check", "--no-config", "td.json"],
+    ];
+    for args in commands {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let output = std::process::Command::new(assert_cmd::cargo::cargo_bin("ecslint"))
+            .current_dir(dir.path())
+            .args(args)
+            .stdout(full)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains("No space left"), "{args:?}: {stderr}");
+    }
+}
