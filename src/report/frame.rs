@@ -26,6 +26,172 @@ pub(super) struct Frame<'a> {
     /// Where the span starts in the file (1-based), as reported elsewhere.
     pub at: LineCol,
     pub severity: miette::Severity,
+    pub mask: Mask,
+}
+
+/// Which string values a frame may print. Keys are always shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Mask {
+    /// A file that could not be parsed: no value at all (a secret may sit next to the error).
+    AllValues,
+    /// Values of members known to be harmless (names, images, modes...), and the finding's own
+    /// node when its rule is not sensitive; environment values, log and secret options, command
+    /// lines, labels and anything unknown are masked.
+    UnlessHarmless { show_span: bool },
+}
+
+/// Members whose string values are never secret, so frames may print them.
+const HARMLESS: &[&str] = &[
+    "name",
+    "image",
+    "family",
+    "networkMode",
+    "pidMode",
+    "ipcMode",
+    "cpu",
+    "memory",
+    "logDriver",
+    "mode",
+    "protocol",
+    "containerPath",
+    "sourceVolume",
+    "hostPath",
+    "sourcePath",
+    "type",
+    "field",
+    "expression",
+    "user",
+    "platformVersion",
+    "platformFamily",
+    "launchType",
+    "schedulingStrategy",
+    "propagateTags",
+    "assignPublicIp",
+    "status",
+    "serviceName",
+    "clusterName",
+    "taskDefinition",
+    "taskRoleArn",
+    "executionRoleArn",
+    "cpuArchitecture",
+    "operatingSystemFamily",
+    "transitEncryption",
+    "fileSystemId",
+    "rootDirectory",
+    "requiresCompatibilities",
+    "capacityProvider",
+    "versionConsistency",
+    "containerName",
+    "targetGroupArn",
+    "subnets",
+    "securityGroups",
+    "logging",
+    "kmsKeyId",
+    "clusterArn",
+    "serviceArn",
+    "taskDefinitionArn",
+    "key",
+    "Key",
+    "Effect",
+    "Sid",
+    "RoleName",
+    "PolicyName",
+    "Arn",
+    "PolicyArn",
+    "GroupId",
+    "VpcId",
+    "SubnetId",
+    "CidrIp",
+    "CidrIpv6",
+    "AvailabilityZone",
+    "RouteTableId",
+    "GatewayId",
+    "NatGatewayId",
+    "DestinationCidrBlock",
+    "State",
+    "availabilityZoneRebalancing",
+    "managedTerminationProtection",
+    "managedDraining",
+    "principalArn",
+    "region",
+    "awslogs-group",
+    "awslogs-region",
+    "awslogs-stream-prefix",
+    "max-buffer-size",
+    "dependsOn",
+    "condition",
+    "add",
+    "drop",
+];
+
+/// How many string values (literals not followed by a colon) a piece of JSON holds.
+fn string_values(text: &[u8]) -> usize {
+    let mut count = 0;
+    let mut i = 0;
+    while i < text.len() {
+        if text[i] != b'"' {
+            i += 1;
+            continue;
+        }
+        let mut close = i + 1;
+        while close < text.len() && text[close] != b'"' {
+            close += if text[close] == b'\\' { 2 } else { 1 };
+        }
+        let mut after = close + 1;
+        while after < text.len() && matches!(text[after], b' ' | b'\t') {
+            after += 1;
+        }
+        if text.get(after) != Some(&b':') {
+            count += 1;
+        }
+        i = close + 1;
+    }
+    count
+}
+
+/// Replaces (byte for byte, so offsets hold) the string values a frame must not print.
+/// `shown`: a byte range of the excerpt whose values may be printed.
+fn mask(text: &mut [u8], mask: Mask, shown: std::ops::Range<usize>) {
+    let mut key: Option<(usize, usize)> = None;
+    let mut i = 0;
+    while i < text.len() {
+        match text[i] {
+            b'\n' => key = None,
+            b'"' => {
+                let mut close = i + 1;
+                while close < text.len() && text[close] != b'"' {
+                    close += if text[close] == b'\\' { 2 } else { 1 };
+                }
+                let close = close.min(text.len());
+                let mut after = close + 1;
+                while after < text.len() && matches!(text[after], b' ' | b'\t') {
+                    after += 1;
+                }
+                if text.get(after) == Some(&b':') {
+                    key = Some((i + 1, close));
+                } else {
+                    let harmless = key.is_some_and(|(from, to)| {
+                        HARMLESS.iter().any(|k| k.as_bytes() == &text[from..to])
+                    });
+                    let print = match mask {
+                        Mask::AllValues => false,
+                        Mask::UnlessHarmless { show_span } => {
+                            harmless || (show_span && shown.contains(&i))
+                        }
+                    };
+                    if !print {
+                        for byte in &mut text[i + 1..close] {
+                            *byte = b'*';
+                        }
+                    }
+                }
+                i = close + 1;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
 }
 
 impl fmt::Debug for Frame<'_> {
@@ -56,12 +222,14 @@ struct Excerpt {
 }
 
 impl Excerpt {
-    fn new(name: &str, text: &str, span: SourceSpan, at: LineCol) -> Excerpt {
+    fn new(name: &str, text: &str, span: SourceSpan, at: LineCol, masking: Mask) -> Excerpt {
         let bytes = text.as_bytes();
         let start = span.offset().min(text.len());
         let end = (start + span.len()).min(text.len());
         let back = floor(text, start.saturating_sub(LOOKAROUND));
-        let line_start = memchr::memrchr(b'\n', &bytes[back..start]).map(|i| back + i + 1);
+        let line_start = memchr::memrchr(b'\n', &bytes[back..start])
+            .map(|i| back + i + 1)
+            .or((back == 0).then_some(0));
         let ahead = ceil(text, (start + LOOKAROUND).min(text.len()));
         let line_end = memchr::memchr(b'\n', &bytes[start..ahead]).map(|i| start + i);
         let from = match line_start {
@@ -109,6 +277,21 @@ impl Excerpt {
         }
         let span_len = end.min(to).saturating_sub(start);
         let span = SourceSpan::new(span_offset.into(), span_len);
+        let mut bytes = excerpt.into_bytes();
+        // The finding's own value may be shown only when the span is that one value (an object
+        // on one line, `{"name": …, "value": …}`, would show its neighbours' too).
+        let shown = span_offset..span_offset + span_len.max(1);
+        let masking = match masking {
+            Mask::UnlessHarmless { show_span: true }
+                if string_values(&bytes[shown.clone()]) > 1 =>
+            {
+                Mask::UnlessHarmless { show_span: false }
+            }
+            other => other,
+        };
+        mask(&mut bytes, masking, shown);
+        // Only ASCII bytes inside strings were replaced: still UTF-8.
+        let excerpt = String::from_utf8_lossy(&bytes).into_owned();
         // The column miette will compute in the excerpt, to shift it to the file's.
         let shown_column = excerpt
             .read_span(&span, 0, 0)
@@ -225,7 +408,7 @@ pub(super) fn handler(options: &ReportOptions) -> GraphicalReportHandler {
 }
 
 pub(super) fn render_frame(handler: &GraphicalReportHandler, frame: Frame<'_>) -> String {
-    let source = Excerpt::new(frame.name, frame.text, frame.span, frame.at);
+    let source = Excerpt::new(frame.name, frame.text, frame.span, frame.at, frame.mask);
     let diagnostic = FrameWithSource { frame, source };
     let mut out = String::new();
     if handler.render_report(&mut out, &diagnostic).is_err() {
@@ -251,8 +434,21 @@ mod tests {
                 span: SourceSpan::new(offset.into(), len),
                 at,
                 severity: miette::Severity::Error,
+                mask: Mask::UnlessHarmless { show_span: true },
             },
         )
+    }
+
+    #[test]
+    fn frames_mask_values_that_may_be_secret() {
+        let text = "{\n  \"environment\": [{\"name\": \"DB_URL\", \"value\": \"postgres://u:pw@h\"}],\n  \"image\": \"nginx:latest\",\n  \"command\": [\"--token\", \"s3cr3t\"]\n}\n";
+        let offset = text.find("\"image\"").unwrap();
+        let out = render(text, offset, 23, LineCol { line: 3, column: 3 });
+        assert!(
+            out.contains("nginx:latest") && out.contains("DB_URL"),
+            "{out}"
+        );
+        assert!(!out.contains("pw@h") && !out.contains("s3cr3t"), "{out}");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! pillar and severity.
 
 use super::ReportOptions;
-use super::frame::{Frame, handler, render_frame};
+use super::frame::{Frame, Mask, handler, render_frame};
 use crate::engine::catalog::Severity;
 use crate::findings::{Counts, RunResult};
 use crate::sources::location::LineCol;
@@ -26,6 +26,7 @@ pub fn render_input_error(error: &crate::sources::InputError, options: &ReportOp
                     span: SourceSpan::new(offset.into(), len),
                     at: error.location.unwrap_or(LineCol { line: 1, column: 1 }),
                     severity: miette::Severity::Error,
+                    mask: Mask::AllValues,
                 },
             )
         }
@@ -33,58 +34,8 @@ pub fn render_input_error(error: &crate::sources::InputError, options: &ReportOp
     }
 }
 
-/// Masks the values (not the keys) of every string literal inside `span`, keeping byte offsets,
-/// so a code frame never shows what a sensitive rule matched.
-fn mask_values(text: &mut [u8], start: usize, end: usize) {
-    let mut i = start;
-    while i < end.min(text.len()) {
-        if text[i] != b'"' {
-            i += 1;
-            continue;
-        }
-        let mut close = i + 1;
-        while close < text.len() && text[close] != b'"' {
-            close += if text[close] == b'\\' { 2 } else { 1 };
-        }
-        let mut after = close + 1;
-        while after < text.len() && text[after].is_ascii_whitespace() {
-            after += 1;
-        }
-        let is_key = text.get(after) == Some(&b':');
-        if !is_key {
-            let value_end = close.min(text.len());
-            for byte in &mut text[i + 1..value_end] {
-                *byte = b'*';
-            }
-        }
-        i = close + 1;
-    }
-}
-
-/// File texts with the spans of sensitive findings masked, by file index.
-fn redacted_texts(run: &RunResult<'_>) -> std::collections::BTreeMap<usize, String> {
-    let mut masked: std::collections::BTreeMap<usize, Vec<u8>> = std::collections::BTreeMap::new();
-    for evaluation in &run.evaluations {
-        for finding in &evaluation.findings {
-            if !run.rules[finding.rule].file.sensitive {
-                continue;
-            }
-            let location = &finding.location;
-            let text = masked
-                .entry(location.file)
-                .or_insert_with(|| run.estate.files[location.file].text.as_bytes().to_vec());
-            mask_values(text, location.byte_start, location.byte_end);
-        }
-    }
-    masked
-        .into_iter()
-        .map(|(file, bytes)| (file, String::from_utf8_lossy(&bytes).into_owned()))
-        .collect()
-}
-
 pub fn render(run: &RunResult<'_>, options: &ReportOptions) -> String {
     let handler = handler(options);
-    let redacted = redacted_texts(run);
     let mut out = String::new();
     let mut current_file = None;
     for judged in run.judged() {
@@ -140,11 +91,11 @@ pub fn render(run: &RunResult<'_>, options: &ReportOptions) -> String {
                 )),
                 label: format!("{} {}", resource.kind, resource.name),
                 name: &file.path,
-                text: redacted
-                    .get(&finding.location.file)
-                    .map_or(&file.text, |masked| masked),
+                text: &file.text,
                 span: SourceSpan::new(finding.location.byte_start.into(), len),
                 at: finding.location.start,
+                // Sensitive rules print no frame at all (above).
+                mask: Mask::UnlessHarmless { show_span: true },
                 severity,
             },
         ));

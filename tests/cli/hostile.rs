@@ -259,3 +259,75 @@ fn commands_that_print_survive_a_full_disk() {
         assert!(stderr.contains("No space left"), "{args:?}: {stderr}");
     }
 }
+
+/// Secrets a task definition may hold, none of which a report may print.
+const SECRETS: [&str; 6] = [
+    "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJlc2lnbmF0dXJl",
+    "arn:aws:secretsmanager:eu-west-1:111122223333:secret:db-AbCdEf",
+    "splunk-pw-1234",
+    "admin:hunter2",
+    "tok-987654",
+];
+
+fn secret_task_definition() -> String {
+    format!(
+        r#"{{
+  "family": "leaky",
+  "containerDefinitions": [
+    {{
+      "name": "app",
+      "image": "app:latest",
+      "environment": [
+        {{"name": "AWS_SECRET_ACCESS_KEY", "value": "{}"}},
+        {{"name": "SESSION", "value": "{}"}}
+      ],
+      "secrets": [{{"name": "DB", "valueFrom": "{}"}}],
+      "logConfiguration": {{"logDriver": "splunk", "options": {{"splunk-password": "{}"}}}},
+      "healthCheck": {{"command": ["CMD-SHELL", "curl -u {} localhost"]}},
+      "command": ["serve", "--token", "{}"]
+    }}
+  ]
+}}
+"#,
+        SECRETS[0], SECRETS[1], SECRETS[2], SECRETS[3], SECRETS[4], SECRETS[5]
+    )
+}
+
+#[test]
+fn frames_never_print_secrets_whatever_rules_run() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("td.json"), secret_task_definition()).unwrap();
+    // The same file broken right after a secret: the input-error frame shows its neighbours.
+    let broken = secret_task_definition().replacen("\"SESSION\"", "\"SESSION\" ,,", 1);
+    std::fs::write(dir.path().join("broken.json"), broken).unwrap();
+    for selection in [
+        &[][..],
+        &["--select", "reliability"],
+        &["--ignore", "SEC107,SEC108"],
+    ] {
+        for format in ["pretty", "json", "sarif", "github", "html"] {
+            for file in ["td.json", "broken.json"] {
+                let output = Command::cargo_bin("ecslint")
+                    .unwrap()
+                    .current_dir(dir.path())
+                    .args(["check", "--no-config", "-f", format])
+                    .args(selection)
+                    .arg(file)
+                    .output()
+                    .unwrap();
+                let printed = format!(
+                    "{}{}",
+                    String::from_utf8_lossy(&output.stdout),
+                    String::from_utf8_lossy(&output.stderr)
+                );
+                for secret in SECRETS {
+                    assert!(
+                        !printed.contains(secret),
+                        "{format} {selection:?} {file} printed {secret}:\n{printed}"
+                    );
+                }
+            }
+        }
+    }
+}
