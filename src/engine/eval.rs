@@ -409,13 +409,21 @@ fn finding(
     };
     // Hashed on the violating node, never on where it is shown: baselines survive a change of
     // location.
+    // A sensitive rule's value may be a short secret: hashed with nothing secret beside it, it
+    // could be recovered from a SARIF file or a shared baseline by trying every candidate. Its
+    // findings are identified by place and name alone.
+    let hashed_value = if rule.file.sensitive {
+        &Value::Null
+    } else {
+        value
+    };
     let fingerprint = fingerprint(
         rule.id(),
         &estate.resources[resource].id,
         owner_resource,
         owner_doc,
         &path,
-        value,
+        hashed_value,
     );
     Finding {
         rule: rule_index,

@@ -331,3 +331,36 @@ fn frames_never_print_secrets_whatever_rules_run() {
         }
     }
 }
+
+#[test]
+fn fingerprints_of_secrets_do_not_depend_on_the_secret() {
+    // A 4-digit PIN hashed with nothing secret beside it is found in 10,000 SHA-256 calls: the
+    // fingerprint of a sensitive finding must be the same whatever the value.
+    let dir = tempfile::tempdir().unwrap();
+    let fingerprints = |pin: &str| {
+        let task = format!(
+            r#"{{"family": "x", "containerDefinitions": [{{"name": "a", "image": "a:1",
+                "command": ["serve", "--password={pin}"],
+                "logConfiguration": {{"logDriver": "awslogs", "options": {{"x": "postgres://u:{pin}@h"}}}},
+                "environment": [{{"name": "DB_PASSWORD", "value": "{pin}"}}]}}]}}"#
+        );
+        std::fs::write(dir.path().join("td.json"), task).unwrap();
+        let (_, report) = check(&["--select", "SEC107,SEC116,SEC118", "td.json"], dir.path());
+        let mut found: Vec<(String, String)> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["rule"].as_str().unwrap().to_string(),
+                    f["fingerprint"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        found.sort();
+        found
+    };
+    let first = fingerprints("4831");
+    assert_eq!(first.len(), 3, "{first:?}");
+    assert_eq!(first, fingerprints("0000"));
+}
