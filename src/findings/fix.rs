@@ -109,7 +109,14 @@ pub fn apply(text: &str, edits: &[Edit]) -> (String, usize) {
         if edit.end > floor || (edit.end == floor && edit.start != edit.end) {
             continue;
         }
-        out.replace_range(edit.start..edit.end, &edit.text);
+        // Two members inserted at the same place (both into an empty object) need a comma
+        // between them; an insertion into a non-empty object carries its own.
+        let joins_another = edit.start == edit.end && edit.start == floor;
+        if joins_another && !edit.text.trim_end().ends_with(',') {
+            out.replace_range(edit.start..edit.end, &format!("{}, ", edit.text));
+        } else {
+            out.replace_range(edit.start..edit.end, &edit.text);
+        }
         floor = edit.start;
         applied += 1;
     }
@@ -163,6 +170,24 @@ mod tests {
             fix(text, &["options", "mode"], json!("non-blocking")),
             "{\"options\": {\"mode\": \"non-blocking\", \"awslogs-group\": \"/ecs/x\"}}"
         );
+    }
+
+    #[test]
+    fn members_inserted_together_into_an_empty_object_are_separated() {
+        let insert = |text: &str| {
+            let (start, end, text) = plan("{}", 0, &[text.to_string()], &json!(1)).unwrap();
+            Edit {
+                file: 0,
+                start,
+                end,
+                text,
+                description: String::new(),
+            }
+        };
+        let (out, applied) = apply("{}", &[insert("a"), insert("b")]);
+        assert_eq!(applied, 2);
+        let parsed: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{out}: {e}"));
+        assert_eq!(parsed, json!({"a": 1, "b": 1}));
     }
 
     #[test]

@@ -364,3 +364,107 @@ fn fingerprints_of_secrets_do_not_depend_on_the_secret() {
     assert_eq!(first.len(), 3, "{first:?}");
     assert_eq!(first, fingerprints("0000"));
 }
+
+/// Every fix, on every rule's fail fixtures as written and minified to one line, and on empty
+/// objects: the result is JSON, and a second `fix` changes nothing.
+#[test]
+fn fixes_always_leave_valid_json() {
+    let repo = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let mut count = 0;
+    for entry in std::fs::read_dir(repo.join("fixtures")).unwrap() {
+        let folder = entry.unwrap().path();
+        let name = folder.file_name().unwrap().to_string_lossy().into_owned();
+        if !name.starts_with(|c: char| c.is_ascii_uppercase()) {
+            continue;
+        }
+        for fixture in ["fail.json", "fail-absent.json"] {
+            let Ok(text) = std::fs::read_to_string(folder.join(fixture)) else {
+                continue;
+            };
+            let minified =
+                serde_json::to_string(&serde_json::from_str::<serde_json::Value>(&text).unwrap())
+                    .unwrap();
+            for (variant, body) in [("as-written", text), ("minified", minified)] {
+                std::fs::write(
+                    dir.path().join(format!("{name}-{fixture}-{variant}.json")),
+                    body,
+                )
+                .unwrap();
+                count += 1;
+            }
+        }
+    }
+    for (name, body) in [
+        ("empty-service", r#"{"services":[{}]}"#),
+        ("empty-service-spaced", "{ \"services\" : [ { } ] }"),
+        (
+            "one-member-service",
+            r#"{"serviceName":"a","desiredCount":2}"#,
+        ),
+        (
+            "empty-container",
+            r#"{"family":"f","containerDefinitions":[{}]}"#,
+        ),
+        (
+            "one-member-container",
+            r#"{"family":"f","containerDefinitions":[{"name":"a"}]}"#,
+        ),
+    ] {
+        std::fs::write(dir.path().join(format!("{name}.json")), body).unwrap();
+        count += 1;
+    }
+    let fix = || {
+        Command::cargo_bin("ecslint")
+            .unwrap()
+            .current_dir(dir.path())
+            .args(["fix", "--no-config", "."])
+            .output()
+            .unwrap()
+    };
+    fix();
+    let mut broken = Vec::new();
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        if let Err(e) = serde_json::from_str::<serde_json::Value>(&text) {
+            broken.push(format!("{}: {e}\n{text}", path.display()));
+        }
+    }
+    assert!(
+        broken.is_empty(),
+        "{} of {count} files broken:\n{}",
+        broken.len(),
+        broken.join("\n")
+    );
+    let second = fix();
+    assert!(
+        String::from_utf8_lossy(&second.stderr).contains("0 fix(es) applied"),
+        "{}",
+        String::from_utf8_lossy(&second.stderr)
+    );
+    // An empty service (shape forced): several members inserted into one empty object.
+    for body in ["{}", "{ }", "{\n}\n"] {
+        let path = dir.path().join("forced-service.json");
+        std::fs::write(&path, body).unwrap();
+        let output = Command::cargo_bin("ecslint")
+            .unwrap()
+            .current_dir(dir.path())
+            .args([
+                "fix",
+                "--no-config",
+                "--input-kind",
+                "service",
+                "forced-service.json",
+            ])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("2 fix(es) applied"), "{stderr}");
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            serde_json::from_str::<serde_json::Value>(&text).is_ok(),
+            "{body:?} became {text}"
+        );
+    }
+}
