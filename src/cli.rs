@@ -522,11 +522,18 @@ fn report_dir(output: Option<&std::path::Path>) -> PathBuf {
         .map_or_else(|| PathBuf::from("."), std::path::Path::to_path_buf)
 }
 
+/// The files a run read, for refusing to write over them.
+fn input_paths<'a>(run: &'a RunResult<'_>) -> impl Iterator<Item = &'a std::path::Path> + 'a {
+    run.estate
+        .files
+        .iter()
+        .filter_map(|file| file.source.as_deref())
+}
+
 fn write_output(output: Option<&std::path::Path>, text: &str) -> Result<(), u8> {
     match output {
-        Some(path) => {
-            std::fs::write(path, text).map_err(|e| fail(format!("{}: {e}", path.display())))
-        }
+        Some(path) => crate::output::write_atomically(path, |out| out.write_all(text.as_bytes()))
+            .map_err(|e| fail(format!("{}: {e}", path.display()))),
         None => std::io::stdout().write_all(text.as_bytes()).map_err(fail),
     }
 }
@@ -543,12 +550,17 @@ fn check(args: CheckArgs) -> u8 {
     let (run, config_fail_on) = judge(linted, baseline.as_ref());
     let format = args.format.unwrap_or(Format::Pretty);
     let options = report_options(&args.lint, args.output.as_deref());
+    if let Some(path) = args.output.as_deref() {
+        let baseline = args.baseline.as_deref().into_iter();
+        if let Err(message) = crate::output::refuse_inputs(path, input_paths(&run).chain(baseline))
+        {
+            return fail(message);
+        }
+    }
     let written = match args.output.as_deref() {
-        Some(path) => std::fs::File::create(path).and_then(|file| {
-            let mut out = std::io::BufWriter::new(file);
-            report::write(format, &run, &options, &mut out)?;
-            out.flush()
-        }),
+        Some(path) => {
+            crate::output::write_atomically(path, |out| report::write(format, &run, &options, out))
+        }
         None => {
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
             report::write(format, &run, &options, &mut out).and_then(|()| out.flush())
@@ -596,6 +608,9 @@ fn record_baseline(args: BaselineArgs) -> u8 {
         .map(|j| findings::baseline_entry(&run, j.finding))
         .collect();
     let baseline = Baseline::new(entries);
+    if let Err(message) = crate::output::refuse_inputs(&args.output, input_paths(&run)) {
+        return fail(message);
+    }
     let mut text = serde_json::to_string_pretty(&baseline).unwrap_or_default();
     text.push('\n');
     if let Err(code) = write_output(Some(&args.output), &text) {
@@ -647,13 +662,15 @@ fn fix(args: FixArgs) -> u8 {
         }
     }
     let mut total = 0;
+    // Files that could not be written safely: reported, the others still fixed.
+    let mut refused = 0;
     // What goes to stdout, written once so a closed pipe is an error, not a panic.
     let mut shown = String::new();
     for (file_index, edits) in &by_file {
         let file = &run.estate.files[*file_index];
         let (fixed, applied) = findings::fix::apply(&file.text, edits);
-        total += applied;
         if args.diff {
+            total += applied;
             let diff = similar::TextDiff::from_lines(&file.text, &fixed);
             shown.push_str(
                 &diff
@@ -665,14 +682,39 @@ fn fix(args: FixArgs) -> u8 {
             continue;
         }
         if file.path == "<stdin>" {
+            total += applied;
             shown.push_str(if file.had_bom { "\u{feff}" } else { "" });
             shown.push_str(&fixed);
             continue;
         }
         let bom = if file.had_bom { "\u{feff}" } else { "" };
-        if let Err(e) = std::fs::write(&file.path, format!("{bom}{fixed}")) {
-            return fail(format!("{}: {e}", file.path));
+        // The path it was read from, never its rendering; inside the given paths, not a link,
+        // and unchanged since it was read.
+        let Some(target) = file.source.as_deref() else {
+            continue;
+        };
+        if let Some(problem) = crate::output::fix_target_problem(target, &args.lint.paths) {
+            let _ = fail(format!("{}: not fixed: {problem}", file.path));
+            refused += 1;
+            continue;
         }
+        let read_as = format!("{bom}{}", file.text);
+        if std::fs::read(target).ok().as_deref() != Some(read_as.as_bytes()) {
+            let message = format!("{}: not fixed: it changed since it was read", file.path);
+            let _ = fail(message);
+            refused += 1;
+            continue;
+        }
+        let written = crate::output::write_atomically(target, |out| {
+            out.write_all(bom.as_bytes())?;
+            out.write_all(fixed.as_bytes())
+        });
+        if let Err(e) = written {
+            let _ = fail(format!("{}: {e}", file.path));
+            refused += 1;
+            continue;
+        }
+        total += applied;
         eprintln!("fixed {}: {applied} change(s)", file.path);
     }
     if let Err(code) = write_output(None, &shown) {
@@ -681,9 +723,9 @@ fn fix(args: FixArgs) -> u8 {
     eprintln!(
         "{total} fix(es) {} in {} file(s)",
         if args.diff { "to apply" } else { "applied" },
-        by_file.len()
+        by_file.len() - refused
     );
-    if run.input_errors.is_empty() {
+    if run.input_errors.is_empty() && refused == 0 {
         EXIT_CLEAN
     } else {
         EXIT_ERROR

@@ -9,6 +9,7 @@ pub mod docs;
 pub mod engine;
 pub mod findings;
 pub mod model;
+pub mod output;
 pub mod report;
 pub mod sources;
 

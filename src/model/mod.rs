@@ -197,6 +197,8 @@ pub struct SourceFile {
     pub collection_errors: Vec<String>,
     /// The account a snapshot was read from (`ecslintSnapshot.account`).
     pub account: Option<String>,
+    /// The path the file was read from (`path` is only how it is shown); none for stdin.
+    pub source: Option<std::path::PathBuf>,
     line_index: std::sync::OnceLock<crate::sources::location::LineIndex>,
 }
 
@@ -208,6 +210,7 @@ impl SourceFile {
             had_bom: false,
             collection_errors: Vec::new(),
             account: None,
+            source: None,
             line_index: std::sync::OnceLock::new(),
         }
     }

@@ -255,7 +255,10 @@ pub fn load_discovered(discovered: Discovered, options: &InputOptions) -> Loaded
     let mut errors = Vec::new();
     for (input, outcome) in discovered.inputs.iter().zip(outcomes) {
         let rejection = match outcome {
-            Ok((file, mut resources)) => {
+            Ok((mut file, mut resources)) => {
+                if input.path.as_os_str() != "-" {
+                    file.source = Some(input.path.clone());
+                }
                 let index = loaded.estate.files.len();
                 for resource in &mut resources {
                     resource.origin.file = index;

@@ -468,3 +468,90 @@ fn fixes_always_leave_valid_json() {
         );
     }
 }
+
+const FIXABLE: &str = r#"{"family": "x", "containerDefinitions": [{"name": "a", "image": "a:1", "readonlyRootFilesystem": false}]}"#;
+
+#[cfg(unix)]
+#[test]
+fn fix_writes_only_the_files_it_read_inside_the_given_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("repo");
+    std::fs::create_dir_all(repo.join("services")).unwrap();
+    std::fs::write(dir.path().join("victim.json"), "keep").unwrap();
+    // A name that renders as a path leaving the repository.
+    let tricky = repo.join("services\\..\\..\\victim.json");
+    std::fs::write(&tricky, FIXABLE).unwrap();
+    let output = Command::cargo_bin("ecslint")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["fix", "--no-config", "--select", "SEC102", "repo"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("victim.json")).unwrap(),
+        "keep"
+    );
+    assert!(
+        std::fs::read_to_string(&tricky)
+            .unwrap()
+            .contains("\"readonlyRootFilesystem\": true")
+    );
+    // A link to a file outside the repository is read, but never written through.
+    std::fs::write(dir.path().join("outside.json"), FIXABLE).unwrap();
+    std::os::unix::fs::symlink(dir.path().join("outside.json"), repo.join("link.json")).unwrap();
+    let output = Command::cargo_bin("ecslint")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["fix", "--no-config", "--select", "SEC102", "repo/link.json"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("symbolic link"), "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("outside.json")).unwrap(),
+        FIXABLE
+    );
+}
+
+#[test]
+fn an_output_never_replaces_an_input() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("td.json"), FIXABLE).unwrap();
+    for args in [
+        &[
+            "check",
+            "--no-config",
+            "-f",
+            "sarif",
+            "-o",
+            "td.json",
+            "td.json",
+        ][..],
+        &["baseline", "--no-config", "-o", "td.json", "td.json"],
+        &["check", "--no-config", "-o", "./td.json", "."],
+    ] {
+        let output = Command::cargo_bin("ecslint")
+            .unwrap()
+            .current_dir(dir.path())
+            .args(args)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("would replace an input"),
+            "{args:?}: {stderr}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("td.json")).unwrap(),
+            FIXABLE
+        );
+    }
+}

@@ -1,0 +1,105 @@
+//! Writing reports, baselines and fixed files: atomically (a temporary file beside the target,
+//! then a rename, so a killed run never leaves a truncated report or a half-written input), and
+//! never over a file the run reads.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Writes `path` by streaming into a temporary file in the same folder and renaming it over the
+/// target once `fill` succeeded. On any error the target is left as it was.
+pub fn write_atomically(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let folder = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
+    let temporary = folder.join(format!(".{name}.ecslint-{}.tmp", std::process::id()));
+    let result = (|| {
+        let file = std::fs::File::create(&temporary)?;
+        let mut out = std::io::BufWriter::new(file);
+        fill(&mut out)?;
+        let file = out.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        // Keep the permissions of a file that is replaced.
+        if let Ok(existing) = std::fs::metadata(path) {
+            std::fs::set_permissions(&temporary, existing.permissions())?;
+        }
+        std::fs::rename(&temporary, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    result
+}
+
+/// Refuses an output path that is one of the inputs (or the baseline being read): `-o` naming
+/// them would silently replace what the run just read.
+pub fn refuse_inputs<'a>(
+    output: &Path,
+    inputs: impl IntoIterator<Item = &'a Path>,
+) -> Result<(), String> {
+    let Ok(target) = output.canonicalize() else {
+        // It does not exist yet: it is no input.
+        return Ok(());
+    };
+    for input in inputs {
+        if input.canonicalize().is_ok_and(|input| input == target) {
+            return Err(format!(
+                "{}: the output would replace an input of this run; write it elsewhere",
+                output.display()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Why `fix` may not write `path`, if it may not: it must be a regular file (not a symlink)
+/// inside one of the paths the user gave.
+pub fn fix_target_problem(path: &Path, roots: &[PathBuf]) -> Option<String> {
+    match std::fs::symlink_metadata(path) {
+        Err(e) => return Some(e.to_string()),
+        Ok(meta) if meta.file_type().is_symlink() => {
+            return Some("is a symbolic link; fix does not write through links".into());
+        }
+        Ok(meta) if !meta.is_file() => return Some("is not a regular file".into()),
+        Ok(_) => {}
+    }
+    let Ok(target) = path.canonicalize() else {
+        return Some("cannot resolve its path".into());
+    };
+    let inside = roots.iter().any(|root| {
+        root.canonicalize()
+            .is_ok_and(|root| target == root || target.starts_with(&root))
+    });
+    (!inside).then(|| "is outside the paths given to fix".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_write_leaves_the_target_as_it_was() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("report.sarif");
+        std::fs::write(&path, "old").unwrap();
+        let failed = write_atomically(&path, |out| {
+            out.write_all(b"half")?;
+            Err(std::io::Error::other("killed"))
+        });
+        assert!(failed.is_err());
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "old");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temporary left"
+        );
+        write_atomically(&path, |out| out.write_all(b"new")).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
+    }
+}
