@@ -335,20 +335,23 @@ fn fail(message: impl std::fmt::Display) -> u8 {
     EXIT_ERROR
 }
 
-/// Loads the config and the catalog as the common options say.
-fn resolve(common: &CommonArgs) -> Result<(Config, Vec<Rule>), u8> {
-    let config = if common.no_config {
-        Config::default()
+/// Loads the config (named, or found from `paths`) and the catalog as the common options say;
+/// returns which config file was used.
+fn resolve_for(
+    common: &CommonArgs,
+    paths: &[PathBuf],
+) -> Result<(Config, Vec<Rule>, Option<PathBuf>), u8> {
+    let path = if common.no_config {
+        None
     } else {
-        let path = common.config.clone().or_else(|| {
-            std::env::current_dir()
-                .ok()
-                .and_then(|d| config::discover(&d))
-        });
-        match path {
-            Some(path) => config::load(&path).map_err(fail)?,
-            None => Config::default(),
+        match &common.config {
+            Some(path) => Some(path.clone()),
+            None => config::discover_for(paths).map_err(fail)?,
         }
+    };
+    let config = match &path {
+        Some(path) => config::load(path).map_err(fail)?,
+        None => Config::default(),
     };
     let mut dirs = config.rules.clone();
     dirs.extend(common.rules.iter().cloned());
@@ -358,7 +361,12 @@ fn resolve(common: &CommonArgs) -> Result<(Config, Vec<Rule>), u8> {
             return Err(fail(format!("config names unknown rule {id}")));
         }
     }
-    Ok((config, rules))
+    Ok((config, rules, path))
+}
+
+/// [`resolve_for`] from the working directory (commands that lint no path).
+fn resolve(common: &CommonArgs) -> Result<(Config, Vec<Rule>), u8> {
+    resolve_for(common, &[]).map(|(config, rules, _)| (config, rules))
 }
 
 pub fn run(cli: Cli) -> u8 {
@@ -416,10 +424,18 @@ struct Linted {
     counts: Vec<findings::Counts>,
     input_errors: Vec<sources::InputError>,
     skipped: Vec<sources::Skipped>,
+    /// The config file used, if any.
+    config_path: Option<PathBuf>,
 }
 
 fn lint(args: &LintArgs) -> Result<Linted, u8> {
-    let (config, mut rules) = resolve(&args.common)?;
+    let (config, mut rules, config_path) = resolve_for(&args.common, &args.paths)?;
+    if args.verbose {
+        match &config_path {
+            Some(path) => eprintln!("config: {}", path.display()),
+            None => eprintln!("config: none (defaults)"),
+        }
+    }
     let select: Vec<String> = config.select.iter().chain(&args.select).cloned().collect();
     let ignore: Vec<String> = config.ignore.iter().chain(&args.ignore).cloned().collect();
     let unknown = config::unknown_selectors(&select, &rules)
@@ -460,6 +476,7 @@ fn lint(args: &LintArgs) -> Result<Linted, u8> {
         counts,
         input_errors,
         skipped,
+        config_path,
     })
 }
 
@@ -475,6 +492,7 @@ fn judge(linted: Linted, baseline: Option<&Baseline>) -> (RunResult<'static>, Op
         counts,
         input_errors,
         skipped,
+        config_path,
     } = linted;
     let rules: &'static [Rule] = Box::leak(rules.into_boxed_slice());
     let estate: &'static crate::model::Estate = Box::leak(Box::new(estate));
@@ -489,6 +507,7 @@ fn judge(linted: Linted, baseline: Option<&Baseline>) -> (RunResult<'static>, Op
         counts,
         input_errors,
         skipped,
+        config_path: config_path.map(|p| p.display().to_string()),
         waivers: config.waivers.clone(),
         waiver_problems: Vec::new(),
         severities,

@@ -1,4 +1,5 @@
-//! `ecslint.toml`: file options (all optional), found upward from the working directory.
+//! `ecslint.toml`: file options (all optional), found upward from the linted paths to the
+//! repository root.
 
 use crate::engine::catalog::{ParamValue, Pillar, Rule, Severity};
 use crate::findings::Waiver;
@@ -33,12 +34,68 @@ pub struct Config {
     pub waivers: Vec<Waiver>,
 }
 
-/// Finds `ecslint.toml` in `start` or its ancestors.
+/// Finds `ecslint.toml` in `start` or its ancestors, up to the repository root (the first
+/// folder holding `.git`): a file in `/tmp` or a home folder never applies to a repository.
 pub fn discover(start: &Path) -> Option<PathBuf> {
-    start
-        .ancestors()
-        .map(|dir| dir.join(FILE_NAME))
-        .find(|candidate| candidate.is_file())
+    for dir in start.ancestors() {
+        let candidate = dir.join(FILE_NAME);
+        if candidate.is_file() {
+            return Some(candidate);
+        }
+        if dir.join(".git").exists() {
+            return None;
+        }
+    }
+    None
+}
+
+/// The config of the linted paths, found from each of them as ruff does (stdin and no path: the
+/// working directory). Paths under different configs are an error: the run would apply one
+/// file's rules to another's files.
+pub fn discover_for(paths: &[PathBuf]) -> Result<Option<PathBuf>, String> {
+    let cwd = std::env::current_dir().map_err(|e| format!("working directory: {e}"))?;
+    let starts: Vec<PathBuf> = if paths.is_empty() {
+        vec![cwd.clone()]
+    } else {
+        paths
+            .iter()
+            .map(|path| {
+                let absolute = if path.as_os_str() == "-" {
+                    cwd.clone()
+                } else {
+                    cwd.join(path)
+                };
+                let absolute = absolute.canonicalize().unwrap_or(absolute);
+                if absolute.is_dir() {
+                    absolute
+                } else {
+                    absolute
+                        .parent()
+                        .map_or(absolute.clone(), Path::to_path_buf)
+                }
+            })
+            .collect()
+    };
+    let mut found: Option<Option<PathBuf>> = None;
+    for start in &starts {
+        let config = discover(start);
+        match &found {
+            Some(earlier) if *earlier != config => {
+                let name = |c: &Option<PathBuf>| {
+                    c.as_ref()
+                        .map_or("none".to_string(), |p| p.display().to_string())
+                };
+                return Err(format!(
+                    "the paths given have different {FILE_NAME} files ({} and {}); lint them \
+                     separately or name one with --config",
+                    name(earlier),
+                    name(&config)
+                ));
+            }
+            _ => found = Some(config),
+        }
+    }
+    Ok(found.flatten())
 }
 
 pub fn load(path: &Path) -> Result<Config, String> {
@@ -67,7 +124,7 @@ pub fn load(path: &Path) -> Result<Config, String> {
             && !is_date(expires)
         {
             return Err(format!(
-                "{}: waiver for {}: expires {expires:?} is not YYYY-MM-DD",
+                "{}: waiver for {}: expires {expires:?} is not YYYY-MM-DD (a real calendar day)",
                 path.display(),
                 waiver.rule
             ));
@@ -76,16 +133,31 @@ pub fn load(path: &Path) -> Result<Config, String> {
     Ok(config)
 }
 
+/// A real calendar day written `YYYY-MM-DD` (`2027-02-30` and `9999-99-99` are not).
 fn is_date(text: &str) -> bool {
     let bytes = text.as_bytes();
-    bytes.len() == 10
+    let shaped = bytes.len() == 10
         && bytes.iter().enumerate().all(|(i, b)| {
             if i == 4 || i == 7 {
                 *b == b'-'
             } else {
                 b.is_ascii_digit()
             }
-        })
+        });
+    if !shaped {
+        return false;
+    }
+    let number = |range: std::ops::Range<usize>| text[range].parse::<u32>().unwrap_or(0);
+    let (year, month, day) = (number(0..4), number(5..7), number(8..10));
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let days_in_month = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days_in_month).contains(&day)
 }
 
 /// Whether a selector (`SEC101`, `SEC1`, `security`, `privileged-container`) names a rule.
@@ -105,4 +177,27 @@ pub fn unknown_selectors<'a>(selectors: &'a [String], rules: &[Rule]) -> Vec<&'a
         .filter(|s| !rules.iter().any(|r| selects(s, r)))
         .map(String::as_str)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_date;
+
+    #[test]
+    fn expiry_dates_are_real_days() {
+        for day in ["2027-03-01", "2028-02-29", "2000-02-29", "2026-12-31"] {
+            assert!(is_date(day), "{day}");
+        }
+        for day in [
+            "9999-99-99",
+            "2027-02-29",
+            "1900-02-29",
+            "2027-04-31",
+            "2027-13-01",
+            "2027-00-10",
+            "2027-1-01",
+        ] {
+            assert!(!is_date(day), "{day}");
+        }
+    }
 }

@@ -380,6 +380,7 @@ fn streamed_sarif_is_the_same_log_as_the_one_built_in_memory() {
         input_errors,
         waivers: Vec::new(),
         skipped: Vec::new(),
+        config_path: None,
         waiver_problems: Vec::new(),
         severities: rules.iter().map(|r| r.severity).collect(),
         waived: BTreeMap::new(),

@@ -186,6 +186,8 @@ pub struct RunResult<'a> {
     pub input_errors: Vec<InputError>,
     /// Files found by walking folders that hold no ECS, IAM or EC2 document.
     pub skipped: Vec<crate::sources::Skipped>,
+    /// The `ecslint.toml` the run used, if any.
+    pub config_path: Option<String>,
     pub waivers: Vec<Waiver>,
     /// Problems with configured waivers (expired, unused).
     pub waiver_problems: Vec<WaiverProblem>,
@@ -435,11 +437,9 @@ impl<'a> RunResult<'a> {
     }
 }
 
-/// Today's date as `YYYY-MM-DD` (UTC), for waiver expiry; `ECSLINT_TODAY` overrides it in tests.
+/// Today's date as `YYYY-MM-DD` (UTC), for waiver expiry. Nothing in the environment changes
+/// it: a gate's expiry check must not be switched off from outside.
 pub fn today() -> String {
-    if let Ok(day) = std::env::var("ECSLINT_TODAY") {
-        return day;
-    }
     let seconds = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs()) as i64;

@@ -240,6 +240,19 @@ fn skeleton(run: &RunResult<'_>, options: &ReportOptions) -> sarif::Sarif {
     let complete = run.input_errors.is_empty() && run.collection_errors().next().is_none();
     let mut log = wrap(rules, Vec::new(), notifications, complete, "ecslint/");
     log.runs[0].results = None;
+    // Which config decided the run, for whoever reads the log later.
+    if let Some(invocation) = log.runs[0].invocations.as_mut().and_then(|i| i.first_mut()) {
+        let mut properties = BTreeMap::new();
+        properties.insert(
+            "ecslintConfig".to_string(),
+            json!(run.config_path.as_deref()),
+        );
+        invocation.properties = Some(
+            sarif::PropertyBag::builder()
+                .additional_properties(properties)
+                .build(),
+        );
+    }
     log
 }
 

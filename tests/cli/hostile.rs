@@ -555,3 +555,71 @@ fn an_output_never_replaces_an_input() {
         );
     }
 }
+
+#[test]
+fn the_config_comes_from_the_linted_repository_and_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("repo");
+    std::fs::create_dir_all(repo.join(".git")).unwrap();
+    std::fs::write(repo.join("td.json"), FIXABLE).unwrap();
+    // An ancestor's config (a shared /tmp, a home folder) never applies inside a repository.
+    std::fs::write(dir.path().join("ecslint.toml"), "ignore = [\"security\", \"reliability\", \"operational-excellence\", \"cost-optimization\", \"performance-efficiency\", \"sustainability\"]\n").unwrap();
+    let rules_found = |cwd: &Path, args: &[&str]| -> (Vec<String>, serde_json::Value, String) {
+        let output = Command::cargo_bin("ecslint")
+            .unwrap()
+            .current_dir(cwd)
+            .args(["check", "-f", "sarif", "--verbose"])
+            .args(args)
+            .output()
+            .unwrap();
+        let log: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap_or_default();
+        let mut rules: Vec<String> = log["runs"][0]["results"]
+            .as_array()
+            .map(|r| {
+                r.iter()
+                    .map(|r| r["ruleId"].as_str().unwrap().to_string())
+                    .collect()
+            })
+            .unwrap_or_default();
+        rules.dedup();
+        (
+            rules,
+            log,
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let (rules, log, stderr) = rules_found(&repo, &["td.json"]);
+    assert!(rules.contains(&"SEC102".to_string()), "{rules:?} {stderr}");
+    assert!(stderr.contains("config: none"), "{stderr}");
+    assert_eq!(
+        log["runs"][0]["invocations"][0]["properties"]["ecslintConfig"],
+        serde_json::Value::Null
+    );
+    // The repository's own config applies when the repository is linted from elsewhere.
+    std::fs::write(repo.join("ecslint.toml"), "select = [\"SEC102\"]\n").unwrap();
+    let (rules, log, stderr) = rules_found(dir.path(), &["repo"]);
+    assert_eq!(rules, ["SEC102"], "{stderr}");
+    let used = repo.join("ecslint.toml").canonicalize().unwrap();
+    assert!(
+        stderr.contains(&format!("config: {}", used.display())),
+        "{stderr}"
+    );
+    assert_eq!(
+        log["runs"][0]["invocations"][0]["properties"]["ecslintConfig"],
+        used.display().to_string()
+    );
+    // Paths under two different configs: refused rather than one applied to the other.
+    let other = dir.path().join("other");
+    std::fs::create_dir_all(other.join(".git")).unwrap();
+    std::fs::write(other.join("td.json"), FIXABLE).unwrap();
+    let (_, _, stderr) = rules_found(dir.path(), &["repo", "other"]);
+    assert!(stderr.contains("different ecslint.toml files"), "{stderr}");
+    // A waiver that can never expire is a config error.
+    std::fs::write(
+        repo.join("ecslint.toml"),
+        "[[waivers]]\nrule = \"SEC102\"\nresource = \"*\"\nreason = \"r\"\nexpires = \"9999-99-99\"\n",
+    )
+    .unwrap();
+    let (_, _, stderr) = rules_found(&repo, &["td.json"]);
+    assert!(stderr.contains("is not YYYY-MM-DD"), "{stderr}");
+}
