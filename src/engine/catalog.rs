@@ -177,7 +177,7 @@ impl ParamValue {
     }
 
     /// The text a pattern built from this parameter contains.
-    fn pattern_text(&self) -> Option<String> {
+    pub(super) fn pattern_text(&self) -> Option<String> {
         match self {
             ParamValue::Number(_) => None,
             ParamValue::Text(text) => Some(text.clone()),
@@ -490,26 +490,8 @@ pub fn compile(
     let compile_query = |spanned: &toml::Spanned<String>| -> Result<JsonPath, RuleError> {
         let query = substitute(spanned.get_ref(), &params)
             .map_err(|reason| error(Some(spanned.span()), reason))?;
-        for pattern in super::patterns::patterns(&query) {
-            if let Err(reason) = super::patterns::check(&pattern) {
-                // Name the parameter the pattern came from: that is what the user wrote.
-                let source = params
-                    .iter()
-                    .find(|(_, value)| value.pattern_text().is_some_and(|t| pattern.contains(&t)))
-                    .map_or_else(String::new, |(name, _)| {
-                        let set_by = if overrides.contains_key(name) {
-                            " as set in the config"
-                        } else {
-                            ""
-                        };
-                        format!(" in parameter {name:?}{set_by}")
-                    });
-                return Err(error(
-                    Some(spanned.span()),
-                    format!("invalid regular expression{source}: {reason}"),
-                ));
-            }
-        }
+        super::query_check::lint_query(&query, &params, overrides)
+            .map_err(|reason| error(Some(spanned.span()), reason))?;
         JsonPath::parse(&query)
             .map_err(|e| error(Some(spanned.span()), format!("invalid JSONPath query: {e}")))
     };
@@ -541,6 +523,8 @@ pub fn compile(
             .or(text.starts_with('$').then_some(text.as_str()))
         {
             let query = substitute(query_text, &params).map_err(|reason| error(None, reason))?;
+            super::query_check::lint_query(&query, &params, overrides)
+                .map_err(|reason| error(None, reason))?;
             let compiled = JsonPath::parse(&query)
                 .map_err(|e| error(None, format!("invalid JSONPath in requires: {e}")))?;
             return Ok(if text.starts_with('!') {

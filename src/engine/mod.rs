@@ -5,5 +5,5 @@
 
 pub mod catalog;
 pub mod eval;
-mod patterns;
+mod query_check;
 pub mod ruletest;

@@ -623,3 +623,41 @@ fn the_config_comes_from_the_linted_repository_and_is_named() {
     let (_, _, stderr) = rules_found(&repo, &["td.json"]);
     assert!(stderr.contains("is not YYYY-MM-DD"), "{stderr}");
 }
+
+#[test]
+fn a_query_that_could_explode_is_a_rule_error() {
+    let dir = tempfile::tempdir().unwrap();
+    // A small document nested deep: `$..*..*..*..*` over it grows past any memory.
+    let deep = format!(
+        "{}{}",
+        "{\"a\":".repeat(100),
+        "1".to_string() + &"}".repeat(100)
+    );
+    std::fs::write(
+        dir.path().join("td.json"),
+        format!(r#"{{"family": "x", "deep": {deep}, "containerDefinitions": [{{"name": "a", "image": "a:1"}}]}}"#),
+    )
+    .unwrap();
+    let rules = dir.path().join("team-rules");
+    std::fs::create_dir(&rules).unwrap();
+    std::fs::write(
+        rules.join("OPS901-careless.toml"),
+        "id = \"OPS901\"\nname = \"careless\"\ntitle = \"Careless\"\npillars = [\"operational-excellence\"]\n\
+         best_practices = [\"OPS08-BP01\"]\nseverity = \"low\"\nresource = \"task-definition\"\n\
+         query = '''$..*..*..*..*'''\nmessage = \"x\"\n\
+         [docs]\nwhat = \"xxxxxxxxxxxxxxxxxxxxxxxxx\"\nwhy = \"xxxxxxxxxxxxxxxxxxxxxxxxx\"\nfix = \"xxxxxxxxxxxxxxxxxxxxxxxxx\"\nreferences = []\n",
+    )
+    .unwrap();
+    let output = Command::cargo_bin("ecslint")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["check", "--no-config", "--rules", "team-rules", "td.json"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("OPS901-careless.toml") && stderr.contains("descendant segments"),
+        "{stderr}"
+    );
+}

@@ -1,7 +1,35 @@
-//! The regular expressions of a rule's queries, checked when the rule is loaded. RFC 9535 makes
-//! `match()` and `search()` quietly false for a pattern that is not a valid regular expression,
-//! so an invalid pattern (a typo in a team's `names` parameter, a look-ahead, a pattern over the
-//! size limit) would silently disable the rule.
+//! Checks of a rule's queries when the rule is loaded, for what the query engine would otherwise
+//! do quietly or without bound:
+//! - RFC 9535 makes `match()` and `search()` quietly false for a pattern that is not a valid
+//!   regular expression, so an invalid pattern (a typo in a team's `names` parameter, a
+//!   look-ahead, a pattern over the size limit) would silently disable the rule;
+//! - each descendant segment (`..`) multiplies the nodes a query visits by the depth of the
+//!   document: `$..*..*..*..*` on a 2 KB document nested 100 deep grew past 24 GB. One is
+//!   allowed per query, which bounds the work to the document's nodes times its depth.
+
+use super::catalog::ParamValue;
+use std::collections::BTreeMap;
+
+/// The most descendant segments a query may use.
+pub const MAX_DESCENDANT_SEGMENTS: usize = 1;
+
+/// How many descendant segments (`..`) a query uses, outside its string literals.
+pub fn descendant_segments(query: &str) -> usize {
+    let bytes = query.as_bytes();
+    let mut count = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\'' | b'"' => i = skip_string(bytes, i),
+            b'.' if bytes.get(i + 1) == Some(&b'.') => {
+                count += 1;
+                i += 2;
+            }
+            _ => i += 1,
+        }
+    }
+    count
+}
 
 /// The pattern literals given to `match()` and `search()` in a JSONPath query, decoded.
 pub fn patterns(query: &str) -> Vec<String> {
@@ -47,6 +75,40 @@ pub fn check(pattern: &str) -> Result<(), String> {
             }
             other => other.to_string(),
         })
+}
+
+/// What the query engine would do quietly or without bound, as an error naming what to change.
+pub(super) fn lint_query(
+    query: &str,
+    params: &BTreeMap<String, ParamValue>,
+    overrides: &BTreeMap<String, ParamValue>,
+) -> Result<(), String> {
+    let descendants = descendant_segments(query);
+    if descendants > MAX_DESCENDANT_SEGMENTS {
+        return Err(format!(
+            "the query uses {descendants} descendant segments (`..`); at most \
+             {MAX_DESCENDANT_SEGMENTS} is allowed, since each multiplies the nodes visited by the \
+             document's depth"
+        ));
+    }
+    for pattern in patterns(query) {
+        if let Err(reason) = check(&pattern) {
+            // Name the parameter the pattern came from: that is what the user wrote.
+            let source = params
+                .iter()
+                .find(|(_, value)| value.pattern_text().is_some_and(|t| pattern.contains(&t)))
+                .map_or_else(String::new, |(name, _)| {
+                    let set_by = if overrides.contains_key(name) {
+                        " as set in the config"
+                    } else {
+                        ""
+                    };
+                    format!(" in parameter {name:?}{set_by}")
+                });
+            return Err(format!("invalid regular expression{source}: {reason}"));
+        }
+    }
+    Ok(())
 }
 
 /// The index just after the string literal that starts at `start`.
@@ -132,6 +194,13 @@ mod tests {
         let query = r#"$.a[?match(@.name, '(?i).*KEY') && !search(@.v, 'x\\.y') && @.b == 'match(no, ''')]"#;
         assert_eq!(patterns(query), [r"(?i).*KEY", r"x\.y"]);
         assert_eq!(patterns("$.a[?match(@.x, @.y)]"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn counts_descendant_segments_outside_strings() {
+        assert_eq!(descendant_segments("$..*..*..*..*"), 4);
+        assert_eq!(descendant_segments("$.a[?@..b == 'x..y']"), 1);
+        assert_eq!(descendant_segments("$.containerDefinitions[*].image"), 0);
     }
 
     #[test]
