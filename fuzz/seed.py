@@ -1,16 +1,17 @@
 #!/usr/bin/env python3
 """Builds seed corpora for the fuzz targets from the repository's own fixtures and rules.
-Usage: fuzz/seed.py OUT_DIR  (writes OUT_DIR/{load,locate,rule_file,jsonpath}/)"""
+Usage: fuzz/seed.py OUT_DIR  (writes OUT_DIR/{load,locate,rule_file,jsonpath,pipeline,fix}/)"""
 import glob, os, shutil, sys, tomllib
 
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 out = sys.argv[1]
-for target in ("load", "locate", "rule_file", "jsonpath"):
+for target in ("load", "locate", "rule_file", "jsonpath", "pipeline", "fix"):
     os.makedirs(os.path.join(out, target), exist_ok=True)
 fixtures = sorted(glob.glob(os.path.join(root, "fixtures", "**", "*.json"), recursive=True))
 for i, path in enumerate(fixtures):
     shutil.copy(path, os.path.join(out, "load", f"{i}.json"))
     shutil.copy(path, os.path.join(out, "locate", f"{i}.json"))
+    shutil.copy(path, os.path.join(out, "fix", f"{i}.json"))
 for i, path in enumerate(sorted(glob.glob(os.path.join(root, "rules", "*", "*.toml")))):
     shutil.copy(path, os.path.join(out, "rule_file", f"{i}.toml"))
     rule = tomllib.load(open(path, "rb"))
@@ -20,3 +21,12 @@ for i, path in enumerate(sorted(glob.glob(os.path.join(root, "rules", "*", "*.to
     document = open(fail).read() if os.path.exists(fail) else "{}"
     with open(os.path.join(out, "jsonpath", str(i)), "w") as f:
         f.write(query + "\n" + document)
+
+# Whole estates for the pipeline target: the demo's files joined by NUL bytes, and each fixture
+# beside the demo's account settings.
+demo = sorted(glob.glob(os.path.join(root, "fixtures", "demo", "**", "*.json"), recursive=True))
+with open(os.path.join(out, "pipeline", "demo"), "wb") as f:
+    f.write(b"\0".join(open(p, "rb").read() for p in demo))
+for i, path in enumerate(fixtures):
+    with open(os.path.join(out, "pipeline", f"{i}"), "wb") as f:
+        f.write(open(path, "rb").read())

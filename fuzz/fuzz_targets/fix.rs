@@ -1,0 +1,72 @@
+//! `fix` on arbitrary documents: the fixes of every finding, applied together, must leave a
+//! document that still parses as JSON, and applying the fixes again must change nothing.
+#![no_main]
+use ecslint::findings::{RunResult, fix};
+use libfuzzer_sys::fuzz_target;
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+fn rules() -> &'static [ecslint::engine::catalog::Rule] {
+    static RULES: OnceLock<Vec<ecslint::engine::catalog::Rule>> = OnceLock::new();
+    RULES.get_or_init(|| ecslint::engine::catalog::load(&[], &Default::default()).expect("built-in rules"))
+}
+
+/// The text after applying every fix of every finding.
+fn fixed(text: &str) -> Option<(String, usize)> {
+    let kind = ecslint::sources::shape::InputKind::Auto;
+    let (file, resources) = ecslint::sources::load_text("fuzz.json", text.to_string(), kind).ok()?;
+    let mut estate = ecslint::model::Estate { files: vec![file], resources, ..Default::default() };
+    ecslint::link_estate(&mut estate);
+    let rules = rules();
+    let (evaluations, counts) = ecslint::engine::eval::evaluate_counted(rules, &estate);
+    let run = RunResult {
+        rules,
+        estate: &estate,
+        evaluations,
+        counts,
+        input_errors: Vec::new(),
+        skipped: Vec::new(),
+        config_path: None,
+        waivers: Vec::new(),
+        waiver_problems: Vec::new(),
+        severities: rules.iter().map(|r| r.severity).collect(),
+        waived: BTreeMap::new(),
+        baseline: None,
+    };
+    let edits: Vec<fix::Edit> = run
+        .evaluations
+        .iter()
+        .flat_map(|e| &e.findings)
+        .filter_map(|finding| fix::edit_for(&run, finding))
+        .collect();
+    Some(fix::apply(&estate.files[0].text, &edits))
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    // Only documents that parse: a fix must never break one (BOM aside, as the loader strips it).
+    let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if serde_json::from_str::<serde_json::Value>(body).is_err() {
+        return;
+    }
+    let Some((once, applied)) = fixed(body) else { return };
+    if applied == 0 {
+        return;
+    }
+    assert!(
+        serde_json::from_str::<serde_json::Value>(&once).is_ok(),
+        "a fix broke the document:\n{body}\n->\n{once}"
+    );
+    // Converges: fixes of fixes eventually change nothing (overlapping edits wait for a rerun).
+    let mut current = once;
+    for _ in 0..4 {
+        match fixed(&current) {
+            Some((next, 0)) => {
+                assert_eq!(next, current);
+                return;
+            }
+            Some((next, _)) => current = next,
+            None => panic!("a fixed document no longer loads:\n{current}"),
+        }
+    }
+});
