@@ -661,3 +661,54 @@ fn a_query_that_could_explode_is_a_rule_error() {
         "{stderr}"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn an_unreadable_folder_is_an_input_error_and_the_rest_is_linted() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("td.json"), FIXABLE).unwrap();
+    let locked = dir.path().join("locked");
+    std::fs::create_dir(&locked).unwrap();
+    std::fs::write(locked.join("inner.json"), FIXABLE).unwrap();
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let binary = assert_cmd::cargo::cargo_bin("ecslint");
+    // Root reads any folder: run as an unprivileged user when possible.
+    let mut command = if std::fs::read_dir(&locked).is_ok() {
+        let as_nobody = |binary: &Path| {
+            std::process::Command::new("/usr/sbin/runuser")
+                .args(["-u", "nobody", "--"])
+                .arg(binary)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        };
+        if !as_nobody(&binary) {
+            eprintln!(
+                "skipped: this user reads folders with mode 000 and cannot run ecslint as nobody"
+            );
+            std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
+            return;
+        }
+        let mut command = std::process::Command::new("/usr/sbin/runuser");
+        command.args(["-u", "nobody", "--"]).arg(&binary);
+        command
+    } else {
+        std::process::Command::new(&binary)
+    };
+    let output = command
+        .current_dir(dir.path())
+        .args(["check", "--no-config", "-f", "json", "."])
+        .output()
+        .unwrap();
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let code = output.status.code().unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(code, 2, "{report:#}");
+    assert_eq!(report["inputErrors"][0]["path"], "locked");
+    assert!(
+        !report["findings"].as_array().unwrap().is_empty(),
+        "the rest is linted"
+    );
+}
