@@ -281,6 +281,17 @@ fn waivers_suppress_and_expired_waivers_fail() {
     );
     std::fs::write(&config, "select = [\"SEC101\"]\n[[waivers]]\nrule = \"SEC101\"\nresource = \"we*\"\nreason = \"host agent\"\nexpires = \"2001-01-01\"\n").unwrap();
     assert_eq!(run(&config).status.code(), Some(1));
+    // Nothing in the environment moves "today": the expiry gate cannot be switched off.
+    let shifted = Command::cargo_bin("ecslint")
+        .unwrap()
+        .current_dir(dir.path())
+        .env("ECSLINT_TODAY", "2000-01-01")
+        .args(["check", "-f", "sarif", "--config"])
+        .arg(&config)
+        .arg("td.json")
+        .output()
+        .unwrap();
+    assert_eq!(shifted.status.code(), Some(1));
     // An unused waiver is reported but does not fail the gate, whatever its words say.
     std::fs::write(&config, "select = [\"SEC101\"]\n[[waivers]]\nrule = \"SEC101\"\nresource = \"we*\"\nreason = \"host agent\"\nexpires = \"2999-01-01\"\n[[waivers]]\nrule = \"SEC101\"\nresource = \"expired-*\"\nreason = \"expired\"\n").unwrap();
     let output = run(&config);
