@@ -8,6 +8,7 @@ pub mod config;
 pub mod docs;
 pub mod engine;
 pub mod findings;
+pub mod location;
 pub mod model;
 pub mod output;
 pub mod report;

@@ -1,7 +1,7 @@
 //! The byte scanner against serde_json: for any valid JSON text and any path that exists in the
 //! parsed value, the located span must parse to exactly that value.
 #![no_main]
-use ecslint::sources::location::{LineIndex, Step, element_starts, locate, top_level_members};
+use ecslint::location::{LineIndex, Step, element_starts, locate, top_level_members};
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 

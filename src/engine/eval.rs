@@ -2,11 +2,11 @@
 
 use super::catalog::{Check, Requirement, Rule};
 use crate::findings::{Counts, Evaluation, Finding, Location, Outcome};
+use crate::location::{Step, first_line, member_span, normalized_path};
 use crate::model::facts;
 use crate::model::link::{self, Index, LinkState, Links};
+use crate::model::origin::{path_from_file_root, span_in_file};
 use crate::model::{Estate, Resource};
-use crate::sources::location::{Step, first_line, member_span, normalized_path};
-use crate::sources::span_in_file;
 use jsonpath_rfc9535::{Element, JsonPath};
 use rayon::prelude::*;
 use serde_json::{Value, json};
@@ -330,7 +330,7 @@ pub fn locate(estate: &Estate, owner: &Resource, path: &[Step]) -> Location {
             break span;
         }
         if used == 0 {
-            break crate::sources::location::Span {
+            break crate::location::Span {
                 start: owner.origin.start,
                 end: owner.origin.start,
             };
@@ -338,7 +338,7 @@ pub fn locate(estate: &Estate, owner: &Resource, path: &[Step]) -> Location {
         used -= 1;
     };
     let index = file.line_index();
-    let steps = crate::sources::path_from_file_root(owner, &path[..used]);
+    let steps = path_from_file_root(owner, &path[..used]);
     Location {
         file: owner.origin.file,
         path: normalized_path(&steps),
@@ -449,13 +449,13 @@ fn shown_region(estate: &Estate, location: Location) -> Location {
 fn respan(
     estate: &Estate,
     mut location: Location,
-    reshape: fn(&[u8], crate::sources::location::Span) -> crate::sources::location::Span,
+    reshape: fn(&[u8], crate::location::Span) -> crate::location::Span,
 ) -> Location {
     let file = &estate.files[location.file];
     let text = file.text.as_bytes();
     let span = reshape(
         text,
-        crate::sources::location::Span {
+        crate::location::Span {
             start: location.byte_start,
             end: location.byte_end,
         },

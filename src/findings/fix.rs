@@ -2,7 +2,7 @@
 //! (indentation, key order, line endings, byte-order mark) stays as it was.
 
 use super::{Finding, RunResult};
-use crate::sources::location::{Step, locate};
+use crate::location::{Step, locate};
 use serde_json::Value;
 
 /// One replacement in one file.

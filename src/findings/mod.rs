@@ -6,9 +6,9 @@ pub mod diff;
 pub mod fix;
 
 use crate::engine::catalog::{Pillar, Rule, Severity};
-use crate::model::Estate;
+use crate::location::LineCol;
+use crate::model::{Estate, IGNORE_TAG};
 use crate::sources::InputError;
-use crate::sources::location::LineCol;
 use baseline::{Baseline, BaselineEntry, BaselineState};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -43,7 +43,7 @@ pub struct Location {
     /// RFC 9535 normalized path of the node from the file's root.
     pub path: String,
     /// The same path as steps.
-    pub steps: Vec<crate::sources::location::Step>,
+    pub steps: Vec<crate::location::Step>,
     /// False when the node itself was not found and an enclosing node is reported instead.
     pub exact: bool,
     pub start: LineCol,
@@ -94,9 +94,6 @@ pub struct Waiver {
     #[serde(skip)]
     pub from_tag: bool,
 }
-
-/// The tag that waives rules on the resource that carries it: `ecslint:ignore=SEC101,REL204`.
-pub const IGNORE_TAG: &str = "ecslint:ignore";
 
 /// Waivers from `ecslint:ignore` tags on the resources.
 pub fn tag_waivers(estate: &Estate) -> Vec<Waiver> {

@@ -4,7 +4,7 @@
 //! Every lookup goes through a hash index built once, so linking is linear in the estate size.
 
 use super::{Estate, ResourceKind, arn_name, str_field};
-use crate::sources::location::Step;
+use crate::location::Step;
 use serde_json::Value;
 use std::collections::HashMap;
 

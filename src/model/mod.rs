@@ -7,8 +7,9 @@
 pub mod facts;
 pub mod iam;
 pub mod link;
+pub mod origin;
 
-use crate::sources::location::Step;
+use crate::location::Step;
 use serde_json::Value;
 use std::fmt;
 
@@ -135,8 +136,8 @@ impl Resource {
             let [Step::Key(key)] = prefix.as_slice() else {
                 continue;
             };
-            let value = crate::sources::location::locate(text, 0, from_root)
-                .and_then(|span| parse(span.start));
+            let value =
+                crate::location::locate(text, 0, from_root).and_then(|span| parse(span.start));
             if let (Value::Object(map), Some(value)) = (&mut doc, value)
                 && !map.contains_key(key)
             {
@@ -161,6 +162,9 @@ pub fn strip_nulls(value: &mut Value) {
     }
 }
 
+/// The tag by which a resource waives rules for itself: `ecslint:ignore` = `SEC101,REL204`.
+pub const IGNORE_TAG: &str = "ecslint:ignore";
+
 /// The rule ids of an `ecslint:ignore` tag in a `tags`/`Tags` list (`key`/`Key`, `value`/`Value`).
 pub fn ignore_tag(tags: Option<&Value>) -> Vec<String> {
     let mut rules = Vec::new();
@@ -173,7 +177,7 @@ pub fn ignore_tag(tags: Option<&Value>) -> Vec<String> {
             .get("value")
             .or_else(|| tag.get("Value"))
             .and_then(Value::as_str);
-        if let (Some(crate::findings::IGNORE_TAG), Some(value)) = (key, value) {
+        if let (Some(IGNORE_TAG), Some(value)) = (key, value) {
             rules.extend(
                 value
                     .split([',', ' ', ':'])
@@ -199,7 +203,7 @@ pub struct SourceFile {
     pub account: Option<String>,
     /// The path the file was read from (`path` is only how it is shown); none for stdin.
     pub source: Option<std::path::PathBuf>,
-    line_index: std::sync::OnceLock<crate::sources::location::LineIndex>,
+    line_index: std::sync::OnceLock<crate::location::LineIndex>,
 }
 
 impl SourceFile {
@@ -215,9 +219,9 @@ impl SourceFile {
         }
     }
 
-    pub fn line_index(&self) -> &crate::sources::location::LineIndex {
+    pub fn line_index(&self) -> &crate::location::LineIndex {
         self.line_index
-            .get_or_init(|| crate::sources::location::LineIndex::new(self.text.as_bytes()))
+            .get_or_init(|| crate::location::LineIndex::new(self.text.as_bytes()))
     }
 }
 

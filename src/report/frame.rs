@@ -3,7 +3,7 @@
 //! reach miette, which cannot place a label past column 65,535.
 
 use super::ReportOptions;
-use crate::sources::location::LineCol;
+use crate::location::LineCol;
 use miette::{
     Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceCode, SourceSpan,
 };

@@ -6,9 +6,9 @@ use super::ReportOptions;
 use crate::engine::catalog::{Pillar, Severity};
 use crate::findings::baseline::{BaselineEntry, BaselineState};
 use crate::findings::{Outcome, RunResult, Summary, Waiver};
+use crate::location::LineCol;
 use crate::model::ResourceKind;
 use crate::sources::InputError;
-use crate::sources::location::LineCol;
 use serde::Serialize;
 
 pub const FORMAT_VERSION: u32 = 1;

@@ -5,7 +5,7 @@ use super::ReportOptions;
 use super::frame::{Frame, Mask, handler, render_frame};
 use crate::engine::catalog::Severity;
 use crate::findings::{Counts, RunResult};
-use crate::sources::location::LineCol;
+use crate::location::LineCol;
 use miette::SourceSpan;
 use std::fmt::Write;
 

@@ -7,8 +7,8 @@
 //! resource. A file may hold several collections at once (ecslint's own snapshot does).
 
 use super::{ShapeError, element_resource, type_error, type_name};
+use crate::location::{self, Step, element_starts};
 use crate::model::{Resource, ResourceKind};
-use crate::sources::location::{self, Step, element_starts};
 use serde_json::{Map, Value};
 
 /// A collection key at the top level of a document, the kind of each element, and the members

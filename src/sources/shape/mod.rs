@@ -9,7 +9,7 @@ mod head;
 pub(crate) use head::Checked;
 use head::TaskDefinitionHead;
 
-use super::location::{self, Step, locate};
+use crate::location::{self, Step, locate};
 use crate::model::{Origin, Resource, ResourceKind, str_field};
 use serde_json::Value;
 
