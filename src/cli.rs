@@ -869,7 +869,7 @@ fn rule_errors(errors: Vec<catalog::RuleError>) -> u8 {
 }
 
 fn test_rules(dir: &std::path::Path) -> u8 {
-    use crate::engine::ruletest;
+    use crate::ruletest;
     let rules = match catalog::load_with(false, &[dir.to_path_buf()], &BTreeMap::new())
         .map_err(rule_errors)
     {

@@ -12,6 +12,7 @@ pub mod location;
 pub mod model;
 pub mod output;
 pub mod report;
+pub mod ruletest;
 pub mod sources;
 
 /// Links the resources of an estate and derives the facts rules query.

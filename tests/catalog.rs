@@ -2,7 +2,7 @@
 //! docs and SARIF validity. One harness walks every rule.
 
 use ecslint::engine::catalog::{self, Pillar, Rule};
-use ecslint::engine::ruletest;
+use ecslint::ruletest;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 

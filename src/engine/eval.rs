@@ -1,7 +1,7 @@
 //! Runs compiled rules over the estate. Pure: no IO, never fails, parallel per resource.
 
 use super::catalog::{Check, Requirement, Rule};
-use crate::findings::{Counts, Evaluation, Finding, Location, Outcome};
+use super::outcome::{Counts, Evaluation, Finding, Location, Outcome};
 use crate::location::{Step, first_line, member_span, normalized_path};
 use crate::model::facts;
 use crate::model::link::{self, Index, LinkState, Links};

@@ -5,5 +5,5 @@
 
 pub mod catalog;
 pub mod eval;
+pub mod outcome;
 mod query_check;
-pub mod ruletest;

@@ -8,7 +8,7 @@ use crate::findings::baseline::{BaselineEntry, BaselineState};
 use crate::findings::{Outcome, RunResult, Summary, Waiver};
 use crate::location::LineCol;
 use crate::model::ResourceKind;
-use crate::sources::InputError;
+use crate::model::input::InputError;
 use serde::Serialize;
 
 pub const FORMAT_VERSION: u32 = 1;
@@ -67,7 +67,7 @@ struct Report<'a> {
     findings: Vec<JsonFinding<'a>>,
     not_evaluated: Vec<NotEvaluated<'a>>,
     input_errors: &'a [InputError],
-    skipped: &'a [crate::sources::Skipped],
+    skipped: &'a [crate::model::input::Skipped],
     waiver_problems: &'a [crate::findings::WaiverProblem],
     absent: Option<&'a [BaselineEntry]>,
     collection_errors: Vec<&'a str>,

@@ -10,7 +10,10 @@ use miette::SourceSpan;
 use std::fmt::Write;
 
 /// Renders a single input error (also used for rule-file errors on stderr).
-pub fn render_input_error(error: &crate::sources::InputError, options: &ReportOptions) -> String {
+pub fn render_input_error(
+    error: &crate::model::input::InputError,
+    options: &ReportOptions,
+) -> String {
     match (&error.text, error.offset) {
         (Some(text), Some(offset)) => {
             let len = text[offset..].chars().next().map_or(0, char::len_utf8);

@@ -7,40 +7,13 @@ pub mod live;
 pub mod shape;
 pub mod snapshot;
 
-use crate::location::{self, LineCol, locate};
+use crate::location::{self, locate};
+pub use crate::model::input::{InputError, Skipped};
 use crate::model::{Estate, Resource, SourceFile};
 use rayon::prelude::*;
 use shape::InputKind;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-
-/// A file that could not be linted, with the place and the reason.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct InputError {
-    pub path: String,
-    /// 1-based line and column (characters); `None` when the file could not be read at all.
-    pub location: Option<LineCol>,
-    /// Byte offset of the problem, for code frames.
-    #[serde(skip)]
-    pub offset: Option<usize>,
-    pub reason: String,
-    /// The file's text, kept for rendering a code frame.
-    #[serde(skip)]
-    pub text: Option<String>,
-}
-
-impl std::fmt::Display for InputError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.location {
-            Some(at) => write!(
-                f,
-                "{}:{}:{}: {}",
-                self.path, at.line, at.column, self.reason
-            ),
-            None => write!(f, "{}: {}", self.path, self.reason),
-        }
-    }
-}
 
 /// How inputs are found and read.
 #[derive(Debug, Clone)]
@@ -78,13 +51,6 @@ pub struct Discovered {
     pub not_read: BTreeMap<String, usize>,
     /// Folders or entries that could not be listed; the rest is still read.
     pub errors: Vec<InputError>,
-}
-
-/// A file found by walking a folder that holds no ECS, IAM or EC2 document.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Skipped {
-    pub path: String,
-    pub reason: String,
 }
 
 /// Expands the paths given on the command line into a sorted list of files. `-` stands for

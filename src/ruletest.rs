@@ -1,8 +1,8 @@
 //! Rule tests: each rule against its `pass.json` and `fail.json` fixtures. Used by
 //! `ecslint test-rules` for a team's rules and by ecslint's own catalog tests.
 
-use super::catalog::Rule;
-use crate::findings::Outcome;
+use crate::engine::catalog::Rule;
+use crate::engine::outcome::Outcome;
 use crate::sources::{self, InputOptions};
 use std::path::{Path, PathBuf};
 
@@ -26,7 +26,7 @@ pub fn run_fixture(rule: &Rule, path: &Path) -> Result<FixtureRun, String> {
         return Err(error.to_string());
     }
     crate::link_estate(&mut estate);
-    let evaluations = super::eval::evaluate(std::slice::from_ref(rule), &estate);
+    let evaluations = crate::engine::eval::evaluate(std::slice::from_ref(rule), &estate);
     Ok(FixtureRun {
         path: path.to_path_buf(),
         outcomes: evaluations.iter().map(|e| e.outcome).collect(),
