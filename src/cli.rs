@@ -355,7 +355,7 @@ fn resolve_for(
     };
     let mut dirs = config.rules.clone();
     dirs.extend(common.rules.iter().cloned());
-    let rules = catalog::load(&dirs, &config.params).map_err(rule_errors)?;
+    let rules = crate::rule_files::load(&dirs, &config.params).map_err(rule_errors)?;
     for id in config.severity.keys().chain(config.params.keys()) {
         if !rules.iter().any(|r| r.id() == id) {
             return Err(fail(format!("config names unknown rule {id}")));
@@ -870,7 +870,7 @@ fn rule_errors(errors: Vec<catalog::RuleError>) -> u8 {
 
 fn test_rules(dir: &std::path::Path) -> u8 {
     use crate::ruletest;
-    let rules = match catalog::load_with(false, &[dir.to_path_buf()], &BTreeMap::new())
+    let rules = match crate::rule_files::load_with(false, &[dir.to_path_buf()], &BTreeMap::new())
         .map_err(rule_errors)
     {
         Ok(rules) => rules,
@@ -1128,7 +1128,7 @@ fn merge(args: MergeArgs) -> u8 {
 }
 
 fn explain(wanted: &str) -> u8 {
-    let rules = match catalog::load(&[], &BTreeMap::new()).map_err(rule_errors) {
+    let rules = match catalog::builtin(&BTreeMap::new()).map_err(rule_errors) {
         Ok(rules) => rules,
         Err(code) => return code,
     };
@@ -1143,7 +1143,7 @@ fn explain(wanted: &str) -> u8 {
 }
 
 fn gen_docs(check_only: bool) -> u8 {
-    let rules = match catalog::load(&[], &BTreeMap::new()).map_err(rule_errors) {
+    let rules = match catalog::builtin(&BTreeMap::new()).map_err(rule_errors) {
         Ok(rules) => rules,
         Err(code) => return code,
     };

@@ -12,6 +12,7 @@ pub mod location;
 pub mod model;
 pub mod output;
 pub mod report;
+pub mod rule_files;
 pub mod ruletest;
 pub mod sources;
 

@@ -11,7 +11,7 @@ fn repo() -> PathBuf {
 }
 
 fn rules() -> Vec<Rule> {
-    catalog::load(&[], &BTreeMap::new()).unwrap_or_else(|errors| {
+    catalog::builtin(&BTreeMap::new()).unwrap_or_else(|errors| {
         panic!(
             "{}",
             errors

@@ -8,7 +8,7 @@ use ecslint::sources::{self, InputOptions};
 use std::collections::BTreeMap;
 
 fn rule(id: &str) -> Rule {
-    catalog::load(&[], &BTreeMap::new())
+    catalog::builtin(&BTreeMap::new())
         .unwrap()
         .into_iter()
         .find(|r| r.id() == id)
@@ -359,7 +359,7 @@ fn ecspresso_service_definitions_are_services() {
 
 #[test]
 fn streamed_sarif_is_the_same_log_as_the_one_built_in_memory() {
-    let rules = catalog::load(&[], &BTreeMap::new()).unwrap();
+    let rules = catalog::builtin(&BTreeMap::new()).unwrap();
     let files = sources::discover(
         &[std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo")],
         &InputOptions::default(),

@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 fn rules() -> &'static [ecslint::engine::catalog::Rule] {
     static RULES: OnceLock<Vec<ecslint::engine::catalog::Rule>> = OnceLock::new();
-    RULES.get_or_init(|| ecslint::engine::catalog::load(&[], &Default::default()).expect("built-in rules"))
+    RULES.get_or_init(|| ecslint::engine::catalog::builtin(&Default::default()).expect("built-in rules"))
 }
 
 fuzz_target!(|data: &[u8]| {

@@ -608,51 +608,31 @@ fn substitute(query: &str, params: &BTreeMap<String, ParamValue>) -> Result<Stri
     Ok(out)
 }
 
-/// Loads the built-in rules and any from `extra_dirs`, applying parameter overrides by rule id.
-pub fn load(
-    extra_dirs: &[std::path::PathBuf],
-    overrides: &BTreeMap<String, BTreeMap<String, ParamValue>>,
-) -> Result<Vec<Rule>, Vec<RuleError>> {
-    load_with(true, extra_dirs, overrides)
+/// The built-in rules' files, embedded at build time: (path, text).
+pub fn builtin_texts() -> Vec<(String, String)> {
+    EMBEDDED_RULES
+        .iter()
+        .map(|(path, text)| (path.to_string(), text.to_string()))
+        .collect()
 }
 
-/// Like [`load`], with or without the built-in rules (`test-rules` tests only a team's own).
-pub fn load_with(
-    builtin: bool,
-    extra_dirs: &[std::path::PathBuf],
+/// The built-in rules, with parameter overrides by rule id.
+pub fn builtin(
     overrides: &BTreeMap<String, BTreeMap<String, ParamValue>>,
 ) -> Result<Vec<Rule>, Vec<RuleError>> {
-    let mut sources: Vec<(String, String)> = EMBEDDED_RULES
-        .iter()
-        .filter(|_| builtin)
-        .map(|(path, text)| (path.to_string(), text.to_string()))
-        .collect();
+    compile_all(&builtin_texts(), overrides)
+}
+
+/// Compiles rule texts, given as (path, text), applying parameter overrides by rule id; every
+/// error is collected, and ids must be unique. No IO: reading rule folders is the caller's.
+pub fn compile_all(
+    sources: &[(String, String)],
+    overrides: &BTreeMap<String, BTreeMap<String, ParamValue>>,
+) -> Result<Vec<Rule>, Vec<RuleError>> {
     let mut errors = Vec::new();
-    for dir in extra_dirs {
-        let walker = ignore::WalkBuilder::new(dir)
-            .standard_filters(false)
-            .build();
-        let mut found: Vec<std::path::PathBuf> = walker
-            .filter_map(Result::ok)
-            .map(|e| e.into_path())
-            .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-            .collect();
-        found.sort();
-        for path in found {
-            match std::fs::read_to_string(&path) {
-                Ok(text) => sources.push((path.display().to_string(), text)),
-                Err(e) => errors.push(RuleError {
-                    source: path.display().to_string(),
-                    text: String::new(),
-                    span: None,
-                    reason: format!("cannot read: {e}"),
-                }),
-            }
-        }
-    }
     let empty = BTreeMap::new();
     let mut rules = Vec::new();
-    for (source, text) in &sources {
+    for (source, text) in sources {
         let id = toml::from_str::<toml::Table>(text)
             .ok()
             .and_then(|t| t.get("id").and_then(|v| v.as_str()).map(str::to_string))
