@@ -4,6 +4,8 @@
 //! `Statement`, `Action`, `Resource` may each be a single value or a list; we normalize all of
 //! that once here rather than in every rule.
 
+use super::index::Index;
+use super::{Estate, ResourceKind, arn_name, str_field};
 use serde_json::{Value, json};
 
 /// Decodes a policy document in any of the forms the APIs and CLI produce.
@@ -161,6 +163,74 @@ pub fn trust_lacks_source_condition(statement: &Value) -> bool {
         .unwrap_or_default()
         .to_ascii_lowercase();
     !(condition.contains("aws:sourceaccount") || condition.contains("aws:sourcearn"))
+}
+
+/// Customer managed policies a role attaches that the estate does not hold.
+pub fn unresolved_customer_policies(estate: &Estate, role: &Value, index: &Index) -> Vec<String> {
+    attached_policy_arns(role)
+        .into_iter()
+        .filter(|arn| {
+            !arn.starts_with("arn:aws:iam::aws:policy/")
+                && managed_policy_document(estate, index, arn).is_none()
+        })
+        .collect()
+}
+
+/// The default-version document of a managed policy: from get-account-authorization-details
+/// (`PolicyVersionList`), or from a get-policy-version output saved as `<PolicyName>.json`
+/// (that output does not name its policy). Returns (policy resource, path, document, name).
+pub(super) fn managed_policy_document<'a>(
+    estate: &'a Estate,
+    index: &Index,
+    arn: &'a str,
+) -> Option<(usize, Vec<Value>, &'a Value, &'a str)> {
+    let name = arn_name(arn);
+    if let Some(policy) = index.find(ResourceKind::IamPolicy, arn) {
+        let policy_doc = &estate.resources[policy].doc;
+        let default_version = str_field(policy_doc, "DefaultVersionId");
+        let versions = policy_doc
+            .get("PolicyVersionList")
+            .and_then(Value::as_array);
+        let found = versions
+            .into_iter()
+            .flatten()
+            .enumerate()
+            .find_map(|(v, version)| {
+                let is_default = version.get("IsDefaultVersion").and_then(Value::as_bool)
+                    == Some(true)
+                    || default_version.is_some()
+                        && str_field(version, "VersionId") == default_version;
+                let document = version.get("Document").filter(|_| is_default)?;
+                Some((
+                    policy,
+                    vec![
+                        Value::from("PolicyVersionList"),
+                        Value::from(v),
+                        Value::from("Document"),
+                    ],
+                    document,
+                    name,
+                ))
+            });
+        if found.is_some() {
+            return found;
+        }
+    }
+    let version = index.find(ResourceKind::IamPolicy, &format!("policy-version/{name}"))?;
+    let version_doc = &estate.resources[version].doc;
+    let document = version_doc
+        .get("Document")
+        .filter(|_| version_doc.get("IsDefaultVersion").and_then(Value::as_bool) != Some(false))?;
+    Some((version, vec![Value::from("Document")], document, name))
+}
+
+pub(super) fn attached_policy_arns(role: &Value) -> Vec<String> {
+    role.get("AttachedManagedPolicies")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|p| str_field(p, "PolicyArn").map(str::to_string))
+        .collect()
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 
 pub mod facts;
 pub mod iam;
+pub mod index;
 pub mod input;
 pub mod link;
 pub mod origin;
