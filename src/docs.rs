@@ -189,6 +189,10 @@ pub fn all_pages(rules: &[Rule], repo: &Path) -> Vec<(String, String)> {
         .collect();
     pages.push(("docs/rules/README.md".to_string(), index_page(&builtin)));
     pages.extend(schemas());
+    pages.push((
+        "docs/facts.md".to_string(),
+        crate::model::vocabulary::page(),
+    ));
     pages
 }
 

@@ -398,3 +398,48 @@ fn streamed_sarif_is_the_same_log_as_the_one_built_in_memory() {
         assert!(streamed["runs"][0]["results"].as_array().unwrap().len() >= 40);
     }
 }
+
+/// Every fact the model computes is declared in the vocabulary (which rules are checked
+/// against and docs/facts.md is generated from), on every fixture and the demo estate.
+#[test]
+fn computed_facts_are_declared() {
+    use ecslint::model::vocabulary::fact_names;
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let mut folders: Vec<std::path::PathBuf> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    folders.sort();
+    let mut seen = std::collections::BTreeSet::new();
+    for folder in folders {
+        let discovered = sources::discover(&[folder], &InputOptions::default()).unwrap();
+        let mut estate = sources::load_discovered(discovered, &InputOptions::default()).estate;
+        ecslint::link_estate(&mut estate);
+        let index = estate.index.take().unwrap_or_default();
+        for (i, resource) in estate.resources.iter().enumerate() {
+            let facts = if resource.deferred {
+                let doc = resource.document(&estate.files);
+                let links = ecslint::model::link::task_definition_links(
+                    &estate,
+                    &index,
+                    &doc,
+                    resource.origin.file,
+                );
+                ecslint::model::facts::task_definition_facts(&estate, &links, &doc, i)
+            } else {
+                resource.doc.get("_facts").cloned().unwrap_or_default()
+            };
+            for name in facts.as_object().into_iter().flat_map(|m| m.keys()) {
+                assert!(
+                    fact_names(resource.kind).contains(&name.as_str()),
+                    "{} computes the undeclared fact {name}",
+                    resource.kind
+                );
+                seen.insert((resource.kind.to_string(), name.clone()));
+            }
+        }
+    }
+    // The fixtures exercise most declared facts: a declaration nothing computes is suspect.
+    assert!(seen.len() >= 15, "{seen:?}");
+}

@@ -258,3 +258,17 @@ fn resources_with_empty_names_are_named_after_their_file() {
         ["container 'app' in blank-template runs privileged"]
     );
 }
+
+#[test]
+fn a_service_sees_its_task_definition_even_when_that_file_is_read_lazily() {
+    // The task definition file is deferred (parsed when evaluated); a service rule reading
+    // `_links.taskDefinition` must still see it: here its Windows platform.
+    let task = r#"{"family": "win", "taskDefinitionArn": "arn:aws:ecs:eu-west-1:111122223333:task-definition/win:1",
+        "revision": 1, "requiresCompatibilities": ["FARGATE"],
+        "runtimePlatform": {"operatingSystemFamily": "WINDOWS_SERVER_2019_CORE"},
+        "containerDefinitions": [{"name": "a", "image": "a:1"}]}"#;
+    let service = r#"{"serviceName": "win", "launchType": "FARGATE", "platformVersion": "1.0.0",
+        "taskDefinition": "arn:aws:ecs:eu-west-1:111122223333:task-definition/win:1", "desiredCount": 2}"#;
+    let (verdict, messages) = judge("SEC204", &[("td.json", task), ("service.json", service)]);
+    assert_eq!(verdict, Outcome::Pass, "{messages:?}");
+}

@@ -492,9 +492,19 @@ pub fn compile(
             .map_err(|reason| error(Some(spanned.span()), reason))?;
         super::query_check::lint_query(&query, &params, overrides)
             .map_err(|reason| error(Some(spanned.span()), reason))?;
+        if let Some(reason) = crate::model::vocabulary::unknown_names(kind, &query) {
+            return Err(error(Some(spanned.span()), reason));
+        }
         JsonPath::parse(&query)
             .map_err(|e| error(Some(spanned.span()), format!("invalid JSONPath query: {e}")))
     };
+    let templates =
+        std::iter::once(&file.message).chain(file.judged.as_ref().and_then(|j| j.absent.as_ref()));
+    for template in templates {
+        if let Some(reason) = unknown_placeholder(template, &params) {
+            return Err(error(find_key(text, "message"), reason));
+        }
+    }
     let check = match (&file.query, &file.missing) {
         (Some(query), None) => Check::Matches(compile_query(query)?),
         (None, Some(missing)) => Check::Missing(compile_query(missing)?),
@@ -525,6 +535,9 @@ pub fn compile(
             let query = substitute(query_text, &params).map_err(|reason| error(None, reason))?;
             super::query_check::lint_query(&query, &params, overrides)
                 .map_err(|reason| error(None, reason))?;
+            if let Some(reason) = crate::model::vocabulary::unknown_names(kind, &query) {
+                return Err(error(None, reason));
+            }
             let compiled = JsonPath::parse(&query)
                 .map_err(|e| error(None, format!("invalid JSONPath in requires: {e}")))?;
             return Ok(if text.starts_with('!') {
@@ -536,14 +549,14 @@ pub fn compile(
         if text == "taskAttributes" {
             return Ok(Requirement::TaskAttributes);
         }
-        if crate::model::link::link_names(kind).contains(&text.as_str()) {
+        if crate::model::vocabulary::link_names(kind).contains(&text.as_str()) {
             Ok(Requirement::Link(text.clone()))
         } else {
             Err(error(
                 None,
                 format!(
                     "{kind} has no link {text:?}; it has: {}",
-                    crate::model::link::link_names(kind).join(", ")
+                    crate::model::vocabulary::link_names(kind).join(", ")
                 ),
             ))
         }
@@ -581,6 +594,31 @@ pub fn compile(
         judged_member,
         file,
     })
+}
+
+/// Why a message names a placeholder rendering cannot fill, if it does: `{resource}`,
+/// `{container}`, `{value}`, `{match.FIELD}` and `{param.NAME}` of a declared parameter.
+fn unknown_placeholder(template: &str, params: &BTreeMap<String, ParamValue>) -> Option<String> {
+    let mut rest = template;
+    while let Some(start) = rest.find('{') {
+        let Some(end) = rest[start..].find('}') else {
+            return Some(format!("unclosed `{{` in message {template:?}"));
+        };
+        let name = &rest[start + 1..start + end];
+        let known = matches!(name, "resource" | "container" | "value")
+            || name.strip_prefix("match.").is_some_and(|f| !f.is_empty())
+            || name
+                .strip_prefix("param.")
+                .is_some_and(|p| params.contains_key(p));
+        if !known {
+            return Some(format!(
+                "message placeholder {{{name}}} is unknown; use {{resource}}, {{container}}, \
+                 {{value}}, {{match.FIELD}} or {{param.NAME}} of a declared parameter"
+            ));
+        }
+        rest = &rest[start + end + 1..];
+    }
+    None
 }
 
 /// Byte span of `key = ` in a TOML text, for errors about a field's value.

@@ -105,7 +105,8 @@ fn attach_links(doc: &mut Value, estate: &Estate, resource_links: &Links) {
             .targets()
             .iter()
             .map(|&target| {
-                let mut linked = estate.resources[target].doc.clone();
+                // A deferred target (a task definition) is parsed from its file here.
+                let mut linked = estate.resources[target].document(&estate.files);
                 if let Value::Object(map) = &mut linked {
                     map.insert("_origin".into(), json!({"resource": target, "path": []}));
                 }

@@ -46,23 +46,6 @@ impl Links {
     }
 }
 
-/// The link names each resource kind has; rules may name these in `requires`.
-pub fn link_names(kind: ResourceKind) -> &'static [&'static str] {
-    match kind {
-        ResourceKind::TaskDefinition => &["taskRole", "executionRole", "account"],
-        ResourceKind::Service => &[
-            "taskDefinition",
-            "cluster",
-            "subnets",
-            "securityGroups",
-            "capacityProviders",
-            "account",
-        ],
-        ResourceKind::Cluster => &["capacityProviders", "account"],
-        _ => &[],
-    }
-}
-
 fn one(reference: Option<&str>, find: impl Fn(&str) -> Option<usize>) -> LinkState {
     many(reference.into_iter().map(str::to_string).collect(), find)
 }

@@ -10,6 +10,7 @@ pub mod index;
 pub mod input;
 pub mod link;
 pub mod origin;
+pub mod vocabulary;
 
 use crate::location::Step;
 use serde_json::Value;

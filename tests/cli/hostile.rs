@@ -712,3 +712,44 @@ fn an_unreadable_folder_is_an_input_error_and_the_rest_is_linted() {
         "the rest is linted"
     );
 }
+
+#[test]
+fn a_rule_naming_an_unknown_fact_link_or_placeholder_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("td.json"), FIXABLE).unwrap();
+    let rule = |query: &str, message: &str| {
+        format!(
+            "id = \"SEC902\"\nname = \"typo\"\ntitle = \"Typo\"\npillars = [\"security\"]\n\
+             best_practices = [\"SEC06-BP03\"]\nseverity = \"low\"\nresource = \"service\"\n\
+             query = '''{query}'''\nmessage = \"{message}\"\n\
+             [docs]\nwhat = \"xxxxxxxxxxxxxxxxxxxxxxxxx\"\nwhy = \"xxxxxxxxxxxxxxxxxxxxxxxxx\"\nfix = \"xxxxxxxxxxxxxxxxxxxxxxxxx\"\nreferences = []\n"
+        )
+    };
+    for (query, message, says) in [
+        ("$._facts.usesSpott", "x", "no fact \\\"usesSpott\\\""),
+        ("$._links.role", "x", "no link \\\"role\\\""),
+        (
+            "$._links.taskDefinition._facts.nope",
+            "x",
+            "no fact \\\"nope\\\"",
+        ),
+        ("$.desiredCount", "{resourse} x", "placeholder {resourse}"),
+    ] {
+        let rules = dir.path().join("team-rules");
+        let _ = std::fs::remove_dir_all(&rules);
+        std::fs::create_dir(&rules).unwrap();
+        std::fs::write(rules.join("SEC902-typo.toml"), rule(query, message)).unwrap();
+        let output = Command::cargo_bin("ecslint")
+            .unwrap()
+            .current_dir(dir.path())
+            .args(["check", "--no-config", "--rules", "team-rules", "td.json"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{query}: {stderr}");
+        assert!(
+            stderr.contains(&says.replace('\\', "")),
+            "{query}: {stderr}"
+        );
+    }
+}

@@ -1,0 +1,372 @@
+//! The facts and links rules may name, declared once: what each resource kind carries under
+//! `_facts` and `_links`, with its shape and meaning. Loading a rule checks its queries against
+//! this (a typo would otherwise make a rule that never fires), `docs/facts.md` is generated from
+//! it, and a test checks that what `facts.rs` computes is declared here.
+
+use super::ResourceKind;
+
+/// A derived fact under `_facts`.
+pub struct Fact {
+    pub kind: ResourceKind,
+    pub name: &'static str,
+    /// The JSON shape, in words.
+    pub shape: &'static str,
+    pub meaning: &'static str,
+}
+
+/// A link under `_links`: the resources a document refers to, attached whole.
+pub struct Link {
+    pub kind: ResourceKind,
+    pub name: &'static str,
+    pub target: ResourceKind,
+    /// An array of resources rather than one.
+    pub many: bool,
+    pub meaning: &'static str,
+}
+
+use ResourceKind::{
+    Account, CapacityProvider, Cluster, IamRole, SecurityGroup, Service, Subnet, TaskDefinition,
+};
+
+pub const FACTS: &[Fact] = &[
+    Fact {
+        kind: TaskDefinition,
+        name: "accountId",
+        shape: "string",
+        meaning: "the account of the task definition, from its own or its roles' ARNs",
+    },
+    Fact {
+        kind: TaskDefinition,
+        name: "fargateSize",
+        shape: "{cpu, memory, valid}",
+        meaning: "the task size in CPU units and MiB, and whether Fargate offers it",
+    },
+    Fact {
+        kind: TaskDefinition,
+        name: "invalidFargateSize",
+        shape: "marker (present only when true), located at `memory`",
+        meaning: "cpu and memory are not a Fargate size",
+    },
+    Fact {
+        kind: TaskDefinition,
+        name: "taskRoleIsExecutionRole",
+        shape: "marker (present only when true), located at `taskRoleArn`",
+        meaning: "the task role and the execution role are the same role",
+    },
+    Fact {
+        kind: TaskDefinition,
+        name: "crossAccountSecrets",
+        shape: "[{container, secret, account}], each located at its `valueFrom`",
+        meaning: "secrets read from another account than the task definition's",
+    },
+    Fact {
+        kind: TaskDefinition,
+        name: "accountDefaultLogDriverMode",
+        shape: "\"blocking\" | \"non-blocking\"",
+        meaning: "the account's defaultLogDriverMode, non-blocking when the account settings are in \
+                  the input without it; absent when they are not in the input",
+    },
+    Fact {
+        kind: Service,
+        name: "launchType",
+        shape: "\"FARGATE\" | \"EC2\" | \"EXTERNAL\"",
+        meaning: "the launch type, from the service or its capacity provider strategy (its own or \
+                  its cluster's default); absent when unknown",
+    },
+    Fact {
+        kind: Service,
+        name: "capacityProviders",
+        shape: "[string]",
+        meaning: "the capacity providers the service's effective strategy names",
+    },
+    Fact {
+        kind: Service,
+        name: "usesSpot",
+        shape: "boolean",
+        meaning: "the effective strategy places some tasks on Spot capacity",
+    },
+    Fact {
+        kind: Service,
+        name: "onlySpot",
+        shape: "boolean",
+        meaning: "the effective strategy places every task on Spot capacity",
+    },
+    Fact {
+        kind: Service,
+        name: "availabilityZoneCount",
+        shape: "number",
+        meaning: "how many Availability Zones the service's subnets span",
+    },
+    Fact {
+        kind: Service,
+        name: "subnets",
+        shape: "[{id, availabilityZone, public, routeTableKnown, internetRoute}]",
+        meaning: "the service's subnets, public when their route table sends 0.0.0.0/0 or ::/0 to an \
+                  internet gateway",
+    },
+    Fact {
+        kind: Service,
+        name: "openIngress",
+        shape: "[{groupId, cidr, ...}], each located at its rule",
+        meaning: "security group rules of the service open to the whole internet",
+    },
+    Fact {
+        kind: Cluster,
+        name: "containerInsights",
+        shape: "\"enabled\" | \"enhanced\" | \"disabled\"",
+        meaning: "the cluster's setting, else the account default, else disabled when the account \
+                  settings are in the input; absent when unknown",
+    },
+    Fact {
+        kind: Cluster,
+        name: "spotCapacityAvailable",
+        shape: "boolean",
+        meaning: "a Spot capacity provider is attached to the cluster or in its default strategy",
+    },
+    Fact {
+        kind: IamRole,
+        name: "allowStatements",
+        shape: "[{policyName, fullAdmin, anyResource, hasCondition, serviceWildcards, \
+                passRoleOnAnyResource, allowsNotAction, ...}], each located at its statement",
+        meaning: "the role's Allow statements from inline, managed and default-version policies",
+    },
+    Fact {
+        kind: IamRole,
+        name: "trustWithoutSourceCondition",
+        shape: "[statement], each located at its statement",
+        meaning: "trust statements letting ECS tasks assume the role without an aws:SourceAccount \
+                  or aws:SourceArn condition",
+    },
+];
+
+pub const LINKS: &[Link] = &[
+    Link {
+        kind: TaskDefinition,
+        name: "taskRole",
+        target: IamRole,
+        many: false,
+        meaning: "the role named by taskRoleArn",
+    },
+    Link {
+        kind: TaskDefinition,
+        name: "executionRole",
+        target: IamRole,
+        many: false,
+        meaning: "the role named by executionRoleArn",
+    },
+    Link {
+        kind: TaskDefinition,
+        name: "account",
+        target: Account,
+        many: false,
+        meaning: "the account settings of its account and region",
+    },
+    Link {
+        kind: Service,
+        name: "taskDefinition",
+        target: TaskDefinition,
+        many: false,
+        meaning: "the task definition it runs",
+    },
+    Link {
+        kind: Service,
+        name: "cluster",
+        target: Cluster,
+        many: false,
+        meaning: "its cluster",
+    },
+    Link {
+        kind: Service,
+        name: "subnets",
+        target: Subnet,
+        many: true,
+        meaning: "the subnets of its awsvpc configuration",
+    },
+    Link {
+        kind: Service,
+        name: "securityGroups",
+        target: SecurityGroup,
+        many: true,
+        meaning: "the security groups of its awsvpc configuration",
+    },
+    Link {
+        kind: Service,
+        name: "capacityProviders",
+        target: CapacityProvider,
+        many: true,
+        meaning: "the capacity providers of its strategy",
+    },
+    Link {
+        kind: Service,
+        name: "account",
+        target: Account,
+        many: false,
+        meaning: "the account settings of its account and region",
+    },
+    Link {
+        kind: Cluster,
+        name: "capacityProviders",
+        target: CapacityProvider,
+        many: true,
+        meaning: "the capacity providers attached to it",
+    },
+    Link {
+        kind: Cluster,
+        name: "account",
+        target: Account,
+        many: false,
+        meaning: "the account settings of its account and region",
+    },
+];
+
+/// The link names a resource kind has.
+pub fn link_names(kind: ResourceKind) -> Vec<&'static str> {
+    LINKS
+        .iter()
+        .filter(|l| l.kind == kind)
+        .map(|l| l.name)
+        .collect()
+}
+
+/// The fact names a resource kind has.
+pub fn fact_names(kind: ResourceKind) -> Vec<&'static str> {
+    FACTS
+        .iter()
+        .filter(|f| f.kind == kind)
+        .map(|f| f.name)
+        .collect()
+}
+
+/// Why a query names a fact or link that does not exist for `kind`, if it does: every
+/// `_links.L` must be a link of `kind`, and every `_facts.F` a fact of `kind` or, after
+/// `_links.L.`, of that link's target.
+pub fn unknown_names(kind: ResourceKind, query: &str) -> Option<String> {
+    let mut rest = query;
+    while let Some(at) = rest.find("_links.").or_else(|| rest.find("_facts.")) {
+        let next_links = rest.find("_links.");
+        let next_facts = rest.find("_facts.");
+        let (is_link, at) = match (next_links, next_facts) {
+            (Some(l), Some(f)) if l < f => (true, l),
+            (Some(l), None) => (true, l),
+            (_, Some(f)) => (false, f),
+            (None, None) => (false, at),
+        };
+        let after = &rest[at + "_links.".len()..];
+        let name: String = after
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        if is_link {
+            let Some(link) = LINKS.iter().find(|l| l.kind == kind && l.name == name) else {
+                return Some(format!(
+                    "{kind} has no link {name:?}; it has: {}",
+                    link_names(kind).join(", ")
+                ));
+            };
+            // `_links.taskRole._facts.x`: the fact is the role's.
+            let tail = &after[name.len()..];
+            if let Some(fact_part) = tail.strip_prefix("._facts.") {
+                let fact: String = fact_part
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                if !fact_names(link.target).contains(&fact.as_str()) {
+                    return Some(format!(
+                        "{} (the {name} link of {kind}) has no fact {fact:?}; it has: {}",
+                        link.target,
+                        fact_names(link.target).join(", ")
+                    ));
+                }
+                rest = &fact_part[fact.len()..];
+                continue;
+            }
+            rest = tail;
+        } else {
+            if !name.is_empty() && !fact_names(kind).contains(&name.as_str()) {
+                return Some(format!(
+                    "{kind} has no fact {name:?}; it has: {}",
+                    fact_names(kind).join(", ")
+                ));
+            }
+            rest = &after[name.len()..];
+        }
+    }
+    None
+}
+
+/// The Markdown page of every fact and link (`docs/facts.md`).
+pub fn page() -> String {
+    let mut out = String::from(
+        "# Facts and links rules may use\n\nGenerated from `src/model/vocabulary.rs` \
+         (`cargo run -- gen-docs`). A rule naming anything else is refused when it is loaded.\n",
+    );
+    for kind in ResourceKind::ALL {
+        let facts: Vec<&Fact> = FACTS.iter().filter(|f| f.kind == kind).collect();
+        let links: Vec<&Link> = LINKS.iter().filter(|l| l.kind == kind).collect();
+        if facts.is_empty() && links.is_empty() {
+            continue;
+        }
+        out.push_str(&format!("\n## {kind}\n\n"));
+        if !facts.is_empty() {
+            out.push_str("| `_facts.` | shape | meaning |\n|---|---|---|\n");
+            for fact in facts {
+                out.push_str(&format!(
+                    "| `{}` | {} | {} |\n",
+                    fact.name, fact.shape, fact.meaning
+                ));
+            }
+            out.push('\n');
+        }
+        if !links.is_empty() {
+            out.push_str("| `_links.` | resource | meaning |\n|---|---|---|\n");
+            for link in links {
+                let target = if link.many {
+                    format!("[{}]", link.target)
+                } else {
+                    link.target.to_string()
+                };
+                out.push_str(&format!(
+                    "| `{}` | {target} | {} |\n",
+                    link.name, link.meaning
+                ));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_names_that_do_not_exist() {
+        assert_eq!(unknown_names(Service, "$._facts.usesSpot == false"), None);
+        assert_eq!(
+            unknown_names(
+                TaskDefinition,
+                "$._links.taskRole._facts.allowStatements[*]"
+            ),
+            None
+        );
+        assert!(
+            unknown_names(Service, "$._facts.usesSpott")
+                .unwrap()
+                .contains("usesSpott")
+        );
+        assert!(
+            unknown_names(Service, "$._links.role")
+                .unwrap()
+                .contains("no link")
+        );
+        assert!(
+            unknown_names(TaskDefinition, "$._links.taskRole._facts.allow")
+                .unwrap()
+                .contains("no fact")
+        );
+        assert_eq!(
+            unknown_names(Service, "$._facts[?$._facts.launchType == 'EC2']"),
+            None
+        );
+    }
+}
