@@ -40,10 +40,9 @@ pub fn patterns(query: &str) -> Vec<String> {
         match bytes[i] {
             b'\'' | b'"' => i = skip_string(bytes, i),
             _ => {
-                let rest = &query[i..];
                 let call = ["match(", "search("]
                     .into_iter()
-                    .find(|name| rest.starts_with(name));
+                    .find(|name| bytes[i..].starts_with(name.as_bytes()));
                 let preceded =
                     i > 0 && (bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_');
                 match call {
@@ -148,9 +147,11 @@ fn second_argument(query: &str, open: usize) -> Option<String> {
                     return None;
                 }
                 let end = skip_string(bytes, start);
-                return Some(decode(
-                    &query[start + 1..end.saturating_sub(1).max(start + 1)],
-                ));
+                // An unterminated literal is the JSONPath parser's error to report.
+                if end > bytes.len() || end < start + 2 || bytes[end - 1] != quote {
+                    return None;
+                }
+                return Some(decode(&query[start + 1..end - 1]));
             }
             _ => {}
         }
@@ -194,6 +195,19 @@ mod tests {
         let query = r#"$.a[?match(@.name, '(?i).*KEY') && !search(@.v, 'x\\.y') && @.b == 'match(no, ''')]"#;
         assert_eq!(patterns(query), [r"(?i).*KEY", r"x\.y"]);
         assert_eq!(patterns("$.a[?match(@.x, @.y)]"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn any_text_is_scanned_without_panicking() {
+        for query in [
+            "$.café[?match(@.é, 'ü",
+            "$[?search(@, \"é",
+            "match(x, 'a\\",
+            "é..é",
+        ] {
+            let _ = patterns(query);
+            let _ = descendant_segments(query);
+        }
     }
 
     #[test]
