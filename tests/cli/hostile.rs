@@ -243,6 +243,10 @@ fn commands_that_print_survive_a_full_disk() {
         &["fix", "--no-config", "--diff", "td.json"],
         &["check", "--no-config", "td.json"],
     ];
+    if !Path::new("/dev/full").exists() {
+        eprintln!("skipped: no /dev/full on this machine");
+        return;
+    }
     for args in commands {
         let full = std::fs::OpenOptions::new()
             .write(true)
