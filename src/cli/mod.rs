@@ -1,0 +1,257 @@
+//! The command line: arguments (`args`), resolution of config and catalog, one lint-and-judge
+//! pipeline shared by the commands, and a module per group of commands.
+
+use crate::config::{self, Config};
+use crate::engine::catalog::{self, Pillar, Rule, Severity};
+use crate::findings::baseline::Baseline;
+use crate::findings::{self, RunResult, Verdict, WaiverProblem};
+use crate::model::ResourceKind;
+use crate::report::{self, Format, ReportOptions};
+use crate::sources::{self, InputOptions, shape::InputKind};
+use std::collections::BTreeMap;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+mod args;
+mod audit;
+mod catalog_cmds;
+mod gate;
+
+pub use args::*;
+use audit::*;
+use catalog_cmds::*;
+use gate::*;
+
+/// Exit codes: a public contract for CI.
+pub const EXIT_CLEAN: u8 = 0;
+pub const EXIT_FINDINGS: u8 = 1;
+pub const EXIT_ERROR: u8 = 2;
+/// A live scan (or the snapshot it wrote) could not read everything: some results are missing.
+pub const EXIT_PARTIAL: u8 = 3;
+
+fn fail(message: impl std::fmt::Display) -> u8 {
+    eprintln!("error: {message}");
+    EXIT_ERROR
+}
+
+/// Loads the config (named, or found from `paths`) and the catalog as the common options say;
+/// returns which config file was used.
+fn resolve_for(
+    common: &CommonArgs,
+    paths: &[PathBuf],
+) -> Result<(Config, Vec<Rule>, Option<PathBuf>), u8> {
+    let path = if common.no_config {
+        None
+    } else {
+        match &common.config {
+            Some(path) => Some(path.clone()),
+            None => config::discover_for(paths).map_err(fail)?,
+        }
+    };
+    let config = match &path {
+        Some(path) => config::load(path).map_err(fail)?,
+        None => Config::default(),
+    };
+    let mut dirs = config.rules.clone();
+    dirs.extend(common.rules.iter().cloned());
+    let rules = crate::rule_files::load(&dirs, &config.params).map_err(rule_errors)?;
+    for id in config.severity.keys().chain(config.params.keys()) {
+        if !rules.iter().any(|r| r.id() == id) {
+            return Err(fail(format!("config names unknown rule {id}")));
+        }
+    }
+    Ok((config, rules, path))
+}
+
+/// [`resolve_for`] from the working directory (commands that lint no path).
+fn resolve(common: &CommonArgs) -> Result<(Config, Vec<Rule>), u8> {
+    resolve_for(common, &[]).map(|(config, rules, _)| (config, rules))
+}
+
+pub fn run(cli: Cli) -> u8 {
+    match cli.command {
+        Command::Check(args) => check(args),
+        Command::Baseline(args) => record_baseline(args),
+        Command::Fix(args) => fix(args),
+        #[cfg(feature = "live")]
+        Command::Collect(args) => collect(*args),
+        #[cfg(feature = "live")]
+        Command::Scan(args) => scan(*args),
+        Command::Diff(args) => diff(*args),
+        Command::Merge(args) => merge(args),
+        Command::Rules(args) => list_rules(args),
+        Command::Explain { rule } => explain(&rule),
+        Command::TestRules { dir } => test_rules(&dir),
+        Command::GenDocs { check } => gen_docs(check),
+    }
+}
+
+/// Phase timings on stderr when `ECSLINT_TIMINGS` is set: for profiling large estates.
+struct Timer {
+    start: Option<std::time::Instant>,
+    last: std::cell::Cell<Option<std::time::Instant>>,
+}
+
+impl Timer {
+    fn start() -> Timer {
+        let start = std::env::var_os("ECSLINT_TIMINGS").map(|_| std::time::Instant::now());
+        Timer {
+            start,
+            last: std::cell::Cell::new(start),
+        }
+    }
+
+    fn lap(&self, phase: &str) {
+        if let (Some(start), Some(last)) = (self.start, self.last.get()) {
+            let now = std::time::Instant::now();
+            eprintln!(
+                "timing: {phase:<10} {:>8.1} ms (total {:.1} ms)",
+                (now - last).as_secs_f64() * 1e3,
+                (now - start).as_secs_f64() * 1e3
+            );
+            self.last.set(Some(now));
+        }
+    }
+}
+
+/// Everything a lint run produced, owned, before judging (severities, waivers, baseline).
+struct Linted {
+    config: Config,
+    rules: Vec<Rule>,
+    estate: crate::model::Estate,
+    evaluations: Vec<crate::findings::Evaluation>,
+    counts: Vec<findings::Counts>,
+    input_errors: Vec<sources::InputError>,
+    skipped: Vec<sources::Skipped>,
+    /// The config file used, if any.
+    config_path: Option<PathBuf>,
+}
+
+fn lint(args: &LintArgs) -> Result<Linted, u8> {
+    let (config, mut rules, config_path) = resolve_for(&args.common, &args.paths)?;
+    if args.verbose {
+        match &config_path {
+            Some(path) => eprintln!("config: {}", path.display()),
+            None => eprintln!("config: none (defaults)"),
+        }
+    }
+    let select: Vec<String> = config.select.iter().chain(&args.select).cloned().collect();
+    let ignore: Vec<String> = config.ignore.iter().chain(&args.ignore).cloned().collect();
+    let unknown = config::unknown_selectors(&select, &rules)
+        .into_iter()
+        .chain(config::unknown_selectors(&ignore, &rules))
+        .map(str::to_string)
+        .collect::<Vec<_>>();
+    if !unknown.is_empty() {
+        return Err(fail(format!("no rule matches {}", unknown.join(", "))));
+    }
+    rules.retain(|rule| {
+        (select.is_empty() || select.iter().any(|s| config::selects(s, rule)))
+            && !ignore.iter().any(|s| config::selects(s, rule))
+    });
+    let options = InputOptions {
+        include: args.include.clone(),
+        exclude: args.exclude.clone(),
+        input_kind: args.input_kind,
+    };
+    let timer = Timer::start();
+    let discovered = sources::discover(&args.paths, &options).map_err(fail)?;
+    timer.lap("discover");
+    let sources::Loaded {
+        mut estate,
+        errors: input_errors,
+        skipped,
+    } = sources::load_discovered(discovered, &options);
+    timer.lap("load");
+    crate::link_estate(&mut estate);
+    timer.lap("link");
+    let (evaluations, counts) = crate::engine::eval::evaluate_counted(&rules, &estate);
+    timer.lap("evaluate");
+    Ok(Linted {
+        config,
+        rules,
+        estate,
+        evaluations,
+        counts,
+        input_errors,
+        skipped,
+        config_path,
+    })
+}
+
+/// Applies severity overrides, waivers and the baseline to a lint run.
+fn judge(linted: Linted, baseline: Option<&Baseline>) -> (RunResult<'static>, Option<Severity>) {
+    // The run borrows the rules and the estate for the rest of the process; leaking them keeps
+    // the reporters' lifetimes simple and costs nothing in a command-line run.
+    let Linted {
+        config,
+        rules,
+        estate,
+        evaluations,
+        counts,
+        input_errors,
+        skipped,
+        config_path,
+    } = linted;
+    let rules: &'static [Rule] = Box::leak(rules.into_boxed_slice());
+    let estate: &'static crate::model::Estate = Box::leak(Box::new(estate));
+    let severities: Vec<Severity> = rules
+        .iter()
+        .map(|r| config.severity.get(r.id()).copied().unwrap_or(r.severity))
+        .collect();
+    let mut run = RunResult {
+        rules,
+        estate,
+        evaluations,
+        counts,
+        input_errors,
+        skipped,
+        config_path: config_path.map(|p| p.display().to_string()),
+        waivers: config.waivers.clone(),
+        waiver_problems: Vec::new(),
+        severities,
+        waived: BTreeMap::new(),
+        baseline: None,
+    };
+    apply_waivers(&mut run);
+    if let Some(baseline) = baseline {
+        run.baseline = Some(findings::compare_with_baseline(&run, baseline));
+    }
+    (run, config.fail_on)
+}
+
+/// `output`: where the report goes (None: stdout, then in colour on a terminal).
+fn report_options(lint: &LintArgs, output: Option<&std::path::Path>) -> ReportOptions {
+    let color = output.is_none()
+        && std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none();
+    ReportOptions {
+        docs_url: lint.common.docs_url.clone(),
+        color,
+        report_dir: Some(report_dir(output)),
+        verbose: lint.verbose,
+    }
+}
+
+/// The folder a report is written to (the working directory for stdout).
+fn report_dir(output: Option<&std::path::Path>) -> PathBuf {
+    output
+        .and_then(std::path::Path::parent)
+        .map_or_else(|| PathBuf::from("."), std::path::Path::to_path_buf)
+}
+
+/// The files a run read, for refusing to write over them.
+fn input_paths<'a>(run: &'a RunResult<'_>) -> impl Iterator<Item = &'a std::path::Path> + 'a {
+    run.estate
+        .files
+        .iter()
+        .filter_map(|file| file.source.as_deref())
+}
+
+fn write_output(output: Option<&std::path::Path>, text: &str) -> Result<(), u8> {
+    match output {
+        Some(path) => crate::output::write_atomically(path, |out| out.write_all(text.as_bytes()))
+            .map_err(|e| fail(format!("{}: {e}", path.display()))),
+        None => std::io::stdout().write_all(text.as_bytes()).map_err(fail),
+    }
+}
