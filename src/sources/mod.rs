@@ -8,11 +8,13 @@ pub mod shape;
 pub mod snapshot;
 
 use crate::location::{self, locate};
+mod discover;
+
 pub use crate::model::input::{InputError, Skipped};
 use crate::model::{Estate, Resource, SourceFile};
+pub use discover::{Discovered, Input, discover};
 use rayon::prelude::*;
 use shape::InputKind;
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// How inputs are found and read.
@@ -31,130 +33,6 @@ impl Default for InputOptions {
             input_kind: InputKind::Auto,
         }
     }
-}
-
-/// A file to read. `named`: the user gave its path, so it must be an ECS, IAM or EC2 document;
-/// otherwise it was found by walking a folder, and a file of no known shape is skipped.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Input {
-    pub path: PathBuf,
-    pub named: bool,
-}
-
-/// What discovery found.
-#[derive(Debug, Default)]
-pub struct Discovered {
-    /// The paths as given, for messages.
-    pub roots: Vec<String>,
-    pub inputs: Vec<Input>,
-    /// Files seen in folders but not read (not matched by `--include`), counted by extension.
-    pub not_read: BTreeMap<String, usize>,
-    /// Folders or entries that could not be listed; the rest is still read.
-    pub errors: Vec<InputError>,
-}
-
-/// Expands the paths given on the command line into a sorted list of files. `-` stands for
-/// stdin. Folders are walked with hidden folders included (`.aws/task-definition.json` is where
-/// the AWS deploy actions look), except `.git/` and what `.gitignore`, `.ignore` and
-/// `.git/info/exclude` exclude; a path named explicitly is always read, even when ignored.
-pub fn discover(paths: &[PathBuf], options: &InputOptions) -> Result<Discovered, String> {
-    let include = build_globs(&options.include)?;
-    let exclude = build_globs(&options.exclude)?;
-    let mut found = Discovered::default();
-    for path in paths {
-        found.roots.push(display_path(path));
-        // Anything but a folder is read as named: files, pipes (`<(render)`), /dev/stdin.
-        if path.as_os_str() == "-" || (path.exists() && !path.is_dir()) {
-            found.inputs.push(Input {
-                path: path.clone(),
-                named: true,
-            });
-            continue;
-        }
-        if !path.exists() {
-            return Err(format!("{}: no such file or directory", path.display()));
-        }
-        let walker = ignore::WalkBuilder::new(path)
-            .hidden(false)
-            .require_git(false)
-            // The user's global excludes differ between machines; a gate must not.
-            .git_global(false)
-            .filter_entry(|entry| entry.file_name() != ".git")
-            .build();
-        for entry in walker {
-            let entry = match entry {
-                Ok(entry) => entry,
-                Err(error) => {
-                    found.errors.push(walk_error(path, &error));
-                    continue;
-                }
-            };
-            if !entry.file_type().is_some_and(|t| t.is_file()) {
-                continue;
-            }
-            let candidate = entry.path();
-            let name = candidate.file_name().map(Path::new).unwrap_or(candidate);
-            if exclude.is_match(name) || exclude.is_match(candidate) {
-                continue;
-            }
-            if include.is_match(name) || include.is_match(candidate) {
-                found.inputs.push(Input {
-                    path: candidate.to_path_buf(),
-                    named: false,
-                });
-            } else if let Some(extension) = name.extension() {
-                *found
-                    .not_read
-                    .entry(format!(".{}", extension.to_string_lossy()))
-                    .or_default() += 1;
-            }
-        }
-    }
-    found.inputs.sort();
-    // A file both named and found in a named folder is read once, as named.
-    found.inputs.dedup_by(|later, earlier| {
-        if later.path == earlier.path {
-            earlier.named |= later.named;
-            true
-        } else {
-            false
-        }
-    });
-    Ok(found)
-}
-
-/// A folder or entry the walker could not read, as an input error of its own.
-fn walk_error(root: &Path, error: &ignore::Error) -> InputError {
-    let mut inner = error;
-    let mut path = None;
-    loop {
-        match inner {
-            ignore::Error::WithPath { path: at, err } => {
-                path = Some(at.clone());
-                inner = err;
-            }
-            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
-                inner = err;
-            }
-            _ => break,
-        }
-    }
-    InputError {
-        path: display_path(path.as_deref().unwrap_or(root)),
-        location: None,
-        offset: None,
-        reason: format!("cannot read: {inner}"),
-        text: None,
-    }
-}
-
-fn build_globs(patterns: &[String]) -> Result<globset::GlobSet, String> {
-    let mut builder = globset::GlobSetBuilder::new();
-    for pattern in patterns {
-        let glob = globset::Glob::new(pattern).map_err(|e| format!("bad glob {pattern:?}: {e}"))?;
-        builder.add(glob);
-    }
-    builder.build().map_err(|e| e.to_string())
 }
 
 /// Everything read from the inputs.
