@@ -7,3 +7,4 @@ pub mod catalog;
 pub mod eval;
 pub mod outcome;
 mod query_check;
+pub mod rule_file;
