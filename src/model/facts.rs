@@ -129,20 +129,45 @@ fn role_facts(estate: &Estate, index: &Index, role: usize) -> Value {
 }
 
 /// Fargate CPU units and the memory sizes (MiB) each allows.
-fn fargate_size_valid(cpu: u64, memory: u64) -> bool {
-    let range = |from: u64, to: u64, step: u64| {
-        memory >= from && memory <= to && (memory - from).is_multiple_of(step)
-    };
-    match cpu {
-        256 => matches!(memory, 512 | 1024 | 2048),
-        512 => range(1024, 4096, 1024),
-        1024 => range(2048, 8192, 1024),
-        2048 => range(4096, 16384, 1024),
-        4096 => range(8192, 30720, 1024),
-        8192 => range(16384, 61440, 4096),
-        16384 => range(32768, 122880, 8192),
-        _ => false,
+/// One row of `data/fargate-sizes.toml`.
+#[derive(serde::Deserialize)]
+struct FargateSize {
+    cpu: u64,
+    #[serde(default)]
+    memory: Vec<u64>,
+    memory_range: Option<MemoryRange>,
+}
+
+#[derive(serde::Deserialize)]
+struct MemoryRange {
+    from: u64,
+    to: u64,
+    step: u64,
+}
+
+/// The Fargate size table, compiled in from `data/fargate-sizes.toml` (a data file, checked by a
+/// unit test, so a bad edit fails the tests rather than a run).
+fn fargate_sizes() -> &'static [FargateSize] {
+    #[derive(serde::Deserialize)]
+    struct Table {
+        size: Vec<FargateSize>,
     }
+    static SIZES: std::sync::OnceLock<Vec<FargateSize>> = std::sync::OnceLock::new();
+    SIZES.get_or_init(|| {
+        toml::from_str::<Table>(include_str!("../../data/fargate-sizes.toml"))
+            .map(|table| table.size)
+            .unwrap_or_default()
+    })
+}
+
+fn fargate_size_valid(cpu: u64, memory: u64) -> bool {
+    fargate_sizes().iter().any(|size| {
+        size.cpu == cpu
+            && (size.memory.contains(&memory)
+                || size.memory_range.as_ref().is_some_and(|r| {
+                    memory >= r.from && memory <= r.to && (memory - r.from).is_multiple_of(r.step)
+                }))
+    })
 }
 
 /// Task sizes come as numbers, numeric strings, or "1 vCPU" / "2 GB".
@@ -460,6 +485,9 @@ mod tests {
 
     #[test]
     fn fargate_sizes_follow_the_published_table() {
+        // The data file parses, with every CPU value Fargate offers.
+        let cpus: Vec<u64> = fargate_sizes().iter().map(|s| s.cpu).collect();
+        assert_eq!(cpus, [256, 512, 1024, 2048, 4096, 8192, 16384]);
         assert!(fargate_size_valid(256, 512));
         assert!(!fargate_size_valid(256, 4096));
         assert!(fargate_size_valid(1024, 3072));
