@@ -372,20 +372,7 @@ fn streamed_sarif_is_the_same_log_as_the_one_built_in_memory() {
     } = sources::load_discovered(files, &InputOptions::default());
     ecslint::link_estate(&mut estate);
     let (evaluations, counts) = ecslint::engine::eval::evaluate_counted(&rules, &estate);
-    let run = ecslint::findings::RunResult {
-        rules: &rules,
-        estate: &estate,
-        evaluations,
-        counts,
-        input_errors,
-        waivers: Vec::new(),
-        skipped: Vec::new(),
-        config_path: None,
-        waiver_problems: Vec::new(),
-        severities: rules.iter().map(|r| r.severity).collect(),
-        waived: BTreeMap::new(),
-        baseline: None,
-    };
+    let run = ecslint::findings::RunResult::new(&rules, &estate, evaluations, counts, input_errors);
     let options = ecslint::report::ReportOptions::default();
     for for_github in [false, true] {
         let mut written = Vec::new();

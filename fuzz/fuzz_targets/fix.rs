@@ -3,7 +3,6 @@
 #![no_main]
 use ecslint::findings::{RunResult, fix};
 use libfuzzer_sys::fuzz_target;
-use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 fn rules() -> &'static [ecslint::engine::catalog::Rule] {
@@ -19,20 +18,7 @@ fn fixed(text: &str) -> Option<(String, usize)> {
     ecslint::link_estate(&mut estate);
     let rules = rules();
     let (evaluations, counts) = ecslint::engine::eval::evaluate_counted(rules, &estate);
-    let run = RunResult {
-        rules,
-        estate: &estate,
-        evaluations,
-        counts,
-        input_errors: Vec::new(),
-        skipped: Vec::new(),
-        config_path: None,
-        waivers: Vec::new(),
-        waiver_problems: Vec::new(),
-        severities: rules.iter().map(|r| r.severity).collect(),
-        waived: BTreeMap::new(),
-        baseline: None,
-    };
+    let run = RunResult::new(rules, &estate, evaluations, counts, Vec::new());
     let edits: Vec<fix::Edit> = run
         .evaluations
         .iter()

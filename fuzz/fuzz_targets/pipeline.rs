@@ -5,7 +5,6 @@
 use ecslint::findings::RunResult;
 use ecslint::report::{Format, ReportOptions};
 use libfuzzer_sys::fuzz_target;
-use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 fn rules() -> &'static [ecslint::engine::catalog::Rule] {
@@ -34,20 +33,7 @@ fuzz_target!(|data: &[u8]| {
     ecslint::link_estate(&mut estate);
     let rules = rules();
     let (evaluations, counts) = ecslint::engine::eval::evaluate_counted(rules, &estate);
-    let run = RunResult {
-        rules,
-        estate: &estate,
-        evaluations,
-        counts,
-        input_errors,
-        skipped: Vec::new(),
-        config_path: None,
-        waivers: Vec::new(),
-        waiver_problems: Vec::new(),
-        severities: rules.iter().map(|r| r.severity).collect(),
-        waived: BTreeMap::new(),
-        baseline: None,
-    };
+    let run = RunResult::new(rules, &estate, evaluations, counts, input_errors);
     let options = ReportOptions::default();
     for format in [Format::Pretty, Format::Json, Format::Sarif, Format::SarifGithub, Format::Github, Format::Html] {
         let mut out = Vec::new();

@@ -200,18 +200,11 @@ fn judge(linted: Linted, baseline: Option<&Baseline>) -> (RunResult<'static>, Op
         .map(|r| config.severity.get(r.id()).copied().unwrap_or(r.severity))
         .collect();
     let mut run = RunResult {
-        rules,
-        estate,
-        evaluations,
-        counts,
-        input_errors,
         skipped,
         config_path: config_path.map(|p| p.display().to_string()),
         waivers: config.waivers.clone(),
-        waiver_problems: Vec::new(),
         severities,
-        waived: BTreeMap::new(),
-        baseline: None,
+        ..RunResult::new(rules, estate, evaluations, counts, input_errors)
     };
     apply_waivers(&mut run);
     if let Some(baseline) = baseline {

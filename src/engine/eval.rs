@@ -2,7 +2,7 @@
 
 use super::catalog::{Check, Requirement, Rule};
 use super::outcome::{Counts, Evaluation, Finding, Location, Outcome};
-use crate::location::{Step, first_line, member_span, normalized_path};
+use crate::location::{Span, Step, first_line, member_span, normalized_path};
 use crate::model::facts;
 use crate::model::link::{self, Index, LinkState, Links};
 use crate::model::origin::{path_from_file_root, span_in_file};
@@ -321,30 +321,55 @@ fn resolve(doc: &Value, resource: usize, steps: &[Step]) -> (usize, Vec<Step>) {
     (owner, path)
 }
 
-/// Locates `path` in the resource's file; falls back to the nearest enclosing node that exists.
-pub fn locate(estate: &Estate, owner: &Resource, path: &[Step]) -> Location {
-    let file = &estate.files[owner.origin.file];
-    let text = file.text.as_bytes();
+/// A node placed in its file: the span of `path`, or of the nearest enclosing node that exists.
+struct Placed {
+    file: usize,
+    /// The path from the file's root to what was found.
+    steps: Vec<Step>,
+    /// False when the node itself was not found and an enclosing node stands for it.
+    exact: bool,
+    span: Span,
+}
+
+fn place(estate: &Estate, owner: &Resource, path: &[Step]) -> Placed {
     let mut used = path.len();
     let span = loop {
         if let Some(span) = span_in_file(estate, owner, &path[..used]) {
             break span;
         }
         if used == 0 {
-            break crate::location::Span {
+            break Span {
                 start: owner.origin.start,
                 end: owner.origin.start,
             };
         }
         used -= 1;
     };
-    let index = file.line_index();
-    let steps = path_from_file_root(owner, &path[..used]);
-    Location {
+    Placed {
         file: owner.origin.file,
-        path: normalized_path(&steps),
-        steps,
+        steps: path_from_file_root(owner, &path[..used]),
         exact: used == path.len(),
+        span,
+    }
+}
+
+/// The region a user is shown for a placed node, with its line and column: an object member
+/// from its key to the end of its value (`"readonlyRootFilesystem": false`); an array element,
+/// a resource or a file root (and, with `first_line_only`, anything) by its first line, not the
+/// whole of a 50-line container.
+fn show(estate: &Estate, placed: Placed, first_line_only: bool) -> Location {
+    let file = &estate.files[placed.file];
+    let text = file.text.as_bytes();
+    let span = match placed.steps.last() {
+        Some(Step::Key(_)) if !first_line_only => member_span(text, placed.span),
+        _ => first_line(text, placed.span),
+    };
+    let index = file.line_index();
+    Location {
+        file: placed.file,
+        path: normalized_path(&placed.steps),
+        steps: placed.steps,
+        exact: placed.exact,
         start: index.line_col(text, span.start),
         end: index.line_col(text, span.end),
         byte_start: span.start,
@@ -363,14 +388,14 @@ fn finding(
 ) -> Finding {
     let (owner, path) = resolve(doc, resource, steps);
     let owner_resource = &estate.resources[owner];
-    let node_location = locate(estate, owner_resource, &path);
-    let node = node_location.exact.then_some(node_location.byte_start);
+    let node_placed = place(estate, owner_resource, &path);
+    let node = node_placed.exact.then_some(node_placed.span.start);
     let render = |template: &str, shown: &Value| {
         render_message(template, rule, estate, resource, doc, steps, value, shown)
     };
     let (location, message) = match &rule.judged_member {
         None => (
-            shown_region(estate, node_location),
+            show(estate, node_placed, false),
             render(&rule.file.message, value),
         ),
         Some(member_query) => {
@@ -380,9 +405,9 @@ fn finding(
                 Some((member_steps, member_value)) => {
                     let full: Vec<Step> = steps.iter().chain(&member_steps).cloned().collect();
                     let (member_owner, member_path) = resolve(doc, resource, &full);
-                    let located = locate(estate, &estate.resources[member_owner], &member_path);
+                    let member = place(estate, &estate.resources[member_owner], &member_path);
                     (
-                        shown_region(estate, located),
+                        show(estate, member, false),
                         render(&rule.file.message, member_value),
                     )
                 }
@@ -394,10 +419,7 @@ fn finding(
                         .as_ref()
                         .and_then(|j| j.absent.as_deref())
                         .unwrap_or(&rule.file.message);
-                    (
-                        respan(estate, node_location, first_line),
-                        render(absent, value),
-                    )
+                    (show(estate, node_placed, true), render(absent, value))
                 }
             }
         }
@@ -434,39 +456,6 @@ fn finding(
         node,
         fingerprint,
     }
-}
-
-/// The region a user is shown for a node: an object member from its key to the end of its
-/// value (`"readonlyRootFilesystem": false`); an array element, a resource or a file root by
-/// its first line, not the whole of a 50-line container.
-fn shown_region(estate: &Estate, location: Location) -> Location {
-    match location.steps.last() {
-        Some(Step::Key(_)) => respan(estate, location, member_span),
-        _ => respan(estate, location, first_line),
-    }
-}
-
-/// The location with its span narrowed or widened by `reshape` (over the file's bytes).
-fn respan(
-    estate: &Estate,
-    mut location: Location,
-    reshape: fn(&[u8], crate::location::Span) -> crate::location::Span,
-) -> Location {
-    let file = &estate.files[location.file];
-    let text = file.text.as_bytes();
-    let span = reshape(
-        text,
-        crate::location::Span {
-            start: location.byte_start,
-            end: location.byte_end,
-        },
-    );
-    let index = file.line_index();
-    location.start = index.line_col(text, span.start);
-    location.end = index.line_col(text, span.end);
-    location.byte_start = span.start;
-    location.byte_end = span.end;
-    location
 }
 
 /// Stable across reformatting and moved lines: it hashes identities, never positions. Array

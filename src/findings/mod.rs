@@ -191,6 +191,33 @@ pub enum Verdict {
     Partial,
 }
 
+impl<'a> RunResult<'a> {
+    /// A run as evaluated, before it is judged: the rules' own severities, no waiver, no
+    /// baseline, nothing skipped.
+    pub fn new(
+        rules: &'a [Rule],
+        estate: &'a Estate,
+        evaluations: Vec<Evaluation>,
+        counts: Vec<Counts>,
+        input_errors: Vec<InputError>,
+    ) -> Self {
+        RunResult {
+            rules,
+            estate,
+            evaluations,
+            counts,
+            input_errors,
+            skipped: Vec::new(),
+            config_path: None,
+            waivers: Vec::new(),
+            waiver_problems: Vec::new(),
+            severities: rules.iter().map(|rule| rule.severity).collect(),
+            waived: BTreeMap::new(),
+            baseline: None,
+        }
+    }
+}
+
 impl RunResult<'_> {
     /// The run's verdict at `threshold`. Input errors outrank a partial scan, which outranks
     /// findings: a gate must not report "findings only" when it could not read everything.

@@ -242,14 +242,13 @@ pub fn fact_names(kind: ResourceKind) -> Vec<&'static str> {
 /// `_links.L.`, of that link's target.
 pub fn unknown_names(kind: ResourceKind, query: &str) -> Option<String> {
     let mut rest = query;
-    while let Some(at) = rest.find("_links.").or_else(|| rest.find("_facts.")) {
-        let next_links = rest.find("_links.");
-        let next_facts = rest.find("_facts.");
-        let (is_link, at) = match (next_links, next_facts) {
-            (Some(l), Some(f)) if l < f => (true, l),
+    loop {
+        // The next `_links.` or `_facts.`, whichever comes first.
+        let (is_link, at) = match (rest.find("_links."), rest.find("_facts.")) {
+            (Some(l), Some(f)) => (l < f, l.min(f)),
             (Some(l), None) => (true, l),
-            (_, Some(f)) => (false, f),
-            (None, None) => (false, at),
+            (None, Some(f)) => (false, f),
+            (None, None) => return None,
         };
         let after = &rest[at + "_links.".len()..];
         let name: String = after
@@ -291,7 +290,6 @@ pub fn unknown_names(kind: ResourceKind, query: &str) -> Option<String> {
             rest = &after[name.len()..];
         }
     }
-    None
 }
 
 /// The Markdown page of every fact and link (`docs/facts.md`).

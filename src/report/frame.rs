@@ -124,9 +124,16 @@ const HARMLESS: &[&str] = &[
     "drop",
 ];
 
-/// How many string values (literals not followed by a colon) a piece of JSON holds.
-fn string_values(text: &[u8]) -> usize {
-    let mut count = 0;
+/// A JSON string literal in a piece of text: its quotes' offsets, and whether it is a key.
+struct Literal {
+    open: usize,
+    close: usize,
+    is_key: bool,
+}
+
+/// The string literals of a piece of JSON (which may start or end inside one), in order.
+fn literals(text: &[u8]) -> Vec<Literal> {
+    let mut found = Vec::new();
     let mut i = 0;
     while i < text.len() {
         if text[i] != b'"' {
@@ -137,60 +144,54 @@ fn string_values(text: &[u8]) -> usize {
         while close < text.len() && text[close] != b'"' {
             close += if text[close] == b'\\' { 2 } else { 1 };
         }
+        let close = close.min(text.len());
         let mut after = close + 1;
         while after < text.len() && matches!(text[after], b' ' | b'\t') {
             after += 1;
         }
-        if text.get(after) != Some(&b':') {
-            count += 1;
-        }
+        found.push(Literal {
+            open: i,
+            close,
+            is_key: text.get(after) == Some(&b':'),
+        });
         i = close + 1;
     }
-    count
+    found
+}
+
+/// How many string values (literals that are not keys) a piece of JSON holds.
+fn string_values(text: &[u8]) -> usize {
+    literals(text).iter().filter(|l| !l.is_key).count()
 }
 
 /// Replaces (byte for byte, so offsets hold) the string values a frame must not print.
 /// `shown`: a byte range of the excerpt whose values may be printed.
 fn mask(text: &mut [u8], mask: Mask, shown: std::ops::Range<usize>) {
+    // The key a value belongs to: the last one on the same line.
     let mut key: Option<(usize, usize)> = None;
-    let mut i = 0;
-    while i < text.len() {
-        match text[i] {
-            b'\n' => key = None,
-            b'"' => {
-                let mut close = i + 1;
-                while close < text.len() && text[close] != b'"' {
-                    close += if text[close] == b'\\' { 2 } else { 1 };
-                }
-                let close = close.min(text.len());
-                let mut after = close + 1;
-                while after < text.len() && matches!(text[after], b' ' | b'\t') {
-                    after += 1;
-                }
-                if text.get(after) == Some(&b':') {
-                    key = Some((i + 1, close));
-                } else {
-                    let harmless = key.is_some_and(|(from, to)| {
-                        HARMLESS.iter().any(|k| k.as_bytes() == &text[from..to])
-                    });
-                    let print = match mask {
-                        Mask::AllValues => false,
-                        Mask::UnlessHarmless { show_span } => {
-                            harmless || (show_span && shown.contains(&i))
-                        }
-                    };
-                    if !print {
-                        for byte in &mut text[i + 1..close] {
-                            *byte = b'*';
-                        }
-                    }
-                }
-                i = close + 1;
-                continue;
-            }
-            _ => {}
+    let mut previous_end = 0;
+    for literal in literals(text) {
+        if text[previous_end..literal.open].contains(&b'\n') {
+            key = None;
         }
-        i += 1;
+        previous_end = (literal.close + 1).min(text.len());
+        if literal.is_key {
+            key = Some((literal.open + 1, literal.close));
+            continue;
+        }
+        let harmless =
+            key.is_some_and(|(from, to)| HARMLESS.iter().any(|k| k.as_bytes() == &text[from..to]));
+        let print = match mask {
+            Mask::AllValues => false,
+            Mask::UnlessHarmless { show_span } => {
+                harmless || (show_span && shown.contains(&literal.open))
+            }
+        };
+        if !print {
+            for byte in &mut text[literal.open + 1..literal.close] {
+                *byte = b'*';
+            }
+        }
     }
 }
 

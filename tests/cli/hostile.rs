@@ -15,6 +15,45 @@ fn check(args: &[&str], dir: &Path) -> (i32, serde_json::Value) {
     (output.status.code().unwrap(), report)
 }
 
+/// Writes one team rule (`team-rules/{id}-{name}.toml`, the folder made anew) and runs `check`
+/// with it on `td.json` in `dir`: exit code and stderr.
+fn check_with_team_rule(
+    dir: &Path,
+    (id, name, resource): (&str, &str, &str),
+    query: &str,
+    message: &str,
+) -> (Option<i32>, String) {
+    let rules = dir.join("team-rules");
+    let _ = std::fs::remove_dir_all(&rules);
+    std::fs::create_dir(&rules).unwrap();
+    let pillar = if id.starts_with("OPS") {
+        "operational-excellence"
+    } else {
+        "security"
+    };
+    std::fs::write(
+        rules.join(format!("{id}-{name}.toml")),
+        format!(
+            "id = \"{id}\"\nname = \"{name}\"\ntitle = \"A team rule\"\npillars = [\"{pillar}\"]\n\
+             best_practices = [\"SEC06-BP03\"]\nseverity = \"low\"\nresource = \"{resource}\"\n\
+             query = '''{query}'''\nmessage = \"{message}\"\n\
+             [docs]\nwhat = \"xxxxxxxxxxxxxxxxxxxxxxxxx\"\nwhy = \"xxxxxxxxxxxxxxxxxxxxxxxxx\"\n\
+             fix = \"xxxxxxxxxxxxxxxxxxxxxxxxx\"\nreferences = []\n"
+        ),
+    )
+    .unwrap();
+    let output = Command::cargo_bin("ecslint")
+        .unwrap()
+        .current_dir(dir)
+        .args(["check", "--no-config", "--rules", "team-rules", "td.json"])
+        .output()
+        .unwrap();
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
 const PRIVILEGED: &str =
     r#""containerDefinitions": [{"name": "a", "image": "a:1", "privileged": true}]"#;
 
@@ -134,24 +173,13 @@ fn invalid_patterns_and_parameters_are_errors_not_disabled_rules() {
         assert!(stderr.contains(says), "{config}: {stderr}");
     }
     // A team's rule file with a broken pattern in its query.
-    let rules = dir.path().join("team-rules");
-    std::fs::create_dir(&rules).unwrap();
-    std::fs::write(
-        rules.join("SEC901-bad-pattern.toml"),
-        "id = \"SEC901\"\nname = \"bad-pattern\"\ntitle = \"A broken pattern\"\npillars = [\"security\"]\n\
-         best_practices = [\"SEC06-BP03\"]\nseverity = \"high\"\nresource = \"task-definition\"\n\
-         query = '''$.containerDefinitions[?match(@.image, 'nginx[')]'''\nmessage = \"x\"\n\
-         [docs]\nwhat = \"xxxxxxxxxxxxxxxxxxxxxxxxx\"\nwhy = \"xxxxxxxxxxxxxxxxxxxxxxxxx\"\nfix = \"xxxxxxxxxxxxxxxxxxxxxxxxx\"\nreferences = []\n",
-    )
-    .unwrap();
-    let output = Command::cargo_bin("ecslint")
-        .unwrap()
-        .current_dir(dir.path())
-        .args(["check", "--no-config", "--rules", "team-rules", "td.json"])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    let (code, stderr) = check_with_team_rule(
+        dir.path(),
+        ("SEC901", "bad-pattern", "task-definition"),
+        "$.containerDefinitions[?match(@.image, 'nginx[')]",
+        "x",
+    );
+    assert_eq!(code, Some(2), "{stderr}");
     assert!(
         stderr.contains("SEC901-bad-pattern.toml") && stderr.contains("invalid regular expression"),
         "{stderr}"
@@ -642,24 +670,13 @@ fn a_query_that_could_explode_is_a_rule_error() {
         format!(r#"{{"family": "x", "deep": {deep}, "containerDefinitions": [{{"name": "a", "image": "a:1"}}]}}"#),
     )
     .unwrap();
-    let rules = dir.path().join("team-rules");
-    std::fs::create_dir(&rules).unwrap();
-    std::fs::write(
-        rules.join("OPS901-careless.toml"),
-        "id = \"OPS901\"\nname = \"careless\"\ntitle = \"Careless\"\npillars = [\"operational-excellence\"]\n\
-         best_practices = [\"OPS08-BP01\"]\nseverity = \"low\"\nresource = \"task-definition\"\n\
-         query = '''$..*..*..*..*'''\nmessage = \"x\"\n\
-         [docs]\nwhat = \"xxxxxxxxxxxxxxxxxxxxxxxxx\"\nwhy = \"xxxxxxxxxxxxxxxxxxxxxxxxx\"\nfix = \"xxxxxxxxxxxxxxxxxxxxxxxxx\"\nreferences = []\n",
-    )
-    .unwrap();
-    let output = Command::cargo_bin("ecslint")
-        .unwrap()
-        .current_dir(dir.path())
-        .args(["check", "--no-config", "--rules", "team-rules", "td.json"])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    let (code, stderr) = check_with_team_rule(
+        dir.path(),
+        ("OPS901", "careless", "task-definition"),
+        "$..*..*..*..*",
+        "x",
+    );
+    assert_eq!(code, Some(2), "{stderr}");
     assert!(
         stderr.contains("OPS901-careless.toml") && stderr.contains("descendant segments"),
         "{stderr}"
@@ -721,14 +738,6 @@ fn an_unreadable_folder_is_an_input_error_and_the_rest_is_linted() {
 fn a_rule_naming_an_unknown_fact_link_or_placeholder_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("td.json"), FIXABLE).unwrap();
-    let rule = |query: &str, message: &str| {
-        format!(
-            "id = \"SEC902\"\nname = \"typo\"\ntitle = \"Typo\"\npillars = [\"security\"]\n\
-             best_practices = [\"SEC06-BP03\"]\nseverity = \"low\"\nresource = \"service\"\n\
-             query = '''{query}'''\nmessage = \"{message}\"\n\
-             [docs]\nwhat = \"xxxxxxxxxxxxxxxxxxxxxxxxx\"\nwhy = \"xxxxxxxxxxxxxxxxxxxxxxxxx\"\nfix = \"xxxxxxxxxxxxxxxxxxxxxxxxx\"\nreferences = []\n"
-        )
-    };
     for (query, message, says) in [
         ("$._facts.usesSpott", "x", "no fact \\\"usesSpott\\\""),
         ("$._links.role", "x", "no link \\\"role\\\""),
@@ -739,18 +748,9 @@ fn a_rule_naming_an_unknown_fact_link_or_placeholder_is_refused() {
         ),
         ("$.desiredCount", "{resourse} x", "placeholder {resourse}"),
     ] {
-        let rules = dir.path().join("team-rules");
-        let _ = std::fs::remove_dir_all(&rules);
-        std::fs::create_dir(&rules).unwrap();
-        std::fs::write(rules.join("SEC902-typo.toml"), rule(query, message)).unwrap();
-        let output = Command::cargo_bin("ecslint")
-            .unwrap()
-            .current_dir(dir.path())
-            .args(["check", "--no-config", "--rules", "team-rules", "td.json"])
-            .output()
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(output.status.code(), Some(2), "{query}: {stderr}");
+        let (code, stderr) =
+            check_with_team_rule(dir.path(), ("SEC902", "typo", "service"), query, message);
+        assert_eq!(code, Some(2), "{query}: {stderr}");
         assert!(
             stderr.contains(&says.replace('\\', "")),
             "{query}: {stderr}"

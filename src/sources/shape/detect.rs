@@ -160,9 +160,8 @@ pub(super) fn detect(
             )));
         }
     };
-    if let Some(resource) = single_document(&object) {
-        let (kind, doc) = resource?;
-        return Ok(vec![whole(kind, doc, false)]);
+    if let Some(kind) = single_document(&object) {
+        return Ok(vec![whole(kind?, Value::Object(object), false)]);
     }
     // Where each top-level member starts, in one pass (a snapshot's first member may be a
     // 100 MB array that must not be skipped again for every other member).
@@ -233,20 +232,15 @@ fn container_array(items: Vec<Value>, whole: Whole<'_>) -> Result<Vec<Resource>,
     Ok(vec![resource])
 }
 
-/// A file that is one task definition or one service at its root.
-fn single_document(
-    object: &Map<String, Value>,
-) -> Option<Result<(ResourceKind, Value), ShapeError>> {
+/// The kind of a file that is one task definition or one service at its root.
+fn single_document(object: &Map<String, Value>) -> Option<Result<ResourceKind, ShapeError>> {
     let has = |key: &str| object.contains_key(key);
     let reference_or_absent = |key: &str| object.get(key).is_none_or(Value::is_string);
     if has("containerDefinitions") && !has("taskDefinitions") {
         if let Some(other) = object.get("containerDefinitions").filter(|v| !v.is_array()) {
             return Some(Err(type_error("containerDefinitions", "an array", other)));
         }
-        return Some(Ok((
-            ResourceKind::TaskDefinition,
-            Value::Object(object.clone()),
-        )));
+        return Some(Ok(ResourceKind::TaskDefinition));
     }
     let collection = COLLECTIONS.iter().any(|(key, ..)| has(key));
     // create-service input: a name and at least one other member of the request.
@@ -256,7 +250,7 @@ fn single_document(
         && reference_or_absent("cluster")
         && reference_or_absent("taskDefinition")
     {
-        return Some(Ok((ResourceKind::Service, Value::Object(object.clone()))));
+        return Some(Ok(ResourceKind::Service));
     }
     // ecspresso's service definition, or update-service input (named by `service`). Task sets
     // (`externalId`) and run-task input have too few service-only members.
@@ -268,7 +262,7 @@ fn single_document(
             .iter()
             .all(|k| reference_or_absent(k))
     {
-        return Some(Ok((ResourceKind::Service, Value::Object(object.clone()))));
+        return Some(Ok(ResourceKind::Service));
     }
     None
 }
