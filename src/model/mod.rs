@@ -8,6 +8,7 @@ pub mod facts;
 pub mod iam;
 pub mod index;
 pub mod input;
+pub mod kinds;
 pub mod link;
 pub mod origin;
 pub mod vocabulary;

@@ -6,6 +6,8 @@
 //! contradict each other in one `settings` list: they go to `regionalSettings`, one entry per
 //! account and region.
 
+use crate::model::ResourceKind;
+use crate::model::kinds::collections;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
@@ -16,20 +18,9 @@ pub const SNAPSHOT_VERSION: u32 = 1;
 
 /// The members of a snapshot that hold resources, in the order they are written, with the field
 /// that identifies an element (a resource read in several snapshots is kept once).
-const COLLECTIONS: &[(&str, &str)] = &[
-    ("taskDefinitions", "taskDefinitionArn"),
-    ("services", "serviceArn"),
-    ("clusters", "clusterArn"),
-    ("capacityProviders", "capacityProviderArn"),
-    ("RoleDetailList", "Arn"),
-    ("Policies", "Arn"),
-    ("Subnets", "SubnetId"),
-    ("RouteTables", "RouteTableId"),
-    ("SecurityGroups", "GroupId"),
-    ("Vpcs", "VpcId"),
-    ("InternetGateways", "InternetGatewayId"),
-    ("NatGateways", "NatGatewayId"),
-];
+fn resource_members() -> impl Iterator<Item = (&'static str, Option<&'static str>)> {
+    collections().map(|(spec, key)| (key, spec.unique))
+}
 
 /// Whether a parsed document is an ecslint snapshot.
 pub fn is_snapshot(text: &str) -> bool {
@@ -47,7 +38,8 @@ pub fn merge(inputs: &[(String, String)]) -> Result<String, String> {
     let mut calls: BTreeMap<String, u64> = BTreeMap::new();
     let mut errors = Vec::new();
     let mut regional = Vec::new();
-    let mut collections: Vec<(String, Vec<&RawValue>)> = COLLECTIONS
+    let known: Vec<_> = resource_members().collect();
+    let mut collections: Vec<(String, Vec<&RawValue>)> = known
         .iter()
         .map(|(key, _)| (key.to_string(), Vec::new()))
         .collect();
@@ -167,7 +159,7 @@ pub fn merge(inputs: &[(String, String)]) -> Result<String, String> {
             };
             let items: Vec<&RawValue> = serde_json::from_str(raw.get())
                 .map_err(|e| format!("{path}: \"{key}\" should be an array of objects: {e}"))?;
-            let identity = COLLECTIONS.get(position).map(|(_, field)| *field);
+            let identity = known.get(position).and_then(|(_, field)| *field);
             for item in items {
                 let id = identity.and_then(|field| identify(item, field));
                 let id = id.unwrap_or_else(|| item.get().to_string());
@@ -179,10 +171,7 @@ pub fn merge(inputs: &[(String, String)]) -> Result<String, String> {
     }
     let mut meta = Map::new();
     meta.insert("version".into(), json!(SNAPSHOT_VERSION));
-    meta.insert(
-        "tool".into(),
-        json!(format!("ecslint {}", env!("CARGO_PKG_VERSION"))),
-    );
+    meta.insert("tool".into(), json!(tool()));
     for (key, value) in [
         ("account", account),
         ("accountName", name),
@@ -217,4 +206,55 @@ pub fn merge(inputs: &[(String, String)]) -> Result<String, String> {
 fn identify(item: &RawValue, field: &str) -> Option<String> {
     let object: BTreeMap<&str, &RawValue> = serde_json::from_str(item.get()).ok()?;
     serde_json::from_str::<String>(object.get(field)?.get()).ok()
+}
+
+fn tool() -> String {
+    format!("ecslint {}", env!("CARGO_PKG_VERSION"))
+}
+
+/// Who and where a live snapshot was read.
+#[derive(Debug, Clone, Default)]
+pub struct Header {
+    pub account: Option<String>,
+    pub account_name: Option<String>,
+    pub role: Option<String>,
+    pub region: Option<String>,
+    /// Calls made, by operation (`ecs:ListServices`).
+    pub calls: BTreeMap<&'static str, usize>,
+    /// `{call, error, unread}` for each call that failed.
+    pub collection_errors: Vec<Value>,
+}
+
+/// One account and region's snapshot: the header, each kind's resources under its collection
+/// member (every member present, empty when nothing was read) and the account settings.
+pub fn write(
+    header: Header,
+    mut resources: BTreeMap<ResourceKind, Vec<Value>>,
+    settings: Vec<Value>,
+) -> Value {
+    let mut doc = Map::new();
+    doc.insert(
+        "ecslintSnapshot".into(),
+        json!({
+            "version": SNAPSHOT_VERSION,
+            "tool": tool(),
+            "account": header.account,
+            "accountName": header.account_name,
+            "role": header.role,
+            "region": header.region,
+            "calls": header.calls,
+            "collectionErrors": header.collection_errors,
+        }),
+    );
+    let mut settings = Some(settings);
+    for (spec, key) in collections() {
+        let items = resources.remove(&spec.kind).unwrap_or_default();
+        doc.insert(key.into(), Value::Array(items));
+        // Account settings have always followed capacity providers in a snapshot.
+        if spec.kind == ResourceKind::CapacityProvider {
+            let settings = settings.take().unwrap_or_default();
+            doc.insert("settings".into(), Value::Array(settings));
+        }
+    }
+    Value::Object(doc)
 }

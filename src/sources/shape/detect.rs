@@ -1,81 +1,16 @@
 //! Shape detection: which AWS documents a parsed JSON file holds.
 //!
-//! Every shape is a table row: a top-level key and the kind of resource it carries, with the
-//! members that identify such a resource. A key alone is not enough: `services`, `cluster` or
+//! The kinds' collection and single keys, and the members that tell a resource from a
+//! look-alike, are rows of `model::kinds`; the request shapes are below. A key alone is not enough: `services`, `cluster` or
 //! `settings` also appear in files that are not ECS documents (docker-compose, editor settings,
 //! the inputs of other CLI calls), so a collection counts only when its elements look like the
 //! resource. A file may hold several collections at once (ecslint's own snapshot does).
 
 use super::{ShapeError, element_resource, type_error, type_name};
 use crate::location::{self, Step, element_starts};
+use crate::model::kinds::{KINDS, collections};
 use crate::model::{Resource, ResourceKind};
 use serde_json::{Map, Value};
-
-/// A collection key at the top level of a document, the kind of each element, and the members
-/// of which an element has at least one.
-const COLLECTIONS: &[(&str, ResourceKind, &[&str])] = &[
-    (
-        "services",
-        ResourceKind::Service,
-        &["serviceName", "serviceArn"],
-    ),
-    (
-        "clusters",
-        ResourceKind::Cluster,
-        &["clusterName", "clusterArn"],
-    ),
-    (
-        "capacityProviders",
-        ResourceKind::CapacityProvider,
-        &["name", "capacityProviderArn"],
-    ),
-    (
-        "RoleDetailList",
-        ResourceKind::IamRole,
-        &["RoleName", "Arn"],
-    ),
-    ("Policies", ResourceKind::IamPolicy, &["PolicyName", "Arn"]),
-    ("Subnets", ResourceKind::Subnet, &["SubnetId"]),
-    ("RouteTables", ResourceKind::RouteTable, &["RouteTableId"]),
-    ("SecurityGroups", ResourceKind::SecurityGroup, &["GroupId"]),
-    ("Vpcs", ResourceKind::Vpc, &["VpcId"]),
-    (
-        "InternetGateways",
-        ResourceKind::InternetGateway,
-        &["InternetGatewayId"],
-    ),
-    ("NatGateways", ResourceKind::NatGateway, &["NatGatewayId"]),
-];
-
-/// A single wrapped object at the top level (`{"service": {...}}`), its kind and the members of
-/// which it has at least one. A string under the same key is a reference (`"cluster": "prod"` in
-/// create-service input), not a resource.
-const SINGLES: &[(&str, ResourceKind, &[&str])] = &[
-    (
-        "taskDefinition",
-        ResourceKind::TaskDefinition,
-        &["containerDefinitions", "family", "taskDefinitionArn"],
-    ),
-    (
-        "service",
-        ResourceKind::Service,
-        &["serviceName", "serviceArn"],
-    ),
-    (
-        "cluster",
-        ResourceKind::Cluster,
-        &["clusterName", "clusterArn"],
-    ),
-    (
-        "capacityProvider",
-        ResourceKind::CapacityProvider,
-        &["name", "capacityProviderArn"],
-    ),
-    ("Role", ResourceKind::IamRole, &["RoleName", "Arn"]),
-    ("Policy", ResourceKind::IamPolicy, &["PolicyName", "Arn"]),
-    // get-policy-version output; it does not name its policy, so the file name must.
-    ("PolicyVersion", ResourceKind::IamPolicy, &["Document"]),
-];
 
 /// The members of a CreateService request (and of the service it describes) other than its
 /// name: `serviceName` plus one of these is create-service input.
@@ -242,7 +177,7 @@ fn single_document(object: &Map<String, Value>) -> Option<Result<ResourceKind, S
         }
         return Some(Ok(ResourceKind::TaskDefinition));
     }
-    let collection = COLLECTIONS.iter().any(|(key, ..)| has(key));
+    let collection = collections().any(|(_, key)| has(key));
     // create-service input: a name and at least one other member of the request.
     if object.get("serviceName").is_some_and(Value::is_string)
         && !collection
@@ -297,11 +232,15 @@ impl Found {
             self.recognized = true;
             return Ok(());
         }
-        for &(key, kind, identity) in SINGLES {
+        let singles = KINDS
+            .iter()
+            .flat_map(|spec| spec.singles.iter().map(move |key| (*key, spec)));
+        for (key, spec) in singles {
+            let kind = spec.kind;
             let Some(value) = self.object.get(key) else {
                 continue;
             };
-            if !value.is_object() || !has_any(value, identity) {
+            if !value.is_object() || !has_any(value, spec.identity) {
                 continue;
             }
             self.recognized = true;
@@ -332,12 +271,17 @@ impl Found {
         root_start: usize,
         member_start: MemberStart<'_>,
     ) -> Result<(), ShapeError> {
-        for &(key, kind, identity) in COLLECTIONS {
+        for (spec, key) in collections() {
+            // A snapshot's task definitions are read apart (deferred); the member marks the shape.
+            if spec.kind == ResourceKind::TaskDefinition {
+                self.recognized |= self.object.contains_key(key);
+                continue;
+            }
             let Some(Value::Array(items)) = self.object.get(key) else {
                 continue;
             };
             // `"services": ["api"]` is describe-services input, not output.
-            if !items.is_empty() && !items.iter().any(|item| has_any(item, identity)) {
+            if !items.is_empty() && !items.iter().any(|item| has_any(item, spec.identity)) {
                 continue;
             }
             if let Some(index) = items.iter().position(|item| !item.is_object()) {
@@ -362,12 +306,8 @@ impl Found {
                 let base = vec![Step::Key(key.into()), Step::Index(index)];
                 let start = starts.get(index).copied().unwrap_or(root_start);
                 self.resources
-                    .push(element_resource(kind, item, file, base, start));
+                    .push(element_resource(spec.kind, item, file, base, start));
             }
-        }
-        // A snapshot's task definitions are read apart (deferred); the member marks the shape.
-        if self.object.contains_key("taskDefinitions") {
-            self.recognized = true;
         }
         Ok(())
     }

@@ -414,22 +414,6 @@ fn identity(kind: ResourceKind, doc: &Value, file_stem: &str) -> (String, String
                 name,
             )
         }
-        ResourceKind::Service => {
-            // update-service input names its service `service`.
-            let name = first(&["serviceName", "service"]).unwrap_or_else(|| file_stem.to_string());
-            (first(&["serviceArn"]).unwrap_or_else(|| name.clone()), name)
-        }
-        ResourceKind::Cluster => {
-            let name = first(&["clusterName"]).unwrap_or_else(|| "default".to_string());
-            (first(&["clusterArn"]).unwrap_or_else(|| name.clone()), name)
-        }
-        ResourceKind::CapacityProvider => {
-            let name = first(&["name"]).unwrap_or_else(|| file_stem.to_string());
-            (
-                first(&["capacityProviderArn"]).unwrap_or_else(|| name.clone()),
-                name,
-            )
-        }
         ResourceKind::Account => {
             let principal = doc
                 .get("settings")
@@ -451,10 +435,6 @@ fn identity(kind: ResourceKind, doc: &Value, file_stem: &str) -> (String, String
                 None => (format!("account/{account}"), "account settings".to_string()),
             }
         }
-        ResourceKind::IamRole => {
-            let name = first(&["RoleName"]).unwrap_or_else(|| file_stem.to_string());
-            (first(&["Arn"]).unwrap_or_else(|| name.clone()), name)
-        }
         ResourceKind::IamPolicy => {
             if let (Some(role), Some(policy)) =
                 (str_field(doc, "RoleName"), str_field(doc, "PolicyName"))
@@ -465,20 +445,23 @@ fn identity(kind: ResourceKind, doc: &Value, file_stem: &str) -> (String, String
             if doc.get("Document").is_some() && doc.get("VersionId").is_some() {
                 return (format!("policy-version/{file_stem}"), file_stem.to_string());
             }
-            let name = first(&["PolicyName"]).unwrap_or_else(|| file_stem.to_string());
-            (first(&["Arn"]).unwrap_or_else(|| name.clone()), name)
+            named_by_spec(kind, doc, file_stem)
         }
-        ResourceKind::Subnet => id_pair(first(&["SubnetId"]), file_stem),
-        ResourceKind::RouteTable => id_pair(first(&["RouteTableId"]), file_stem),
-        ResourceKind::SecurityGroup => id_pair(first(&["GroupId"]), file_stem),
-        ResourceKind::Vpc => id_pair(first(&["VpcId"]), file_stem),
-        ResourceKind::InternetGateway => id_pair(first(&["InternetGatewayId"]), file_stem),
-        ResourceKind::NatGateway => id_pair(first(&["NatGatewayId"]), file_stem),
+        _ => named_by_spec(kind, doc, file_stem),
     }
 }
 
-/// EC2 resources are known by their id everywhere ECS refers to them.
-fn id_pair(id: Option<String>, file_stem: &str) -> (String, String) {
-    let id = id.unwrap_or_else(|| file_stem.to_string());
-    (id.clone(), id)
+/// The identity and name from the kind's row: its unique member, else its name.
+fn named_by_spec(kind: ResourceKind, doc: &Value, file_stem: &str) -> (String, String) {
+    let spec = crate::model::kinds::kind_spec(kind);
+    let named = |key: &&str| str_field(doc, key).filter(|name| !name.is_empty());
+    let name = spec
+        .names
+        .iter()
+        .find_map(named)
+        .or(spec.unnamed)
+        .unwrap_or(file_stem)
+        .to_string();
+    let id = spec.unique.as_ref().and_then(named).map(str::to_string);
+    (id.unwrap_or_else(|| name.clone()), name)
 }
