@@ -1,7 +1,7 @@
 //! `ecslint.toml`: file options (all optional), found upward from the linted paths to the
 //! repository root.
 
-use crate::engine::catalog::{ParamValue, Pillar, Rule, Severity};
+use crate::engine::catalog::{ParamValue, Rule, Severity};
 use crate::findings::Waiver;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -160,21 +160,11 @@ fn is_date(text: &str) -> bool {
     (1..=days_in_month).contains(&day)
 }
 
-/// Whether a selector (`SEC101`, `SEC1`, `security`, `privileged-container`) names a rule.
-pub fn selects(selector: &str, rule: &Rule) -> bool {
-    let upper = selector.to_ascii_uppercase();
-    rule.id().starts_with(&upper)
-        || rule.name() == selector
-        || Pillar::ALL
-            .iter()
-            .any(|p| p.as_str().eq_ignore_ascii_case(selector) && rule.file.pillars.contains(p))
-}
-
 /// Checks that every selector names at least one rule, so a typo is not silently ignored.
 pub fn unknown_selectors<'a>(selectors: &'a [String], rules: &[Rule]) -> Vec<&'a str> {
     selectors
         .iter()
-        .filter(|s| !rules.iter().any(|r| selects(s, r)))
+        .filter(|s| !rules.iter().any(|r| r.selected_by(s)))
         .map(String::as_str)
         .collect()
 }

@@ -1,6 +1,7 @@
 //! ecslint: a Well-Architected compliance linter for Amazon ECS.
 //!
-//! The data flows one way: [`sources`] → [`model`] → [`engine`] → [`findings`] → [`report`].
+//! The data flows one way: [`sources`] → [`model`] → [`engine`] → [`findings`] → [`report`];
+//! [`lint::lint`] is the pipeline every caller uses.
 //! See `docs/ARCHITECTURE.md`.
 
 pub mod cli;
@@ -8,6 +9,7 @@ pub mod config;
 pub mod docs;
 pub mod engine;
 pub mod findings;
+pub mod lint;
 pub mod location;
 pub mod model;
 pub mod output;
@@ -15,11 +17,3 @@ pub mod report;
 pub mod rule_files;
 pub mod ruletest;
 pub mod sources;
-
-/// Links the resources of an estate and derives the facts rules query.
-pub fn link_estate(estate: &mut model::Estate) {
-    let index = model::link::Index::build(estate);
-    estate.links = model::link::link(estate, &index);
-    model::facts::derive(estate, &index);
-    estate.index = Some(index);
-}

@@ -3,7 +3,7 @@
 
 use crate::engine::catalog::Rule;
 use crate::engine::outcome::Outcome;
-use crate::sources::{self, InputOptions};
+use crate::lint::{Inputs, Linted, Settings, lint};
 use std::path::{Path, PathBuf};
 
 /// What one fixture gave.
@@ -21,12 +21,19 @@ pub struct FixtureRun {
 
 /// Lints one fixture file with one rule.
 pub fn run_fixture(rule: &Rule, path: &Path) -> Result<FixtureRun, String> {
-    let (mut estate, errors) = sources::load(&[path.to_path_buf()], &InputOptions::default());
-    if let Some(error) = errors.first() {
+    let settings = Settings {
+        keep_every_outcome: true,
+        ..Settings::with_rules(vec![rule.clone()])
+    };
+    let linted = lint(Inputs::Paths(vec![path.to_path_buf()]), settings)?;
+    if let Some(error) = linted.input_errors.first() {
         return Err(error.to_string());
     }
-    crate::link_estate(&mut estate);
-    let evaluations = crate::engine::eval::evaluate(std::slice::from_ref(rule), &estate);
+    let Linted {
+        estate,
+        evaluations,
+        ..
+    } = linted;
     Ok(FixtureRun {
         path: path.to_path_buf(),
         outcomes: evaluations.iter().map(|e| e.outcome).collect(),

@@ -3,6 +3,7 @@
 
 use ecslint::engine::catalog::{self, Rule};
 use ecslint::findings::{Evaluation, Outcome};
+use ecslint::lint::{Inputs, Settings, lint};
 use ecslint::model::Estate;
 use ecslint::sources::{self, InputOptions};
 use std::collections::BTreeMap;
@@ -26,11 +27,13 @@ fn run(files: &[(&str, &str)], id: &str) -> (Estate, Vec<Evaluation>) {
             path
         })
         .collect();
-    let (mut estate, errors) = sources::load(&paths, &InputOptions::default());
-    assert!(errors.is_empty(), "{errors:?}");
-    ecslint::link_estate(&mut estate);
-    let evaluations = ecslint::engine::eval::evaluate(&[rule(id)], &estate);
-    (estate, evaluations)
+    let settings = Settings {
+        keep_every_outcome: true,
+        ..Settings::with_rules(vec![rule(id)])
+    };
+    let linted = lint(Inputs::Paths(paths), settings).unwrap();
+    assert!(linted.input_errors.is_empty(), "{:?}", linted.input_errors);
+    (linted.estate, linted.evaluations)
 }
 
 /// The single evaluation failed, with its first finding at `path` in the file ending with `file`.
@@ -360,19 +363,9 @@ fn ecspresso_service_definitions_are_services() {
 #[test]
 fn streamed_sarif_is_the_same_log_as_the_one_built_in_memory() {
     let rules = catalog::builtin(&BTreeMap::new()).unwrap();
-    let files = sources::discover(
-        &[std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo")],
-        &InputOptions::default(),
-    )
-    .unwrap();
-    let sources::Loaded {
-        mut estate,
-        errors: input_errors,
-        ..
-    } = sources::load_discovered(files, &InputOptions::default());
-    ecslint::link_estate(&mut estate);
-    let (evaluations, counts) = ecslint::engine::eval::evaluate_counted(&rules, &estate);
-    let run = ecslint::findings::RunResult::new(&rules, &estate, evaluations, counts, input_errors);
+    let demo = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo");
+    let mut linted = lint(Inputs::Paths(vec![demo]), Settings::with_rules(rules)).unwrap();
+    let run = linted.judge();
     let options = ecslint::report::ReportOptions::default();
     for for_github in [false, true] {
         let mut written = Vec::new();
@@ -400,9 +393,9 @@ fn computed_facts_are_declared() {
     folders.sort();
     let mut seen = std::collections::BTreeSet::new();
     for folder in folders {
-        let discovered = sources::discover(&[folder], &InputOptions::default()).unwrap();
-        let mut estate = sources::load_discovered(discovered, &InputOptions::default()).estate;
-        ecslint::link_estate(&mut estate);
+        let mut estate = lint(Inputs::Paths(vec![folder]), Settings::default())
+            .unwrap()
+            .estate;
         let index = estate.index.take().unwrap_or_default();
         for (i, resource) in estate.resources.iter().enumerate() {
             let facts = if resource.deferred {

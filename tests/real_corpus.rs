@@ -3,6 +3,7 @@
 //! file:line:column, and nothing panics. Skipped, with a message, when the folder is absent.
 
 use ecslint::engine::catalog;
+use ecslint::lint::{Inputs, Settings, lint};
 use ecslint::sources::{self, InputOptions};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -43,11 +44,13 @@ fn every_real_document_of_a_known_kind_is_linted() {
     let (mut linted, mut rejected) = (0, 0);
     let mut failures = Vec::new();
     for (path, kind, strict_json) in sources_table(&dir) {
-        let (mut estate, errors) =
-            sources::load(std::slice::from_ref(&path), &InputOptions::default());
-        ecslint::link_estate(&mut estate);
         // Evaluated whatever happened: no rule may panic on a real file.
-        let (evaluations, _) = ecslint::engine::eval::evaluate_counted(&rules, &estate);
+        let run = lint(
+            Inputs::Paths(vec![path.clone()]),
+            Settings::with_rules(rules.clone()),
+        )
+        .unwrap();
+        let (estate, errors, evaluations) = (run.estate, run.input_errors, run.evaluations);
         let name = path.strip_prefix(&dir).unwrap().display().to_string();
         if !strict_json {
             rejected += 1;

@@ -3,7 +3,7 @@
 
 use ecslint::engine::catalog;
 use ecslint::findings::Outcome;
-use ecslint::sources::{self, InputOptions};
+use ecslint::lint::{Inputs, Settings, lint};
 use std::collections::BTreeMap;
 
 /// The outcome of rule `id` on the single resource of its kind in `files`, and its messages.
@@ -23,10 +23,13 @@ fn judge(id: &str, files: &[(&str, &str)]) -> (Outcome, Vec<String>) {
             path
         })
         .collect();
-    let (mut estate, errors) = sources::load(&paths, &InputOptions::default());
-    assert!(errors.is_empty(), "{errors:?}");
-    ecslint::link_estate(&mut estate);
-    let evaluations = ecslint::engine::eval::evaluate(&rules, &estate);
+    let settings = Settings {
+        keep_every_outcome: true,
+        ..Settings::with_rules(rules)
+    };
+    let linted = lint(Inputs::Paths(paths), settings).unwrap();
+    assert!(linted.input_errors.is_empty(), "{:?}", linted.input_errors);
+    let evaluations = linted.evaluations;
     assert_eq!(evaluations.len(), 1, "{id}: {evaluations:?}");
     let evaluation = &evaluations[0];
     let messages = evaluation

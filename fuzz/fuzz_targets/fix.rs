@@ -1,31 +1,33 @@
 //! `fix` on arbitrary documents: the fixes of every finding, applied together, must leave a
 //! document that still parses as JSON, and applying the fixes again must change nothing.
 #![no_main]
-use ecslint::findings::{RunResult, fix};
+use ecslint::findings::fix;
+use ecslint::lint::{Inputs, Settings, lint};
 use libfuzzer_sys::fuzz_target;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
-fn rules() -> &'static [ecslint::engine::catalog::Rule] {
-    static RULES: OnceLock<Vec<ecslint::engine::catalog::Rule>> = OnceLock::new();
-    RULES.get_or_init(|| ecslint::engine::catalog::builtin(&Default::default()).expect("built-in rules"))
+fn rules() -> Arc<[ecslint::engine::catalog::Rule]> {
+    static RULES: OnceLock<Arc<[ecslint::engine::catalog::Rule]>> = OnceLock::new();
+    RULES
+        .get_or_init(|| ecslint::engine::catalog::builtin(&Default::default()).expect("built-in rules").into())
+        .clone()
 }
 
 /// The text after applying every fix of every finding.
 fn fixed(text: &str) -> Option<(String, usize)> {
-    let kind = ecslint::sources::shape::InputKind::Auto;
-    let (file, resources) = ecslint::sources::load_text("fuzz.json", text.to_string(), kind).ok()?;
-    let mut estate = ecslint::model::Estate { files: vec![file], resources, ..Default::default() };
-    ecslint::link_estate(&mut estate);
-    let rules = rules();
-    let (evaluations, counts) = ecslint::engine::eval::evaluate_counted(rules, &estate);
-    let run = RunResult::new(rules, &estate, evaluations, counts, Vec::new());
+    let inputs = Inputs::Texts(vec![("fuzz.json".into(), text.to_string())]);
+    let mut linted = lint(inputs, Settings::with_rules(rules())).ok()?;
+    if !linted.input_errors.is_empty() {
+        return None;
+    }
+    let run = linted.judge();
     let edits: Vec<fix::Edit> = run
         .evaluations
         .iter()
         .flat_map(|e| &e.findings)
         .filter_map(|finding| fix::edit_for(&run, finding))
         .collect();
-    Some(fix::apply(&estate.files[0].text, &edits))
+    Some(fix::apply(&run.estate.files[0].text, &edits))
 }
 
 fuzz_target!(|data: &[u8]| {

@@ -2,38 +2,27 @@
 //! evaluated together, then every reporter. Nothing may panic, every report must be written, and
 //! the JSON and SARIF reports must be JSON.
 #![no_main]
-use ecslint::findings::RunResult;
+use ecslint::lint::{Inputs, Settings, lint};
 use ecslint::report::{Format, ReportOptions};
 use libfuzzer_sys::fuzz_target;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
-fn rules() -> &'static [ecslint::engine::catalog::Rule] {
-    static RULES: OnceLock<Vec<ecslint::engine::catalog::Rule>> = OnceLock::new();
-    RULES.get_or_init(|| ecslint::engine::catalog::builtin(&Default::default()).expect("built-in rules"))
+fn rules() -> Arc<[ecslint::engine::catalog::Rule]> {
+    static RULES: OnceLock<Arc<[ecslint::engine::catalog::Rule]>> = OnceLock::new();
+    RULES
+        .get_or_init(|| ecslint::engine::catalog::builtin(&Default::default()).expect("built-in rules").into())
+        .clone()
 }
 
 fuzz_target!(|data: &[u8]| {
-    let mut estate = ecslint::model::Estate::default();
-    let mut input_errors = Vec::new();
-    for (index, part) in data.split(|b| *b == 0).take(8).enumerate() {
-        let Ok(text) = std::str::from_utf8(part) else { continue };
-        let name = format!("file{index}.json");
-        match ecslint::sources::load_text(&name, text.to_string(), ecslint::sources::shape::InputKind::Auto) {
-            Ok((file, mut resources)) => {
-                let file_index = estate.files.len();
-                for resource in &mut resources {
-                    resource.origin.file = file_index;
-                }
-                estate.files.push(file);
-                estate.resources.extend(resources);
-            }
-            Err(error) => input_errors.push(error),
-        }
-    }
-    ecslint::link_estate(&mut estate);
-    let rules = rules();
-    let (evaluations, counts) = ecslint::engine::eval::evaluate_counted(rules, &estate);
-    let run = RunResult::new(rules, &estate, evaluations, counts, input_errors);
+    let texts: Vec<(String, String)> = data
+        .split(|b| *b == 0)
+        .take(8)
+        .enumerate()
+        .filter_map(|(index, part)| Some((format!("file{index}.json"), std::str::from_utf8(part).ok()?.to_string())))
+        .collect();
+    let mut linted = lint(Inputs::Texts(texts), Settings::with_rules(rules())).expect("in-memory inputs are always listed");
+    let run = linted.judge();
     let options = ReportOptions::default();
     for format in [Format::Pretty, Format::Json, Format::Sarif, Format::SarifGithub, Format::Github, Format::Html] {
         let mut out = Vec::new();

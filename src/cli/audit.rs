@@ -95,7 +95,7 @@ pub(super) fn audit(path: &std::path::Path, args: &DiffArgs) -> Result<serde_jso
         verbose: false,
         common: args.common.clone(),
     };
-    let (run, _) = judge(lint(&lint_args)?, None);
+    let (run, _) = judge(lint(&lint_args, None)?);
     report_input_errors(&run, &lint_args);
     let mut bytes = Vec::new();
     report::json::write(&run, &ReportOptions::default(), &mut bytes).map_err(fail)?;

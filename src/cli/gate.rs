@@ -8,11 +8,11 @@ pub(super) fn check(args: CheckArgs) -> u8 {
         Ok(baseline) => baseline,
         Err(message) => return fail(message),
     };
-    let linted = match lint(&args.lint) {
+    let linted = match lint(&args.lint, baseline) {
         Ok(linted) => linted,
         Err(code) => return code,
     };
-    let (run, config_fail_on) = judge(linted, baseline.as_ref());
+    let (run, config_fail_on) = judge(linted);
     let format = args.format.unwrap_or(Format::Pretty);
     let options = report_options(&args.lint, args.output.as_deref());
     if let Some(path) = args.output.as_deref() {
@@ -61,11 +61,11 @@ pub(super) fn check(args: CheckArgs) -> u8 {
 
 /// `ecslint baseline`: records today's findings (waived ones included: a waiver may expire).
 pub(super) fn record_baseline(args: BaselineArgs) -> u8 {
-    let linted = match lint(&args.lint) {
+    let linted = match lint(&args.lint, None) {
         Ok(linted) => linted,
         Err(code) => return code,
     };
-    let (run, _) = judge(linted, None);
+    let (run, _) = judge(linted);
     report_input_errors(&run, &args.lint);
     let entries = run
         .judged()
@@ -112,11 +112,11 @@ pub(super) fn report_input_errors(run: &RunResult<'_>, lint: &LintArgs) {
 
 /// `ecslint fix`: applies the fixes of unwaived findings, file by file, byte for byte.
 pub(super) fn fix(args: FixArgs) -> u8 {
-    let linted = match lint(&args.lint) {
+    let linted = match lint(&args.lint, None) {
         Ok(linted) => linted,
         Err(code) => return code,
     };
-    let (run, _) = judge(linted, None);
+    let (run, _) = judge(linted);
     report_input_errors(&run, &args.lint);
     let mut by_file: BTreeMap<usize, Vec<findings::fix::Edit>> = BTreeMap::new();
     for judged in run.judged() {
@@ -194,56 +194,5 @@ pub(super) fn fix(args: FixArgs) -> u8 {
         EXIT_CLEAN
     } else {
         EXIT_ERROR
-    }
-}
-
-/// Marks findings covered by a live waiver (from the config, or an `ecslint:ignore` tag on the
-/// resource); reports expired and unused config waivers.
-pub(super) fn apply_waivers(run: &mut RunResult<'_>) {
-    let today = findings::today();
-    let configured = run.waivers.len();
-    run.waivers.extend(findings::tag_waivers(run.estate));
-    let mut used = vec![false; run.waivers.len()];
-    for (e, evaluation) in run.evaluations.iter().enumerate() {
-        for (f, finding) in evaluation.findings.iter().enumerate() {
-            let rule = &run.rules[finding.rule];
-            let resource = &run.estate.resources[finding.resource];
-            for (w, waiver) in run.waivers.iter().enumerate() {
-                let covers = config::selects(&waiver.rule, rule)
-                    && (findings::glob_match(&waiver.resource, &resource.id)
-                        || findings::glob_match(&waiver.resource, &resource.name));
-                if !covers {
-                    continue;
-                }
-                used[w] = true;
-                let expired = waiver
-                    .expires
-                    .as_deref()
-                    .is_some_and(|day| day < today.as_str());
-                if !expired {
-                    run.waived.insert((e, f), w);
-                    break;
-                }
-            }
-        }
-    }
-    for (w, waiver) in run.waivers.iter().enumerate().take(configured) {
-        if let Some(day) = waiver
-            .expires
-            .as_deref()
-            .filter(|day| *day < today.as_str())
-        {
-            run.waiver_problems.push(WaiverProblem::Expired {
-                rule: waiver.rule.clone(),
-                resource: waiver.resource.clone(),
-                day: day.to_string(),
-                reason: waiver.reason.clone(),
-            });
-        } else if !used[w] {
-            run.waiver_problems.push(WaiverProblem::Unused {
-                rule: waiver.rule.clone(),
-                resource: waiver.resource.clone(),
-            });
-        }
     }
 }

@@ -4,7 +4,7 @@
 use crate::config::{self, Config};
 use crate::engine::catalog::{self, Pillar, Rule, Severity};
 use crate::findings::baseline::Baseline;
-use crate::findings::{self, RunResult, Verdict, WaiverProblem};
+use crate::findings::{self, RunResult, Verdict};
 use crate::model::ResourceKind;
 use crate::report::{self, Format, ReportOptions};
 use crate::sources::{self, InputOptions, shape::InputKind};
@@ -114,20 +114,14 @@ impl Timer {
     }
 }
 
-/// Everything a lint run produced, owned, before judging (severities, waivers, baseline).
+/// A lint run and what the CLI adds: the config's gate threshold.
 struct Linted {
-    config: Config,
-    rules: Vec<Rule>,
-    estate: crate::model::Estate,
-    evaluations: Vec<crate::findings::Evaluation>,
-    counts: Vec<findings::Counts>,
-    input_errors: Vec<sources::InputError>,
-    skipped: Vec<sources::Skipped>,
-    /// The config file used, if any.
-    config_path: Option<PathBuf>,
+    linted: crate::lint::Linted,
+    fail_on: Option<Severity>,
 }
 
-fn lint(args: &LintArgs) -> Result<Linted, u8> {
+/// Resolves config and catalog for `args`, then lints. `baseline`: compare with it when judging.
+fn lint(args: &LintArgs, baseline: Option<Baseline>) -> Result<Linted, u8> {
     let (config, mut rules, config_path) = resolve_for(&args.common, &args.paths)?;
     if args.verbose {
         match &config_path {
@@ -146,71 +140,38 @@ fn lint(args: &LintArgs) -> Result<Linted, u8> {
         return Err(fail(format!("no rule matches {}", unknown.join(", "))));
     }
     rules.retain(|rule| {
-        (select.is_empty() || select.iter().any(|s| config::selects(s, rule)))
-            && !ignore.iter().any(|s| config::selects(s, rule))
+        (select.is_empty() || select.iter().any(|s| rule.selected_by(s)))
+            && !ignore.iter().any(|s| rule.selected_by(s))
     });
-    let options = InputOptions {
-        include: args.include.clone(),
-        exclude: args.exclude.clone(),
-        input_kind: args.input_kind,
+    let settings = crate::lint::Settings {
+        rules: rules.into(),
+        input: InputOptions {
+            include: args.include.clone(),
+            exclude: args.exclude.clone(),
+            input_kind: args.input_kind,
+        },
+        severity: config.severity,
+        waivers: config.waivers,
+        baseline,
+        config_path: config_path.map(|p| p.display().to_string()),
+        keep_every_outcome: false,
     };
     let timer = Timer::start();
-    let discovered = sources::discover(&args.paths, &options).map_err(fail)?;
-    timer.lap("discover");
-    let sources::Loaded {
-        mut estate,
-        errors: input_errors,
-        skipped,
-    } = sources::load_discovered(discovered, &options);
-    timer.lap("load");
-    crate::link_estate(&mut estate);
-    timer.lap("link");
-    let (evaluations, counts) = crate::engine::eval::evaluate_counted(&rules, &estate);
-    timer.lap("evaluate");
+    let inputs = crate::lint::Inputs::Paths(args.paths.clone());
+    let linted =
+        crate::lint::lint_timed(inputs, settings, &|phase| timer.lap(phase)).map_err(fail)?;
     Ok(Linted {
-        config,
-        rules,
-        estate,
-        evaluations,
-        counts,
-        input_errors,
-        skipped,
-        config_path,
+        linted,
+        fail_on: config.fail_on,
     })
 }
 
-/// Applies severity overrides, waivers and the baseline to a lint run.
-fn judge(linted: Linted, baseline: Option<&Baseline>) -> (RunResult<'static>, Option<Severity>) {
-    // The run borrows the rules and the estate for the rest of the process; leaking them keeps
-    // the reporters' lifetimes simple and costs nothing in a command-line run.
-    let Linted {
-        config,
-        rules,
-        estate,
-        evaluations,
-        counts,
-        input_errors,
-        skipped,
-        config_path,
-    } = linted;
-    let rules: &'static [Rule] = Box::leak(rules.into_boxed_slice());
-    let estate: &'static crate::model::Estate = Box::leak(Box::new(estate));
-    let severities: Vec<Severity> = rules
-        .iter()
-        .map(|r| config.severity.get(r.id()).copied().unwrap_or(r.severity))
-        .collect();
-    let mut run = RunResult {
-        skipped,
-        config_path: config_path.map(|p| p.display().to_string()),
-        waivers: config.waivers.clone(),
-        severities,
-        ..RunResult::new(rules, estate, evaluations, counts, input_errors)
-    };
-    apply_waivers(&mut run);
-    if let Some(baseline) = baseline {
-        run.baseline = Some(findings::compare_with_baseline(&run, baseline));
-    }
-    (run, config.fail_on)
+/// Judges a lint run (severities, waivers, baseline). The run borrows the rules and the estate
+/// for the rest of the process; leaking them keeps the reporters' lifetimes simple and costs
+/// nothing in a command-line run.
+fn judge(linted: Linted) -> (RunResult<'static>, Option<Severity>) {
+    let owned: &'static mut crate::lint::Linted = Box::leak(Box::new(linted.linted));
+    (owned.judge(), linted.fail_on)
 }
 
 /// `output`: where the report goes (None: stdout, then in colour on a terminal).

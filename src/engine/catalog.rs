@@ -55,6 +55,16 @@ pub struct Rule {
 }
 
 impl Rule {
+    /// Whether a selector (`SEC101`, `SEC1`, `security`, `privileged-container`) names this rule.
+    pub fn selected_by(&self, selector: &str) -> bool {
+        let upper = selector.to_ascii_uppercase();
+        self.id().starts_with(&upper)
+            || self.name() == selector
+            || Pillar::ALL
+                .iter()
+                .any(|p| p.as_str().eq_ignore_ascii_case(selector) && self.file.pillars.contains(p))
+    }
+
     pub fn id(&self) -> &str {
         &self.file.id
     }

@@ -248,6 +248,26 @@ fn names_ecs_member(bytes: &[u8]) -> bool {
 }
 
 /// Loads documents given as text (used for stdin and by tests).
+/// Reads in-memory documents (display name, text) into one estate, as files are read: for
+/// tests and fuzz targets. Unlike walked files, every text must be a document (as if named).
+pub fn load_texts(texts: Vec<(String, String)>, kind: InputKind) -> Loaded {
+    let mut loaded = Loaded::default();
+    for (name, text) in texts {
+        match load_text(&name, text, kind) {
+            Ok((file, mut resources)) => {
+                let index = loaded.estate.files.len();
+                for resource in &mut resources {
+                    resource.origin.file = index;
+                }
+                loaded.estate.files.push(file);
+                loaded.estate.resources.extend(resources);
+            }
+            Err(error) => loaded.errors.push(error),
+        }
+    }
+    loaded
+}
+
 pub fn load_text(
     display_path: &str,
     text: String,
