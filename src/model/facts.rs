@@ -231,16 +231,6 @@ pub fn task_definition_facts(estate: &Estate, links: &Links, doc: &Value, td: us
             }
         }
     }
-    if let (Some(task), Some(exec)) = (
-        str_field(doc, "taskRoleArn"),
-        str_field(doc, "executionRoleArn"),
-    ) && task == exec
-    {
-        facts.insert(
-            "taskRoleIsExecutionRole".into(),
-            json!({ "_origin": origin(td, &[p("taskRoleArn")]) }),
-        );
-    }
     let mut cross_account = Vec::new();
     for (c, container) in doc
         .get("containerDefinitions")

@@ -49,12 +49,6 @@ pub const FACTS: &[Fact] = &[
     },
     Fact {
         kind: TaskDefinition,
-        name: "taskRoleIsExecutionRole",
-        shape: "marker (present only when true), located at `taskRoleArn`",
-        meaning: "the task role and the execution role are the same role",
-    },
-    Fact {
-        kind: TaskDefinition,
         name: "crossAccountSecrets",
         shape: "[{container, secret, account}], each located at its `valueFrom`",
         meaning: "secrets read from another account than the task definition's",
