@@ -1,5 +1,12 @@
-//! Rule tests: each rule against its `pass.json` and `fail.json` fixtures. Used by
+//! Rule tests: each rule against its fixtures, keyed by the outcome they must give. Used by
 //! `ecslint test-rules` for a team's rules and by ecslint's own catalog tests.
+//!
+//! - `fail.json` fails; `pass.json` passes; `fail-absent.json` fails at the owning object (rules
+//!   with `[judged]` and an `absent` message);
+//! - `not-applicable*.json`: every resource of the rule's kind is not applicable;
+//! - `not-evaluated*.json`: at least one is not evaluated, with a reason, and none fails;
+//! - `fix-before.json` → `fix-after.json`: the rule's fixes turn the one into the other exactly,
+//!   and the result passes.
 
 use crate::engine::catalog::Rule;
 use crate::engine::outcome::Outcome;
@@ -93,6 +100,7 @@ pub fn check_rule(rule: &Rule, fixture_dir: &Path) -> Result<(), String> {
     if rule.judged_member.is_some() {
         check_judged(rule, &fail, fixture_dir)?;
     }
+    check_outcome_cases(rule, fixture_dir)?;
     let pass = run_fixture(rule, &fixture_dir.join("pass.json"))?;
     if pass.outcomes.is_empty() || pass.outcomes.iter().any(|o| *o != Outcome::Pass) {
         let got: Vec<&str> = pass.outcomes.iter().map(|o| o.as_str()).collect();
@@ -152,6 +160,128 @@ fn check_judged(rule: &Rule, fail: &FixtureRun, fixture_dir: &Path) -> Result<()
         ));
     }
     Ok(())
+}
+
+/// The fixture files of `dir` whose names start with `prefix`, sorted.
+fn cases(dir: &Path, prefix: &str) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| {
+            path.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(prefix) && n.ends_with(".json"))
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+/// The not-applicable, not-evaluated and fix cases of a rule, where it has them.
+fn check_outcome_cases(rule: &Rule, dir: &Path) -> Result<(), String> {
+    let shown = |run: &FixtureRun| {
+        let got: Vec<&str> = run.outcomes.iter().map(|o| o.as_str()).collect();
+        format!(
+            "{} ({}){}",
+            if got.is_empty() {
+                "no resource of its kind".to_string()
+            } else {
+                got.join(", ")
+            },
+            run.path.display(),
+            if run.reasons.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", run.reasons.join("; "))
+            }
+        )
+    };
+    for path in cases(dir, NOT_APPLICABLE) {
+        let run = run_fixture(rule, &path)?;
+        if run.outcomes.is_empty() || run.outcomes.iter().any(|o| *o != Outcome::NotApplicable) {
+            return Err(format!("expected not applicable, got {}", shown(&run)));
+        }
+    }
+    for path in cases(dir, NOT_EVALUATED) {
+        let run = run_fixture(rule, &path)?;
+        let not_evaluated = run.outcomes.contains(&Outcome::NotEvaluated);
+        if !not_evaluated || run.outcomes.contains(&Outcome::Fail) || run.reasons.is_empty() {
+            return Err(format!(
+                "expected not evaluated with a reason, got {}",
+                shown(&run)
+            ));
+        }
+    }
+    let (before, after) = (dir.join(FIX_BEFORE), dir.join(FIX_AFTER));
+    match (before.is_file(), after.is_file()) {
+        (false, false) => Ok(()),
+        (true, true) => check_fix(rule, &before, &after),
+        _ => Err(format!(
+            "a fix case is {FIX_BEFORE} and {FIX_AFTER} together ({})",
+            dir.display()
+        )),
+    }
+}
+
+/// The rule's fixes applied to `before` give `after` byte for byte, and `after` passes.
+fn check_fix(rule: &Rule, before: &Path, after: &Path) -> Result<(), String> {
+    use crate::findings::fix;
+    let mut linted = lint(
+        Inputs::Paths(vec![before.to_path_buf()]),
+        Settings::with_rules(vec![rule.clone()]),
+    )?;
+    if let Some(error) = linted.input_errors.first() {
+        return Err(error.to_string());
+    }
+    let run = linted.judge();
+    let edits: Vec<fix::Edit> = run
+        .evaluations
+        .iter()
+        .flat_map(|e| &e.findings)
+        .filter_map(|finding| fix::edit_for(&run, finding))
+        .collect();
+    if edits.is_empty() {
+        return Err(format!("{}: no fix to apply", before.display()));
+    }
+    let (fixed, _) = fix::apply(&run.estate.files[0].text, &edits);
+    let expected =
+        std::fs::read_to_string(after).map_err(|e| format!("{}: {e}", after.display()))?;
+    if fixed != expected {
+        return Err(format!(
+            "{} fixed is not {}:\n{fixed}",
+            before.display(),
+            after.display()
+        ));
+    }
+    let run = run_fixture(rule, after)?;
+    if run.outcomes.is_empty() || run.outcomes.iter().any(|o| *o != Outcome::Pass) {
+        return Err(format!("{} does not pass after the fix", after.display()));
+    }
+    Ok(())
+}
+
+pub const NOT_APPLICABLE: &str = "not-applicable";
+pub const NOT_EVALUATED: &str = "not-evaluated";
+pub const FIX_BEFORE: &str = "fix-before.json";
+pub const FIX_AFTER: &str = "fix-after.json";
+
+/// The outcome cases a built-in rule must have: not applicable when `applies_if` can make it
+/// so, not evaluated when `requires` or `pass_requires` can, a fix case when it has a fix.
+pub fn missing_cases(rule: &Rule, dir: &Path) -> Vec<String> {
+    let mut missing = Vec::new();
+    if rule.file.applies_if.is_some() && cases(dir, NOT_APPLICABLE).is_empty() {
+        missing.push(format!("{NOT_APPLICABLE}.json (applies_if)"));
+    }
+    let needs = !rule.file.requires.is_empty() || !rule.file.pass_requires.is_empty();
+    if needs && cases(dir, NOT_EVALUATED).is_empty() {
+        missing.push(format!("{NOT_EVALUATED}.json (requires, pass_requires)"));
+    }
+    if rule.file.fix.is_some() && !dir.join(FIX_BEFORE).is_file() {
+        missing.push(format!("{FIX_BEFORE} and {FIX_AFTER} (fix)"));
+    }
+    missing
 }
 
 /// Where a rule's fixtures are: beside its file (`<dir>/<stem>/`), or in a `fixtures/` folder in

@@ -31,6 +31,9 @@ fn every_rule_fails_its_fail_fixture_and_passes_its_pass_fixture() {
         if let Err(problem) = ruletest::check_rule(&rule, &dir) {
             problems.push(format!("{}: {problem}", rule.stem()));
         }
+        for case in ruletest::missing_cases(&rule, &dir) {
+            problems.push(format!("{}: needs the case {case}", rule.stem()));
+        }
         // The exact findings of the fail fixtures: rule, line:column and message; for a rule
         // that judges a member, with it present and absent.
         let mut findings = ruletest::run_fixture(&rule, &dir.join("fail.json"))

@@ -726,6 +726,43 @@ fn test_rules_reports_swapped_fixtures_clearly() {
         "{}",
         String::from_utf8_lossy(&output.stdout)
     );
+
+    // Outcome cases: each is run, and one that gives another outcome is reported.
+    let cases = [
+        (
+            "not-applicable.json",
+            unlabelled,
+            "expected not applicable, got fail",
+        ),
+        (
+            "not-evaluated.json",
+            labelled,
+            "expected not evaluated with a reason, got pass",
+        ),
+        (
+            "fix-before.json",
+            unlabelled,
+            "a fix case is fix-before.json and fix-after.json together",
+        ),
+    ];
+    for (name, text, complaint) in cases {
+        std::fs::write(fixtures.join(name), text).unwrap();
+        let output = run();
+        let shown = String::from_utf8_lossy(&output.stdout);
+        assert_eq!(output.status.code(), Some(1), "{name}: {shown}");
+        assert!(shown.contains(complaint), "{name}: {shown}");
+        std::fs::remove_file(fixtures.join(name)).unwrap();
+    }
+    std::fs::write(
+        fixtures.join("not-applicable-no-task.json"),
+        r#"{"services": []}"#,
+    )
+    .unwrap();
+    let shown = String::from_utf8_lossy(&run().stdout).to_string();
+    assert!(
+        shown.contains("expected not applicable, got no resource of its kind"),
+        "{shown}"
+    );
 }
 
 #[test]
