@@ -236,12 +236,7 @@ fn check_fix(rule: &Rule, before: &Path, after: &Path) -> Result<(), String> {
         return Err(error.to_string());
     }
     let run = linted.judge();
-    let edits: Vec<fix::Edit> = run
-        .evaluations
-        .iter()
-        .flat_map(|e| &e.findings)
-        .filter_map(|finding| fix::edit_for(&run, finding))
-        .collect();
+    let edits = fix::all_edits(&run);
     if edits.is_empty() {
         return Err(format!("{}: no fix to apply", before.display()));
     }

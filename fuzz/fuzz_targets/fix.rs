@@ -21,12 +21,7 @@ fn fixed(text: &str) -> Option<(String, usize)> {
         return None;
     }
     let run = linted.judge();
-    let edits: Vec<fix::Edit> = run
-        .evaluations
-        .iter()
-        .flat_map(|e| &e.findings)
-        .filter_map(|finding| fix::edit_for(&run, finding))
-        .collect();
+    let edits = fix::all_edits(&run);
     Some(fix::apply(&run.estate.files[0].text, &edits))
 }
 

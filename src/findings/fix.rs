@@ -15,6 +15,15 @@ pub struct Edit {
     pub description: String,
 }
 
+/// The edits of every finding that has a fix, waived ones included.
+pub fn all_edits(run: &RunResult<'_>) -> Vec<Edit> {
+    run.evaluations
+        .iter()
+        .flat_map(|e| &e.findings)
+        .filter_map(|finding| edit_for(run, finding))
+        .collect()
+}
+
 /// The edit that fixes a finding, when its rule has a fix and its violating node is in the file.
 pub fn edit_for(run: &RunResult<'_>, finding: &Finding) -> Option<Edit> {
     let rule = &run.rules[finding.rule];
