@@ -23,6 +23,8 @@ pub enum Inputs {
     Discovered(Discovered),
     /// In-memory documents (display name, text).
     Texts(Vec<(String, String)>),
+    /// Resources already read: a source's own test, or a caller with its own reader.
+    Loaded(Box<sources::Loaded>),
 }
 
 /// How to lint and judge. Resolving a config file and rule folders into these is the caller's
@@ -100,6 +102,7 @@ pub fn lint_timed(inputs: Inputs, settings: Settings, lap: Lap<'_>) -> Result<Li
         }
         Inputs::Discovered(discovered) => sources::load_discovered(discovered, &settings.input),
         Inputs::Texts(texts) => sources::load_texts(texts, settings.input.input_kind),
+        Inputs::Loaded(loaded) => *loaded,
     };
     lap("load");
     let sources::Loaded {

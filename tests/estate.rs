@@ -423,3 +423,136 @@ fn computed_facts_are_declared() {
     // The fixtures exercise most declared facts: a declaration nothing computes is suspect.
     assert!(seen.len() >= 15, "{seen:?}");
 }
+
+/// A resource a source translated (a template) carries an origin map: its findings land where
+/// the map says, in whichever file wrote each part, and the nearest written ancestor stands for
+/// a part the map lacks; nothing offers to fix YAML as if it were JSON.
+#[test]
+fn a_translated_resource_places_findings_where_its_origin_map_says() {
+    use ecslint::location::{Span, Step};
+    use ecslint::model::origin::{OriginMap, Written};
+    use ecslint::model::{Origin, Resource, ResourceKind, SourceFile};
+    let template = "Resources:\n  TaskDef:\n    Type: AWS::ECS::TaskDefinition\n    Properties:\n      \
+                    ContainerDefinitions:\n        - Name: app\n          Image: !Ref Image\n          \
+                    Privileged: true\n";
+    let parameters = "Parameters:\n  Image:\n    Default: nginx:latest\n";
+    let span_of = |text: &str, needle: &str| {
+        let start = text.find(needle).unwrap();
+        Span {
+            start,
+            end: start + needle.len(),
+        }
+    };
+    let key = |k: &str| Step::Key(k.into());
+    let container = vec![key("containerDefinitions"), Step::Index(0)];
+    let at = |mut path: Vec<Step>, member: &str| {
+        path.push(key(member));
+        path
+    };
+    let mut map = OriginMap::default();
+    let written = |file: usize, span: Span| Written {
+        file,
+        span,
+        json: false,
+    };
+    map.insert(Vec::new(), written(0, span_of(template, "TaskDef:")));
+    map.insert(
+        container.clone(),
+        written(0, span_of(template, "- Name: app")),
+    );
+    map.insert(
+        at(container.clone(), "privileged"),
+        written(0, span_of(template, "Privileged: true")),
+    );
+    map.insert(
+        at(container.clone(), "image"),
+        written(1, span_of(parameters, "Default: nginx:latest")),
+    );
+    let doc = serde_json::json!({
+        "family": "app",
+        "containerDefinitions": [{"name": "app", "image": "nginx:latest", "privileged": true,
+                                  "user": "root"}]
+    });
+    let resource = Resource {
+        kind: ResourceKind::TaskDefinition,
+        id: "TaskDef".into(),
+        name: "TaskDef".into(),
+        doc,
+        origin: Origin {
+            file: 0,
+            base: Vec::new(),
+            start: 0,
+            grafted: Vec::new(),
+            map: Some(std::sync::Arc::new(map)),
+        },
+        partial: false,
+        deferred: false,
+        ignore: Vec::new(),
+    };
+    let mut loaded = sources::Loaded::default();
+    loaded.estate.files = vec![
+        SourceFile::new("template.yaml".into(), template.into()),
+        SourceFile::new("parameters.yaml".into(), parameters.into()),
+    ];
+    loaded.estate.resources = vec![resource];
+    let rules: Vec<Rule> = ["SEC101", "SEC115", "SEC103"].map(rule).into();
+    let mut linted = lint(
+        Inputs::Loaded(Box::new(loaded)),
+        Settings::with_rules(rules),
+    )
+    .unwrap();
+    let run = linted.judge();
+    let found = |id: &str| {
+        run.evaluations
+            .iter()
+            .flat_map(|e| &e.findings)
+            .find(|f| run.rules[f.rule].id() == id)
+            .unwrap_or_else(|| panic!("no {id} finding"))
+    };
+    let privileged = found("SEC101");
+    assert_eq!(privileged.location.file, 0);
+    assert_eq!(
+        (
+            privileged.location.start.line,
+            privileged.location.start.column
+        ),
+        (8, 11)
+    );
+    assert_eq!(
+        &template[privileged.location.byte_start..privileged.location.byte_end],
+        "Privileged: true"
+    );
+    assert!(privileged.location.exact && privileged.node.is_none());
+    let image = found("SEC115");
+    assert_eq!(
+        image.location.file, 1,
+        "the image was written as a parameter default"
+    );
+    assert_eq!(
+        (image.location.start.line, image.location.start.column),
+        (3, 5)
+    );
+    // `user` is not in the map: the container's line stands for it.
+    let user = found("SEC103");
+    assert!(!user.location.exact);
+    assert_eq!(
+        (user.location.start.line, user.location.start.column),
+        (6, 9)
+    );
+    let sarif = ecslint::report::sarif::to_log(&run, &Default::default(), false);
+    let sarif = serde_json::to_value(sarif).unwrap();
+    let uris: Vec<&str> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    assert!(
+        uris.contains(&"template.yaml") && uris.contains(&"parameters.yaml"),
+        "{uris:?}"
+    );
+}

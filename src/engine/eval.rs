@@ -5,7 +5,7 @@ use super::outcome::{Counts, Evaluation, Finding, Location, Outcome};
 use crate::location::{Span, Step, first_line, member_span, normalized_path};
 use crate::model::facts;
 use crate::model::link::{self, Index, LinkState, Links};
-use crate::model::origin::{path_from_file_root, span_in_file};
+use crate::model::origin::{Written, path_from_file_root, written_at};
 use crate::model::{Estate, Resource};
 use jsonpath_rfc9535::{Element, JsonPath};
 use rayon::prelude::*;
@@ -324,44 +324,60 @@ fn resolve(doc: &Value, resource: usize, steps: &[Step]) -> (usize, Vec<Step>) {
 /// A node placed in its file: the span of `path`, or of the nearest enclosing node that exists.
 struct Placed {
     file: usize,
-    /// The path from the file's root to what was found.
+    /// The path shown: from the file's root to what was found in an API JSON file; the
+    /// document path in a translated resource (its file has another structure).
     steps: Vec<Step>,
     /// False when the node itself was not found and an enclosing node stands for it.
     exact: bool,
     span: Span,
+    /// The span is JSON text of the API shape (key-to-value regions and fixes apply).
+    json: bool,
 }
 
+/// Where a node of `owner`'s document was written, or the nearest enclosing node that is known.
 fn place(estate: &Estate, owner: &Resource, path: &[Step]) -> Placed {
     let mut used = path.len();
-    let span = loop {
-        if let Some(span) = span_in_file(estate, owner, &path[..used]) {
-            break span;
+    let written = loop {
+        if let Some(written) = written_at(estate, owner, &path[..used]) {
+            break written;
         }
         if used == 0 {
-            break Span {
-                start: owner.origin.start,
-                end: owner.origin.start,
+            break Written {
+                file: owner.origin.file,
+                span: Span {
+                    start: owner.origin.start,
+                    end: owner.origin.start,
+                },
+                json: owner.origin.map.is_none(),
             };
         }
         used -= 1;
     };
+    let steps = if owner.origin.map.is_some() {
+        path[..used].to_vec()
+    } else {
+        path_from_file_root(owner, &path[..used])
+    };
     Placed {
-        file: owner.origin.file,
-        steps: path_from_file_root(owner, &path[..used]),
+        file: written.file,
+        steps,
         exact: used == path.len(),
-        span,
+        span: written.span,
+        json: written.json,
     }
 }
 
 /// The region a user is shown for a placed node, with its line and column: an object member
 /// from its key to the end of its value (`"readonlyRootFilesystem": false`); an array element,
 /// a resource or a file root (and, with `first_line_only`, anything) by its first line, not the
-/// whole of a 50-line container.
+/// whole of a 50-line container. A translated node shows what its source chose, first line only
+/// when asked.
 fn show(estate: &Estate, placed: Placed, first_line_only: bool) -> Location {
     let file = &estate.files[placed.file];
     let text = file.text.as_bytes();
     let span = match placed.steps.last() {
-        Some(Step::Key(_)) if !first_line_only => member_span(text, placed.span),
+        _ if !placed.json && !first_line_only => placed.span,
+        Some(Step::Key(_)) if placed.json && !first_line_only => member_span(text, placed.span),
         _ => first_line(text, placed.span),
     };
     let index = file.line_index();
@@ -389,7 +405,8 @@ fn finding(
     let (owner, path) = resolve(doc, resource, steps);
     let owner_resource = &estate.resources[owner];
     let node_placed = place(estate, owner_resource, &path);
-    let node = node_placed.exact.then_some(node_placed.span.start);
+    // Fixes edit JSON text: a translated node (a template's YAML) is not fixed in place.
+    let node = (node_placed.exact && node_placed.json).then_some(node_placed.span.start);
     let render = |template: &str, shown: &Value| {
         render_message(template, rule, estate, resource, doc, steps, value, shown)
     };

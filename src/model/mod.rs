@@ -97,6 +97,9 @@ pub struct Origin {
     /// path from the file root): `tags` beside `taskDefinition` in describe-task-definition
     /// output, or `settings[0]` for the lone `setting` of put-account-setting output.
     pub grafted: Vec<(Vec<Step>, Vec<Step>)>,
+    /// Where each part was written, for a resource a source translated (a template): then
+    /// `base`, `start` and `grafted` say nothing and this map decides (`origin::written_at`).
+    pub map: Option<std::sync::Arc<origin::OriginMap>>,
 }
 
 /// One resource: its kind, identity, raw API document and provenance.

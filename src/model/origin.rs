@@ -1,8 +1,64 @@
-//! Where a resource's document sits in its file: paths inside a resource mapped to the file,
-//! following grafts (members brought in from elsewhere in the file).
+//! Where a resource's document was written: paths inside a resource mapped to spans in files.
+//!
+//! Two ways, behind one question ([`written_at`]): a resource read from API JSON is its file's
+//! text, so a path is found by scanning that text from the resource's start (following grafts,
+//! members brought in from elsewhere in the file); a resource a source *translated* (a
+//! CloudFormation template, Terraform) carries an [`OriginMap`] the source filled with where each
+//! part was written, in any file of the estate (a parameter default, a variable, a template
+//! file). The engine, reporters, fingerprints and fixes only ask [`written_at`].
 
 use super::{Estate, Resource};
-use crate::location::{self, Step, locate};
+use crate::location::{self, Span, Step, locate};
+use std::collections::HashMap;
+
+/// Where the parts of a translated resource's document were written, by document path.
+#[derive(Debug, Clone, Default)]
+pub struct OriginMap {
+    entries: HashMap<Vec<Step>, Written>,
+}
+
+/// Where one node of a document was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Written {
+    /// An index into the estate's files: the resource's own file or another one.
+    pub file: usize,
+    /// What a finding at the node shows: for a JSON member, its value (the key is found from
+    /// it); for a translated node, the source's choice (a YAML `Key: value` line).
+    pub span: Span,
+    /// The span is this node's JSON text in an API-shaped document, so a fix may edit it.
+    pub json: bool,
+}
+
+impl OriginMap {
+    pub fn insert(&mut self, path: Vec<Step>, written: Written) {
+        self.entries.insert(path, written);
+    }
+
+    pub fn get(&self, path: &[Step]) -> Option<Written> {
+        self.entries.get(path).copied()
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+/// Where `path` of a resource's document was written, when it is known.
+pub fn written_at(estate: &Estate, resource: &Resource, path: &[Step]) -> Option<Written> {
+    if let Some(map) = &resource.origin.map {
+        return map.get(path);
+    }
+    let span = span_in_file(estate, resource, path)?;
+    Some(Written {
+        file: resource.origin.file,
+        span,
+        json: true,
+    })
+}
 
 /// The graft a path starts in: how many of its steps it covers, and where they really are.
 fn graft<'a>(resource: &'a Resource, path: &[Step]) -> Option<(usize, &'a [Step])> {

@@ -71,6 +71,7 @@ pub fn split(
             base: Vec::new(),
             start: root_start,
             grafted: Vec::new(),
+            map: None,
         },
         partial,
         deferred: false,
@@ -246,6 +247,7 @@ pub fn split_task_definition_file(
         base: layout.base,
         start: layout.start,
         grafted: layout.grafted,
+        map: None,
     };
     deferred_task_definition(file_stem, text, origin, whole_file)
         .map(|resource| vec![resource])
@@ -294,6 +296,7 @@ pub fn deferred_task_definitions(
                 base: base.clone(),
                 start,
                 grafted: Vec::new(),
+                map: None,
             };
             deferred_task_definition(file_stem, text, origin, false).map_err(|e| ShapeError {
                 offset: Some(start + super::offset_of(&text[start..], e.line(), e.column())),
@@ -369,6 +372,7 @@ pub(super) fn element_resource(
             base,
             start,
             grafted: Vec::new(),
+            map: None,
         },
         partial: false,
         deferred: false,
