@@ -4,6 +4,8 @@
 //! Every lookup goes through a hash index built once, so linking is linear in the estate size.
 
 pub use super::index::Index;
+use super::kinds::kind_spec;
+use super::vocabulary::{Link, Ref};
 use super::{Estate, ResourceKind, arn_name, str_field};
 use serde_json::Value;
 
@@ -127,133 +129,134 @@ pub fn strategy_providers(strategy: Option<&Value>) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Computes every resource's links.
+/// Computes every resource's links, as `vocabulary::LINKS` declares them.
 pub fn link(estate: &Estate, index: &Index) -> Vec<Links> {
     estate
         .resources
         .iter()
         .map(|resource| {
-            let doc = &resource.doc;
-            let by_name = match resource.kind {
-                // Deferred task definitions are linked when they are evaluated.
-                ResourceKind::TaskDefinition if resource.deferred => Vec::new(),
-                ResourceKind::TaskDefinition => {
-                    task_definition_links(estate, index, doc, resource.origin.file).by_name
-                }
-                ResourceKind::Service => {
-                    let cluster_ref =
-                        str_field(doc, "clusterArn").or_else(|| str_field(doc, "cluster"));
-                    let cluster = one(Some(cluster_ref.unwrap_or("default")), |r| {
-                        index
-                            .find(ResourceKind::Cluster, r)
-                            .or_else(|| index.find(ResourceKind::Cluster, arn_name(r)))
-                    });
-                    // Without its own strategy a service uses the cluster's default one, unless
-                    // it names a launch type.
-                    let mut providers = strategy_providers(doc.get("capacityProviderStrategy"));
-                    if providers.is_empty() && doc.get("launchType").is_none() {
-                        for &c in cluster.targets() {
-                            providers = strategy_providers(
-                                estate.resources[c]
-                                    .doc
-                                    .get("defaultCapacityProviderStrategy"),
-                            );
-                        }
-                    }
-                    providers.retain(|p| p != "FARGATE" && p != "FARGATE_SPOT");
-                    vec![
-                        (
-                            "taskDefinition",
-                            one(str_field(doc, "taskDefinition"), |r| {
-                                index.task_definition(r)
-                            }),
-                        ),
-                        ("cluster", cluster),
-                        (
-                            "subnets",
-                            many(
-                                strings_at(
-                                    doc,
-                                    "/networkConfiguration/awsvpcConfiguration/subnets",
-                                ),
-                                |r| index.find(ResourceKind::Subnet, r),
-                            ),
-                        ),
-                        (
-                            "securityGroups",
-                            many(
-                                strings_at(
-                                    doc,
-                                    "/networkConfiguration/awsvpcConfiguration/securityGroups",
-                                ),
-                                |r| index.find(ResourceKind::SecurityGroup, r),
-                            ),
-                        ),
-                        (
-                            "capacityProviders",
-                            many(providers, |r| index.find(ResourceKind::CapacityProvider, r)),
-                        ),
-                        (
-                            "account",
-                            account_link(index, resource.origin.file, Some(&resource.id)),
-                        ),
-                    ]
-                }
-                ResourceKind::Cluster => {
-                    let mut providers =
-                        strategy_providers(doc.get("defaultCapacityProviderStrategy"));
-                    providers.extend(strings_at(doc, "/capacityProviders"));
-                    providers.sort();
-                    providers.dedup();
-                    providers.retain(|p| p != "FARGATE" && p != "FARGATE_SPOT");
-                    vec![
-                        (
-                            "capacityProviders",
-                            many(providers, |r| index.find(ResourceKind::CapacityProvider, r)),
-                        ),
-                        (
-                            "account",
-                            account_link(index, resource.origin.file, Some(&resource.id)),
-                        ),
-                    ]
-                }
-                _ => Vec::new(),
-            };
-            Links { by_name }
+            // Deferred task definitions are linked when they are evaluated.
+            if resource.deferred {
+                return Links::default();
+            }
+            links_of(
+                estate,
+                index,
+                resource.kind,
+                &resource.doc,
+                resource.origin.file,
+            )
         })
         .collect()
 }
 
-/// The links of a task definition document.
+/// The links of a task definition document (deferred ones are linked when evaluated).
 pub fn task_definition_links(estate: &Estate, index: &Index, doc: &Value, file: usize) -> Links {
+    links_of(estate, index, ResourceKind::TaskDefinition, doc, file)
+}
+
+/// The links of a document of `kind` read from `file`.
+fn links_of(estate: &Estate, index: &Index, kind: ResourceKind, doc: &Value, file: usize) -> Links {
     Links {
-        by_name: vec![
-            (
-                "taskRole",
-                role_link(estate, index, str_field(doc, "taskRoleArn")),
-            ),
-            (
-                "executionRole",
-                role_link(estate, index, str_field(doc, "executionRoleArn")),
-            ),
-            (
-                "account",
-                account_link(index, file, str_field(doc, "taskDefinitionArn")),
-            ),
-        ],
+        by_name: kind_spec(kind)
+            .links()
+            .map(|link| {
+                let state = match link.from {
+                    Ref::Member(pointer) => {
+                        let reference = doc.pointer(pointer).and_then(Value::as_str);
+                        by_target(
+                            estate,
+                            index,
+                            link.target,
+                            reference.into_iter().map(str::to_string).collect(),
+                        )
+                    }
+                    Ref::Members(pointer) => {
+                        by_target(estate, index, link.target, strings_at(doc, pointer))
+                    }
+                    Ref::Derived => derived(estate, index, link, doc, file),
+                };
+                (link.name, state)
+            })
+            .collect(),
     }
+}
+
+/// The resources of kind `target` that `references` name.
+fn by_target(
+    estate: &Estate,
+    index: &Index,
+    target: ResourceKind,
+    references: Vec<String>,
+) -> LinkState {
+    let state = many(references, |r| match target {
+        ResourceKind::TaskDefinition => index.task_definition(r),
+        ResourceKind::IamRole => index.role(r),
+        _ => index
+            .find(target, r)
+            .or_else(|| index.find(target, arn_name(r))),
+    });
+    match target {
+        ResourceKind::IamRole => complete_role(estate, index, state),
+        _ => state,
+    }
+}
+
+/// The links no single member names.
+fn derived(estate: &Estate, index: &Index, link: &Link, doc: &Value, file: usize) -> LinkState {
+    match (link.kind, link.name) {
+        (_, "account") => {
+            let own_arn = kind_spec(link.kind).unique.and_then(|m| str_field(doc, m));
+            account_link(index, file, own_arn)
+        }
+        (ResourceKind::Service, "cluster") => service_cluster(index, doc),
+        (ResourceKind::Service, "capacityProviders") => {
+            // Without its own strategy a service uses its cluster's default one, unless it
+            // names a launch type.
+            let mut providers = strategy_providers(doc.get("capacityProviderStrategy"));
+            if providers.is_empty() && doc.get("launchType").is_none() {
+                for &c in service_cluster(index, doc).targets() {
+                    providers = strategy_providers(
+                        estate.resources[c]
+                            .doc
+                            .get("defaultCapacityProviderStrategy"),
+                    );
+                }
+            }
+            providers.retain(|p| p != "FARGATE" && p != "FARGATE_SPOT");
+            by_target(estate, index, link.target, providers)
+        }
+        (ResourceKind::Cluster, "capacityProviders") => {
+            let mut providers = strategy_providers(doc.get("defaultCapacityProviderStrategy"));
+            providers.extend(strings_at(doc, "/capacityProviders"));
+            providers.sort();
+            providers.dedup();
+            providers.retain(|p| p != "FARGATE" && p != "FARGATE_SPOT");
+            by_target(estate, index, link.target, providers)
+        }
+        // A declared link without a resolver: a test walks every declaration.
+        _ => LinkState::NotReferenced,
+    }
+}
+
+/// A service's cluster: the one it names (ARN or name), else the account's `default` cluster.
+fn service_cluster(index: &Index, doc: &Value) -> LinkState {
+    let named = str_field(doc, "clusterArn").or_else(|| str_field(doc, "cluster"));
+    one(Some(named.unwrap_or("default")), |r| {
+        index
+            .find(ResourceKind::Cluster, r)
+            .or_else(|| index.find(ResourceKind::Cluster, arn_name(r)))
+    })
 }
 
 /// A role link is incomplete when the role attaches a customer managed policy that is not in
 /// the estate: its permissions are then only partly known.
-fn role_link(estate: &Estate, index: &Index, reference: Option<&str>) -> LinkState {
-    let state = one(reference, |r| index.role(r));
-    if let LinkState::Resolved(found) = &state {
-        let missing: Vec<String> = super::iam::unresolved_customer_policies(
-            estate,
-            &estate.resources[found[0]].doc,
-            index,
-        );
+fn complete_role(estate: &Estate, index: &Index, state: LinkState) -> LinkState {
+    if let LinkState::Resolved(found) = &state
+        && let Some(&role) = found.first()
+    {
+        let missing: Vec<String> =
+            super::iam::unresolved_customer_policies(estate, &estate.resources[role].doc, index);
         if !missing.is_empty() {
             return LinkState::Incomplete {
                 found: found.clone(),
@@ -262,4 +265,33 @@ fn role_link(estate: &Estate, index: &Index, reference: Option<&str>) -> LinkSta
         }
     }
     state
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::vocabulary::LINKS;
+    use super::*;
+
+    /// Every link declared as derived has its resolver in `derived`: one whose references are
+    /// absent says NotReferenced, or Incomplete for account settings, but one without a
+    /// resolver would say NotReferenced even when the document names a target.
+    #[test]
+    fn every_derived_link_has_a_resolver() {
+        let estate = Estate::default();
+        let index = Index::build(&estate);
+        let doc = serde_json::json!({
+            "capacityProviders": ["cp"],
+            "capacityProviderStrategy": [{"capacityProvider": "cp"}],
+        });
+        for link in LINKS.iter().filter(|l| l.from == Ref::Derived) {
+            let state = derived(&estate, &index, link, &doc, 0);
+            assert_ne!(
+                state,
+                LinkState::NotReferenced,
+                "{} {}: no resolver",
+                link.kind,
+                link.name
+            );
+        }
+    }
 }

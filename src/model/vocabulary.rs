@@ -21,7 +21,22 @@ pub struct Link {
     pub target: ResourceKind,
     /// An array of resources rather than one.
     pub many: bool,
+    /// Where the document names what the link points at.
+    pub from: Ref,
     pub meaning: &'static str,
+}
+
+/// Where a document names the resources a link points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ref {
+    /// A string member, by JSON pointer: `/taskRoleArn`.
+    Member(&'static str),
+    /// An array of strings, by JSON pointer: `/networkConfiguration/awsvpcConfiguration/subnets`.
+    Members(&'static str),
+    /// Worked out by `link.rs` from several members (its `derived` says how): a service's
+    /// cluster (`default` when unnamed), an effective capacity provider strategy, the account
+    /// settings of the resource's account and region.
+    Derived,
 }
 
 use ResourceKind::{
@@ -139,6 +154,7 @@ pub const LINKS: &[Link] = &[
         name: "taskRole",
         target: IamRole,
         many: false,
+        from: Ref::Member("/taskRoleArn"),
         meaning: "the role named by taskRoleArn",
     },
     Link {
@@ -146,6 +162,7 @@ pub const LINKS: &[Link] = &[
         name: "executionRole",
         target: IamRole,
         many: false,
+        from: Ref::Member("/executionRoleArn"),
         meaning: "the role named by executionRoleArn",
     },
     Link {
@@ -153,6 +170,7 @@ pub const LINKS: &[Link] = &[
         name: "account",
         target: Account,
         many: false,
+        from: Ref::Derived,
         meaning: "the account settings of its account and region",
     },
     Link {
@@ -160,6 +178,7 @@ pub const LINKS: &[Link] = &[
         name: "taskDefinition",
         target: TaskDefinition,
         many: false,
+        from: Ref::Member("/taskDefinition"),
         meaning: "the task definition it runs",
     },
     Link {
@@ -167,6 +186,7 @@ pub const LINKS: &[Link] = &[
         name: "cluster",
         target: Cluster,
         many: false,
+        from: Ref::Derived,
         meaning: "its cluster",
     },
     Link {
@@ -174,6 +194,7 @@ pub const LINKS: &[Link] = &[
         name: "subnets",
         target: Subnet,
         many: true,
+        from: Ref::Members("/networkConfiguration/awsvpcConfiguration/subnets"),
         meaning: "the subnets of its awsvpc configuration",
     },
     Link {
@@ -181,6 +202,7 @@ pub const LINKS: &[Link] = &[
         name: "securityGroups",
         target: SecurityGroup,
         many: true,
+        from: Ref::Members("/networkConfiguration/awsvpcConfiguration/securityGroups"),
         meaning: "the security groups of its awsvpc configuration",
     },
     Link {
@@ -188,6 +210,7 @@ pub const LINKS: &[Link] = &[
         name: "capacityProviders",
         target: CapacityProvider,
         many: true,
+        from: Ref::Derived,
         meaning: "the capacity providers of its strategy",
     },
     Link {
@@ -195,6 +218,7 @@ pub const LINKS: &[Link] = &[
         name: "account",
         target: Account,
         many: false,
+        from: Ref::Derived,
         meaning: "the account settings of its account and region",
     },
     Link {
@@ -202,6 +226,7 @@ pub const LINKS: &[Link] = &[
         name: "capacityProviders",
         target: CapacityProvider,
         many: true,
+        from: Ref::Derived,
         meaning: "the capacity providers attached to it",
     },
     Link {
@@ -209,6 +234,7 @@ pub const LINKS: &[Link] = &[
         name: "account",
         target: Account,
         many: false,
+        from: Ref::Derived,
         meaning: "the account settings of its account and region",
     },
 ];
@@ -310,15 +336,19 @@ pub fn page() -> String {
             out.push('\n');
         }
         if !links.is_empty() {
-            out.push_str("| `_links.` | resource | meaning |\n|---|---|---|\n");
+            out.push_str("| `_links.` | resource | named by | meaning |\n|---|---|---|---|\n");
             for link in links {
                 let target = if link.many {
                     format!("[{}]", link.target)
                 } else {
                     link.target.to_string()
                 };
+                let from = match link.from {
+                    Ref::Member(pointer) | Ref::Members(pointer) => format!("`{pointer}`"),
+                    Ref::Derived => "several members".to_string(),
+                };
                 out.push_str(&format!(
-                    "| `{}` | {target} | {} |\n",
+                    "| `{}` | {target} | {from} | {} |\n",
                     link.name, link.meaning
                 ));
             }
