@@ -346,7 +346,7 @@ pub struct LineIndex {
 
 /// A 1-based line and column. Columns count UTF-16 code units, as SARIF's
 /// `columnKind: utf16CodeUnits` requires; `char_column` counts characters for consoles.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct LineCol {
     pub line: usize,
     pub column: usize,

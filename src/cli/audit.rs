@@ -76,14 +76,16 @@ pub(super) fn scan(mut args: ScanArgs) -> u8 {
 }
 
 /// One side of a diff as a JSON report: read as is when it is one, else checked.
-pub(super) fn audit(path: &std::path::Path, args: &DiffArgs) -> Result<serde_json::Value, u8> {
+pub(super) fn audit(
+    path: &std::path::Path,
+    args: &DiffArgs,
+) -> Result<report::json::Report<'static>, u8> {
+    let shown = path.display().to_string();
     if path.is_file()
         && let Ok(text) = std::fs::read_to_string(path)
         && report::merge::is_report_text(&text)
     {
-        let doc: serde_json::Value = serde_json::from_str(&text).map_err(fail)?;
-        report::merge::check_version(&path.display().to_string(), &doc).map_err(fail)?;
-        return Ok(doc);
+        return report::json::read(&shown, &text).map_err(fail);
     }
     let lint_args = LintArgs {
         paths: vec![path.to_path_buf()],
@@ -97,9 +99,10 @@ pub(super) fn audit(path: &std::path::Path, args: &DiffArgs) -> Result<serde_jso
     };
     let (run, _) = judge(lint(&lint_args, None)?);
     report_input_errors(&run, &lint_args);
+    // Read back through the report's own types: what `diff` compares is what was written.
     let mut bytes = Vec::new();
     report::json::write(&run, &ReportOptions::default(), &mut bytes).map_err(fail)?;
-    serde_json::from_slice(&bytes).map_err(fail)
+    report::json::read(&shown, &String::from_utf8_lossy(&bytes)).map_err(fail)
 }
 
 /// `ecslint diff OLD NEW`.
@@ -108,7 +111,7 @@ pub(super) fn diff(args: DiffArgs) -> u8 {
         (Ok(old), Ok(new)) => (old, new),
         (Err(code), _) | (_, Err(code)) => return code,
     };
-    let compared = findings::diff::Diff::compare(
+    let compared = report::compare::Diff::compare(
         &args.old.display().to_string(),
         &old,
         &args.new.display().to_string(),
@@ -181,18 +184,18 @@ pub(super) fn merge(args: MergeArgs) -> u8 {
     } else {
         let mut reports = Vec::new();
         for (path, text) in &inputs {
-            let doc: serde_json::Value = match serde_json::from_str(text) {
-                Ok(doc) => doc,
-                Err(e) => {
-                    return fail(format!(
-                        "{path}:{}:{}: {}",
-                        e.line(),
-                        e.column(),
-                        sources::json_reason(&e)
-                    ));
-                }
-            };
-            if !report::merge::is_report(&doc) {
+            if !report::merge::is_report_text(text) {
+                let doc: serde_json::Value = match serde_json::from_str(text) {
+                    Ok(doc) => doc,
+                    Err(e) => {
+                        return fail(format!(
+                            "{path}:{}:{}: {}",
+                            e.line(),
+                            e.column(),
+                            sources::json_reason(&e)
+                        ));
+                    }
+                };
                 return fail(if doc.get("ecslintSnapshot").is_some() {
                     format!(
                         "{path}: a snapshot ({first} is a report; merge snapshots or reports, not both)"
@@ -201,13 +204,15 @@ pub(super) fn merge(args: MergeArgs) -> u8 {
                     format!("{path}: neither an ecslint snapshot nor an ecslint JSON report")
                 });
             }
-            reports.push((path.clone(), doc));
+            match report::json::read(path, text) {
+                Ok(report) => reports.push((path.clone(), report)),
+                Err(message) => return fail(message),
+            }
         }
-        report::merge::merge(&reports).map(|merged| {
-            let mut text = serde_json::to_string_pretty(&merged).unwrap_or_default();
-            text.push('\n');
-            text
-        })
+        let mut text =
+            serde_json::to_string_pretty(&report::merge::merge(&reports)).unwrap_or_default();
+        text.push('\n');
+        Ok(text)
     };
     match merged {
         Ok(text) => match write_output(args.output.as_deref(), &text) {

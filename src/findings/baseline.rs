@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 pub const BASELINE_VERSION: u32 = 1;
 
 /// Whether a finding was in the baseline (SARIF `baselineState`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum BaselineState {
     New,

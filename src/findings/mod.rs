@@ -2,7 +2,6 @@
 //! summary reporters print.
 
 pub mod baseline;
-pub mod diff;
 pub mod fix;
 mod waivers;
 
@@ -213,7 +212,7 @@ impl RunResult<'_> {
 pub const NO_ACCOUNT: &str = "(no account)";
 
 /// The per-pillar and per-severity summary every reporter shows.
-#[derive(Debug, Clone, Default, serde::Serialize)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Summary {
     pub total: Counts,
     pub by_pillar: BTreeMap<Pillar, Counts>,
@@ -226,8 +225,8 @@ pub struct Summary {
     pub input_errors: usize,
     pub waived: usize,
     /// New / unchanged / absent findings, when compared with a baseline.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub baseline: Option<BTreeMap<&'static str, usize>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BTreeMap<String, usize>>,
 }
 
 impl Summary {
@@ -319,12 +318,12 @@ impl<'a> RunResult<'a> {
         }
         if let Some(comparison) = &self.baseline {
             let mut counts = BTreeMap::from([
-                ("new", 0),
-                ("unchanged", 0),
-                ("absent", comparison.absent.len()),
+                ("new".to_string(), 0),
+                ("unchanged".to_string(), 0),
+                ("absent".to_string(), comparison.absent.len()),
             ]);
             for state in comparison.states.values() {
-                *counts.entry(state.as_str()).or_default() += 1;
+                *counts.entry(state.as_str().to_string()).or_default() += 1;
             }
             summary.baseline = Some(counts);
         }

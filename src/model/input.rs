@@ -4,7 +4,7 @@
 use crate::location::LineCol;
 
 /// A file that could not be linted, with the place and the reason.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct InputError {
     pub path: String,
     /// 1-based line and column (characters); `None` when the file could not be read at all.
@@ -32,7 +32,7 @@ impl std::fmt::Display for InputError {
 }
 
 /// A file found by walking a folder that holds no ECS, IAM or EC2 document.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Skipped {
     pub path: String,
     pub reason: String,

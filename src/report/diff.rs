@@ -2,9 +2,21 @@
 //! (`baselineState`) and HTML. Like the other reporters they only format a [`Diff`].
 
 use super::ReportOptions;
-use crate::engine::catalog::{Pillar, Rule, Severity};
-use crate::findings::diff::{Diff, DiffCounts, DiffState, account};
+use super::compare::{Diff, DiffCounts, DiffState};
+use super::json::JsonFinding;
+use crate::engine::catalog::{Pillar, Rule};
 use serde_json::{Value, json};
+
+type Finding = JsonFinding<'static>;
+
+/// A finding of a comparison, as the JSON report has it, with its state and account.
+#[derive(serde::Serialize)]
+struct Tagged<'a> {
+    #[serde(flatten)]
+    finding: &'a Finding,
+    state: &'static str,
+    account: String,
+}
 use serde_sarif::sarif;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -25,24 +37,9 @@ fn pillar_rows(diff: &Diff) -> Vec<(String, DiffCounts)> {
         .collect()
 }
 
-fn text<'a>(finding: &'a Value, pointer: &str) -> &'a str {
-    finding
-        .pointer(pointer)
-        .and_then(Value::as_str)
-        .unwrap_or("?")
-}
-
-fn position(finding: &Value) -> String {
-    format!(
-        "{}:{}:{}",
-        text(finding, "/location/file"),
-        finding
-            .pointer("/location/start/line")
-            .unwrap_or(&Value::Null),
-        finding
-            .pointer("/location/start/column")
-            .unwrap_or(&Value::Null)
-    )
+fn position(finding: &Finding) -> String {
+    let start = finding.location.start;
+    format!("{}:{}:{}", finding.location.file, start.line, start.column)
 }
 
 /// The sources compared, and what makes the comparison doubtful.
@@ -119,12 +116,12 @@ pub fn pretty(diff: &Diff) -> String {
             let _ = writeln!(
                 out,
                 "  {:<8} {} {}  {}\n           {}  [{}]",
-                text(f, "/severity"),
-                text(f, "/rule"),
-                text(f, "/name"),
-                text(f, "/message"),
+                f.severity.as_str(),
+                &*f.rule,
+                &*f.name,
+                &*f.message,
                 position(f),
-                text(f, "/resource/id"),
+                &*f.resource.id,
             );
         }
     }
@@ -132,13 +129,14 @@ pub fn pretty(diff: &Diff) -> String {
 }
 
 pub fn json(diff: &Diff) -> Value {
-    let tag = |list: &[Value], state: DiffState| -> Vec<Value> {
+    let tag = |list: &'_ [Finding], state: DiffState| -> Vec<Value> {
         list.iter()
-            .map(|f| {
-                let mut f = f.clone();
-                f["state"] = json!(state.as_str());
-                f["account"] = json!(account(&f));
-                f
+            .map(|finding| {
+                json!(Tagged {
+                    finding,
+                    state: state.as_str(),
+                    account: finding.account(),
+                })
             })
             .collect()
     };
@@ -165,7 +163,7 @@ pub fn json(diff: &Diff) -> Value {
 /// old audit that are gone (`absent`) or could not be evaluated again (`unchanged`, marked).
 pub fn sarif(diff: &Diff, rules: &[Rule], options: &ReportOptions) -> sarif::Sarif {
     let root = std::env::current_dir().unwrap_or_default();
-    let mut used: Vec<&str> = diff.states().map(|(_, f)| text(f, "/rule")).collect();
+    let mut used: Vec<&str> = diff.states().map(|(_, f)| &*f.rule).collect();
     used.sort();
     used.dedup();
     let descriptors: Vec<sarif::ReportingDescriptor> = used
@@ -179,51 +177,41 @@ pub fn sarif(diff: &Diff, rules: &[Rule], options: &ReportOptions) -> sarif::Sar
     let results = diff
         .states()
         .map(|(state, f)| {
-            let severity: Severity =
-                serde_json::from_value(f["severity"].clone()).unwrap_or(Severity::Medium);
-            let line_col = |which: &str, what: &str| {
-                f.pointer(&format!("/location/{which}/{what}"))
-                    .and_then(Value::as_i64)
-                    .unwrap_or(1)
-            };
+            let severity = f.severity;
+            let (start, end) = (f.location.start, f.location.end);
             let region = sarif::Region::builder()
-                .start_line(line_col("start", "line"))
-                .start_column(line_col("start", "column"))
-                .end_line(line_col("end", "line"))
-                .end_column(line_col("end", "column"))
+                .start_line(start.line as i64)
+                .start_column(start.column as i64)
+                .end_line(end.line as i64)
+                .end_column(end.column as i64)
                 .build();
             let physical = sarif::PhysicalLocation::builder()
-                .artifact_location(super::sarif::artifact(text(f, "/location/file"), &root))
+                .artifact_location(super::sarif::artifact(&f.location.file, &root))
                 .region(region)
                 .build();
             let logical = sarif::LogicalLocation::builder()
-                .name(text(f, "/resource/name"))
-                .fully_qualified_name(text(f, "/resource/id"))
-                .kind(text(f, "/resource/kind"))
+                .name(&*f.resource.name)
+                .fully_qualified_name(&*f.resource.id)
+                .kind(f.resource.kind.as_str())
                 .build();
             let mut fingerprints = BTreeMap::new();
-            fingerprints.insert(
-                "ecslint/v1".to_string(),
-                text(f, "/fingerprint").to_string(),
-            );
+            fingerprints.insert("ecslint/v1".to_string(), f.fingerprint.to_string());
             let mut properties = BTreeMap::new();
             properties.insert("severity".to_string(), json!(severity));
-            properties.insert("account".to_string(), json!(account(f)));
+            properties.insert("account".to_string(), json!(f.account()));
             properties.insert("diffState".to_string(), json!(state.as_str()));
             let message = match state {
                 DiffState::Fixed => {
-                    format!("fixed since {}: {}", diff.old.source, text(f, "/message"))
+                    format!("fixed since {}: {}", diff.old.source, &*f.message)
                 }
                 DiffState::Unverified => format!(
                     "not evaluated in {}, last seen in {}: {}",
-                    diff.new.source,
-                    diff.old.source,
-                    text(f, "/message")
+                    diff.new.source, diff.old.source, &*f.message
                 ),
-                _ => text(f, "/message").to_string(),
+                _ => f.message.to_string(),
             };
             let mut result = sarif::Result::builder()
-                .rule_id(text(f, "/rule"))
+                .rule_id(&*f.rule)
                 .level(if state == DiffState::Fixed {
                     sarif::ResultLevel::None
                 } else {
@@ -243,10 +231,7 @@ pub fn sarif(diff: &Diff, rules: &[Rule], options: &ReportOptions) -> sarif::Sar
                         .build(),
                 )
                 .build();
-            result.rule_index = used
-                .iter()
-                .position(|id| *id == text(f, "/rule"))
-                .map(|i| i as i64);
+            result.rule_index = used.iter().position(|id| *id == &*f.rule).map(|i| i as i64);
             result.baseline_state = Some(json!(match state {
                 DiffState::New => "new",
                 DiffState::Fixed => "absent",
@@ -355,19 +340,17 @@ pub fn html(diff: &Diff, options: &ReportOptions) -> String {
         }
         let _ = writeln!(out, "<ul class=\"findings\">");
         for f in list {
-            let help = f["helpUri"].as_str().map_or(String::new(), |uri| {
-                format!(" · <a href=\"{}\">rule reference</a>", escape(uri))
-            });
+            let help = format!(" · <a href=\"{}\">rule reference</a>", escape(&f.help_uri));
             let _ = writeln!(
                 out,
                 "<li><span class=\"sev\">{}</span> {} {} — {}<br><span class=\"muted\"><a href=\"{}\"><code>{}</code></a> · <code>{}</code>{help}</span></li>",
-                escape(text(f, "/severity")),
-                escape(text(f, "/rule")),
-                escape(text(f, "/name")),
-                escape(text(f, "/message")),
-                escape(&super::file_link(text(f, "/location/file"), options)),
+                escape(f.severity.as_str()),
+                escape(&f.rule),
+                escape(&f.name),
+                escape(&f.message),
+                escape(&super::file_link(&f.location.file, options)),
                 escape(&position(f)),
-                escape(text(f, "/resource/id")),
+                escape(&f.resource.id),
             );
         }
         let _ = writeln!(out, "</ul></section>");

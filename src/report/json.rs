@@ -9,77 +9,136 @@ use crate::findings::{Outcome, RunResult, Summary, Waiver};
 use crate::location::LineCol;
 use crate::model::ResourceKind;
 use crate::model::input::InputError;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 pub const FORMAT_VERSION: u32 = 1;
 
-#[derive(Serialize)]
-struct ResourceRef<'a> {
-    kind: ResourceKind,
-    id: &'a str,
-    name: &'a str,
-    account: Option<&'a str>,
+// The report's types: written from borrowed data (`Cow::Borrowed`), read back owned
+// ([`read`]) by `diff` and `merge`, so what is written and what is read cannot drift apart.
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResourceRef<'a> {
+    pub kind: ResourceKind,
+    pub id: Cow<'a, str>,
+    pub name: Cow<'a, str>,
+    pub account: Option<Cow<'a, str>>,
 }
 
-#[derive(Serialize)]
-struct FindingLocation<'a> {
-    file: &'a str,
-    path: &'a str,
-    start: LineCol,
-    end: LineCol,
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FindingLocation<'a> {
+    pub file: Cow<'a, str>,
+    pub path: Cow<'a, str>,
+    pub start: LineCol,
+    pub end: LineCol,
 }
 
-#[derive(Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct JsonFinding<'a> {
-    rule: &'a str,
-    name: &'a str,
-    severity: Severity,
-    pillars: &'a [Pillar],
-    resource: ResourceRef<'a>,
-    message: &'a str,
-    location: FindingLocation<'a>,
-    fingerprint: &'a str,
-    waiver: Option<&'a Waiver>,
-    baseline_state: Option<BaselineState>,
-    help_uri: String,
+pub struct JsonFinding<'a> {
+    pub rule: Cow<'a, str>,
+    pub name: Cow<'a, str>,
+    pub severity: Severity,
+    pub pillars: Cow<'a, [Pillar]>,
+    pub resource: ResourceRef<'a>,
+    pub message: Cow<'a, str>,
+    pub location: FindingLocation<'a>,
+    pub fingerprint: Cow<'a, str>,
+    pub waiver: Option<Cow<'a, Waiver>>,
+    pub baseline_state: Option<BaselineState>,
+    pub help_uri: String,
 }
 
-#[derive(Serialize)]
-struct NotEvaluated<'a> {
-    rule: &'a str,
-    resource: ResourceRef<'a>,
-    reason: Option<&'a str>,
+impl JsonFinding<'_> {
+    /// The account the finding belongs to: its resource's, else its resource ARN's.
+    pub fn account(&self) -> String {
+        self.resource
+            .account
+            .as_deref()
+            .or_else(|| crate::model::arn_account(&self.resource.id))
+            .unwrap_or(crate::findings::NO_ACCOUNT)
+            .to_string()
+    }
+
+    /// The key findings are sorted by: file, line, column, rule.
+    pub fn order(&self) -> (&str, usize, usize, &str) {
+        let start = self.location.start;
+        (&self.location.file, start.line, start.column, &self.rule)
+    }
 }
 
-#[derive(Serialize)]
-struct Tool {
-    name: &'static str,
-    version: &'static str,
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NotEvaluated<'a> {
+    pub rule: Cow<'a, str>,
+    pub resource: ResourceRef<'a>,
+    pub reason: Option<Cow<'a, str>>,
 }
 
-#[derive(Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+}
+
+impl Tool {
+    pub fn this() -> Tool {
+        Tool {
+            name: "ecslint".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct Report<'a> {
-    version: u32,
-    tool: Tool,
-    summary: Summary,
-    findings: Vec<JsonFinding<'a>>,
-    not_evaluated: Vec<NotEvaluated<'a>>,
-    input_errors: &'a [InputError],
-    skipped: &'a [crate::model::input::Skipped],
-    waiver_problems: &'a [crate::findings::WaiverProblem],
-    absent: Option<&'a [BaselineEntry]>,
-    collection_errors: Vec<&'a str>,
+pub struct Report<'a> {
+    pub version: u32,
+    pub tool: Tool,
+    pub summary: Summary,
+    pub findings: Vec<JsonFinding<'a>>,
+    #[serde(default)]
+    pub not_evaluated: Vec<NotEvaluated<'a>>,
+    #[serde(default)]
+    pub input_errors: Cow<'a, [InputError]>,
+    #[serde(default)]
+    pub skipped: Cow<'a, [crate::model::input::Skipped]>,
+    /// Expired or unused waivers, in words.
+    #[serde(default)]
+    pub waiver_problems: Vec<String>,
+    pub absent: Option<Cow<'a, [BaselineEntry]>>,
+    #[serde(default)]
+    pub collection_errors: Vec<Cow<'a, str>>,
+    /// The reports a merged report was made of.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged: Option<Vec<String>>,
+}
+
+/// Reads a JSON report written by this version of the format. Errors name the file, and the
+/// line and column of a member that does not fit.
+pub fn read(path: &str, text: &str) -> Result<Report<'static>, String> {
+    #[derive(Deserialize)]
+    struct Version {
+        version: Option<serde_json::Value>,
+    }
+    let version = serde_json::from_str::<Version>(text)
+        .map_err(|e| format!("{path}: not a JSON report: {e}"))?
+        .version;
+    if version != Some(serde_json::json!(FORMAT_VERSION)) {
+        return Err(format!(
+            "{path}: JSON report version {} is not {FORMAT_VERSION}",
+            version.unwrap_or(serde_json::Value::Null)
+        ));
+    }
+    serde_json::from_str(text).map_err(|e| format!("{path}: {e}"))
 }
 
 fn resource_ref<'a>(run: &'a RunResult<'_>, index: usize) -> ResourceRef<'a> {
     let resource = &run.estate.resources[index];
     ResourceRef {
         kind: resource.kind,
-        id: &resource.id,
-        name: &resource.name,
-        account: crate::model::account_of(resource, &run.estate.files),
+        id: Cow::Borrowed(&resource.id),
+        name: Cow::Borrowed(&resource.name),
+        account: crate::model::account_of(resource, &run.estate.files).map(Cow::Borrowed),
     }
 }
 
@@ -96,20 +155,20 @@ pub fn write(
             let rule = &run.rules[finding.rule];
             let location = &finding.location;
             JsonFinding {
-                rule: rule.id(),
-                name: rule.name(),
+                rule: Cow::Borrowed(rule.id()),
+                name: Cow::Borrowed(rule.name()),
                 severity: judged.severity,
-                pillars: &rule.file.pillars,
+                pillars: Cow::Borrowed(&rule.file.pillars),
                 resource: resource_ref(run, finding.resource),
-                message: &finding.message,
+                message: Cow::Borrowed(&finding.message),
                 location: FindingLocation {
-                    file: &run.estate.files[location.file].path,
-                    path: &location.path,
+                    file: Cow::Borrowed(&run.estate.files[location.file].path),
+                    path: Cow::Borrowed(&location.path),
                     start: location.start,
                     end: location.end,
                 },
-                fingerprint: &finding.fingerprint,
-                waiver: judged.waiver.map(|w| &run.waivers[w]),
+                fingerprint: Cow::Borrowed(&finding.fingerprint),
+                waiver: judged.waiver.map(|w| Cow::Borrowed(&run.waivers[w])),
                 baseline_state: judged.baseline_state,
                 help_uri: super::help_uri(rule, options),
             }
@@ -120,25 +179,30 @@ pub fn write(
         .iter()
         .filter(|e| e.outcome == Outcome::NotEvaluated)
         .map(|e| NotEvaluated {
-            rule: run.rules[e.rule].id(),
+            rule: Cow::Borrowed(run.rules[e.rule].id()),
             resource: resource_ref(run, e.resource),
-            reason: e.reason.as_deref(),
+            reason: e.reason.as_deref().map(Cow::Borrowed),
         })
         .collect();
     let report = Report {
         version: FORMAT_VERSION,
-        tool: Tool {
-            name: "ecslint",
-            version: env!("CARGO_PKG_VERSION"),
-        },
+        tool: Tool::this(),
         summary: run.summary(),
         findings,
         not_evaluated,
-        input_errors: &run.input_errors,
-        skipped: &run.skipped,
-        waiver_problems: &run.waiver_problems,
-        absent: run.baseline.as_ref().map(|b| b.absent.as_slice()),
-        collection_errors: run.collection_errors().collect(),
+        input_errors: Cow::Borrowed(&run.input_errors),
+        skipped: Cow::Borrowed(&run.skipped),
+        waiver_problems: run
+            .waiver_problems
+            .iter()
+            .map(ToString::to_string)
+            .collect(),
+        absent: run
+            .baseline
+            .as_ref()
+            .map(|b| Cow::Borrowed(b.absent.as_slice())),
+        collection_errors: run.collection_errors().map(Cow::Borrowed).collect(),
+        merged: None,
     };
     serde_json::to_writer_pretty(&mut *out, &report)?;
     out.write_all(b"\n")

@@ -1,6 +1,7 @@
 //! Reporters: one function per format over the same [`RunResult`]. Reporters only format; they
 //! never decide outcomes.
 
+pub mod compare;
 pub mod diff;
 mod frame;
 pub mod github;

@@ -4,9 +4,11 @@
 //! report whose rule could not be evaluated on its resource in the new one is `unverified`, never
 //! fixed; waived findings are left out of the comparison and only counted.
 
+use super::json::{JsonFinding, Report};
 use serde::Serialize;
-use serde_json::Value;
 use std::collections::{BTreeMap, HashSet};
+
+type Finding = JsonFinding<'static>;
 
 /// One side of a comparison, as people need to know it.
 #[derive(Debug, Clone, Serialize)]
@@ -56,71 +58,51 @@ pub struct Diff {
     pub old: Side,
     pub new: Side,
     /// Findings of the new report only (JSON report findings, as written).
-    pub added: Vec<Value>,
+    pub added: Vec<Finding>,
     /// Findings of the old report only, whose rule was evaluated on the resource again.
-    pub fixed: Vec<Value>,
+    pub fixed: Vec<Finding>,
     /// Findings in both (as in the new report).
-    pub unchanged: Vec<Value>,
+    pub unchanged: Vec<Finding>,
     /// Findings of the old report the new one could not evaluate.
-    pub unverified: Vec<Value>,
+    pub unverified: Vec<Finding>,
 }
 
-fn unwaived(report: &Value) -> impl Iterator<Item = &Value> {
-    report["findings"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|f| f["waiver"].is_null())
+fn unwaived<'r>(report: &'r Report<'static>) -> impl Iterator<Item = &'r Finding> {
+    report.findings.iter().filter(|f| f.waiver.is_none())
 }
 
-fn fingerprint(finding: &Value) -> &str {
-    finding["fingerprint"].as_str().unwrap_or_default()
-}
-
-fn side(source: &str, report: &Value) -> Side {
-    let all = report["findings"].as_array().map_or(0, Vec::len);
-    let findings = unwaived(report).count();
+fn side(source: &str, report: &Report<'_>) -> Side {
+    let findings = report
+        .findings
+        .iter()
+        .filter(|f| f.waiver.is_none())
+        .count();
     Side {
         source: source.to_string(),
         findings,
-        waived: all - findings,
-        input_errors: report["inputErrors"].as_array().map_or(0, Vec::len),
-        collection_errors: report["collectionErrors"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|e| e.as_str().map(str::to_string))
+        waived: report.findings.len() - findings,
+        input_errors: report.input_errors.len(),
+        collection_errors: report
+            .collection_errors
+            .iter()
+            .map(|e| e.to_string())
             .collect(),
     }
 }
 
-/// The account a finding belongs to: the report's, else its resource ARN's.
-pub fn account(finding: &Value) -> String {
-    if let Some(account) = finding.pointer("/resource/account").and_then(Value::as_str) {
-        return account.to_string();
-    }
-    finding
-        .pointer("/resource/id")
-        .and_then(Value::as_str)
-        .and_then(crate::model::arn_account)
-        .unwrap_or(super::NO_ACCOUNT)
-        .to_string()
-}
-
 impl Diff {
-    pub fn compare(old_source: &str, old: &Value, new_source: &str, new: &Value) -> Diff {
-        let old_prints: HashSet<&str> = unwaived(old).map(fingerprint).collect();
-        let new_prints: HashSet<&str> = unwaived(new).map(fingerprint).collect();
-        let not_evaluated: HashSet<(&str, &str)> = new["notEvaluated"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|e| {
-                Some((
-                    e["rule"].as_str()?,
-                    e.pointer("/resource/id").and_then(Value::as_str)?,
-                ))
-            })
+    pub fn compare(
+        old_source: &str,
+        old: &Report<'static>,
+        new_source: &str,
+        new: &Report<'static>,
+    ) -> Diff {
+        let old_prints: HashSet<&str> = unwaived(old).map(|f| &*f.fingerprint).collect();
+        let new_prints: HashSet<&str> = unwaived(new).map(|f| &*f.fingerprint).collect();
+        let not_evaluated: HashSet<(&str, &str)> = new
+            .not_evaluated
+            .iter()
+            .map(|e| (&*e.rule, &*e.resource.id))
             .collect();
         let mut diff = Diff {
             old: side(old_source, old),
@@ -131,21 +113,14 @@ impl Diff {
             unverified: Vec::new(),
         };
         for finding in unwaived(new) {
-            if old_prints.contains(fingerprint(finding)) {
+            if old_prints.contains(&*finding.fingerprint) {
                 diff.unchanged.push(finding.clone());
             } else {
                 diff.added.push(finding.clone());
             }
         }
-        for finding in unwaived(old).filter(|f| !new_prints.contains(fingerprint(f))) {
-            let key = (
-                finding["rule"].as_str().unwrap_or_default(),
-                finding
-                    .pointer("/resource/id")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default(),
-            );
-            if not_evaluated.contains(&key) {
+        for finding in unwaived(old).filter(|f| !new_prints.contains(&*f.fingerprint)) {
+            if not_evaluated.contains(&(&*finding.rule, &*finding.resource.id)) {
                 diff.unverified.push(finding.clone());
             } else {
                 diff.fixed.push(finding.clone());
@@ -155,7 +130,7 @@ impl Diff {
     }
 
     /// Every finding with its state, in report order within each state.
-    pub fn states(&self) -> impl Iterator<Item = (DiffState, &Value)> {
+    pub fn states(&self) -> impl Iterator<Item = (DiffState, &Finding)> {
         [
             (DiffState::New, &self.added),
             (DiffState::Fixed, &self.fixed),
@@ -166,7 +141,7 @@ impl Diff {
         .flat_map(|(state, list)| list.iter().map(move |f| (state, f)))
     }
 
-    fn count_by(&self, keys: impl Fn(&Value) -> Vec<String>) -> BTreeMap<String, DiffCounts> {
+    fn count_by(&self, keys: impl Fn(&Finding) -> Vec<String>) -> BTreeMap<String, DiffCounts> {
         let mut counts: BTreeMap<String, DiffCounts> = BTreeMap::new();
         for (state, finding) in self.states() {
             for key in keys(finding) {
@@ -193,14 +168,8 @@ impl Diff {
 
     /// Per pillar, every pillar listed (a finding counts under each pillar of its rule).
     pub fn by_pillar(&self) -> BTreeMap<String, DiffCounts> {
-        let mut counts = self.count_by(|f| {
-            f["pillars"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|p| p.as_str().map(str::to_string))
-                .collect()
-        });
+        let mut counts =
+            self.count_by(|f| f.pillars.iter().map(|p| p.as_str().to_string()).collect());
         for pillar in crate::engine::catalog::Pillar::ALL {
             counts.entry(pillar.as_str().to_string()).or_default();
         }
@@ -208,10 +177,10 @@ impl Diff {
     }
 
     pub fn by_account(&self) -> BTreeMap<String, DiffCounts> {
-        self.count_by(|f| vec![account(f)])
+        self.count_by(|f| vec![f.account()])
     }
 
     pub fn by_severity(&self) -> BTreeMap<String, DiffCounts> {
-        self.count_by(|f| vec![f["severity"].as_str().unwrap_or("?").to_string()])
+        self.count_by(|f| vec![f.severity.as_str().to_string()])
     }
 }
