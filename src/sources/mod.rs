@@ -278,6 +278,10 @@ pub fn load_text(
 
 fn display_path(path: &Path) -> String {
     let shown = path.strip_prefix("./").unwrap_or(path);
+    // `.` itself strips to nothing: the working folder is still `.` to a person.
+    if shown.as_os_str().is_empty() {
+        return ".".into();
+    }
     shown.to_string_lossy().replace('\\', "/")
 }
 

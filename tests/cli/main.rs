@@ -1,5 +1,6 @@
 //! End-to-end tests of the `ecslint` binary: exit codes, bad input, reports, secrets.
 
+mod contract;
 mod discovery;
 mod hostile;
 
