@@ -1,7 +1,8 @@
 //! The byte scanner against serde_json: for any valid JSON text and any path that exists in the
-//! parsed value, the located span must parse to exactly that value.
+//! parsed value, the located span must parse to exactly that value, and the span tree must
+//! find the same span.
 #![no_main]
-use ecslint::location::{LineIndex, Step, element_starts, locate, top_level_members};
+use ecslint::location::{LineIndex, SpanTree, Step, element_starts, locate, top_level_members};
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 
@@ -35,6 +36,7 @@ fuzz_target!(|data: &[u8]| {
     let _ = top_level_members(data);
     let _ = element_starts(data, 0);
     let _ = locate(data, 0, &[Step::Key("a".into()), Step::Index(1)]);
+    let tree = SpanTree::build(data, 0);
     let index = LineIndex::new(data);
     let _ = index.line_col(data, data.len() / 2);
     // Agrees with serde_json on valid JSON.
@@ -49,5 +51,9 @@ fuzz_target!(|data: &[u8]| {
         let span = locate(data, 0, &path).expect("an existing path is found");
         let found: Value = serde_json::from_slice(&data[span.start..span.end]).expect("the span is a JSON value");
         assert_eq!(Some(&found), expected, "path {path:?}");
+        // The one-pass span tree finds what the scanner finds (it may decline very deep text).
+        if let Some(tree) = &tree {
+            assert_eq!(tree.find(data, &path), Some(span), "span tree at {path:?}");
+        }
     }
 });

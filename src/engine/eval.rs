@@ -5,7 +5,7 @@ use super::outcome::{Counts, Evaluation, Finding, Location, Outcome};
 use crate::location::{Span, Step, first_line, member_span, normalized_path};
 use crate::model::facts;
 use crate::model::link::{self, Index, LinkState, Links};
-use crate::model::origin::{Written, path_from_file_root, written_at};
+use crate::model::origin::{Spans, Written, path_from_file_root, written_at};
 use crate::model::{Estate, Resource};
 use jsonpath_rfc9535::{Element, JsonPath};
 use rayon::prelude::*;
@@ -61,6 +61,8 @@ fn evaluate_resource(rules: &[Rule], estate: &Estate, resource: usize) -> Vec<Ev
         return Vec::new();
     }
     let needs_links = applicable.iter().any(|(_, r)| r.uses_links);
+    // Where this resource's findings are placed: each resource scanned at most once or twice.
+    let spans = Spans::default();
     if subject.deferred {
         // Parsed now, linked and given its facts, evaluated, and dropped when this returns.
         let mut doc = subject.document(&estate.files);
@@ -76,7 +78,7 @@ fn evaluate_resource(rules: &[Rule], estate: &Estate, resource: usize) -> Vec<Ev
         }
         return applicable
             .into_iter()
-            .map(|(index, rule)| evaluate_one(index, rule, estate, resource, &doc, &links))
+            .map(|(index, rule)| evaluate_one(index, rule, estate, resource, &doc, &links, &spans))
             .collect();
     }
     let links = &estate.links[resource];
@@ -92,7 +94,7 @@ fn evaluate_resource(rules: &[Rule], estate: &Estate, resource: usize) -> Vec<Ev
                 (Some(linked), true) => linked,
                 _ => &subject.doc,
             };
-            evaluate_one(index, rule, estate, resource, doc, links)
+            evaluate_one(index, rule, estate, resource, doc, links, &spans)
         })
         .collect()
 }
@@ -186,6 +188,7 @@ fn evaluate_one(
     resource: usize,
     doc: &Value,
     links: &Links,
+    spans: &Spans,
 ) -> Evaluation {
     let done = |outcome, reason: Option<String>, findings| Evaluation {
         rule: rule_index,
@@ -207,7 +210,7 @@ fn evaluate_one(
     {
         return done(Outcome::NotApplicable, None, Vec::new());
     }
-    let findings = violations(rule_index, rule, estate, resource, doc);
+    let findings = violations(rule_index, rule, estate, resource, doc, spans);
     if !findings.is_empty() {
         return done(Outcome::Fail, None, findings);
     }
@@ -224,6 +227,7 @@ fn violations(
     estate: &Estate,
     resource: usize,
     doc: &Value,
+    spans: &Spans,
 ) -> Vec<Finding> {
     if let Some(when) = &rule.when
         && when.query_values(doc).is_empty()
@@ -233,14 +237,24 @@ fn violations(
     match &rule.check {
         Check::Matches(query) => matches(query, doc)
             .into_iter()
-            .map(|(steps, value)| finding(rule_index, rule, estate, resource, doc, &steps, value))
+            .map(|(steps, value)| {
+                finding(
+                    rule_index,
+                    rule,
+                    (estate, spans),
+                    resource,
+                    doc,
+                    &steps,
+                    value,
+                )
+            })
             .collect(),
         Check::Missing(query) => {
             if query.query_values(doc).is_empty() {
                 vec![finding(
                     rule_index,
                     rule,
-                    estate,
+                    (estate, spans),
                     resource,
                     doc,
                     &[],
@@ -335,10 +349,11 @@ struct Placed {
 }
 
 /// Where a node of `owner`'s document was written, or the nearest enclosing node that is known.
-fn place(estate: &Estate, owner: &Resource, path: &[Step]) -> Placed {
+fn place(estate: &Estate, spans: &Spans, owner_index: usize, path: &[Step]) -> Placed {
+    let owner = &estate.resources[owner_index];
     let mut used = path.len();
     let written = loop {
-        if let Some(written) = written_at(estate, owner, &path[..used]) {
+        if let Some(written) = written_at(estate, owner_index, &path[..used], spans) {
             break written;
         }
         if used == 0 {
@@ -396,7 +411,7 @@ fn show(estate: &Estate, placed: Placed, first_line_only: bool) -> Location {
 fn finding(
     rule_index: usize,
     rule: &Rule,
-    estate: &Estate,
+    (estate, spans): (&Estate, &Spans),
     resource: usize,
     doc: &Value,
     steps: &[Step],
@@ -404,7 +419,7 @@ fn finding(
 ) -> Finding {
     let (owner, path) = resolve(doc, resource, steps);
     let owner_resource = &estate.resources[owner];
-    let node_placed = place(estate, owner_resource, &path);
+    let node_placed = place(estate, spans, owner, &path);
     // Fixes edit JSON text: a translated node (a template's YAML) is not fixed in place.
     let node = (node_placed.exact && node_placed.json).then_some(node_placed.span.start);
     let render = |template: &str, shown: &Value| {
@@ -422,7 +437,7 @@ fn finding(
                 Some((member_steps, member_value)) => {
                     let full: Vec<Step> = steps.iter().chain(&member_steps).cloned().collect();
                     let (member_owner, member_path) = resolve(doc, resource, &full);
-                    let member = place(estate, &estate.resources[member_owner], &member_path);
+                    let member = place(estate, spans, member_owner, &member_path);
                     (
                         show(estate, member, false),
                         render(&rule.file.message, member_value),

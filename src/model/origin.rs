@@ -8,7 +8,8 @@
 //! file). The engine, reporters, fingerprints and fixes only ask [`written_at`].
 
 use super::{Estate, Resource};
-use crate::location::{self, Span, Step, locate};
+use crate::location::{Span, SpanTree, Step, locate};
+use std::cell::RefCell;
 use std::collections::HashMap;
 
 /// Where the parts of a translated resource's document were written, by document path.
@@ -47,17 +48,56 @@ impl OriginMap {
     }
 }
 
-/// Where `path` of a resource's document was written, when it is known.
-pub fn written_at(estate: &Estate, resource: &Resource, path: &[Step]) -> Option<Written> {
+/// Where `path` of the document of resource `owner` was written, when it is known.
+pub fn written_at(estate: &Estate, owner: usize, path: &[Step], spans: &Spans) -> Option<Written> {
+    let resource = estate.resources.get(owner)?;
     if let Some(map) = &resource.origin.map {
         return map.get(path);
     }
-    let span = span_in_file(estate, resource, path)?;
+    let text = estate.files.get(resource.origin.file)?.text.as_bytes();
+    let span = match graft(resource, path) {
+        Some(_) => locate(text, 0, &path_from_file_root(resource, path)),
+        // Most paths: from the resource's own start, never from the file's.
+        None => spans.find(owner, text, resource.origin.start, path),
+    }?;
     Some(Written {
         file: resource.origin.file,
         span,
         json: true,
     })
+}
+
+/// The span trees of the API JSON resources findings are placed in, for one resource's
+/// evaluation: a resource asked about once is scanned for that path alone; asked again, it is
+/// indexed in one pass ([`SpanTree`]) and every later path is a lookup. A task definition with
+/// ten findings is then scanned once, not ten times.
+#[derive(Debug, Default)]
+pub struct Spans {
+    trees: RefCell<HashMap<usize, Indexed>>,
+}
+
+#[derive(Debug)]
+enum Indexed {
+    AskedOnce,
+    /// `None`: the text could not be indexed (too deep); every path is scanned.
+    Tree(Option<SpanTree>),
+}
+
+impl Spans {
+    fn find(&self, owner: usize, text: &[u8], start: usize, path: &[Step]) -> Option<Span> {
+        let mut trees = self.trees.borrow_mut();
+        let Some(entry) = trees.get_mut(&owner) else {
+            trees.insert(owner, Indexed::AskedOnce);
+            return locate(text, start, path);
+        };
+        if matches!(entry, Indexed::AskedOnce) {
+            *entry = Indexed::Tree(SpanTree::build(text, start));
+        }
+        match entry {
+            Indexed::Tree(Some(tree)) => tree.find(text, path),
+            _ => locate(text, start, path),
+        }
+    }
 }
 
 /// The graft a path starts in: how many of its steps it covers, and where they really are.
@@ -78,14 +118,4 @@ pub fn path_from_file_root(resource: &Resource, path: &[Step]) -> Vec<Step> {
     };
     full.extend_from_slice(rest);
     full
-}
-
-/// The byte span of `path` inside a resource, following grafted keys.
-pub fn span_in_file(estate: &Estate, resource: &Resource, path: &[Step]) -> Option<location::Span> {
-    let text = estate.files.get(resource.origin.file)?.text.as_bytes();
-    match graft(resource, path) {
-        Some(_) => locate(text, 0, &path_from_file_root(resource, path)),
-        // Most paths: scan from the resource's own start, never from the file's.
-        None => locate(text, resource.origin.start, path),
-    }
 }

@@ -6,6 +6,9 @@
 
 use memchr::{memchr, memchr2};
 
+mod tree;
+pub use tree::SpanTree;
+
 /// One step of a path into a JSON document.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Step {
