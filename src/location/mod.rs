@@ -267,16 +267,17 @@ fn skip_value(text: &[u8], pos: usize) -> Option<usize> {
             }
             None
         }
-        _ => {
-            let mut i = pos;
-            while i < text.len()
-                && !matches!(text[i], b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r')
-            {
-                i += 1;
-            }
-            (i > pos).then_some(i)
-        }
+        _ => skip_scalar(text, pos),
     }
+}
+
+/// Returns the offset just past the number, `true`, `false` or `null` at `pos`.
+fn skip_scalar(text: &[u8], pos: usize) -> Option<usize> {
+    let mut i = pos;
+    while i < text.len() && !matches!(text[i], b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r') {
+        i += 1;
+    }
+    (i > pos).then_some(i)
 }
 
 fn key_matches(raw: &[u8], key: &str) -> bool {

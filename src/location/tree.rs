@@ -2,7 +2,7 @@
 //! so that placing the many findings of a resource costs one scan of it, not one per finding.
 //! Finds exactly what [`super::locate`] finds (the last of duplicate keys, as serde_json keeps).
 
-use super::{Span, Step, key_matches, skip_string, skip_ws};
+use super::{Span, Step, key_matches, skip_scalar, skip_string, skip_ws};
 
 /// Containers nested deeper than this are not indexed (the tree says `None`, and callers scan).
 const MAX_DEPTH: usize = 256;
@@ -120,18 +120,7 @@ impl SpanTree {
                 self.nodes[index as usize].children = children;
                 end
             }
-            _ => {
-                let mut i = pos;
-                while i < text.len()
-                    && !matches!(text[i], b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r')
-                {
-                    i += 1;
-                }
-                if i == pos {
-                    return None;
-                }
-                i
-            }
+            _ => skip_scalar(text, pos)?,
         };
         self.nodes[index as usize].span.end = end;
         Some((index, end))
