@@ -150,3 +150,10 @@ pub fn report_input_errors(run: &RunResult<'_>, lint: &LintArgs) {
         );
     }
 }
+
+/// Reads the baseline file of `--baseline`.
+pub fn load_baseline(path: &std::path::Path) -> Result<Baseline, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("{}: cannot read baseline: {e}", path.display()))?;
+    Baseline::parse(&path.display().to_string(), &text)
+}

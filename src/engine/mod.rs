@@ -5,6 +5,7 @@
 
 pub mod catalog;
 pub mod eval;
+mod finding;
 pub mod outcome;
 mod query_check;
 pub mod rule_file;

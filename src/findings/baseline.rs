@@ -60,21 +60,18 @@ impl Baseline {
         }
     }
 
-    pub fn load(path: &std::path::Path) -> Result<Baseline, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("{}: cannot read baseline: {e}", path.display()))?;
-        let baseline: Baseline = serde_json::from_str(&text).map_err(|e| {
+    /// Reads a baseline's text; `shown` names it in errors.
+    pub fn parse(shown: &str, text: &str) -> Result<Baseline, String> {
+        let baseline: Baseline = serde_json::from_str(text).map_err(|e| {
             format!(
-                "{}:{}:{}: not an ecslint baseline: {e}",
-                path.display(),
+                "{shown}:{}:{}: not an ecslint baseline: {e}",
                 e.line(),
                 e.column()
             )
         })?;
         if baseline.version != BASELINE_VERSION {
             return Err(format!(
-                "{}: baseline version {} is not {BASELINE_VERSION}",
-                path.display(),
+                "{shown}: baseline version {} is not {BASELINE_VERSION}",
                 baseline.version
             ));
         }

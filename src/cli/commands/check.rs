@@ -4,7 +4,7 @@
 use crate::cli::*;
 
 pub fn check(args: CheckArgs) -> u8 {
-    let baseline = match args.baseline.as_deref().map(Baseline::load).transpose() {
+    let baseline = match args.baseline.as_deref().map(load_baseline).transpose() {
         Ok(baseline) => baseline,
         Err(message) => return fail(message),
     };

@@ -1,0 +1,290 @@
+//! Parsing one file's text: BOM and UTF-8 checks, JSON with exact error places, a snapshot's
+//! collection errors, and the split into resources (deferred task definitions read by their head).
+
+use super::shape::{self, InputKind};
+use super::{Rejection, names_ecs_member};
+use crate::location::{self, locate};
+use crate::model::input::InputError;
+use crate::model::{Resource, SourceFile};
+use std::path::Path;
+
+pub(super) fn parse_file(
+    index: usize,
+    shown: String,
+    mut text: String,
+    kind: InputKind,
+) -> Result<(SourceFile, Vec<Resource>), Rejection> {
+    // serde_json rejects a byte-order mark; editors on Windows add one.
+    let had_bom = text.starts_with('\u{feff}');
+    if had_bom {
+        text.drain(..'\u{feff}'.len_utf8());
+    }
+    let stem = Path::new(&shown)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| shown.clone());
+    let finish = |result: Result<Vec<Resource>, shape::ShapeError>,
+                  text: String,
+                  shown: String,
+                  collection_errors: Vec<String>,
+                  account: Option<String>| {
+        match result {
+            Ok(resources) => {
+                let mut file = SourceFile::new(shown, text);
+                file.had_bom = had_bom;
+                file.collection_errors = collection_errors;
+                file.account = account;
+                Ok((file, resources))
+            }
+            Err(error) => {
+                let offset = error.offset.unwrap_or_else(|| {
+                    locate(text.as_bytes(), 0, &error.path).map_or(0, |s| s.start)
+                });
+                let input_error = error_at(shown, text, offset, error.reason);
+                Err(if error.unrecognized {
+                    Rejection::Unrecognized(input_error)
+                } else {
+                    Rejection::Broken(input_error)
+                })
+            }
+        }
+    };
+    // The root object's members, found once by scanning (large files are read several ways),
+    // and where a snapshot's task definitions start, found in the same pass.
+    let (members, task_definition_starts) =
+        match location::top_level_members_with_elements(text.as_bytes(), "taskDefinitions") {
+            Some((members, starts)) => (Some(members), starts),
+            None => (None, None),
+        };
+    // A file that is one task definition is checked without building its document.
+    if kind == InputKind::Auto
+        && let Some(layout) = shape::task_definition_layout(&text, members.as_deref())
+    {
+        if layout.wrapped
+            && let Err(e) = serde_json::from_str::<shape::Checked>(&text)
+        {
+            let offset = offset_of(&text, e.line(), e.column());
+            return Err(Rejection::Broken(error_at(
+                shown,
+                text,
+                offset,
+                json_reason(&e),
+            )));
+        }
+        return match shape::split_task_definition_file(index, &stem, &text, layout) {
+            Ok(resources) => finish(Ok(resources), text, shown, Vec::new(), None),
+            Err(shape::TaskDefinitionFileError::Shape(error)) => {
+                finish(Err(error), text, shown, Vec::new(), None)
+            }
+            Err(shape::TaskDefinitionFileError::Json(e)) => {
+                let offset = offset_of(&text, e.line(), e.column());
+                Err(Rejection::Broken(error_at(
+                    shown,
+                    text,
+                    offset,
+                    json_reason(&e),
+                )))
+            }
+        };
+    }
+    // Any other file: parsed whole, except a `taskDefinitions` array, whose elements are
+    // deferred like single task definitions.
+    let parsed = members
+        .as_deref()
+        .and_then(|members| parse_members_without(&text, members, "taskDefinitions"))
+        .map_or_else(|| parse_root_without(&text, "taskDefinitions"), Ok);
+    let (root, skipped) = match parsed {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            let offset = offset_of(&text, e.line(), e.column());
+            return Err(Rejection::NotJson {
+                names_ecs_member: names_ecs_member(text.as_bytes()),
+                error: error_at(shown, text, offset, json_reason(&e)),
+            });
+        }
+    };
+    let collection_errors = snapshot_errors(&root);
+    let account = root
+        .pointer("/ecslintSnapshot/account")
+        .and_then(serde_json::Value::as_str)
+        .map(str::to_string);
+    let mut result = shape::split(index, &stem, &text, root, kind, members.as_deref());
+    if skipped && let Ok(resources) = &mut result {
+        match shape::deferred_task_definitions(
+            index,
+            &stem,
+            &text,
+            task_definition_starts.as_deref(),
+        ) {
+            Ok(deferred) => {
+                // Keep the file's order: the task definitions first, as they are written first
+                // in a snapshot.
+                let others = std::mem::take(resources);
+                *resources = deferred;
+                resources.extend(others);
+            }
+            Err(error) => result = Err(error),
+        }
+    }
+    finish(result, text, shown, collection_errors, account)
+}
+
+/// What the live scan that wrote a snapshot could not read (`ecslintSnapshot.collectionErrors`).
+fn snapshot_errors(root: &serde_json::Value) -> Vec<String> {
+    let errors = root
+        .pointer("/ecslintSnapshot/collectionErrors")
+        .and_then(serde_json::Value::as_array);
+    errors
+        .into_iter()
+        .flatten()
+        .map(|e| {
+            let field = |k: &str| e.get(k).and_then(serde_json::Value::as_str).unwrap_or("?");
+            format!(
+                "{} failed ({}); not read: {}",
+                field("call"),
+                field("error"),
+                field("unread")
+            )
+        })
+        .collect()
+}
+
+/// The fast path of [`parse_root_without`] for a large snapshot: the members of the root object
+/// are found by scanning and parsed one by one, and `skip` is not read at all (its elements are
+/// checked when their heads are read). `None` when the file is not an object with `skip`, or
+/// anything is off: the exact path then reports the error.
+fn parse_members_without(
+    text: &str,
+    members: &[(String, usize)],
+    skip: &str,
+) -> Option<(serde_json::Value, bool)> {
+    let bytes = text.as_bytes();
+    if !members.iter().any(|(key, _)| key == skip) {
+        return None;
+    }
+    let mut object = serde_json::Map::new();
+    for (key, start) in members {
+        if key == skip {
+            object.insert(key.clone(), serde_json::Value::Array(Vec::new()));
+            continue;
+        }
+        let mut deserializer = serde_json::Deserializer::from_slice(&bytes[*start..]);
+        let value =
+            <serde_json::Value as serde::Deserialize>::deserialize(&mut deserializer).ok()?;
+        object.insert(key.clone(), value);
+    }
+    Some((serde_json::Value::Object(object), true))
+}
+
+/// Parses a JSON text into a Value, except the member `skip` of a root object, which is only
+/// checked for syntax. Returns whether it was there.
+fn parse_root_without(
+    text: &str,
+    skip: &'static str,
+) -> Result<(serde_json::Value, bool), serde_json::Error> {
+    use serde::de::{DeserializeSeed, MapAccess, Visitor};
+    use serde_json::Value;
+
+    struct Root(&'static str);
+    impl<'de> Visitor<'de> for Root {
+        type Value = (Value, bool);
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a JSON document")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut object = serde_json::Map::new();
+            let mut skipped = false;
+            while let Some(key) = map.next_key::<String>()? {
+                if key == self.0 {
+                    // Checked, not skipped: its elements are parsed again when evaluated.
+                    map.next_value::<shape::Checked>()?;
+                    // Left as an empty array so the shape is still recognized.
+                    object.insert(key, Value::Array(Vec::new()));
+                    skipped = true;
+                } else {
+                    object.insert(key, map.next_value::<Value>()?);
+                }
+            }
+            Ok((Value::Object(object), skipped))
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+            let value =
+                serde::Deserialize::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))?;
+            Ok((value, false))
+        }
+        fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+            Ok((Value::Bool(v), false))
+        }
+        fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+            Ok((Value::from(v), false))
+        }
+        fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+            Ok((Value::from(v), false))
+        }
+        fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+            Ok((Value::from(v), false))
+        }
+        fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+            Ok((Value::from(v), false))
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok((Value::Null, false))
+        }
+    }
+    impl<'de> DeserializeSeed<'de> for Root {
+        type Value = (Value, bool);
+        fn deserialize<D: serde::Deserializer<'de>>(
+            self,
+            deserializer: D,
+        ) -> Result<Self::Value, D::Error> {
+            deserializer.deserialize_any(self)
+        }
+    }
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let parsed = Root(skip).deserialize(&mut deserializer)?;
+    deserializer.end()?;
+    Ok(parsed)
+}
+
+fn error_at(path: String, text: String, offset: usize, reason: String) -> InputError {
+    let at = location::LineIndex::new(text.as_bytes()).line_col(text.as_bytes(), offset);
+    InputError {
+        path,
+        location: Some(at),
+        offset: Some(offset),
+        reason,
+        text: Some(text),
+    }
+}
+
+/// serde_json reports 1-based lines and 1-based byte columns; turn that into a byte offset.
+pub(crate) fn offset_of(text: &str, line: usize, column: usize) -> usize {
+    let line_start = if line <= 1 {
+        0
+    } else {
+        memchr::memchr_iter(b'\n', text.as_bytes())
+            .nth(line - 2)
+            .map_or(text.len(), |i| i + 1)
+    };
+    let mut offset = (line_start + column.saturating_sub(1)).min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+pub fn json_reason(error: &serde_json::Error) -> String {
+    let message = error.to_string();
+    // Drop serde_json's own " at line X column Y": we print our own location.
+    let message = message
+        .split(" at line ")
+        .next()
+        .unwrap_or(&message)
+        .to_string();
+    match error.classify() {
+        serde_json::error::Category::Eof => {
+            format!("not valid JSON: the file ends early ({message})")
+        }
+        _ => format!("not valid JSON: {message}"),
+    }
+}
