@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
 """Builds seed corpora for the fuzz targets from the repository's own fixtures and rules.
-Usage: fuzz/seed.py OUT_DIR  (writes OUT_DIR/{load,locate,rule_file,jsonpath,pipeline,fix}/)"""
+Usage: fuzz/seed.py OUT_DIR  (writes OUT_DIR/{load,locate,rule_file,jsonpath,pipeline,fix,yaml}/)"""
 import glob, os, shutil, sys, tomllib
 
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 out = sys.argv[1]
-for target in ("load", "locate", "rule_file", "jsonpath", "pipeline", "fix"):
+for target in ("load", "locate", "rule_file", "jsonpath", "pipeline", "fix", "yaml"):
     os.makedirs(os.path.join(out, target), exist_ok=True)
 fixtures = sorted(glob.glob(os.path.join(root, "fixtures", "**", "*.json"), recursive=True))
 for i, path in enumerate(fixtures):
+    # JSON is YAML: every fixture seeds the YAML reader too.
+    shutil.copy(path, os.path.join(out, "yaml", f"{i}.json"))
     shutil.copy(path, os.path.join(out, "load", f"{i}.json"))
     shutil.copy(path, os.path.join(out, "locate", f"{i}.json"))
     shutil.copy(path, os.path.join(out, "fix", f"{i}.json"))
@@ -30,3 +32,22 @@ with open(os.path.join(out, "pipeline", "demo"), "wb") as f:
 for i, path in enumerate(fixtures):
     with open(os.path.join(out, "pipeline", f"{i}"), "wb") as f:
         f.write(open(path, "rb").read())
+
+# CloudFormation-shaped YAML with short-form tags, anchors, flow collections and comments.
+with open(os.path.join(out, "yaml", "template.yaml"), "w") as f:
+    f.write("""AWSTemplateFormatVersion: '2010-09-09'
+Parameters:
+  Image: {Type: String, Default: 'nginx:1.27'}
+Resources:
+  TaskDef:
+    Type: AWS::ECS::TaskDefinition # comment
+    Properties:
+      TaskRoleArn: !GetAtt TaskRole.Arn
+      ContainerDefinitions:
+        - &app
+          Name: app
+          Image: !Ref Image
+          Environment: [{Name: MODE, Value: !Sub '${AWS::Region}-prod'}]
+          Command: !If [IsProd, [run], !Ref AWS::NoValue]
+        - *app
+""")

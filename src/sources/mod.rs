@@ -6,6 +6,7 @@ pub mod live;
 
 pub mod shape;
 pub mod snapshot;
+pub mod yaml;
 
 use crate::location;
 mod discover;
