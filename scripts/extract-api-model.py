@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""Writes tests/data/aws-api-model.json: the shapes of the AWS API documents ecslint reads, cut from
+"""Writes data/aws-api-model.json: the shapes of the AWS API documents ecslint reads, cut from
 botocore's service models, so a test can check that every field a fixture uses exists in the API.
 
-Usage: scripts/extract-api-model.py BOTOCORE_DATA_DIR > tests/data/aws-api-model.json
+Usage: scripts/extract-api-model.py BOTOCORE_DATA_DIR > data/aws-api-model.json
 (BOTOCORE_DATA_DIR is botocore/data from the botocore wheel: `pip download --no-deps botocore`.)
 """
 import gzip, json, os, sys

@@ -1,5 +1,5 @@
 //! Every field name a fixture uses must exist in the public AWS API model (botocore's ECS, IAM and
-//! EC2 service models, cut by `scripts/extract-api-model.py` into tests/data/aws-api-model.json).
+//! EC2 service models, cut by `scripts/extract-api-model.py` into data/aws-api-model.json).
 //! A fixture that encodes a field AWS does not have (Checkov's `privilege`) fails here.
 
 use serde_json::Value;
@@ -26,7 +26,7 @@ const STATEMENT_KEYS: &[&str] = &[
 impl Model {
     fn load() -> Model {
         let text = std::fs::read_to_string(
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/aws-api-model.json"),
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("data/aws-api-model.json"),
         )
         .unwrap();
         let root: Value = serde_json::from_str(&text).unwrap();

@@ -1,0 +1,320 @@
+//! CloudFormation properties to API documents, by the API's own model: each property name is
+//! the API member of the same name with its first letter lower-cased, else the one that matches
+//! ignoring case (`EFSVolumeConfiguration` → `efsVolumeConfiguration`, `FilesystemId` →
+//! `fileSystemId`), else one of the few renames below; the keys of map-valued members
+//! (`DockerLabels`, `Options`) are the user's and stay. Values take the API's types where the
+//! template wrote another (`Cpu: 512` is the API's string `"512"`). Intrinsic functions are kept
+//! as written, for the template reader to resolve.
+//!
+//! The model is botocore's, cut to the shapes ecslint reads (`data/aws-api-model.json`, made by
+//! `scripts/extract-api-model.py`) and compiled in.
+
+use crate::location::Step;
+use serde_json::{Map, Value};
+use std::sync::LazyLock;
+
+static MODEL: LazyLock<Map<String, Value>> = LazyLock::new(|| {
+    let root: Value =
+        serde_json::from_str(include_str!("../../data/aws-api-model.json")).unwrap_or_default();
+    root.get("shapes")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default()
+});
+
+/// The API shape each CloudFormation type's `Properties` become: the request that creates the
+/// resource, or its describe output where the model has no request.
+const ROOTS: &[(&str, &str)] = &[
+    (
+        "AWS::ECS::TaskDefinition",
+        "ecs.RegisterTaskDefinitionRequest",
+    ),
+    ("AWS::ECS::Service", "ecs.CreateServiceRequest"),
+    ("AWS::ECS::Cluster", "ecs.Cluster"),
+    ("AWS::ECS::CapacityProvider", "ecs.CapacityProvider"),
+];
+
+/// Read-only properties (`Fn::GetAtt` attributes such as `TaskDefinitionArn`) are members of
+/// the describe output, not of the request.
+const DESCRIBED: &[(&str, &str)] = &[
+    ("ecs.RegisterTaskDefinitionRequest", "ecs.TaskDefinition"),
+    ("ecs.CreateServiceRequest", "ecs.Service"),
+];
+
+/// Properties whose API member has another name, by shape (`None`: CloudFormation-only, no
+/// API member). Checked against CloudFormation's schemas by tests/cfn_names.rs.
+const RENAMED: &[(&str, &str, Option<&str>)] = &[
+    (
+        "ecs.ProxyConfiguration",
+        "ProxyConfigurationProperties",
+        Some("properties"),
+    ),
+    (
+        "ecs.CreateServiceRequest",
+        "PlacementStrategies",
+        Some("placementStrategy"),
+    ),
+    // Read-only (`Fn::GetAtt Service.Name`); the writable name is `ServiceName`.
+    ("ecs.CreateServiceRequest", "Name", Some("serviceName")),
+    // Makes CloudFormation call UpdateService with forceNewDeployment.
+    ("ecs.CreateServiceRequest", "ForceNewDeployment", None),
+    ("ecs.Cluster", "ClusterSettings", Some("settings")),
+    ("ecs.Cluster", "Arn", Some("clusterArn")),
+    ("ecs.CapacityProvider", "ClusterName", Some("cluster")),
+];
+
+/// The API shape of a CloudFormation resource type's properties, when ecslint reads the type.
+pub fn root_shape(cfn_type: &str) -> Option<&'static str> {
+    ROOTS.iter().find(|(t, _)| *t == cfn_type).map(|(_, s)| *s)
+}
+
+fn shape(name: &str) -> Option<&'static Value> {
+    MODEL.get(name)
+}
+
+/// The API member a property of `shape_name` maps to, and that member's shape. `Some((None,
+/// _))`: a CloudFormation-only property.
+fn member(shape_name: &str, property: &str) -> Option<(Option<String>, Option<&'static str>)> {
+    let members = shape(shape_name)?.get("members")?.as_object()?;
+    let member_shape = |name: &str| members.get(name).and_then(Value::as_str);
+    if let Some((_, _, renamed)) = RENAMED
+        .iter()
+        .find(|(s, p, _)| *s == shape_name && *p == property)
+    {
+        return Some((renamed.map(str::to_string), renamed.and_then(member_shape)));
+    }
+    let mut chars = property.chars();
+    let lowered: String = chars
+        .next()
+        .map(|first| first.to_lowercase().chain(chars).collect())
+        .unwrap_or_default();
+    if members.contains_key(&lowered) {
+        let found = member_shape(&lowered);
+        return Some((Some(lowered), found));
+    }
+    let mut caseless = members.keys().filter(|m| m.eq_ignore_ascii_case(property));
+    match (caseless.next(), caseless.next()) {
+        (Some(name), None) => Some((Some(name.clone()), member_shape(name))),
+        _ => DESCRIBED
+            .iter()
+            .find(|(request, _)| *request == shape_name)
+            .and_then(|(_, described)| member(described, property)),
+    }
+}
+
+/// The API path of a path in a type's `Properties` (`Volumes[0].EFSVolumeConfiguration` →
+/// `volumes[0].efsVolumeConfiguration`); `None` when a step has no API member.
+pub fn api_path(cfn_type: &str, cfn_path: &[Step]) -> Option<Vec<Step>> {
+    let mut current = root_shape(cfn_type)?;
+    let mut out = Vec::with_capacity(cfn_path.len());
+    for step in cfn_path {
+        let definition = shape(current)?;
+        match (step, definition.get("type").and_then(Value::as_str)?) {
+            (Step::Key(property), "structure") => {
+                let (name, next) = member(current, property)?;
+                out.push(Step::Key(name?));
+                current = next?;
+            }
+            (Step::Key(key), "map") => {
+                out.push(Step::Key(key.clone()));
+                current = definition.get("value")?.as_str()?;
+            }
+            (Step::Index(i), "list") => {
+                out.push(Step::Index(*i));
+                current = definition.get("member")?.as_str()?;
+            }
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
+/// Whether a value is a CloudFormation intrinsic function (`{"Ref": ...}`, `{"Fn::Sub": ...}`).
+pub fn is_intrinsic(value: &Value) -> bool {
+    value.as_object().is_some_and(|map| {
+        map.len() == 1
+            && map
+                .keys()
+                .all(|k| k == "Ref" || k == "Condition" || k.starts_with("Fn::"))
+    })
+}
+
+/// The API document of a type's `Properties`. `moved(api_path, cfn_path)` is called for every
+/// node, so the caller can say where each part of the document was written.
+pub fn translate(
+    cfn_type: &str,
+    properties: &Value,
+    moved: &mut dyn FnMut(&[Step], &[Step]),
+) -> Option<Value> {
+    let root = root_shape(cfn_type)?;
+    let mut api = Vec::new();
+    let mut cfn = Vec::new();
+    Some(translate_value(root, properties, &mut api, &mut cfn, moved))
+}
+
+fn translate_value(
+    shape_name: &str,
+    value: &Value,
+    api: &mut Vec<Step>,
+    cfn: &mut Vec<Step>,
+    moved: &mut dyn FnMut(&[Step], &[Step]),
+) -> Value {
+    moved(api, cfn);
+    if is_intrinsic(value) {
+        return value.clone();
+    }
+    let Some(definition) = shape(shape_name) else {
+        return value.clone();
+    };
+    let kind = definition.get("type").and_then(Value::as_str).unwrap_or("");
+    match (kind, value) {
+        ("structure", Value::Object(properties)) => {
+            let mut out = Map::new();
+            for (property, child) in properties {
+                let Some((Some(name), Some(child_shape))) = member(shape_name, property) else {
+                    continue;
+                };
+                api.push(Step::Key(name.clone()));
+                cfn.push(Step::Key(property.clone()));
+                let translated = translate_value(child_shape, child, api, cfn, moved);
+                api.pop();
+                cfn.pop();
+                out.insert(name, translated);
+            }
+            Value::Object(out)
+        }
+        ("map", Value::Object(entries)) => {
+            let value_shape = definition
+                .get("value")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            let mut out = Map::new();
+            for (key, child) in entries {
+                api.push(Step::Key(key.clone()));
+                cfn.push(Step::Key(key.clone()));
+                out.insert(
+                    key.clone(),
+                    translate_value(value_shape, child, api, cfn, moved),
+                );
+                api.pop();
+                cfn.pop();
+            }
+            Value::Object(out)
+        }
+        ("list", Value::Array(items)) => {
+            let item_shape = definition
+                .get("member")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            let mut out = Vec::with_capacity(items.len());
+            for (i, child) in items.iter().enumerate() {
+                api.push(Step::Index(i));
+                cfn.push(Step::Index(i));
+                out.push(translate_value(item_shape, child, api, cfn, moved));
+                api.pop();
+                cfn.pop();
+            }
+            Value::Array(out)
+        }
+        ("string", Value::Number(n)) => Value::String(n.to_string()),
+        ("string", Value::Bool(b)) => Value::String(b.to_string()),
+        ("integer", Value::String(s)) => s.trim().parse::<i64>().map_or(value.clone(), Value::from),
+        ("double", Value::String(s)) => s
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map_or(value.clone(), Value::Number),
+        ("boolean", Value::String(s)) => match s.to_ascii_lowercase().as_str() {
+            "true" => Value::Bool(true),
+            "false" => Value::Bool(false),
+            _ => value.clone(),
+        },
+        _ => value.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn names_and_types_follow_the_api_model() {
+        let properties = json!({
+            "Family": "web",
+            "Cpu": 512,
+            "Memory": "1024",
+            "TaskRoleArn": {"Fn::GetAtt": ["TaskRole", "Arn"]},
+            "ContainerDefinitions": [{
+                "Name": "app",
+                "Image": {"Ref": "Image"},
+                "Privileged": "true",
+                "Memory": "512",
+                "DockerLabels": {"Team": "a", "com.example.Owner": "b"},
+                "LogConfiguration": {"LogDriver": "awslogs", "Options": {"awslogs-group": "g"}}
+            }],
+            "Volumes": [{"Name": "data", "EFSVolumeConfiguration": {
+                "FilesystemId": "fs-1", "TransitEncryption": "DISABLED",
+                "AuthorizationConfig": {"IAM": "ENABLED"}}}],
+            "NotAProperty": 1
+        });
+        let mut moves = Vec::new();
+        let doc = translate("AWS::ECS::TaskDefinition", &properties, &mut |api, cfn| {
+            moves.push((api.to_vec(), cfn.to_vec()))
+        })
+        .unwrap();
+        assert_eq!(doc["family"], "web");
+        assert_eq!(doc["cpu"], "512");
+        assert_eq!(
+            doc["taskRoleArn"],
+            json!({"Fn::GetAtt": ["TaskRole", "Arn"]})
+        );
+        let container = &doc["containerDefinitions"][0];
+        assert_eq!(container["privileged"], true);
+        assert_eq!(container["memory"], 512);
+        assert_eq!(container["image"], json!({"Ref": "Image"}));
+        assert_eq!(
+            container["dockerLabels"],
+            json!({"Team": "a", "com.example.Owner": "b"})
+        );
+        assert_eq!(
+            container["logConfiguration"]["options"]["awslogs-group"],
+            "g"
+        );
+        let efs = &doc["volumes"][0]["efsVolumeConfiguration"];
+        assert_eq!(efs["fileSystemId"], "fs-1");
+        assert_eq!(efs["authorizationConfig"]["iam"], "ENABLED");
+        assert!(doc.get("notAProperty").is_none() && doc.get("NotAProperty").is_none());
+        let key = |k: &str| Step::Key(k.into());
+        let api = vec![
+            key("volumes"),
+            Step::Index(0),
+            key("efsVolumeConfiguration"),
+            key("fileSystemId"),
+        ];
+        let cfn = vec![
+            key("Volumes"),
+            Step::Index(0),
+            key("EFSVolumeConfiguration"),
+            key("FilesystemId"),
+        ];
+        assert!(moves.contains(&(api.clone(), cfn.clone())));
+        assert_eq!(api_path("AWS::ECS::TaskDefinition", &cfn), Some(api));
+        let cluster = translate(
+            "AWS::ECS::Cluster",
+            &json!({"ClusterSettings": [{"Name": "containerInsights", "Value": "enabled"}]}),
+            &mut |_, _| {},
+        )
+        .unwrap();
+        assert_eq!(
+            cluster,
+            json!({"settings": [{"name": "containerInsights", "value": "enabled"}]})
+        );
+        assert_eq!(
+            api_path("AWS::ECS::Service", &[key("ForceNewDeployment")]),
+            None
+        );
+        assert!(root_shape("AWS::S3::Bucket").is_none());
+    }
+}

@@ -1,0 +1,54 @@
+//! CloudFormation property names against the API model, property by property: every property of
+//! AWS::ECS::TaskDefinition, Service, Cluster and CapacityProvider at any depth, as CloudFormation's
+//! resource schemas list them in ../shared/ref/cloudformation/property-map.tsv (reference data read
+//! in place; see its README), must translate to the API path that table gives.
+
+use ecslint::location::Step;
+use ecslint::sources::cfn_names::api_path;
+use std::path::PathBuf;
+
+/// `Volumes[*].EFSVolumeConfiguration` → steps, `[*]` as element 0.
+fn steps(path: &str) -> Vec<Step> {
+    let mut out = Vec::new();
+    for part in path.split('.') {
+        let (name, elements) = match part.find("[*]") {
+            Some(at) => (&part[..at], part[at..].matches("[*]").count()),
+            None => (part, 0),
+        };
+        out.push(Step::Key(name.to_string()));
+        out.extend(std::iter::repeat_n(Step::Index(0), elements));
+    }
+    out
+}
+
+#[test]
+fn every_cloudformation_property_maps_to_its_api_field() {
+    let table = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/ref/cloudformation/property-map.tsv");
+    let Ok(text) = std::fs::read_to_string(&table) else {
+        eprintln!("skipped: {} is absent", table.display());
+        return;
+    };
+    let (mut checked, mut wrong) = (0, Vec::new());
+    for row in text.lines().skip(1).filter(|l| !l.trim().is_empty()) {
+        let columns: Vec<&str> = row.split('\t').collect();
+        let [cfn_type, cfn_path, expected, ..] = columns[..] else {
+            panic!("malformed row: {row}");
+        };
+        let expected = (expected != "-").then(|| steps(expected));
+        let got = api_path(cfn_type, &steps(cfn_path));
+        checked += 1;
+        if got != expected {
+            wrong.push(format!(
+                "{cfn_type} {cfn_path}: got {got:?}, table says {expected:?}"
+            ));
+        }
+    }
+    assert!(checked >= 400, "only {checked} rows");
+    assert!(
+        wrong.is_empty(),
+        "{} of {checked} wrong:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+}
