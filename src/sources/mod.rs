@@ -7,6 +7,7 @@ pub mod live;
 pub mod cfn_names;
 pub mod shape;
 pub mod snapshot;
+pub mod template;
 pub mod yaml;
 
 use crate::location;
