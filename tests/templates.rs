@@ -10,6 +10,9 @@ use ecslint::sources::{self, template, yaml};
 use std::collections::BTreeMap;
 
 const YAML: &str = "AWSTemplateFormatVersion: '2010-09-09'
+Parameters:
+  Image: {Type: String, Default: 'nginx:latest'}
+  Env: {Type: String}
 Resources:
   TaskDef:
     Type: AWS::ECS::TaskDefinition # the application
@@ -20,11 +23,15 @@ Resources:
       Cpu: 512
       Memory: '1024'
       ContainerDefinitions:
+        - !Ref AWS::NoValue
         - Name: app
-          Image: nginx:latest
+          Image: !Ref Image
           Essential: true
           Privileged: true
           ReadonlyRootFilesystem: false
+          Environment:
+            - {Name: STAGE, Value: !Sub '${Env}-web'}
+            - {Name: IMAGE, Value: !Sub 'image ${Image}'}
   Bucket:
     Type: AWS::S3::Bucket
 ";
@@ -36,7 +43,8 @@ fn lint_template(name: &str, text: &str) -> Found {
     let doc = if name.ends_with(".yaml") {
         let parsed = yaml::parse(text).unwrap();
         let spans = parsed.spans;
-        let resources = template::resources(0, &parsed.value, &|path| spans.get(path));
+        let parameters = template::parameter_values(&parsed.value, &Default::default());
+        let resources = template::resources(0, &parsed.value, &parameters, &|path| spans.get(path));
         (parsed.value, resources)
     } else {
         let value: serde_json::Value = serde_json::from_str(text).unwrap();
@@ -48,7 +56,8 @@ fn lint_template(name: &str, text: &str) -> Found {
                 _ => span,
             })
         };
-        let resources = template::resources(0, &value, &span_at);
+        let parameters = template::parameter_values(&value, &Default::default());
+        let resources = template::resources(0, &value, &parameters, &span_at);
         (value, resources)
     };
     let (value, resources) = doc;
@@ -92,10 +101,11 @@ fn findings_land_on_the_templates_own_lines_in_yaml_and_json() {
             .map(|f| (f.2, f.3))
             .unwrap_or_else(|| panic!("no {rule} in {found:?}"))
     };
-    // `Privileged: true` is line 15, column 11; the image on line 13.
-    assert_eq!(at(&yaml_found, "SEC101"), (15, 11));
-    assert_eq!(at(&yaml_found, "SEC115"), (13, 11));
-    assert_eq!(at(&yaml_found, "SEC102"), (16, 11));
+    // `Privileged: true` is line 19, column 11. The mutable image comes from the parameter's
+    // default and is shown where the template names the parameter (line 17).
+    assert_eq!(at(&yaml_found, "SEC101"), (19, 11));
+    assert_eq!(at(&yaml_found, "SEC115"), (17, 11));
+    assert_eq!(at(&yaml_found, "SEC102"), (20, 11));
 
     // The same template as JSON: the same rules fail, with the same fingerprints, at the JSON
     // template's lines.
@@ -112,4 +122,33 @@ fn findings_land_on_the_templates_own_lines_in_yaml_and_json() {
         .unwrap()
         + 1;
     assert_eq!(at(&json_found, "SEC101").0, privileged_line);
+}
+
+#[test]
+fn parameters_no_value_and_substitutions_resolve_where_the_template_decides() {
+    let parsed = yaml::parse(YAML).unwrap();
+    let parameters = template::parameter_values(&parsed.value, &Default::default());
+    let spans = parsed.spans;
+    let resources = template::resources(0, &parsed.value, &parameters, &|p| spans.get(p));
+    let doc = &resources[0].doc;
+    // `!Ref AWS::NoValue` left the list: the container is element 0.
+    let containers = doc["containerDefinitions"].as_array().unwrap();
+    assert_eq!(containers.len(), 1);
+    let app = &containers[0];
+    assert_eq!(app["image"], "nginx:latest");
+    assert_eq!(doc["cpu"], "512");
+    // A parameter without a value stays as written; one with a value is substituted.
+    assert_eq!(
+        app["environment"][0]["value"],
+        serde_json::json!({"Fn::Sub": "${Env}-web"})
+    );
+    assert_eq!(app["environment"][1]["value"], "image nginx:latest");
+    // Given values win over defaults.
+    let given = BTreeMap::from([("Image".to_string(), "nginx@sha256:abc".to_string())]);
+    let parameters = template::parameter_values(&parsed.value, &given);
+    let resources = template::resources(0, &parsed.value, &parameters, &|p| spans.get(p));
+    assert_eq!(
+        resources[0].doc["containerDefinitions"][0]["image"],
+        "nginx@sha256:abc"
+    );
 }

@@ -11,6 +11,7 @@
 
 use crate::location::Step;
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 static MODEL: LazyLock<Map<String, Value>> = LazyLock::new(|| {
@@ -139,47 +140,79 @@ pub fn is_intrinsic(value: &Value) -> bool {
     })
 }
 
+/// What a template decides about one value before it is translated: the value to use (the
+/// same, or what an intrinsic function resolved to) or `None` when it is to be left out
+/// (`AWS::NoValue`).
+pub type Resolver<'r> = &'r dyn Fn(&Value) -> Option<Cow<'_, Value>>;
+
+/// Keeps every value as written.
+pub fn as_written(value: &Value) -> Option<Cow<'_, Value>> {
+    Some(Cow::Borrowed(value))
+}
+
 /// The API document of a type's `Properties`. `moved(api_path, cfn_path)` is called for every
-/// node, so the caller can say where each part of the document was written.
+/// node kept, so the caller can say where each part of the document was written; a list
+/// element left out does not shift the template paths of the others.
 pub fn translate(
     cfn_type: &str,
     properties: &Value,
+    resolve: Resolver<'_>,
     moved: &mut dyn FnMut(&[Step], &[Step]),
 ) -> Option<Value> {
     let root = root_shape(cfn_type)?;
-    let mut api = Vec::new();
-    let mut cfn = Vec::new();
-    Some(translate_value(root, properties, &mut api, &mut cfn, moved))
+    let mut paths = Paths::default();
+    translate_value(root, properties, resolve, &mut paths, moved).or(Some(Value::Null))
+}
+
+/// The API path and the template path of the node being translated.
+#[derive(Default)]
+struct Paths {
+    api: Vec<Step>,
+    cfn: Vec<Step>,
+}
+
+impl Paths {
+    fn enter(&mut self, api: Step, cfn: Step) {
+        self.api.push(api);
+        self.cfn.push(cfn);
+    }
+
+    fn leave(&mut self) {
+        self.api.pop();
+        self.cfn.pop();
+    }
 }
 
 fn translate_value(
     shape_name: &str,
-    value: &Value,
-    api: &mut Vec<Step>,
-    cfn: &mut Vec<Step>,
+    written: &Value,
+    resolve: Resolver<'_>,
+    paths: &mut Paths,
     moved: &mut dyn FnMut(&[Step], &[Step]),
-) -> Value {
-    moved(api, cfn);
+) -> Option<Value> {
+    let value = resolve(written)?;
+    let value = value.as_ref();
+    moved(&paths.api, &paths.cfn);
     if is_intrinsic(value) {
-        return value.clone();
+        return Some(value.clone());
     }
     let Some(definition) = shape(shape_name) else {
-        return value.clone();
+        return Some(value.clone());
     };
     let kind = definition.get("type").and_then(Value::as_str).unwrap_or("");
-    match (kind, value) {
+    Some(match (kind, value) {
         ("structure", Value::Object(properties)) => {
             let mut out = Map::new();
             for (property, child) in properties {
                 let Some((Some(name), Some(child_shape))) = member(shape_name, property) else {
                     continue;
                 };
-                api.push(Step::Key(name.clone()));
-                cfn.push(Step::Key(property.clone()));
-                let translated = translate_value(child_shape, child, api, cfn, moved);
-                api.pop();
-                cfn.pop();
-                out.insert(name, translated);
+                paths.enter(Step::Key(name.clone()), Step::Key(property.clone()));
+                let translated = translate_value(child_shape, child, resolve, paths, moved);
+                paths.leave();
+                if let Some(translated) = translated {
+                    out.insert(name, translated);
+                }
             }
             Value::Object(out)
         }
@@ -190,14 +223,12 @@ fn translate_value(
                 .unwrap_or("");
             let mut out = Map::new();
             for (key, child) in entries {
-                api.push(Step::Key(key.clone()));
-                cfn.push(Step::Key(key.clone()));
-                out.insert(
-                    key.clone(),
-                    translate_value(value_shape, child, api, cfn, moved),
-                );
-                api.pop();
-                cfn.pop();
+                paths.enter(Step::Key(key.clone()), Step::Key(key.clone()));
+                let translated = translate_value(value_shape, child, resolve, paths, moved);
+                paths.leave();
+                if let Some(translated) = translated {
+                    out.insert(key.clone(), translated);
+                }
             }
             Value::Object(out)
         }
@@ -208,11 +239,10 @@ fn translate_value(
                 .unwrap_or("");
             let mut out = Vec::with_capacity(items.len());
             for (i, child) in items.iter().enumerate() {
-                api.push(Step::Index(i));
-                cfn.push(Step::Index(i));
-                out.push(translate_value(item_shape, child, api, cfn, moved));
-                api.pop();
-                cfn.pop();
+                paths.enter(Step::Index(out.len()), Step::Index(i));
+                let translated = translate_value(item_shape, child, resolve, paths, moved);
+                paths.leave();
+                out.extend(translated);
             }
             Value::Array(out)
         }
@@ -231,7 +261,7 @@ fn translate_value(
             _ => value.clone(),
         },
         _ => value.clone(),
-    }
+    })
 }
 
 #[cfg(test)]
@@ -260,9 +290,12 @@ mod tests {
             "NotAProperty": 1
         });
         let mut moves = Vec::new();
-        let doc = translate("AWS::ECS::TaskDefinition", &properties, &mut |api, cfn| {
-            moves.push((api.to_vec(), cfn.to_vec()))
-        })
+        let doc = translate(
+            "AWS::ECS::TaskDefinition",
+            &properties,
+            &as_written,
+            &mut |api, cfn| moves.push((api.to_vec(), cfn.to_vec())),
+        )
         .unwrap();
         assert_eq!(doc["family"], "web");
         assert_eq!(doc["cpu"], "512");
@@ -304,6 +337,7 @@ mod tests {
         let cluster = translate(
             "AWS::ECS::Cluster",
             &json!({"ClusterSettings": [{"Name": "containerInsights", "Value": "enabled"}]}),
+            &as_written,
             &mut |_, _| {},
         )
         .unwrap();

@@ -8,6 +8,7 @@ use crate::location::{Span, Step};
 use crate::model::origin::{OriginMap, Written};
 use crate::model::{Origin, Resource, ResourceKind};
 use serde_json::Value;
+use std::borrow::Cow;
 use std::sync::Arc;
 
 /// The ECS resource types read, and the kind each becomes.
@@ -35,16 +36,20 @@ pub fn is_template(doc: &Value) -> bool {
             })
 }
 
-/// The ECS resources of a template read from file `file`; `span_at(path)` says where a path of
-/// the template was written (a member from its key).
+/// The ECS resources of a template read from file `file`, with `parameters` (from
+/// [`parameter_values`]) resolved; `span_at(path)` says where a path of the template was
+/// written (a member from its key). A value a parameter gave is placed at the property that
+/// names the parameter.
 pub fn resources(
     file: usize,
     template: &Value,
+    parameters: &serde_json::Map<String, Value>,
     span_at: &dyn Fn(&[Step]) -> Option<Span>,
 ) -> Vec<Resource> {
     let Some(declared) = template.get("Resources").and_then(Value::as_object) else {
         return Vec::new();
     };
+    let resolver = resolver(parameters);
     let mut out = Vec::new();
     for (logical_id, declaration) in declared {
         let Some(cfn_type) = declaration.get("Type").and_then(Value::as_str) else {
@@ -74,7 +79,7 @@ pub fn resources(
                 map.insert(api.to_vec(), written(file, span));
             }
         };
-        let Some(doc) = cfn_names::translate(cfn_type, properties, &mut moved) else {
+        let Some(doc) = cfn_names::translate(cfn_type, properties, &resolver, &mut moved) else {
             continue;
         };
         let name = declaration
@@ -102,10 +107,139 @@ pub fn resources(
     out
 }
 
+/// Intrinsic functions resolved one node at a time, as the translation meets them.
+fn resolver(
+    parameters: &serde_json::Map<String, Value>,
+) -> impl for<'v> Fn(&'v Value) -> Option<Cow<'v, Value>> + '_ {
+    move |value| {
+        if cfn_names::is_intrinsic(value) {
+            resolve(value, parameters).map(Cow::Owned)
+        } else {
+            Some(Cow::Borrowed(value))
+        }
+    }
+}
+
 fn written(file: usize, span: Span) -> Written {
     Written {
         file,
         span,
         json: false,
     }
+}
+
+/// The values a template's parameters take: those given (`--parameter Key=Value`), else their
+/// `Default`. A parameter with neither has no value here.
+pub fn parameter_values(
+    template: &Value,
+    given: &std::collections::BTreeMap<String, String>,
+) -> serde_json::Map<String, Value> {
+    let mut values = serde_json::Map::new();
+    let declared = template.get("Parameters").and_then(Value::as_object);
+    for (name, declaration) in declared.into_iter().flatten() {
+        let value = match given.get(name) {
+            Some(text) => Value::String(text.clone()),
+            None => match declaration.get("Default") {
+                Some(default) => default.clone(),
+                None => continue,
+            },
+        };
+        let is_list = declaration
+            .get("Type")
+            .and_then(Value::as_str)
+            .is_some_and(|t| t == "CommaDelimitedList" || t.starts_with("List<"));
+        let value = match (is_list, value) {
+            (true, Value::String(text)) => Value::Array(
+                text.split(',')
+                    .map(|s| Value::String(s.trim().into()))
+                    .collect(),
+            ),
+            (_, Value::Number(n)) => Value::String(n.to_string()),
+            (_, other) => other,
+        };
+        values.insert(name.clone(), value);
+    }
+    values
+}
+
+/// Resolves what the template decides by itself: `Ref` to a parameter that has a value,
+/// `AWS::NoValue` (the member is dropped), `Fn::Sub` and `Fn::Join` whose parts are all known.
+/// Everything else (a resource's `Ref`, `Fn::GetAtt`, pseudo parameters such as `AWS::Region`,
+/// imports) is kept as written.
+pub fn resolve(value: &Value, parameters: &serde_json::Map<String, Value>) -> Option<Value> {
+    match value {
+        Value::Object(map) if map.len() == 1 => {
+            let (function, argument) = map.iter().next()?;
+            let known = |v: &Value| resolve(v, parameters);
+            match (function.as_str(), argument) {
+                ("Ref", Value::String(name)) if name == "AWS::NoValue" => None,
+                ("Ref", Value::String(name)) => Some(
+                    parameters
+                        .get(name)
+                        .cloned()
+                        .unwrap_or_else(|| value.clone()),
+                ),
+                ("Fn::Sub", Value::String(text)) => {
+                    Some(substitute(text, parameters).unwrap_or_else(|| value.clone()))
+                }
+                ("Fn::Join", Value::Array(parts)) if parts.len() == 2 => {
+                    let separator = parts[0].as_str();
+                    let items = known(&parts[1]);
+                    let strings: Option<Vec<String>> =
+                        items.as_ref().and_then(Value::as_array).map(|items| {
+                            items
+                                .iter()
+                                .map(|i| i.as_str().map(str::to_string))
+                                .collect::<Option<Vec<_>>>()
+                        })?;
+                    match (separator, strings) {
+                        (Some(separator), Some(strings)) => {
+                            Some(Value::String(strings.join(separator)))
+                        }
+                        _ => Some(value.clone()),
+                    }
+                }
+                _ => Some(Value::Object(
+                    map.iter()
+                        .filter_map(|(k, v)| Some((k.clone(), known(v)?)))
+                        .collect(),
+                )),
+            }
+        }
+        Value::Object(map) => Some(Value::Object(
+            map.iter()
+                .filter_map(|(k, v)| Some((k.clone(), resolve(v, parameters)?)))
+                .collect(),
+        )),
+        Value::Array(items) => Some(Value::Array(
+            items
+                .iter()
+                .filter_map(|v| resolve(v, parameters))
+                .collect(),
+        )),
+        other => Some(other.clone()),
+    }
+}
+
+/// `Fn::Sub`'s string with every `${Name}` a known parameter string; `None` when one is unknown.
+fn substitute(text: &str, parameters: &serde_json::Map<String, Value>) -> Option<Value> {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        // `${!Literal}` writes `${Literal}`.
+        if let Some(literal) = after.strip_prefix('!') {
+            let end = literal.find('}')?;
+            out.push_str("${");
+            out.push_str(&literal[..=end]);
+            rest = &literal[end + 1..];
+            continue;
+        }
+        let end = after.find('}')?;
+        out.push_str(parameters.get(&after[..end])?.as_str()?);
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Some(Value::String(out))
 }
