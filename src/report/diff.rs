@@ -54,8 +54,8 @@ fn cautions(diff: &Diff) -> Vec<String> {
         }
         if side.input_errors > 0 {
             out.push(format!(
-                "the {label} audit had {} input errors",
-                side.input_errors
+                "the {label} audit had {}",
+                super::counted(side.input_errors, "input error", "input errors")
             ));
         }
     }

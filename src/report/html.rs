@@ -96,12 +96,12 @@ pub fn render(run: &RunResult<'_>, options: &ReportOptions) -> String {
         out,
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>ecslint Well-Architected report</title><style>{STYLE}</style></head><body>\n<header><h1>ecslint Well-Architected report</h1>\
-         <p class=\"muted\">ecslint {} · {} resources in {} files · {} rules · {} input errors</p></header>\n<main>\n",
+         <p class=\"muted\">ecslint {} · {} in {} · {} · {}</p></header>\n<main>\n",
         env!("CARGO_PKG_VERSION"),
-        summary.resources,
-        summary.files,
-        run.rules.len(),
-        summary.input_errors
+        super::counted(summary.resources, "resource", "resources"),
+        super::counted(summary.files, "file", "files"),
+        super::counted(run.rules.len(), "rule", "rules"),
+        super::counted(summary.input_errors, "input error", "input errors")
     );
 
     // Scorecard.

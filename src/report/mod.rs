@@ -121,6 +121,11 @@ pub fn file_link(path: &str, options: &ReportOptions) -> String {
     sarif::encode_uri(&relative.join("/"))
 }
 
+/// `n` things in words: "1 file", "2 files".
+pub fn counted(n: usize, singular: &str, plural: &str) -> String {
+    format!("{n} {}", if n == 1 { singular } else { plural })
+}
+
 pub fn help_uri(rule: &Rule, options: &ReportOptions) -> String {
     format!("{}{}.md", options.docs_url, rule.stem())
 }

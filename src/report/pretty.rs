@@ -135,11 +135,11 @@ pub fn summary_table(run: &RunResult<'_>) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "\nSummary: {} resources in {} files, {} rules, {} input errors",
-        summary.resources,
-        summary.files,
-        run.rules.len(),
-        summary.input_errors
+        "\nSummary: {} in {}, {}, {}",
+        super::counted(summary.resources, "resource", "resources"),
+        super::counted(summary.files, "file", "files"),
+        super::counted(run.rules.len(), "rule", "rules"),
+        super::counted(summary.input_errors, "input error", "input errors")
     );
     let _ = writeln!(
         out,

@@ -1485,6 +1485,6 @@ fn bad_audit_inputs_are_errors() {
     assert_eq!(output.status.code(), Some(2));
     assert!(
         String::from_utf8_lossy(&output.stdout)
-            .contains("caution: the new audit had 1 input errors")
+            .contains("caution: the new audit had 1 input error")
     );
 }
