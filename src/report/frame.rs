@@ -9,6 +9,9 @@ use miette::{
 };
 use std::fmt;
 
+pub(super) use super::mask::Mask;
+use super::mask::{mask, mask_plain_scalars, string_values};
+
 /// Bytes of a long line shown around the span (and from the start of a context line).
 const WIDTH: usize = 160;
 /// How far to look for the start or end of the span's line before cutting it.
@@ -27,172 +30,6 @@ pub(super) struct Frame<'a> {
     pub at: LineCol,
     pub severity: miette::Severity,
     pub mask: Mask,
-}
-
-/// Which string values a frame may print. Keys are always shown.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Mask {
-    /// A file that could not be parsed: no value at all (a secret may sit next to the error).
-    AllValues,
-    /// Values of members known to be harmless (names, images, modes...), and the finding's own
-    /// node when its rule is not sensitive; environment values, log and secret options, command
-    /// lines, labels and anything unknown are masked.
-    UnlessHarmless { show_span: bool },
-}
-
-/// Members whose string values are never secret, so frames may print them.
-const HARMLESS: &[&str] = &[
-    "name",
-    "image",
-    "family",
-    "networkMode",
-    "pidMode",
-    "ipcMode",
-    "cpu",
-    "memory",
-    "logDriver",
-    "mode",
-    "protocol",
-    "containerPath",
-    "sourceVolume",
-    "hostPath",
-    "sourcePath",
-    "type",
-    "field",
-    "expression",
-    "user",
-    "platformVersion",
-    "platformFamily",
-    "launchType",
-    "schedulingStrategy",
-    "propagateTags",
-    "assignPublicIp",
-    "status",
-    "serviceName",
-    "clusterName",
-    "taskDefinition",
-    "taskRoleArn",
-    "executionRoleArn",
-    "cpuArchitecture",
-    "operatingSystemFamily",
-    "transitEncryption",
-    "fileSystemId",
-    "rootDirectory",
-    "requiresCompatibilities",
-    "capacityProvider",
-    "versionConsistency",
-    "containerName",
-    "targetGroupArn",
-    "subnets",
-    "securityGroups",
-    "logging",
-    "kmsKeyId",
-    "clusterArn",
-    "serviceArn",
-    "taskDefinitionArn",
-    "key",
-    "Key",
-    "Effect",
-    "Sid",
-    "RoleName",
-    "PolicyName",
-    "Arn",
-    "PolicyArn",
-    "GroupId",
-    "VpcId",
-    "SubnetId",
-    "CidrIp",
-    "CidrIpv6",
-    "AvailabilityZone",
-    "RouteTableId",
-    "GatewayId",
-    "NatGatewayId",
-    "DestinationCidrBlock",
-    "State",
-    "availabilityZoneRebalancing",
-    "managedTerminationProtection",
-    "managedDraining",
-    "principalArn",
-    "region",
-    "awslogs-group",
-    "awslogs-region",
-    "awslogs-stream-prefix",
-    "max-buffer-size",
-    "dependsOn",
-    "condition",
-    "add",
-    "drop",
-];
-
-/// A JSON string literal in a piece of text: its quotes' offsets, and whether it is a key.
-struct Literal {
-    open: usize,
-    close: usize,
-    is_key: bool,
-}
-
-/// The string literals of a piece of JSON (which may start or end inside one), in order.
-fn literals(text: &[u8]) -> Vec<Literal> {
-    let mut found = Vec::new();
-    let mut i = 0;
-    while i < text.len() {
-        if text[i] != b'"' {
-            i += 1;
-            continue;
-        }
-        let mut close = i + 1;
-        while close < text.len() && text[close] != b'"' {
-            close += if text[close] == b'\\' { 2 } else { 1 };
-        }
-        let close = close.min(text.len());
-        let mut after = close + 1;
-        while after < text.len() && matches!(text[after], b' ' | b'\t') {
-            after += 1;
-        }
-        found.push(Literal {
-            open: i,
-            close,
-            is_key: text.get(after) == Some(&b':'),
-        });
-        i = close + 1;
-    }
-    found
-}
-
-/// How many string values (literals that are not keys) a piece of JSON holds.
-fn string_values(text: &[u8]) -> usize {
-    literals(text).iter().filter(|l| !l.is_key).count()
-}
-
-/// Replaces (byte for byte, so offsets hold) the string values a frame must not print.
-/// `shown`: a byte range of the excerpt whose values may be printed.
-fn mask(text: &mut [u8], mask: Mask, shown: std::ops::Range<usize>) {
-    // The key a value belongs to: the last one on the same line.
-    let mut key: Option<(usize, usize)> = None;
-    let mut previous_end = 0;
-    for literal in literals(text) {
-        if text[previous_end..literal.open].contains(&b'\n') {
-            key = None;
-        }
-        previous_end = (literal.close + 1).min(text.len());
-        if literal.is_key {
-            key = Some((literal.open + 1, literal.close));
-            continue;
-        }
-        let harmless =
-            key.is_some_and(|(from, to)| HARMLESS.iter().any(|k| k.as_bytes() == &text[from..to]));
-        let print = match mask {
-            Mask::AllValues => false,
-            Mask::UnlessHarmless { show_span } => {
-                harmless || (show_span && shown.contains(&literal.open))
-            }
-        };
-        if !print {
-            for byte in &mut text[literal.open + 1..literal.close] {
-                *byte = b'*';
-            }
-        }
-    }
 }
 
 impl fmt::Debug for Frame<'_> {
@@ -290,7 +127,10 @@ impl Excerpt {
             }
             other => other,
         };
-        mask(&mut bytes, masking, shown);
+        mask(&mut bytes, masking, shown.clone());
+        if !matches!(text.trim_start().as_bytes().first(), Some(b'{' | b'[')) {
+            mask_plain_scalars(&mut bytes, masking, shown);
+        }
         // Only ASCII bytes inside strings were replaced: still UTF-8.
         let excerpt = String::from_utf8_lossy(&bytes).into_owned();
         // The column miette will compute in the excerpt, to shift it to the file's.
@@ -450,6 +290,55 @@ mod tests {
             "{out}"
         );
         assert!(!out.contains("pw@h") && !out.contains("s3cr3t"), "{out}");
+    }
+
+    #[test]
+    fn yaml_frames_mask_plain_values_that_may_be_secret() {
+        let text = "Resources:\n  TaskDef:\n    Properties:\n      ContainerDefinitions:\n        - Name: app # owner: alice\n          Image: nginx:latest\n          Environment: [{Name: TOKEN, Value: s3cr3t}]\n          Command: ['--password', 'hunter2']\n          Privileged: true\n          Cpu: 256\n";
+        let offset = text.find("Image").unwrap();
+        let out = render(
+            text,
+            offset,
+            19,
+            LineCol {
+                line: 6,
+                column: 11,
+            },
+        );
+        assert!(
+            out.contains("Name: app") && out.contains("Image: nginx:latest"),
+            "{out}"
+        );
+        assert!(!out.contains("alice"), "{out}");
+        let offset = text.find("Privileged").unwrap();
+        let out = render(
+            text,
+            offset,
+            16,
+            LineCol {
+                line: 9,
+                column: 11,
+            },
+        );
+        assert!(
+            out.contains("Privileged: true") && out.contains("Cpu: 256"),
+            "{out}"
+        );
+        assert!(
+            !out.contains("hunter2") && !out.contains("password"),
+            "{out}"
+        );
+        let offset = text.find("Environment").unwrap();
+        let out = render(
+            text,
+            offset,
+            20,
+            LineCol {
+                line: 7,
+                column: 11,
+            },
+        );
+        assert!(!out.contains("s3cr3t") && !out.contains("TOKEN"), "{out}");
     }
 
     #[test]

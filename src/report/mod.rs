@@ -7,6 +7,7 @@ mod frame;
 pub mod github;
 pub mod html;
 pub mod json;
+mod mask;
 pub mod merge;
 pub mod pretty;
 pub mod sarif;

@@ -1,0 +1,262 @@
+//! What a code frame may print: values that could be secret are replaced byte for byte (so
+//! offsets hold) by `*`. JSON values are found as string literals; YAML's plain scalars line by
+//! line.
+
+/// Which string values a frame may print. Keys are always shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mask {
+    /// A file that could not be parsed: no value at all (a secret may sit next to the error).
+    AllValues,
+    /// Values of members known to be harmless (names, images, modes...), and the finding's own
+    /// node when its rule is not sensitive; environment values, log and secret options, command
+    /// lines, labels and anything unknown are masked.
+    UnlessHarmless { show_span: bool },
+}
+
+/// Members whose string values are never secret, so frames may print them.
+const HARMLESS: &[&str] = &[
+    "name",
+    "image",
+    "family",
+    "networkMode",
+    "pidMode",
+    "ipcMode",
+    "cpu",
+    "memory",
+    "logDriver",
+    "mode",
+    "protocol",
+    "containerPath",
+    "sourceVolume",
+    "hostPath",
+    "sourcePath",
+    "type",
+    "field",
+    "expression",
+    "user",
+    "platformVersion",
+    "platformFamily",
+    "launchType",
+    "schedulingStrategy",
+    "propagateTags",
+    "assignPublicIp",
+    "status",
+    "serviceName",
+    "clusterName",
+    "taskDefinition",
+    "taskRoleArn",
+    "executionRoleArn",
+    "cpuArchitecture",
+    "operatingSystemFamily",
+    "transitEncryption",
+    "fileSystemId",
+    "rootDirectory",
+    "requiresCompatibilities",
+    "capacityProvider",
+    "versionConsistency",
+    "containerName",
+    "targetGroupArn",
+    "subnets",
+    "securityGroups",
+    "logging",
+    "kmsKeyId",
+    "clusterArn",
+    "serviceArn",
+    "taskDefinitionArn",
+    "key",
+    "Key",
+    "Effect",
+    "Sid",
+    "RoleName",
+    "PolicyName",
+    "Arn",
+    "PolicyArn",
+    "GroupId",
+    "VpcId",
+    "SubnetId",
+    "CidrIp",
+    "CidrIpv6",
+    "AvailabilityZone",
+    "RouteTableId",
+    "GatewayId",
+    "NatGatewayId",
+    "DestinationCidrBlock",
+    "State",
+    "availabilityZoneRebalancing",
+    "managedTerminationProtection",
+    "managedDraining",
+    "principalArn",
+    "region",
+    "awslogs-group",
+    "awslogs-region",
+    "awslogs-stream-prefix",
+    "max-buffer-size",
+    "dependsOn",
+    "condition",
+    "add",
+    "drop",
+];
+
+/// A JSON string literal in a piece of text: its quotes' offsets, and whether it is a key.
+struct Literal {
+    open: usize,
+    close: usize,
+    is_key: bool,
+}
+
+/// The string literals of a piece of JSON (which may start or end inside one), in order.
+fn literals(text: &[u8]) -> Vec<Literal> {
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < text.len() {
+        if text[i] != b'"' {
+            i += 1;
+            continue;
+        }
+        let mut close = i + 1;
+        while close < text.len() && text[close] != b'"' {
+            close += if text[close] == b'\\' { 2 } else { 1 };
+        }
+        let close = close.min(text.len());
+        let mut after = close + 1;
+        while after < text.len() && matches!(text[after], b' ' | b'\t') {
+            after += 1;
+        }
+        found.push(Literal {
+            open: i,
+            close,
+            is_key: text.get(after) == Some(&b':'),
+        });
+        i = close + 1;
+    }
+    found
+}
+
+/// How many string values (literals that are not keys) a piece of JSON holds.
+pub(super) fn string_values(text: &[u8]) -> usize {
+    literals(text).iter().filter(|l| !l.is_key).count()
+}
+
+/// Replaces (byte for byte, so offsets hold) the string values a frame must not print.
+/// `shown`: a byte range of the excerpt whose values may be printed.
+pub(super) fn mask(text: &mut [u8], mask: Mask, shown: std::ops::Range<usize>) {
+    // The key a value belongs to: the last one on the same line.
+    let mut key: Option<(usize, usize)> = None;
+    let mut previous_end = 0;
+    for literal in literals(text) {
+        if text[previous_end..literal.open].contains(&b'\n') {
+            key = None;
+        }
+        previous_end = (literal.close + 1).min(text.len());
+        if literal.is_key {
+            key = Some((literal.open + 1, literal.close));
+            continue;
+        }
+        let harmless =
+            key.is_some_and(|(from, to)| HARMLESS.iter().any(|k| k.as_bytes() == &text[from..to]));
+        let print = match mask {
+            Mask::AllValues => false,
+            Mask::UnlessHarmless { show_span } => {
+                harmless || (show_span && shown.contains(&literal.open))
+            }
+        };
+        if !print {
+            for byte in &mut text[literal.open + 1..literal.close] {
+                *byte = b'*';
+            }
+        }
+    }
+}
+
+/// YAML (a CloudFormation template) writes values without quotes: on each `key: value` or
+/// `- value` line, the value is masked unless its key is harmless, it is a boolean, number or
+/// null, or it is the finding's own shown value; a comment is masked whole. Quoted values were
+/// masked by [`mask`] (double quotes) or are masked here (single quotes).
+pub(super) fn mask_plain_scalars(text: &mut [u8], mask: Mask, shown: std::ops::Range<usize>) {
+    let mut line_start = 0;
+    while line_start < text.len() {
+        let line_end =
+            memchr::memchr(b'\n', &text[line_start..]).map_or(text.len(), |i| line_start + i);
+        mask_yaml_line(text, line_start, line_end, mask, &shown);
+        line_start = line_end + 1;
+    }
+}
+
+fn mask_yaml_line(
+    text: &mut [u8],
+    start: usize,
+    end: usize,
+    mask: Mask,
+    shown: &std::ops::Range<usize>,
+) {
+    let line = &text[start..end];
+    // A comment: from `#` at the line start or after a space, outside quotes.
+    let mut quote = None;
+    let mut comment = None;
+    for (i, &b) in line.iter().enumerate() {
+        match (quote, b) {
+            (None, b'"' | b'\'') => quote = Some(b),
+            (Some(q), _) if b == q => quote = None,
+            (None, b'#') if i == 0 || line[i - 1] == b' ' => {
+                comment = Some(start + i);
+                break;
+            }
+            _ => {}
+        }
+    }
+    let content_end = comment.unwrap_or(end);
+    if let Some(at) = comment {
+        star(&mut text[at + 1..end]);
+    }
+    let content = &text[start..content_end];
+    let indent = content
+        .iter()
+        .take_while(|b| matches!(b, b' ' | b'-' | b'\t'))
+        .count();
+    let separator = content
+        .windows(2)
+        .position(|w| w == b": ")
+        .or_else(|| content.ends_with(b":").then(|| content.len() - 1));
+    let (key, value_from) = match separator {
+        Some(at) if at >= indent => (Some(&content[indent..at]), start + at + 1),
+        _ => (None, start + indent),
+    };
+    let key_harmless = key.is_some_and(|key| {
+        HARMLESS
+            .iter()
+            .any(|h| h.as_bytes().eq_ignore_ascii_case(key))
+    });
+    let value = text[value_from..content_end].trim_ascii();
+    let plain_scalar = matches!(
+        value,
+        b"" | b"true" | b"false" | b"True" | b"False" | b"null" | b"~"
+    ) || (!value.is_empty()
+        && value
+            .iter()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+')));
+    let print = match mask {
+        Mask::AllValues => plain_scalar,
+        Mask::UnlessHarmless { show_span } => {
+            plain_scalar
+                || (key_harmless && !value.contains(&b'{') && !value.contains(&b'['))
+                || (show_span
+                    && shown.contains(&value_from)
+                    && shown.contains(&content_end.saturating_sub(1)))
+        }
+    };
+    if !print {
+        star(&mut text[value_from..content_end]);
+    }
+}
+
+/// Replaces every byte but white space and YAML's punctuation with `*` (offsets hold).
+fn star(bytes: &mut [u8]) {
+    for byte in bytes {
+        if !matches!(
+            *byte,
+            b' ' | b'\t' | b'{' | b'}' | b'[' | b']' | b',' | b':'
+        ) {
+            *byte = b'*';
+        }
+    }
+}
