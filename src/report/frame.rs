@@ -295,31 +295,18 @@ mod tests {
     #[test]
     fn yaml_frames_mask_plain_values_that_may_be_secret() {
         let text = "Resources:\n  TaskDef:\n    Properties:\n      ContainerDefinitions:\n        - Name: app # owner: alice\n          Image: nginx:latest\n          Environment: [{Name: TOKEN, Value: s3cr3t}]\n          Command: ['--password', 'hunter2']\n          Privileged: true\n          Cpu: 256\n";
-        let offset = text.find("Image").unwrap();
-        let out = render(
-            text,
-            offset,
-            19,
-            LineCol {
-                line: 6,
-                column: 11,
-            },
-        );
+        // The frame of the member `needle` starts, `len` bytes long, on 1-based `line`.
+        let frame_at = |needle: &str, len: usize, line: usize| {
+            let offset = text.find(needle).unwrap();
+            render(text, offset, len, LineCol { line, column: 11 })
+        };
+        let out = frame_at("Image", 19, 6);
         assert!(
             out.contains("Name: app") && out.contains("Image: nginx:latest"),
             "{out}"
         );
         assert!(!out.contains("alice"), "{out}");
-        let offset = text.find("Privileged").unwrap();
-        let out = render(
-            text,
-            offset,
-            16,
-            LineCol {
-                line: 9,
-                column: 11,
-            },
-        );
+        let out = frame_at("Privileged", 16, 9);
         assert!(
             out.contains("Privileged: true") && out.contains("Cpu: 256"),
             "{out}"
@@ -328,16 +315,7 @@ mod tests {
             !out.contains("hunter2") && !out.contains("password"),
             "{out}"
         );
-        let offset = text.find("Environment").unwrap();
-        let out = render(
-            text,
-            offset,
-            20,
-            LineCol {
-                line: 7,
-                column: 11,
-            },
-        );
+        let out = frame_at("Environment", 20, 7);
         assert!(!out.contains("s3cr3t") && !out.contains("TOKEN"), "{out}");
     }
 
