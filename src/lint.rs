@@ -29,7 +29,7 @@ pub enum Inputs {
 
 /// How to lint and judge. Resolving a config file and rule folders into these is the caller's
 /// part (the CLI's `resolve_for`); `lint` reads no config.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct Settings {
     /// The rules to run, already selected (shared: a fuzz target lints millions of times).
     pub rules: Arc<[Rule]>,
@@ -43,20 +43,6 @@ pub struct Settings {
     /// Keep every evaluation, passes and not-applicable ones too (rule tests); otherwise only
     /// failed and not-evaluated ones are kept and the rest counted.
     pub keep_every_outcome: bool,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Settings {
-            rules: Arc::from(Vec::new()),
-            input: InputOptions::default(),
-            severity: BTreeMap::new(),
-            waivers: Vec::new(),
-            baseline: None,
-            config_path: None,
-            keep_every_outcome: false,
-        }
-    }
 }
 
 impl Settings {

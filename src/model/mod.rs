@@ -244,6 +244,16 @@ pub struct Estate {
 }
 
 impl Estate {
+    /// Adds a file and the resources read from it (their origin set to it).
+    pub fn add_file(&mut self, file: SourceFile, mut resources: Vec<Resource>) {
+        let index = self.files.len();
+        for resource in &mut resources {
+            resource.origin.file = index;
+        }
+        self.files.push(file);
+        self.resources.extend(resources);
+    }
+
     pub fn of_kind(&self, kind: ResourceKind) -> impl Iterator<Item = (usize, &Resource)> {
         self.resources
             .iter()

@@ -71,12 +71,8 @@ fn unwaived<'r>(report: &'r Report<'static>) -> impl Iterator<Item = &'r Finding
     report.findings.iter().filter(|f| f.waiver.is_none())
 }
 
-fn side(source: &str, report: &Report<'_>) -> Side {
-    let findings = report
-        .findings
-        .iter()
-        .filter(|f| f.waiver.is_none())
-        .count();
+fn side(source: &str, report: &Report<'static>) -> Side {
+    let findings = unwaived(report).count();
     Side {
         source: source.to_string(),
         findings,

@@ -161,7 +161,9 @@ pub fn translate(
 ) -> Option<Value> {
     let root = root_shape(cfn_type)?;
     let mut paths = Paths::default();
-    translate_value(root, properties, resolve, &mut paths, moved).or(Some(Value::Null))
+    // `Properties: !Ref AWS::NoValue` is no properties.
+    translate_value(root, properties, resolve, &mut paths, moved)
+        .or(Some(Value::Object(Map::new())))
 }
 
 /// The API path and the template path of the node being translated.

@@ -107,16 +107,11 @@ pub fn load_discovered(discovered: Discovered, options: &InputOptions) -> Loaded
     let mut errors = Vec::new();
     for (input, outcome) in discovered.inputs.iter().zip(outcomes) {
         let rejection = match outcome {
-            Ok((mut file, mut resources)) => {
+            Ok((mut file, resources)) => {
                 if input.path.as_os_str() != "-" {
                     file.source = Some(input.path.clone());
                 }
-                let index = loaded.estate.files.len();
-                for resource in &mut resources {
-                    resource.origin.file = index;
-                }
-                loaded.estate.files.push(file);
-                loaded.estate.resources.extend(resources);
+                loaded.estate.add_file(file, resources);
                 continue;
             }
             Err(rejection) => rejection,
@@ -262,14 +257,7 @@ pub fn load_texts(texts: Vec<(String, String)>, kind: InputKind) -> Loaded {
     let mut loaded = Loaded::default();
     for (name, text) in texts {
         match load_text(&name, text, kind) {
-            Ok((file, mut resources)) => {
-                let index = loaded.estate.files.len();
-                for resource in &mut resources {
-                    resource.origin.file = index;
-                }
-                loaded.estate.files.push(file);
-                loaded.estate.resources.extend(resources);
-            }
+            Ok((file, resources)) => loaded.estate.add_file(file, resources),
             Err(error) => loaded.errors.push(error),
         }
     }

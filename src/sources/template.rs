@@ -168,49 +168,19 @@ pub fn parameter_values(
 /// imports) is kept as written.
 pub fn resolve(value: &Value, parameters: &serde_json::Map<String, Value>) -> Option<Value> {
     match value {
-        Value::Object(map) if map.len() == 1 => {
-            let (function, argument) = map.iter().next()?;
-            let known = |v: &Value| resolve(v, parameters);
-            match (function.as_str(), argument) {
-                ("Ref", Value::String(name)) if name == "AWS::NoValue" => None,
-                ("Ref", Value::String(name)) => Some(
-                    parameters
-                        .get(name)
-                        .cloned()
-                        .unwrap_or_else(|| value.clone()),
-                ),
-                ("Fn::Sub", Value::String(text)) => {
-                    Some(substitute(text, parameters).unwrap_or_else(|| value.clone()))
-                }
-                ("Fn::Join", Value::Array(parts)) if parts.len() == 2 => {
-                    let separator = parts[0].as_str();
-                    let items = known(&parts[1]);
-                    let strings: Option<Vec<String>> =
-                        items.as_ref().and_then(Value::as_array).map(|items| {
-                            items
-                                .iter()
-                                .map(|i| i.as_str().map(str::to_string))
-                                .collect::<Option<Vec<_>>>()
-                        })?;
-                    match (separator, strings) {
-                        (Some(separator), Some(strings)) => {
-                            Some(Value::String(strings.join(separator)))
-                        }
-                        _ => Some(value.clone()),
-                    }
-                }
-                _ => Some(Value::Object(
-                    map.iter()
-                        .filter_map(|(k, v)| Some((k.clone(), known(v)?)))
-                        .collect(),
-                )),
+        Value::Object(map) => {
+            if map.len() == 1
+                && let Some((function, argument)) = map.iter().next()
+                && let Some(resolved) = resolve_function(function, argument, parameters)
+            {
+                return resolved;
             }
+            Some(Value::Object(
+                map.iter()
+                    .filter_map(|(k, v)| Some((k.clone(), resolve(v, parameters)?)))
+                    .collect(),
+            ))
         }
-        Value::Object(map) => Some(Value::Object(
-            map.iter()
-                .filter_map(|(k, v)| Some((k.clone(), resolve(v, parameters)?)))
-                .collect(),
-        )),
         Value::Array(items) => Some(Value::Array(
             items
                 .iter()
@@ -219,6 +189,43 @@ pub fn resolve(value: &Value, parameters: &serde_json::Map<String, Value>) -> Op
         )),
         other => Some(other.clone()),
     }
+}
+
+/// The functions `resolve` decides: `Some(None)` drops the member, `Some(Some(v))` is its
+/// value; `None` when `function` is not one of them (its arguments are still resolved).
+fn resolve_function(
+    function: &str,
+    argument: &Value,
+    parameters: &serde_json::Map<String, Value>,
+) -> Option<Option<Value>> {
+    let written = || {
+        Value::Object(serde_json::Map::from_iter([(
+            function.into(),
+            argument.clone(),
+        )]))
+    };
+    Some(match (function, argument) {
+        ("Ref", Value::String(name)) if name == "AWS::NoValue" => None,
+        ("Ref", Value::String(name)) => Some(parameters.get(name).cloned().unwrap_or_else(written)),
+        ("Fn::Sub", Value::String(text)) => {
+            Some(substitute(text, parameters).unwrap_or_else(written))
+        }
+        ("Fn::Join", Value::Array(parts)) if parts.len() == 2 => {
+            let items = resolve(&parts[1], parameters);
+            let strings = items.as_ref().and_then(Value::as_array).and_then(|items| {
+                items
+                    .iter()
+                    .map(|i| i.as_str().map(str::to_string))
+                    .collect::<Option<Vec<_>>>()
+            });
+            match (parts[0].as_str(), strings) {
+                (Some(separator), Some(strings)) => Some(Value::String(strings.join(separator))),
+                // A list the template does not decide: kept as written, never dropped.
+                _ => Some(written()),
+            }
+        }
+        _ => return None,
+    })
 }
 
 /// `Fn::Sub`'s string with every `${Name}` a known parameter string; `None` when one is unknown.
@@ -242,4 +249,22 @@ fn substitute(text: &str, parameters: &serde_json::Map<String, Value>) -> Option
     }
     out.push_str(rest);
     Some(Value::String(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn what_the_template_does_not_decide_is_kept_as_written() {
+        let parameters = serde_json::Map::from_iter([("Env".to_string(), json!("prod"))]);
+        let join = json!({"Fn::Join": ["-", {"Ref": "Subnets"}]});
+        assert_eq!(resolve(&join, &parameters), Some(join.clone()));
+        let known = json!({"Fn::Join": ["-", ["web", {"Ref": "Env"}]]});
+        assert_eq!(resolve(&known, &parameters), Some(json!("web-prod")));
+        assert_eq!(resolve(&json!({"Ref": "AWS::NoValue"}), &parameters), None);
+        let region = json!({"Fn::Sub": "${AWS::Region}-${Env}"});
+        assert_eq!(resolve(&region, &parameters), Some(region.clone()));
+    }
 }

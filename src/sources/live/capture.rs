@@ -129,14 +129,17 @@ impl Collected {
     }
 
     /// Moves the list `key` of a captured body into the resources of `kind`.
-    pub fn take_list(&mut self, body: Option<Value>, key: &str, kind: ResourceKind) {
-        self.extend(kind, body.and_then(|mut b| b.get_mut(key).map(Value::take)));
+    pub fn take_list(&mut self, mut body: Option<Value>, key: &str, kind: ResourceKind) {
+        let items = body.as_mut().map_or_else(Vec::new, |b| member_list(b, key));
+        self.resources.entry(kind).or_default().extend(items);
     }
+}
 
-    fn extend(&mut self, kind: ResourceKind, list: Option<Value>) {
-        if let Some(Value::Array(items)) = list {
-            self.resources.entry(kind).or_default().extend(items);
-        }
+/// The elements of the array member `key` of a response body, moved out of it.
+pub(super) fn member_list(body: &mut Value, key: &str) -> Vec<Value> {
+    match body.get_mut(key).map(Value::take) {
+        Some(Value::Array(items)) => items,
+        _ => Vec::new(),
     }
 }
 
@@ -153,7 +156,8 @@ pub(super) fn take_xml(
         Ok(mut json) => {
             for &kind in kinds {
                 let key = kind_spec(kind).collection.unwrap_or_default();
-                out.extend(kind, json.get_mut(key).map(Value::take));
+                let items = member_list(&mut json, key);
+                out.resources.entry(kind).or_default().extend(items);
             }
         }
         Err(reason) => out.failed(operation, &reason, "its response"),

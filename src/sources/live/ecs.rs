@@ -1,6 +1,6 @@
 //! The ECS reader: clusters, services, task definitions, capacity providers, account settings.
 
-use super::capture::{Capture, Collected};
+use super::capture::{Capture, Collected, member_list};
 use super::client::{Scope, short_error};
 use crate::model::ResourceKind;
 use aws_sdk_ecs::types::{
@@ -223,11 +223,8 @@ pub(super) async fn collect_region(
             .await;
         match result {
             Ok(page) => {
-                if let Some(Value::Array(settings)) = capture
-                    .json()
-                    .and_then(|mut b| b.get_mut("settings").map(Value::take))
-                {
-                    out.settings.extend(settings);
+                if let Some(mut body) = capture.json() {
+                    out.settings.extend(member_list(&mut body, "settings"));
                 }
                 token = page.next_token().map(str::to_string);
                 if token.is_none() {
