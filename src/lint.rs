@@ -87,7 +87,7 @@ pub fn lint_timed(inputs: Inputs, settings: Settings, lap: Lap<'_>) -> Result<Li
             sources::load_discovered(discovered, &settings.input)
         }
         Inputs::Discovered(discovered) => sources::load_discovered(discovered, &settings.input),
-        Inputs::Texts(texts) => sources::load_texts(texts, settings.input.input_kind),
+        Inputs::Texts(texts) => sources::load_texts(texts, &settings.input),
         Inputs::Loaded(loaded) => *loaded,
     };
     lap("load");

@@ -3,10 +3,8 @@
 //! lines, in YAML and in JSON, with the same verdicts and fingerprints in both.
 
 use ecslint::engine::catalog;
-use ecslint::lint::{Inputs, Settings, lint};
-use ecslint::location::{SpanTree, Step, member_span};
-use ecslint::model::SourceFile;
-use ecslint::sources::{self, template, yaml};
+use ecslint::lint::{Inputs, Linted, Settings, lint};
+use ecslint::sources::{self, yaml};
 use std::collections::BTreeMap;
 
 const YAML: &str = "AWSTemplateFormatVersion: '2010-09-09'
@@ -39,40 +37,29 @@ Resources:
 /// (rule, file, line, column, fingerprint) of every finding, sorted.
 type Found = Vec<(String, String, usize, usize, String)>;
 
-fn lint_template(name: &str, text: &str) -> Found {
-    let doc = if name.ends_with(".yaml") {
-        let parsed = yaml::parse(text).unwrap();
-        let spans = parsed.spans;
-        let parameters = template::parameter_values(&parsed.value, &Default::default());
-        let resources = template::resources(0, &parsed.value, &parameters, &|path| spans.get(path));
-        (parsed.value, resources)
-    } else {
-        let value: serde_json::Value = serde_json::from_str(text).unwrap();
-        let tree = SpanTree::build(text.as_bytes(), 0).unwrap();
-        let span_at = |path: &[Step]| {
-            let span = tree.find(text.as_bytes(), path)?;
-            Some(match path.last() {
-                Some(Step::Key(_)) => member_span(text.as_bytes(), span),
-                _ => span,
-            })
-        };
-        let parameters = template::parameter_values(&value, &Default::default());
-        let resources = template::resources(0, &value, &parameters, &span_at);
-        (value, resources)
-    };
-    let (value, resources) = doc;
-    assert!(template::is_template(&value));
-    assert_eq!(resources.len(), 1, "the S3 bucket is not an ECS resource");
-    let mut loaded = sources::Loaded::default();
-    loaded.estate.files = vec![SourceFile::new(name.into(), text.into())];
-    loaded.estate.resources = resources;
+fn lint_texts(texts: Vec<(&str, &str)>, given: &[(&str, &str)]) -> Linted {
     let rules = catalog::builtin(&BTreeMap::new()).unwrap();
-    let mut linted = lint(
-        Inputs::Loaded(Box::new(loaded)),
-        Settings::with_rules(rules),
-    )
-    .unwrap();
+    let mut settings = Settings::with_rules(rules);
+    settings.input.parameters = given
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let texts = texts
+        .into_iter()
+        .map(|(name, text)| (name.to_string(), text.to_string()))
+        .collect();
+    lint(Inputs::Texts(texts), settings).unwrap()
+}
+
+fn lint_template(name: &str, text: &str) -> Found {
+    let mut linted = lint_texts(vec![(name, text)], &[]);
     let run = linted.judge();
+    assert!(run.input_errors.is_empty(), "{:?}", run.input_errors);
+    assert_eq!(
+        run.estate.resources.len(),
+        1,
+        "the S3 bucket is not an ECS resource"
+    );
     let mut found: Found = run
         .evaluations
         .iter()
@@ -124,12 +111,23 @@ fn findings_land_on_the_templates_own_lines_in_yaml_and_json() {
     assert_eq!(at(&json_found, "SEC101").0, privileged_line);
 }
 
+/// The resources a template becomes, with `given` parameter values.
+fn translated(name: &str, text: &str, given: &[(&str, &str)]) -> Vec<ecslint::model::Resource> {
+    let options = sources::InputOptions {
+        parameters: given
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        ..Default::default()
+    };
+    let loaded = sources::load_texts(vec![(name.into(), text.into())], &options);
+    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+    loaded.estate.resources
+}
+
 #[test]
 fn parameters_no_value_and_substitutions_resolve_where_the_template_decides() {
-    let parsed = yaml::parse(YAML).unwrap();
-    let parameters = template::parameter_values(&parsed.value, &Default::default());
-    let spans = parsed.spans;
-    let resources = template::resources(0, &parsed.value, &parameters, &|p| spans.get(p));
+    let resources = translated("template.yaml", YAML, &[]);
     let doc = &resources[0].doc;
     // `!Ref AWS::NoValue` left the list: the container is element 0.
     let containers = doc["containerDefinitions"].as_array().unwrap();
@@ -137,18 +135,119 @@ fn parameters_no_value_and_substitutions_resolve_where_the_template_decides() {
     let app = &containers[0];
     assert_eq!(app["image"], "nginx:latest");
     assert_eq!(doc["cpu"], "512");
-    // A parameter without a value stays as written; one with a value is substituted.
+    // A parameter without a value stays as written, and is recorded as undecided; one with a
+    // value is substituted.
     assert_eq!(
         app["environment"][0]["value"],
         serde_json::json!({"Fn::Sub": "${Env}-web"})
     );
+    let unknowns = &resources[0].origin.map.as_ref().unwrap().unknowns;
+    assert_eq!(unknowns.len(), 1, "{unknowns:?}");
+    assert!(
+        unknowns[0].why.contains("parameter Env has no Default"),
+        "{unknowns:?}"
+    );
     assert_eq!(app["environment"][1]["value"], "image nginx:latest");
     // Given values win over defaults.
-    let given = BTreeMap::from([("Image".to_string(), "nginx@sha256:abc".to_string())]);
-    let parameters = template::parameter_values(&parsed.value, &given);
-    let resources = template::resources(0, &parsed.value, &parameters, &|p| spans.get(p));
+    let resources = translated("template.yaml", YAML, &[("Image", "nginx@sha256:abc")]);
     assert_eq!(
         resources[0].doc["containerDefinitions"][0]["image"],
         "nginx@sha256:abc"
     );
+}
+
+/// (rule, outcome, reason) of every evaluation of `rule_ids`, for a template with `given`.
+fn outcomes(
+    text: &str,
+    given: &[(&str, &str)],
+    rule_ids: &[&str],
+) -> Vec<(String, String, String)> {
+    let rules = catalog::builtin(&BTreeMap::new()).unwrap();
+    let mut settings = Settings::with_rules(rules);
+    settings.keep_every_outcome = true;
+    settings.input.parameters = given
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let texts = vec![("service.yaml".to_string(), text.to_string())];
+    let mut linted = lint(Inputs::Texts(texts), settings).unwrap();
+    let run = linted.judge();
+    assert!(run.input_errors.is_empty(), "{:?}", run.input_errors);
+    let mut found: Vec<(String, String, String)> = run
+        .evaluations
+        .iter()
+        .filter(|e| rule_ids.contains(&run.rules[e.rule].id()))
+        .map(|e| {
+            (
+                run.rules[e.rule].id().to_string(),
+                e.outcome.as_str().to_string(),
+                e.reason.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+const SERVICE: &str = include_str!("data/templates-service.yaml");
+
+#[test]
+fn a_rule_that_depends_on_an_undecided_value_is_not_evaluated_never_passed() {
+    // `Privileged: !If [IsProd, false, true]` with `Env` given no value: either may hold.
+    let found = outcomes(SERVICE, &[], &["SEC101", "OPS301"]);
+    for (rule, outcome, reason) in &found {
+        assert_eq!(outcome, "not-evaluated", "{rule}: {reason}");
+        assert!(
+            reason.contains("condition IsProd is not decided")
+                && reason.contains("parameter Env has no Default"),
+            "{rule}: {reason}"
+        );
+    }
+    assert_eq!(found.len(), 2);
+    // Decided by a given value: judged, each branch as the AWS API would see it.
+    let prod = outcomes(SERVICE, &[("Env", "prod")], &["SEC101", "OPS301"]);
+    assert!(prod.iter().all(|(_, o, _)| o == "pass"), "{prod:?}");
+    let dev = outcomes(SERVICE, &[("Env", "dev")], &["SEC101", "OPS301"]);
+    assert!(dev.iter().all(|(_, o, _)| o == "fail"), "{dev:?}");
+}
+
+#[test]
+fn a_verdict_the_same_whatever_the_undecided_value_is_judged() {
+    // The image is `${AWS::AccountId}.dkr.ecr.${AWS::Region}.amazonaws.com/web:${Tag}` with
+    // `Tag` defaulting to `latest`: mutable whichever the account and region.
+    let found = outcomes(SERVICE, &[], &["SEC115"]);
+    assert_eq!(found[0].1, "fail", "{found:?}");
+    let pinned = outcomes(SERVICE, &[("Tag", "1.4.2")], &["SEC115"]);
+    assert_eq!(pinned[0].1, "pass", "{pinned:?}");
+    // A list parameter without a value names no subnet: the rules that follow subnets say so.
+    let subnets = outcomes(SERVICE, &[], &["SEC501"]);
+    assert_eq!(subnets[0].1, "not-evaluated", "{subnets:?}");
+}
+
+#[test]
+fn references_between_template_resources_are_links() {
+    let resources = translated("service.yaml", SERVICE, &[]);
+    let service = resources.iter().find(|r| r.name == "Service").unwrap();
+    let task = resources.iter().find(|r| r.name == "TaskDef").unwrap();
+    let cluster = resources.iter().find(|r| r.name == "Cluster").unwrap();
+    assert_eq!(service.doc["taskDefinition"], task.id.as_str());
+    assert_eq!(service.doc["cluster"], cluster.id.as_str());
+    // Through the pipeline: the links resolve to the template's own resources.
+    let mut linted = lint_texts(vec![("service.yaml", SERVICE)], &[]);
+    let run = linted.judge();
+    let at = |name: &str| {
+        run.estate
+            .resources
+            .iter()
+            .position(|r| r.name == name)
+            .unwrap()
+    };
+    let links = &run.estate.links[at("Service")];
+    for (link, target) in [("taskDefinition", "TaskDef"), ("cluster", "Cluster")] {
+        assert_eq!(
+            links.get(link).map(|l| l.targets().to_vec()),
+            Some(vec![at(target)]),
+            "{link}"
+        );
+    }
 }

@@ -19,7 +19,11 @@ fuzz_target!(|data: &[u8]| {
         .split(|b| *b == 0)
         .take(8)
         .enumerate()
-        .filter_map(|(index, part)| Some((format!("file{index}.json"), std::str::from_utf8(part).ok()?.to_string())))
+        // Every other file is named YAML, so templates in both forms are read.
+        .filter_map(|(index, part)| {
+            let extension = if index % 2 == 1 { "yaml" } else { "json" };
+            Some((format!("file{index}.{extension}"), std::str::from_utf8(part).ok()?.to_string()))
+        })
         .collect();
     let mut linted = lint(Inputs::Texts(texts), Settings::with_rules(rules())).expect("in-memory inputs are always listed");
     let run = linted.judge();

@@ -87,8 +87,17 @@ pub struct LintArgs {
     #[arg(long, value_enum, default_value = "auto")]
     pub input_kind: InputKind,
     /// Glob of files to read inside folders. Repeatable.
-    #[arg(long, default_value = "*.json")]
+    #[arg(long, default_values_t = crate::sources::DEFAULT_INCLUDE.map(String::from))]
     pub include: Vec<String>,
+    /// A CloudFormation template parameter's value (also pseudo parameters such as
+    /// AWS::Region). Repeatable; wins over --parameters.
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub parameter: Vec<String>,
+    /// CloudFormation parameter values: `[{"ParameterKey": ..., "ParameterValue": ...}]` (as
+    /// `aws cloudformation create-stack --parameters file://...` reads) or
+    /// `{"Parameters": {...}}` (a CodePipeline template configuration). Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub parameters: Vec<PathBuf>,
     /// Glob of files to skip. Repeatable.
     #[arg(long)]
     pub exclude: Vec<String>,

@@ -72,6 +72,22 @@ pub struct Linted {
     fail_on: Option<Severity>,
 }
 
+/// The template parameter values of `--parameters` files, then `--parameter` pairs.
+fn parameter_values(args: &LintArgs) -> Result<std::collections::BTreeMap<String, String>, u8> {
+    let mut values = std::collections::BTreeMap::new();
+    for path in &args.parameters {
+        let read = crate::sources::template::read_parameters(path).map_err(fail)?;
+        values.extend(read);
+    }
+    for pair in &args.parameter {
+        let Some((key, value)) = pair.split_once('=').filter(|(k, _)| !k.trim().is_empty()) else {
+            return Err(fail(format!("--parameter {pair:?}: expected KEY=VALUE")));
+        };
+        values.insert(key.trim().to_string(), value.to_string());
+    }
+    Ok(values)
+}
+
 /// Resolves config and catalog for `args`, then lints. `baseline`: compare with it when judging.
 pub fn lint(args: &LintArgs, baseline: Option<Baseline>) -> Result<Linted, u8> {
     let (config, mut rules, config_path) = resolve_for(&args.common, &args.paths)?;
@@ -101,6 +117,7 @@ pub fn lint(args: &LintArgs, baseline: Option<Baseline>) -> Result<Linted, u8> {
             include: args.include.clone(),
             exclude: args.exclude.clone(),
             input_kind: args.input_kind,
+            parameters: parameter_values(args)?,
         },
         severity: config.severity,
         waivers: config.waivers,

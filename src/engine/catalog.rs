@@ -52,6 +52,9 @@ pub struct Rule {
     pub uses_links: bool,
     /// `judged.member`, compiled.
     pub judged_member: Option<JsonPath>,
+    /// The values an undecided value is tried with: those the rule's queries compare with and
+    /// a few of every type (see `model::unknown`).
+    pub literals: Vec<serde_json::Value>,
 }
 
 impl Rule {
@@ -258,7 +261,27 @@ pub fn compile(
         .as_ref()
         .map(|judged| compile_query(&judged.member))
         .transpose()?;
+    let mut literals = Vec::new();
+    let query_texts = [&file.query, &file.missing, &file.applies_if, &file.when]
+        .into_iter()
+        .flatten()
+        .map(|q| q.get_ref())
+        .chain(file.requires.iter().chain(&file.pass_requires));
+    for text in query_texts {
+        let found = substitute(text, &params)
+            .map(|query| super::query_check::literals(&query))
+            .unwrap_or_default();
+        for value in found
+            .into_iter()
+            .chain(crate::model::unknown::common_literals())
+        {
+            if !literals.contains(&value) {
+                literals.push(value);
+            }
+        }
+    }
     Ok(Rule {
+        literals,
         severity: file.severity,
         source: source.to_string(),
         kind,

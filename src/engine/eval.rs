@@ -2,7 +2,8 @@
 
 use super::catalog::{Check, Requirement, Rule};
 use super::finding::finding;
-use super::outcome::{Counts, Evaluation, Finding, Outcome};
+use super::outcome::{Counts, Evaluation, Outcome};
+use super::undecided;
 use crate::location::Step;
 use crate::model::Estate;
 use crate::model::facts;
@@ -87,6 +88,16 @@ fn evaluate_resource(rules: &[Rule], estate: &Estate, resource: usize) -> Vec<Ev
         attach_links(&mut doc, estate, links);
         doc
     });
+    let unknowns = subject
+        .origin
+        .map
+        .as_ref()
+        .map_or(&[][..], |map| map.unknowns.as_slice());
+    // Copies to try undecided values in, made once per resource.
+    let (mut work, mut linked_work) = match unknowns.is_empty() {
+        true => (Value::Null, None),
+        false => (subject.doc.clone(), linked.clone()),
+    };
     applicable
         .into_iter()
         .map(|(index, rule)| {
@@ -94,7 +105,23 @@ fn evaluate_resource(rules: &[Rule], estate: &Estate, resource: usize) -> Vec<Ev
                 (Some(linked), true) => linked,
                 _ => &subject.doc,
             };
-            evaluate_one(index, rule, estate, resource, doc, links, &spans)
+            let work = match (&mut linked_work, rule.uses_links) {
+                (Some(linked), true) => linked,
+                _ => &mut work,
+            };
+            if unknowns.is_empty() {
+                evaluate_one(index, rule, estate, resource, doc, links, &spans)
+            } else {
+                undecided::evaluate(
+                    (index, rule),
+                    (estate, &spans),
+                    resource,
+                    doc,
+                    work,
+                    links,
+                    unknowns,
+                )
+            }
         })
         .collect()
 }
@@ -181,21 +208,26 @@ fn check_requirements(
     }
 }
 
-fn evaluate_one(
-    rule_index: usize,
+/// What a rule decides on one document, before its findings are placed: the outcome, why, and
+/// the nodes that violate it.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Decision {
+    pub outcome: Outcome,
+    pub reason: Option<String>,
+    pub violations: Vec<(Vec<Step>, Value)>,
+}
+
+pub(super) fn decide(
     rule: &Rule,
     estate: &Estate,
     resource: usize,
     doc: &Value,
     links: &Links,
-    spans: &Spans,
-) -> Evaluation {
-    let done = |outcome, reason: Option<String>, findings| Evaluation {
-        rule: rule_index,
-        resource,
+) -> Decision {
+    let done = |outcome, reason: Option<String>, violations| Decision {
         outcome,
         reason,
-        findings,
+        violations,
     };
     // Requirements first: a rule cannot even decide applicability on data it lacks.
     match check_requirements(&rule.requires, estate, resource, doc, links) {
@@ -210,9 +242,9 @@ fn evaluate_one(
     {
         return done(Outcome::NotApplicable, None, Vec::new());
     }
-    let findings = violations(rule_index, rule, estate, resource, doc, spans);
-    if !findings.is_empty() {
-        return done(Outcome::Fail, None, findings);
+    let violations = violations(rule, doc);
+    if !violations.is_empty() {
+        return done(Outcome::Fail, None, violations);
     }
     match check_requirements(&rule.pass_requires, estate, resource, doc, links) {
         Met::Yes => done(Outcome::Pass, None, Vec::new()),
@@ -221,14 +253,55 @@ fn evaluate_one(
     }
 }
 
-fn violations(
+/// A decision made into an evaluation: each violation placed, worded and fingerprinted.
+pub(super) fn evaluation(
+    rule_index: usize,
+    rule: &Rule,
+    (estate, spans): (&Estate, &Spans),
+    resource: usize,
+    doc: &Value,
+    decision: Decision,
+) -> Evaluation {
+    let findings = decision
+        .violations
+        .iter()
+        .map(|(steps, value)| {
+            finding(
+                rule_index,
+                rule,
+                (estate, spans),
+                resource,
+                doc,
+                steps,
+                value,
+            )
+        })
+        .collect();
+    Evaluation {
+        rule: rule_index,
+        resource,
+        outcome: decision.outcome,
+        reason: decision.reason,
+        findings,
+    }
+}
+
+fn evaluate_one(
     rule_index: usize,
     rule: &Rule,
     estate: &Estate,
     resource: usize,
     doc: &Value,
+    links: &Links,
     spans: &Spans,
-) -> Vec<Finding> {
+) -> Evaluation {
+    let decision = decide(rule, estate, resource, doc, links);
+    evaluation(rule_index, rule, (estate, spans), resource, doc, decision)
+}
+
+/// The nodes of `doc` that violate the rule: its query's matches, or the document itself when
+/// what the rule requires is missing.
+fn violations(rule: &Rule, doc: &Value) -> Vec<(Vec<Step>, Value)> {
     if let Some(when) = &rule.when
         && when.query_values(doc).is_empty()
     {
@@ -237,29 +310,11 @@ fn violations(
     match &rule.check {
         Check::Matches(query) => matches(query, doc)
             .into_iter()
-            .map(|(steps, value)| {
-                finding(
-                    rule_index,
-                    rule,
-                    (estate, spans),
-                    resource,
-                    doc,
-                    &steps,
-                    value,
-                )
-            })
+            .map(|(steps, value)| (steps, value.clone()))
             .collect(),
         Check::Missing(query) => {
             if query.query_values(doc).is_empty() {
-                vec![finding(
-                    rule_index,
-                    rule,
-                    (estate, spans),
-                    resource,
-                    doc,
-                    &[],
-                    &Value::Null,
-                )]
+                vec![(Vec::new(), Value::Null)]
             } else {
                 Vec::new()
             }

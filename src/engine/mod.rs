@@ -9,3 +9,4 @@ mod finding;
 pub mod outcome;
 mod query_check;
 pub mod rule_file;
+mod undecided;

@@ -110,6 +110,73 @@ pub(super) fn lint_query(
     Ok(())
 }
 
+/// The literals a query compares with, and values around them: its strings, the words of its
+/// regular expressions' alternatives (`(?i)^(awslogs|splunk)$` gives `awslogs` and `splunk`),
+/// and its numbers with one less and one more. A value the source could not decide is tried
+/// with these: a rule whose outcome changes among them depends on it.
+pub fn literals(query: &str) -> Vec<serde_json::Value> {
+    use serde_json::Value;
+    let bytes = query.as_bytes();
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\'' | b'"' => {
+                let end = skip_string(bytes, i);
+                if end >= i + 2 && end <= bytes.len() {
+                    let text = decode(&query[i + 1..end - 1]);
+                    found.extend(pattern_words(&text).into_iter().map(Value::String));
+                    found.push(Value::String(text));
+                }
+                i = end;
+            }
+            b'-' | b'0'..=b'9' if i == 0 || !is_name_byte(bytes[i - 1]) => {
+                let end = (i + 1..bytes.len())
+                    .find(|&j| !(bytes[j].is_ascii_digit() || bytes[j] == b'.'))
+                    .unwrap_or(bytes.len());
+                if let Ok(n) = query[i..end].parse::<i64>() {
+                    found.extend([n - 1, n, n + 1].map(Value::from));
+                } else if let Ok(x) = query[i..end].parse::<f64>() {
+                    found.extend([x - 1.0, x, x + 1.0].map(Value::from));
+                }
+                i = end.max(i + 1);
+            }
+            _ => i += 1,
+        }
+    }
+    let mut unique = Vec::new();
+    for value in found {
+        if !unique.contains(&value) {
+            unique.push(value);
+        }
+    }
+    unique
+}
+
+fn is_name_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// The plain words of a regular expression's alternatives, when it has any.
+fn pattern_words(pattern: &str) -> Vec<String> {
+    if !pattern.contains(['|', '^', '$', '(', '*']) {
+        return Vec::new();
+    }
+    let plain = pattern
+        .replace("(?i)", "")
+        .replace(".*", "|")
+        .replace(['^', '$', '(', ')', '?', ':'], "|");
+    plain
+        .split('|')
+        .map(|w| w.replace('\\', ""))
+        .filter(|w| {
+            !w.is_empty()
+                && w.chars()
+                    .all(|c| c.is_alphanumeric() || "-_/.=@".contains(c))
+        })
+        .collect()
+}
+
 /// The index just after the string literal that starts at `start`.
 fn skip_string(bytes: &[u8], start: usize) -> usize {
     let quote = bytes[start];
@@ -208,6 +275,28 @@ mod tests {
             let _ = patterns(query);
             let _ = descendant_segments(query);
         }
+    }
+
+    #[test]
+    fn literals_are_the_query_s_strings_words_and_numbers() {
+        let query =
+            "$[?@.mode == 'non-blocking' && @.cpu < 256 && match(@.d, '^(awslogs|splunk)$')]";
+        let found = literals(query);
+        for expected in [
+            serde_json::json!("non-blocking"),
+            serde_json::json!(255),
+            serde_json::json!(256),
+            serde_json::json!(257),
+            serde_json::json!("awslogs"),
+            serde_json::json!("splunk"),
+        ] {
+            assert!(found.contains(&expected), "{expected} in {found:?}");
+        }
+        assert!(
+            !found.contains(&serde_json::json!(9)),
+            "no digit of a name: {found:?}"
+        );
+        let _ = literals("$[?@.a == 'unterminated");
     }
 
     #[test]

@@ -22,21 +22,9 @@ fn p(step: impl Into<Value>) -> Value {
 /// Computes `_facts` for every resource and stores them in the documents.
 pub fn derive(estate: &mut Estate, index: &Index) {
     let computed: Vec<Option<Value>> = (0..estate.resources.len())
-        .map(|i| {
-            let links = &estate.links[i];
-            match estate.resources[i].kind {
-                ResourceKind::IamRole => Some(role_facts(estate, index, i)),
-                ResourceKind::TaskDefinition if estate.resources[i].deferred => None,
-                ResourceKind::TaskDefinition => Some(task_definition_facts(
-                    estate,
-                    links,
-                    &estate.resources[i].doc,
-                    i,
-                )),
-                ResourceKind::Service => Some(service_facts(estate, index, links, i)),
-                ResourceKind::Cluster => Some(cluster_facts(estate, links, i)),
-                _ => None,
-            }
+        .map(|i| match estate.resources[i].deferred {
+            true => None,
+            false => of(estate, index, i, &estate.resources[i].doc),
         })
         .collect();
     for (resource, facts) in estate.resources.iter_mut().zip(computed) {
@@ -46,9 +34,21 @@ pub fn derive(estate: &mut Estate, index: &Index) {
     }
 }
 
+/// The facts of resource `i` were its document `doc` (its own, or the same with a value tried
+/// in place of one its source could not decide).
+pub fn of(estate: &Estate, index: &Index, i: usize, doc: &Value) -> Option<Value> {
+    let links = &estate.links[i];
+    match estate.resources[i].kind {
+        ResourceKind::IamRole => Some(role_facts(estate, index, i, doc)),
+        ResourceKind::TaskDefinition => Some(task_definition_facts(estate, links, doc, i)),
+        ResourceKind::Service => Some(service_facts(estate, index, links, i, doc)),
+        ResourceKind::Cluster => Some(cluster_facts(estate, links, doc)),
+        _ => None,
+    }
+}
+
 /// Every Allow statement a role grants, from inline and managed policies, normalized.
-fn role_facts(estate: &Estate, index: &Index, role: usize) -> Value {
-    let doc = &estate.resources[role].doc;
+fn role_facts(estate: &Estate, index: &Index, role: usize, doc: &Value) -> Value {
     let mut allow = Vec::new();
     let mut collect =
         |owner: usize, document_path: Vec<Value>, document: &Value, policy_name: &str| {
@@ -290,8 +290,13 @@ fn spot_usage(strategy: &[Value]) -> (bool, bool) {
     (uses, only)
 }
 
-fn service_facts(estate: &Estate, index: &Index, links: &Links, service: usize) -> Value {
-    let doc = &estate.resources[service].doc;
+fn service_facts(
+    estate: &Estate,
+    index: &Index,
+    links: &Links,
+    service: usize,
+    doc: &Value,
+) -> Value {
     let mut facts = Map::new();
     let cluster = links
         .get("cluster")
@@ -435,8 +440,7 @@ fn internet_route(table: &Value) -> Option<(usize, String, String)> {
         })
 }
 
-fn cluster_facts(estate: &Estate, links: &Links, cluster: usize) -> Value {
-    let doc = &estate.resources[cluster].doc;
+fn cluster_facts(estate: &Estate, links: &Links, doc: &Value) -> Value {
     let setting = doc
         .get("settings")
         .and_then(Value::as_array)

@@ -103,17 +103,23 @@ fn account_link(index: &Index, file: usize, arn: Option<&str>) -> LinkState {
     }
 }
 
+/// What a member naming a linked resource says: its text, or, for a value the source could not
+/// decide (a template's `{"Fn::ImportValue": ...}`), that value written out, which names no
+/// resource and so leaves the link incomplete rather than absent.
+fn reference(value: &Value) -> Option<String> {
+    match value {
+        Value::Null => None,
+        Value::String(text) => Some(text.clone()),
+        other => Some(other.to_string()),
+    }
+}
+
 fn strings_at(value: &Value, pointer: &str) -> Vec<String> {
-    value
-        .pointer(pointer)
-        .and_then(Value::as_array)
-        .map(|items| {
-            items
-                .iter()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
+    match value.pointer(pointer) {
+        Some(Value::Array(items)) => items.iter().filter_map(reference).collect(),
+        Some(other) => reference(other).into_iter().collect(),
+        None => Vec::new(),
+    }
 }
 
 /// The capacity providers a service's strategy names.
@@ -123,7 +129,7 @@ pub fn strategy_providers(strategy: Option<&Value>) -> Vec<String> {
         .map(|items| {
             items
                 .iter()
-                .filter_map(|i| str_field(i, "capacityProvider").map(str::to_string))
+                .filter_map(|i| i.get("capacityProvider").and_then(reference))
                 .collect()
         })
         .unwrap_or_default()
@@ -163,13 +169,8 @@ fn links_of(estate: &Estate, index: &Index, kind: ResourceKind, doc: &Value, fil
             .map(|link| {
                 let state = match link.from {
                     Ref::Member(pointer) => {
-                        let reference = doc.pointer(pointer).and_then(Value::as_str);
-                        by_target(
-                            estate,
-                            index,
-                            link.target,
-                            reference.into_iter().map(str::to_string).collect(),
-                        )
+                        let named = doc.pointer(pointer).and_then(reference);
+                        by_target(estate, index, link.target, named.into_iter().collect())
                     }
                     Ref::Members(pointer) => {
                         by_target(estate, index, link.target, strings_at(doc, pointer))

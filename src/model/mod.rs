@@ -11,6 +11,7 @@ pub mod input;
 pub mod kinds;
 pub mod link;
 pub mod origin;
+pub mod unknown;
 pub mod vocabulary;
 
 use crate::location::Step;
@@ -248,6 +249,10 @@ impl Estate {
     pub fn add_file(&mut self, file: SourceFile, mut resources: Vec<Resource>) {
         let index = self.files.len();
         for resource in &mut resources {
+            // A translated resource's map names the file by the index it was read under.
+            if let Some(map) = &mut resource.origin.map {
+                std::sync::Arc::make_mut(map).refile(resource.origin.file, index);
+            }
             resource.origin.file = index;
         }
         self.files.push(file);

@@ -16,6 +16,8 @@ use std::collections::HashMap;
 #[derive(Debug, Clone, Default)]
 pub struct OriginMap {
     entries: HashMap<Vec<Step>, Written>,
+    /// The values of the document the source could not decide.
+    pub unknowns: Vec<super::unknown::Unknown>,
 }
 
 /// Where one node of a document was written.
@@ -37,6 +39,15 @@ impl OriginMap {
 
     pub fn get(&self, path: &[Step]) -> Option<Written> {
         self.entries.get(path).copied()
+    }
+
+    /// Says `to` wherever the map said file `from` (the estate numbers files as it adds them).
+    pub fn refile(&mut self, from: usize, to: usize) {
+        for written in self.entries.values_mut() {
+            if written.file == from {
+                written.file = to;
+            }
+        }
     }
 
     pub fn len(&self) -> usize {

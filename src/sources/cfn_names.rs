@@ -150,20 +150,42 @@ pub fn as_written(value: &Value) -> Option<Cow<'_, Value>> {
     Some(Cow::Borrowed(value))
 }
 
-/// The API document of a type's `Properties`. `moved(api_path, cfn_path)` is called for every
-/// node kept, so the caller can say where each part of the document was written; a list
-/// element left out does not shift the template paths of the others.
+/// What the translation tells its caller about each node of the document it makes.
+pub trait Sink {
+    /// The node at `api` was written at `cfn` (a list element left out does not shift the
+    /// template paths of the others).
+    fn moved(&mut self, api: &[Step], cfn: &[Step]);
+    /// The node at `api` is an intrinsic function the resolver left undecided; for `Fn::If`,
+    /// `branches` are its two values translated (`None`: `AWS::NoValue`).
+    fn undecided(&mut self, _api: &[Step], _cfn: &[Step], _value: &Value, _branches: Branches) {}
+}
+
+/// The translated branches of an undecided `Fn::If`, when the value is one.
+pub type Branches = Option<[Option<Value>; 2]>;
+
+impl<F: FnMut(&[Step], &[Step])> Sink for F {
+    fn moved(&mut self, api: &[Step], cfn: &[Step]) {
+        self(api, cfn)
+    }
+}
+
+/// Hears nothing: for the branches of an undecided condition, placed at the condition.
+struct Deaf;
+impl Sink for Deaf {
+    fn moved(&mut self, _: &[Step], _: &[Step]) {}
+}
+
+/// The API document of a type's `Properties`, telling `sink` where each node was written.
 pub fn translate(
     cfn_type: &str,
     properties: &Value,
     resolve: Resolver<'_>,
-    moved: &mut dyn FnMut(&[Step], &[Step]),
+    sink: &mut dyn Sink,
 ) -> Option<Value> {
     let root = root_shape(cfn_type)?;
     let mut paths = Paths::default();
     // `Properties: !Ref AWS::NoValue` is no properties.
-    translate_value(root, properties, resolve, &mut paths, moved)
-        .or(Some(Value::Object(Map::new())))
+    translate_value(root, properties, resolve, &mut paths, sink).or(Some(Value::Object(Map::new())))
 }
 
 /// The API path and the template path of the node being translated.
@@ -190,12 +212,20 @@ fn translate_value(
     written: &Value,
     resolve: Resolver<'_>,
     paths: &mut Paths,
-    moved: &mut dyn FnMut(&[Step], &[Step]),
+    sink: &mut dyn Sink,
 ) -> Option<Value> {
     let value = resolve(written)?;
     let value = value.as_ref();
-    moved(&paths.api, &paths.cfn);
+    sink.moved(&paths.api, &paths.cfn);
     if is_intrinsic(value) {
+        let branches = match value.get("Fn::If").and_then(Value::as_array) {
+            Some(arguments) if arguments.len() == 3 => Some([1, 2].map(|i| {
+                let mut inside = Paths::default();
+                translate_value(shape_name, &arguments[i], resolve, &mut inside, &mut Deaf)
+            })),
+            _ => None,
+        };
+        sink.undecided(&paths.api, &paths.cfn, value, branches);
         return Some(value.clone());
     }
     let Some(definition) = shape(shape_name) else {
@@ -210,7 +240,7 @@ fn translate_value(
                     continue;
                 };
                 paths.enter(Step::Key(name.clone()), Step::Key(property.clone()));
-                let translated = translate_value(child_shape, child, resolve, paths, moved);
+                let translated = translate_value(child_shape, child, resolve, paths, sink);
                 paths.leave();
                 if let Some(translated) = translated {
                     out.insert(name, translated);
@@ -226,7 +256,7 @@ fn translate_value(
             let mut out = Map::new();
             for (key, child) in entries {
                 paths.enter(Step::Key(key.clone()), Step::Key(key.clone()));
-                let translated = translate_value(value_shape, child, resolve, paths, moved);
+                let translated = translate_value(value_shape, child, resolve, paths, sink);
                 paths.leave();
                 if let Some(translated) = translated {
                     out.insert(key.clone(), translated);
@@ -242,7 +272,7 @@ fn translate_value(
             let mut out = Vec::with_capacity(items.len());
             for (i, child) in items.iter().enumerate() {
                 paths.enter(Step::Index(out.len()), Step::Index(i));
-                let translated = translate_value(item_shape, child, resolve, paths, moved);
+                let translated = translate_value(item_shape, child, resolve, paths, sink);
                 paths.leave();
                 out.extend(translated);
             }
@@ -296,7 +326,7 @@ mod tests {
             "AWS::ECS::TaskDefinition",
             &properties,
             &as_written,
-            &mut |api, cfn| moves.push((api.to_vec(), cfn.to_vec())),
+            &mut |api: &[Step], cfn: &[Step]| moves.push((api.to_vec(), cfn.to_vec())),
         )
         .unwrap();
         assert_eq!(doc["family"], "web");
@@ -340,7 +370,7 @@ mod tests {
             "AWS::ECS::Cluster",
             &json!({"ClusterSettings": [{"Name": "containerInsights", "Value": "enabled"}]}),
             &as_written,
-            &mut |_, _| {},
+            &mut |_: &[Step], _: &[Step]| {},
         )
         .unwrap();
         assert_eq!(

@@ -25,20 +25,26 @@ use rayon::prelude::*;
 use shape::InputKind;
 use std::path::{Path, PathBuf};
 
+/// What folders are searched for: API JSON, snapshots and templates.
+pub const DEFAULT_INCLUDE: [&str; 4] = ["*.json", "*.yaml", "*.yml", "*.template"];
+
 /// How inputs are found and read.
 #[derive(Debug, Clone)]
 pub struct InputOptions {
     pub include: Vec<String>,
     pub exclude: Vec<String>,
     pub input_kind: InputKind,
+    /// Template parameter values (`--parameter`, `--parameters`), pseudo parameters included.
+    pub parameters: std::collections::BTreeMap<String, String>,
 }
 
 impl Default for InputOptions {
     fn default() -> Self {
         InputOptions {
-            include: vec!["*.json".into()],
+            include: DEFAULT_INCLUDE.map(String::from).to_vec(),
             exclude: Vec::new(),
             input_kind: InputKind::Auto,
+            parameters: Default::default(),
         }
     }
 }
@@ -85,7 +91,7 @@ pub fn load_discovered(discovered: Discovered, options: &InputOptions) -> Loaded
         .inputs
         .par_iter()
         .enumerate()
-        .map(|(index, input)| load_one(index, &input.path, options.input_kind))
+        .map(|(index, input)| load_one(index, &input.path, options))
         .collect();
     let read_folders: std::collections::HashSet<&Path> = discovered
         .inputs
@@ -150,7 +156,7 @@ fn nothing_read(discovered: &Discovered, skipped: &[Skipped]) -> InputError {
     let mut seen = Vec::new();
     if !skipped.is_empty() {
         seen.push(format!(
-            "{} JSON file{} of no ECS, IAM or EC2 shape skipped (--verbose lists them)",
+            "{} file{} of no ECS, IAM or EC2 shape skipped (--verbose lists them)",
             skipped.len(),
             if skipped.len() == 1 { "" } else { "s" }
         ));
@@ -181,7 +187,7 @@ fn nothing_read(discovered: &Discovered, skipped: &[Skipped]) -> InputError {
             ("files", "are")
         };
         seen.push(format!(
-            "{list} {files} {are} not read (ecslint reads JSON; --include selects files)"
+            "{list} {files} {are} not read (ecslint reads JSON and YAML; --include selects files)"
         ));
     }
     let roots = if discovered.roots.is_empty() {
@@ -203,7 +209,7 @@ fn nothing_read(discovered: &Discovered, skipped: &[Skipped]) -> InputError {
 }
 
 /// Why a file was not read, in the terms of the discovery policy.
-enum Rejection {
+pub(crate) enum Rejection {
     /// Not JSON (or not UTF-8). `names_ecs_member`: its text names a member only our shapes
     /// have, so it is one of them, broken.
     NotJson {
@@ -253,10 +259,10 @@ fn names_ecs_member(bytes: &[u8]) -> bool {
 /// Loads documents given as text (used for stdin and by tests).
 /// Reads in-memory documents (display name, text) into one estate, as files are read: for
 /// tests and fuzz targets. Unlike walked files, every text must be a document (as if named).
-pub fn load_texts(texts: Vec<(String, String)>, kind: InputKind) -> Loaded {
+pub fn load_texts(texts: Vec<(String, String)>, options: &InputOptions) -> Loaded {
     let mut loaded = Loaded::default();
     for (name, text) in texts {
-        match load_text(&name, text, kind) {
+        match load_text(&name, text, options) {
             Ok((file, resources)) => loaded.estate.add_file(file, resources),
             Err(error) => loaded.errors.push(error),
         }
@@ -267,9 +273,9 @@ pub fn load_texts(texts: Vec<(String, String)>, kind: InputKind) -> Loaded {
 pub fn load_text(
     display_path: &str,
     text: String,
-    kind: InputKind,
+    options: &InputOptions,
 ) -> Result<(SourceFile, Vec<Resource>), InputError> {
-    parse_file(0, display_path.to_string(), text, kind).map_err(Rejection::into_error)
+    parse_file(0, display_path.to_string(), text, options).map_err(Rejection::into_error)
 }
 
 fn display_path(path: &Path) -> String {
@@ -284,7 +290,7 @@ fn display_path(path: &Path) -> String {
 fn load_one(
     index: usize,
     path: &Path,
-    kind: InputKind,
+    options: &InputOptions,
 ) -> Result<(SourceFile, Vec<Resource>), Rejection> {
     let shown = if path.as_os_str() == "-" {
         "<stdin>".to_string()
@@ -324,5 +330,5 @@ fn load_one(
             });
         }
     };
-    parse_file(index, shown, text, kind)
+    parse_file(index, shown, text, options)
 }

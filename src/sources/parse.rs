@@ -2,7 +2,7 @@
 //! collection errors, and the split into resources (deferred task definitions read by their head).
 
 use super::shape::{self, InputKind};
-use super::{Rejection, names_ecs_member};
+use super::{InputOptions, Rejection, names_ecs_member, template};
 use crate::location::{self, locate};
 use crate::model::input::InputError;
 use crate::model::{Resource, SourceFile};
@@ -12,8 +12,9 @@ pub(super) fn parse_file(
     index: usize,
     shown: String,
     mut text: String,
-    kind: InputKind,
+    options: &InputOptions,
 ) -> Result<(SourceFile, Vec<Resource>), Rejection> {
+    let kind = options.input_kind;
     // serde_json rejects a byte-order mark; editors on Windows add one.
     let had_bom = text.starts_with('\u{feff}');
     if had_bom {
@@ -49,6 +50,15 @@ pub(super) fn parse_file(
             }
         }
     };
+    if kind == InputKind::Auto && is_yaml(&shown, &text) {
+        let file = SourceFile::new(shown, text);
+        return template::read_yaml(index, &stem, file, &options.parameters).map(
+            |(mut file, r)| {
+                file.had_bom = had_bom;
+                (file, r)
+            },
+        );
+    }
     // The root object's members, found once by scanning (large files are read several ways),
     // and where a snapshot's task definitions start, found in the same pass.
     let (members, task_definition_starts) =
@@ -103,6 +113,11 @@ pub(super) fn parse_file(
             });
         }
     };
+    if kind == InputKind::Auto && !skipped && template::is_template(&root) {
+        let mut file = SourceFile::new(shown, text);
+        file.had_bom = had_bom;
+        return template::read_json(index, &stem, file, &root, &options.parameters);
+    }
     let collection_errors = snapshot_errors(&root);
     let account = root
         .pointer("/ecslintSnapshot/account")
@@ -127,6 +142,19 @@ pub(super) fn parse_file(
         }
     }
     finish(result, text, shown, collection_errors, account)
+}
+
+/// Whether a file is YAML: by its extension, and a `.template` by its first character (the
+/// CloudFormation console writes JSON and YAML templates under that one extension).
+fn is_yaml(shown: &str, text: &str) -> bool {
+    let extension = Path::new(shown)
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    match extension.as_deref() {
+        Some("yaml" | "yml") => true,
+        Some("template") => !text.trim_start().starts_with(['{', '[']),
+        _ => false,
+    }
 }
 
 /// What the live scan that wrote a snapshot could not read (`ecslintSnapshot.collectionErrors`).
@@ -246,7 +274,7 @@ fn parse_root_without(
     Ok(parsed)
 }
 
-fn error_at(path: String, text: String, offset: usize, reason: String) -> InputError {
+pub(super) fn error_at(path: String, text: String, offset: usize, reason: String) -> InputError {
     let at = location::LineIndex::new(text.as_bytes()).line_col(text.as_bytes(), offset);
     InputError {
         path,

@@ -119,7 +119,9 @@ fn an_app_repository_reads_its_hidden_task_definition_and_skips_the_rest() {
     assert_eq!(
         paths(&report, "skipped"),
         [
+            ".github/workflows/deploy.yml",
             ".vscode/settings.json",
+            "docker-compose.yml",
             "package-lock.json",
             "package.json",
             "renovate.json",
@@ -137,7 +139,7 @@ fn an_app_repository_reads_its_hidden_task_definition_and_skips_the_rest() {
         }
         String::from_utf8(command.output().unwrap().stdout).unwrap()
     };
-    assert!(pretty(false).contains("5 files of no ECS, IAM or EC2 shape skipped (--verbose"));
+    assert!(pretty(false).contains("7 files of no ECS, IAM or EC2 shape skipped (--verbose"));
     let listed = pretty(true);
     assert!(
         listed.contains("tsconfig.json: not valid JSON")
@@ -216,15 +218,19 @@ fn a_run_that_reads_no_document_says_what_it_saw_and_fails() {
             "resource \"aws_ecs_cluster\" \"x\" {}\n",
         );
     }
-    write(root, "infra/template.yaml", "Resources: {}\n");
+    write(
+        root,
+        "infra/template.yaml",
+        "Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n",
+    );
     write(root, "infra/package.json", r#"{"name": "infra"}"#);
     let (code, report) = check_json(root, &["infra"]);
     assert_eq!(code, 2);
     let reason = report["inputErrors"][0]["reason"].as_str().unwrap();
     assert_eq!(
         reason,
-        "no ECS, IAM or EC2 document found: 1 JSON file of no ECS, IAM or EC2 shape skipped \
-         (--verbose lists them); 3 .tf and 1 .yaml files are not read (ecslint reads JSON; \
+        "no ECS, IAM or EC2 document found: 2 files of no ECS, IAM or EC2 shape skipped \
+         (--verbose lists them); 3 .tf files are not read (ecslint reads JSON and YAML; \
          --include selects files)"
     );
     std::fs::create_dir(root.join("empty")).unwrap();

@@ -1,0 +1,180 @@
+//! Rules on documents with values the source could not decide (`model::unknown`). A rule is
+//! judged only when its decision is the same whatever each undecided value is: each is tried
+//! with the values the rule compares with and one of every type, alone and all together.
+//! Otherwise the rule is not evaluated, and the reason names the values it depends on.
+
+use super::catalog::Rule;
+use super::eval::{Decision, decide, evaluation};
+use super::outcome::{Evaluation, Outcome};
+use crate::location::Step;
+use crate::model::link::Links;
+use crate::model::origin::Spans;
+use crate::model::unknown::{Unknown, replace, restore};
+use crate::model::{Estate, facts};
+use serde_json::Value;
+
+/// What a decision is judged by: two decisions that agree on it are the same verdict.
+fn verdict(decision: &Decision) -> (Outcome, Vec<&[Step]>) {
+    let mut paths: Vec<&[Step]> = decision
+        .violations
+        .iter()
+        .map(|(path, _)| path.as_slice())
+        .collect();
+    paths.sort();
+    (decision.outcome, paths)
+}
+
+/// Evaluates `rule` on `doc` (the resource's document as written, `work` a copy to try values
+/// in, left as it was found), whose `unknowns` are undecided.
+///
+/// Each undecided value first takes a value it may have (the base); then each is tried with
+/// every value worth trying while the others keep theirs, and finally all together with each
+/// literal. A decision that differs from the base's names the values it depends on.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn evaluate(
+    (rule_index, rule): (usize, &Rule),
+    (estate, spans): (&Estate, &Spans),
+    resource: usize,
+    doc: &Value,
+    work: &mut Value,
+    links: &Links,
+    unknowns: &[Unknown],
+) -> Evaluation {
+    let decide_with = |work: &mut Value, values: &[(&Unknown, Option<Value>)]| {
+        with_values(estate, resource, work, values, |work| {
+            decide(rule, estate, resource, work, links)
+        })
+    };
+    let base: Vec<(&Unknown, Option<Value>)> = unknowns
+        .iter()
+        .map(|unknown| (unknown, base_value(unknown, &rule.literals)))
+        .collect();
+    let base_decision = decide_with(work, &base);
+    let mut depends_on: Vec<&Unknown> = Vec::new();
+    // Base values in place (no list element is removed for them: the paths stay).
+    let slots: Vec<_> = base
+        .iter()
+        .filter_map(|(unknown, value)| replace(work, &unknown.path, value.clone()))
+        .collect();
+    for unknown in unknowns {
+        for candidate in unknown.may_be.candidates(&rule.literals) {
+            let decision = decide_with(work, &[(unknown, candidate)]);
+            if verdict(&decision) != verdict(&base_decision) {
+                depends_on.push(unknown);
+                break;
+            }
+        }
+    }
+    // All together, each given the same literal: a rule may need two of them to agree.
+    if depends_on.is_empty() && unknowns.len() > 1 {
+        for literal in &rule.literals {
+            let together: Vec<(&Unknown, Option<Value>)> = unknowns
+                .iter()
+                .map(|unknown| {
+                    let value = unknown
+                        .may_be
+                        .candidates(std::slice::from_ref(literal))
+                        .into_iter()
+                        .find_map(|c| c.or_else(|| base_value(unknown, &rule.literals)));
+                    (unknown, value)
+                })
+                .collect();
+            let decision = decide_with(work, &together);
+            if verdict(&decision) != verdict(&base_decision) {
+                depends_on.extend(unknowns);
+                break;
+            }
+        }
+    }
+    let base_evaluation = (verdict(&base_decision)
+        != verdict(&decide(rule, estate, resource, doc, links)))
+    .then(|| {
+        with_values(estate, resource, work, &[], |work| {
+            evaluation(
+                rule_index,
+                rule,
+                (estate, spans),
+                resource,
+                work,
+                base_decision,
+            )
+        })
+    });
+    for slot in slots.into_iter().rev() {
+        restore(work, slot);
+    }
+    if !depends_on.is_empty() {
+        let reasons: Vec<&str> = depends_on.iter().map(|u| u.why.as_str()).collect();
+        return Evaluation {
+            rule: rule_index,
+            resource,
+            outcome: Outcome::NotEvaluated,
+            reason: Some(format!(
+                "depends on what the input does not decide: {}",
+                reasons.join("; ")
+            )),
+            findings: Vec::new(),
+        };
+    }
+    // The same whatever the values: shown as written when that is the verdict too, else on
+    // the document with the base values (its paths are that document's).
+    match base_evaluation {
+        Some(evaluation) => evaluation,
+        None => {
+            let as_written = decide(rule, estate, resource, doc, links);
+            evaluation(rule_index, rule, (estate, spans), resource, doc, as_written)
+        }
+    }
+}
+
+/// The value an undecided value takes while the others are tried: the first it may have, a
+/// present one for a list element (removing it would move the paths of the others).
+fn base_value(unknown: &Unknown, literals: &[Value]) -> Option<Value> {
+    let in_list = matches!(unknown.path.last(), Some(Step::Index(_)));
+    let candidates = unknown.may_be.candidates(literals);
+    match in_list {
+        true => candidates.into_iter().flatten().next(),
+        false => candidates.into_iter().next().flatten(),
+    }
+}
+
+/// Runs `f` on `work` with `values` in place and the facts derived from them, then puts back
+/// what was there.
+fn with_values<T>(
+    estate: &Estate,
+    resource: usize,
+    work: &mut Value,
+    values: &[(&Unknown, Option<Value>)],
+    f: impl FnOnce(&mut Value) -> T,
+) -> T {
+    // Backwards, so removing a list element does not move the earlier ones' paths.
+    let slots: Vec<_> = values
+        .iter()
+        .rev()
+        .filter_map(|(unknown, value)| replace(work, &unknown.path, value.clone()))
+        .collect();
+    let facts = refresh_facts(estate, resource, work);
+    let result = f(work);
+    put_facts(work, facts);
+    for slot in slots.into_iter().rev() {
+        restore(work, slot);
+    }
+    result
+}
+
+/// Derives the facts of `work` again (they follow from the values tried) and returns the ones
+/// it had, for [`put_facts`].
+fn refresh_facts(estate: &Estate, resource: usize, work: &mut Value) -> Option<Value> {
+    let index = estate.index.as_ref()?;
+    let fresh = facts::of(estate, index, resource, work)?;
+    match work {
+        Value::Object(map) => map.insert("_facts".into(), fresh),
+        _ => None,
+    }
+}
+
+fn put_facts(work: &mut Value, facts: Option<Value>) {
+    if let (Some(facts), Value::Object(map)) = (facts, work) {
+        map.insert("_facts".into(), facts);
+    }
+}

@@ -1,0 +1,206 @@
+//! Values a source could not decide: a template's `!Ref` to a parameter without a value, an
+//! `!ImportValue`, a condition on such a parameter. The translated document keeps them as
+//! written; the engine judges a rule on such a document only when its outcome is the same
+//! whatever the value is, and otherwise says the rule was not evaluated, naming the value.
+
+use crate::location::Step;
+use serde_json::Value;
+
+/// One undecided value of a translated document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unknown {
+    /// Where it is in the API document.
+    pub path: Vec<Step>,
+    /// What it is and why it is undecided, for a person: "`!Ref AWS::Region`: the stack's
+    /// region, known when it is deployed".
+    pub why: String,
+    /// What it may be.
+    pub may_be: MayBe,
+}
+
+/// The values an undecided value may take, as far as the source knows.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MayBe {
+    /// Anything, or nothing (the member absent).
+    Anything,
+    /// A string made of these parts, as in
+    /// `!Sub '${AWS::AccountId}.dkr.ecr.${AWS::Region}.amazonaws.com/app:1.4'`.
+    Text(Vec<Part>),
+    /// One of these (a condition's branches); `None` is the member absent (`AWS::NoValue`).
+    OneOf(Vec<Option<Value>>),
+}
+
+/// A part of an undecided string.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Part {
+    Known(String),
+    /// Any text.
+    Hole,
+    /// Text of one form, these examples of it (an account id is twelve digits, whichever).
+    Like(Vec<String>),
+}
+
+impl MayBe {
+    /// The values to try for this unknown, given strings and other literals worth trying (those
+    /// a rule compares with, and a few of every type). `None` is the member absent.
+    pub fn candidates(&self, literals: &[Value]) -> Vec<Option<Value>> {
+        match self {
+            MayBe::Anything => std::iter::once(None)
+                .chain(literals.iter().cloned().map(Some))
+                .collect(),
+            MayBe::Text(parts) => {
+                let fill = |any: &str, k: usize| -> Value {
+                    let text: String = parts
+                        .iter()
+                        .map(|part| match part {
+                            Part::Known(text) => text.as_str(),
+                            Part::Hole => any,
+                            Part::Like(examples) => examples
+                                .get(k % examples.len().max(1))
+                                .map_or(any, String::as_str),
+                        })
+                        .collect();
+                    Value::String(text)
+                };
+                let widest = parts
+                    .iter()
+                    .map(|p| match p {
+                        Part::Like(examples) => examples.len(),
+                        _ => 1,
+                    })
+                    .max()
+                    .unwrap_or(1);
+                let strings = literals.iter().filter_map(Value::as_str);
+                let mut tried: Vec<Option<Value>> = strings.map(|s| Some(fill(s, 0))).collect();
+                tried.extend((1..widest).map(|k| Some(fill("unknown", k))));
+                tried
+            }
+            MayBe::OneOf(values) => values.clone(),
+        }
+    }
+}
+
+/// The literals tried for every unknown, beside a rule's own: one of every JSON type, an empty
+/// and a non-empty string, and numbers around zero and large.
+pub fn common_literals() -> Vec<Value> {
+    vec![
+        Value::Null,
+        Value::Bool(true),
+        Value::Bool(false),
+        Value::from(0),
+        Value::from(1),
+        Value::from(-1),
+        Value::from(1_000_000),
+        Value::String(String::new()),
+        Value::String("unknown".into()),
+        Value::Array(Vec::new()),
+        Value::Object(serde_json::Map::new()),
+    ]
+}
+
+/// Sets (or, with `None`, removes) the node at `path` of `doc`; returns the node that was
+/// there, to put back with [`restore`]. A path that is not there is left alone.
+pub fn replace(doc: &mut Value, path: &[Step], value: Option<Value>) -> Option<Slot> {
+    let (last, parent_path) = path.split_last()?;
+    let parent = pointer_mut(doc, parent_path)?;
+    let removes_element = value.is_none() && matches!(last, Step::Index(_));
+    let before = match (last, parent) {
+        (Step::Key(key), Value::Object(map)) => match value {
+            Some(value) => map.insert(key.clone(), value),
+            None => map.remove(key),
+        },
+        (Step::Index(i), Value::Array(items)) if *i < items.len() => match value {
+            Some(value) => Some(std::mem::replace(&mut items[*i], value)),
+            None => Some(items.remove(*i)),
+        },
+        _ => return None,
+    };
+    Some(Slot {
+        path: path.to_vec(),
+        before,
+        removed_element: removes_element,
+    })
+}
+
+/// What [`replace`] took away.
+#[derive(Debug)]
+pub struct Slot {
+    path: Vec<Step>,
+    before: Option<Value>,
+    removed_element: bool,
+}
+
+/// Puts back what [`replace`] took away.
+pub fn restore(doc: &mut Value, slot: Slot) {
+    match (slot.path.last(), slot.removed_element) {
+        (Some(Step::Index(i)), true) => {
+            if let Some((_, parent)) = slot.path.split_last()
+                && let Some(Value::Array(items)) = pointer_mut(doc, parent)
+                && let Some(before) = slot.before
+            {
+                items.insert((*i).min(items.len()), before);
+            }
+        }
+        _ => {
+            replace(doc, &slot.path, slot.before);
+        }
+    }
+}
+
+fn pointer_mut<'a>(doc: &'a mut Value, path: &[Step]) -> Option<&'a mut Value> {
+    let mut node = doc;
+    for step in path {
+        node = match (step, node) {
+            (Step::Key(key), Value::Object(map)) => map.get_mut(key)?,
+            (Step::Index(i), Value::Array(items)) => items.get_mut(*i)?,
+            _ => return None,
+        };
+    }
+    Some(node)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_replaced_node_is_put_back_exactly() {
+        let original = json!({"a": [1, {"b": 2}, 3], "c": "x"});
+        let cases: Vec<(Vec<Step>, Option<Value>)> = vec![
+            (vec![Step::Key("c".into())], Some(json!(true))),
+            (vec![Step::Key("c".into())], None),
+            (vec![Step::Key("a".into()), Step::Index(1)], None),
+            (
+                vec![Step::Key("a".into()), Step::Index(1), Step::Key("b".into())],
+                Some(json!([])),
+            ),
+        ];
+        for (path, value) in cases {
+            let mut doc = original.clone();
+            let slot = replace(&mut doc, &path, value).unwrap();
+            assert_ne!(doc, original);
+            restore(&mut doc, slot);
+            assert_eq!(doc, original, "{path:?}");
+        }
+    }
+
+    #[test]
+    fn text_is_tried_with_each_literal_in_its_holes() {
+        let may_be = MayBe::Text(vec![
+            Part::Hole,
+            Part::Known(".dkr/app:".into()),
+            Part::Hole,
+            Part::Like(vec!["-a".into(), "-b".into()]),
+        ]);
+        let tried = may_be.candidates(&[json!("1"), json!(3), json!("")]);
+        assert_eq!(
+            tried,
+            vec![
+                Some(json!("1.dkr/app:1-a")),
+                Some(json!(".dkr/app:-a")),
+                Some(json!("unknown.dkr/app:unknown-b"))
+            ]
+        );
+    }
+}

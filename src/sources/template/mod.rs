@@ -1,0 +1,437 @@
+//! CloudFormation templates (JSON or YAML) to resources: each ECS resource's `Properties`
+//! become its API document (`cfn_names`), with what the template decides resolved
+//! (`intrinsics`) and what it does not recorded as undecided, and its origin map says where in
+//! the template each part was written, so findings land on the template's own lines.
+
+mod intrinsics;
+mod undecided;
+
+use super::Rejection;
+use super::cfn_names::{self, Branches};
+use super::parse::error_at;
+use super::yaml;
+use crate::location::{Span, SpanTree, Step, locate, member_span};
+use crate::model::SourceFile;
+use crate::model::origin::{OriginMap, Written};
+use crate::model::unknown::Unknown;
+use crate::model::{Origin, Resource, ResourceKind};
+use serde_json::Value;
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// The ECS resource types read, and the kind each becomes.
+const TYPES: &[(&str, ResourceKind)] = &[
+    ("AWS::ECS::TaskDefinition", ResourceKind::TaskDefinition),
+    ("AWS::ECS::Service", ResourceKind::Service),
+    ("AWS::ECS::Cluster", ResourceKind::Cluster),
+    ("AWS::ECS::CapacityProvider", ResourceKind::CapacityProvider),
+];
+
+/// Whether a parsed document is a CloudFormation template: `AWSTemplateFormatVersion`, or a
+/// `Resources` map whose entries have a `Type` such as `AWS::ECS::Service`.
+pub fn is_template(doc: &Value) -> bool {
+    doc.get("AWSTemplateFormatVersion").is_some()
+        || doc
+            .get("Resources")
+            .and_then(Value::as_object)
+            .is_some_and(|resources| {
+                !resources.is_empty()
+                    && resources.values().all(|r| {
+                        r.get("Type")
+                            .and_then(Value::as_str)
+                            .is_some_and(|t| t.contains("::"))
+                    })
+            })
+}
+
+/// Reads a parameters file: CloudFormation's `[{"ParameterKey": ..., "ParameterValue": ...}]`
+/// or a CodePipeline template configuration, `{"Parameters": {"Key": "Value"}}`.
+pub fn read_parameters(path: &std::path::Path) -> Result<BTreeMap<String, String>, String> {
+    let shown = path.display();
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{shown}: cannot read: {e}"))?;
+    let value: Value = serde_json::from_str(text.trim_start_matches('\u{feff}')).map_err(|e| {
+        format!(
+            "{shown}:{}:{}: {}",
+            e.line(),
+            e.column(),
+            super::json_reason(&e)
+        )
+    })?;
+    let text_of = |v: &Value| match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    };
+    let mut values = BTreeMap::new();
+    match &value {
+        Value::Array(entries) => {
+            for (i, entry) in entries.iter().enumerate() {
+                let key = entry.get("ParameterKey").and_then(Value::as_str);
+                let given = entry.get("ParameterValue").and_then(text_of);
+                match (key, given) {
+                    (Some(key), Some(given)) => {
+                        values.insert(key.to_string(), given);
+                    }
+                    // `UsePreviousValue` says nothing about the value.
+                    (Some(_), None) if entry.get("UsePreviousValue").is_some() => {}
+                    _ => {
+                        return Err(format!(
+                            "{shown}: entry {i} needs ParameterKey and ParameterValue"
+                        ));
+                    }
+                }
+            }
+        }
+        Value::Object(root) if root.get("Parameters").is_some_and(Value::is_object) => {
+            for (key, given) in root["Parameters"].as_object().into_iter().flatten() {
+                let given = text_of(given)
+                    .ok_or_else(|| format!("{shown}: parameter {key} is not a string"))?;
+                values.insert(key.clone(), given);
+            }
+        }
+        _ => {
+            return Err(format!(
+                "{shown}: expected [{{\"ParameterKey\": ..., \"ParameterValue\": ...}}] or {{\"Parameters\": {{...}}}}"
+            ));
+        }
+    }
+    Ok(values)
+}
+
+/// Reads a YAML file: a CloudFormation template's ECS resources. Other YAML (workflows,
+/// manifests) is not a document ecslint reads; YAML that does not parse is an error when it
+/// names CloudFormation, and not ecslint's to read otherwise.
+pub(super) fn read_yaml(
+    index: usize,
+    stem: &str,
+    file: SourceFile,
+    given: &BTreeMap<String, String>,
+) -> Result<(SourceFile, Vec<Resource>), Rejection> {
+    let parsed = match yaml::parse(&file.text) {
+        Ok(parsed) => parsed,
+        Err(error) => {
+            let names_cloudformation = ["AWSTemplateFormatVersion", "AWS::ECS::"]
+                .iter()
+                .any(|needle| file.text.contains(needle));
+            let reason = format!("not valid YAML: {}", error.reason);
+            let error = error_at(file.path, file.text, error.offset, reason);
+            return Err(match names_cloudformation {
+                true => Rejection::Broken(error),
+                false => Rejection::Unrecognized(error),
+            });
+        }
+    };
+    let spans = parsed.spans;
+    read(index, stem, file, &parsed.value, given, &|path| {
+        spans.get(path)
+    })
+}
+
+/// Reads a JSON template (already parsed as `root`).
+pub(super) fn read_json(
+    index: usize,
+    stem: &str,
+    file: SourceFile,
+    root: &Value,
+    given: &BTreeMap<String, String>,
+) -> Result<(SourceFile, Vec<Resource>), Rejection> {
+    let bytes = file.text.as_bytes();
+    let tree = SpanTree::build(bytes, 0);
+    let span_at = |path: &[Step]| {
+        let span = match &tree {
+            Some(tree) => tree.find(bytes, path),
+            None => locate(bytes, 0, path),
+        }?;
+        // A member is shown from its key, as YAML shows `Key: value`.
+        Some(match path.last() {
+            Some(Step::Key(_)) => member_span(bytes, span),
+            _ => span,
+        })
+    };
+    let resources = resources(index, stem, root, given, &span_at);
+    finish(file, resources, root)
+}
+
+fn read(
+    index: usize,
+    stem: &str,
+    file: SourceFile,
+    value: &Value,
+    given: &BTreeMap<String, String>,
+    span_at: &dyn Fn(&[Step]) -> Option<Span>,
+) -> Result<(SourceFile, Vec<Resource>), Rejection> {
+    if !is_template(value) {
+        let error = error_at(
+            file.path,
+            file.text,
+            0,
+            "YAML that is not a CloudFormation template".into(),
+        );
+        return Err(Rejection::Unrecognized(error));
+    }
+    let resources = resources(index, stem, value, given, span_at);
+    finish(file, resources, value)
+}
+
+/// A template with no resource ecslint reads is not one of its documents.
+fn finish(
+    file: SourceFile,
+    resources: Vec<Resource>,
+    template: &Value,
+) -> Result<(SourceFile, Vec<Resource>), Rejection> {
+    if !resources.is_empty() {
+        return Ok((file, resources));
+    }
+    let declared = template
+        .get("Resources")
+        .and_then(Value::as_object)
+        .map_or(0, serde_json::Map::len);
+    let reason = match declared {
+        1 => "a CloudFormation template with no ECS resource (1 resource declared)".to_string(),
+        n => format!("a CloudFormation template with no ECS resource ({n} resources declared)"),
+    };
+    Err(Rejection::Unrecognized(error_at(
+        file.path, file.text, 0, reason,
+    )))
+}
+
+/// The ECS resources of a template read from file `file`, named within `stack` (the file's
+/// stem, or the CDK stack); `given` are parameter values from the command line. `span_at(path)`
+/// says where a path of the template was written (a member from its key). A value a parameter
+/// gave is placed at the property that names the parameter.
+pub fn resources(
+    file: usize,
+    stack: &str,
+    template: &Value,
+    given: &BTreeMap<String, String>,
+    span_at: &dyn Fn(&[Step]) -> Option<Span>,
+) -> Vec<Resource> {
+    let Some(declared) = template.get("Resources").and_then(Value::as_object) else {
+        return Vec::new();
+    };
+    let read: Vec<(&String, &Value, &str, ResourceKind)> = declared
+        .iter()
+        .filter_map(|(logical_id, declaration)| {
+            let cfn_type = declaration.get("Type")?.as_str()?;
+            let &(_, kind) = TYPES.iter().find(|(t, _)| *t == cfn_type)?;
+            Some((logical_id, declaration, cfn_type, kind))
+        })
+        .collect();
+    let names: Vec<(String, String)> = read
+        .iter()
+        .map(|(logical_id, declaration, _, _)| names(stack, logical_id, declaration))
+        .collect();
+    let tokens = read
+        .iter()
+        .zip(&names)
+        .map(|((logical_id, ..), (id, _))| ((*logical_id).clone(), id.clone()))
+        .collect();
+    let context = intrinsics::Context::new(template, given, tokens);
+    let resolver = resolver(&context);
+    let mut out = Vec::new();
+    for ((logical_id, declaration, cfn_type, kind), (id, name)) in read.into_iter().zip(names) {
+        let base = vec![
+            Step::Key("Resources".into()),
+            Step::Key(logical_id.clone()),
+            Step::Key("Properties".into()),
+        ];
+        let empty = Value::Object(serde_json::Map::new());
+        let properties = declaration.get("Properties").unwrap_or(&empty);
+        let shared_base = base.clone();
+        let mut sink = Placed {
+            file,
+            base: &shared_base,
+            span_at,
+            context: &context,
+            map: OriginMap::default(),
+        };
+        // The resource itself is shown at its logical id.
+        if let Some(span) = span_at(&base[..2]) {
+            sink.map.insert(Vec::new(), written(file, span));
+        }
+        let Some(doc) = cfn_names::translate(cfn_type, properties, &resolver, &mut sink) else {
+            continue;
+        };
+        out.push(Resource {
+            kind,
+            id,
+            name,
+            doc,
+            origin: Origin {
+                file,
+                base,
+                start: 0,
+                grafted: Vec::new(),
+                map: Some(Arc::new(sink.map)),
+            },
+            partial: false,
+            deferred: false,
+            ignore: Vec::new(),
+        });
+    }
+    out
+}
+
+/// Intrinsic functions resolved one node at a time, as the translation meets them.
+fn resolver<'c>(
+    context: &'c intrinsics::Context<'c>,
+) -> impl for<'v> Fn(&'v Value) -> Option<Cow<'v, Value>> + 'c {
+    move |value| {
+        if cfn_names::is_intrinsic(value) {
+            context.resolve(value).map(Cow::Owned)
+        } else {
+            Some(Cow::Borrowed(value))
+        }
+    }
+}
+
+/// A template resource's id (what references to it become, unique in a run) and name (for
+/// people): its CDK path (`Checkout/Service/TaskDef`) where it has one, else the stack and
+/// logical id.
+fn names(stack: &str, logical_id: &str, declaration: &Value) -> (String, String) {
+    match declaration
+        .pointer("/Metadata/aws:cdk:path")
+        .and_then(Value::as_str)
+    {
+        Some(path) => {
+            let path = path.strip_suffix("/Resource").unwrap_or(path);
+            (path.to_string(), path.to_string())
+        }
+        None => (format!("{stack}/{logical_id}"), logical_id.to_string()),
+    }
+}
+
+/// Hears the translation: where each node was written, and what was left undecided.
+struct Placed<'a> {
+    file: usize,
+    base: &'a [Step],
+    span_at: &'a dyn Fn(&[Step]) -> Option<Span>,
+    context: &'a intrinsics::Context<'a>,
+    map: OriginMap,
+}
+
+impl cfn_names::Sink for Placed<'_> {
+    fn moved(&mut self, api: &[Step], cfn: &[Step]) {
+        if api.is_empty() {
+            return;
+        }
+        let path: Vec<Step> = self.base.iter().chain(cfn).cloned().collect();
+        if let Some(span) = (self.span_at)(&path) {
+            self.map.insert(api.to_vec(), written(self.file, span));
+        }
+    }
+
+    fn undecided(&mut self, api: &[Step], _cfn: &[Step], value: &Value, branches: Branches) {
+        self.map.unknowns.push(Unknown {
+            path: api.to_vec(),
+            why: self.context.why(value),
+            may_be: undecided::may_be(value, branches),
+        });
+    }
+}
+
+fn written(file: usize, span: Span) -> Written {
+    Written {
+        file,
+        span,
+        json: false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn context(template: &Value) -> intrinsics::Context<'_> {
+        let tokens = [("TaskRole".to_string(), "web/TaskRole".to_string())];
+        intrinsics::Context::new(template, &BTreeMap::new(), tokens.into_iter().collect())
+    }
+
+    #[test]
+    fn what_the_template_decides_is_resolved_and_the_rest_kept() {
+        let template = json!({
+            "Parameters": {
+                "Env": {"Type": "String", "Default": "prod"},
+                "Tag": {"Type": "String"},
+                "Subnets": {"Type": "CommaDelimitedList", "Default": "a, b"}
+            },
+            "Mappings": {"Sizes": {"prod": {"Cpu": 1024}}},
+            "Conditions": {
+                "IsProd": {"Fn::Equals": [{"Ref": "Env"}, "prod"]},
+                "HasTag": {"Fn::Not": [{"Fn::Equals": [{"Ref": "Tag"}, ""]}]},
+                "Either": {"Fn::Or": [{"Condition": "IsProd"}, {"Condition": "HasTag"}]}
+            },
+            "Resources": {"TaskRole": {"Type": "AWS::IAM::Role"}}
+        });
+        let context = context(&template);
+        let cases = [
+            (
+                json!({"Fn::Join": ["-", {"Ref": "Subnets"}]}),
+                Some(json!("a-b")),
+            ),
+            (
+                json!({"Fn::Join": ["-", ["web", {"Ref": "Env"}]]}),
+                Some(json!("web-prod")),
+            ),
+            (json!({"Ref": "AWS::NoValue"}), None),
+            (
+                json!({"Fn::Sub": "${AWS::Region}-${Env}-${!Literal}"}),
+                Some(json!({"Fn::Sub": "${AWS::Region}-prod-${!Literal}"})),
+            ),
+            (
+                json!({"Fn::Sub": "${Env}-${!Literal}"}),
+                Some(json!("prod-${Literal}")),
+            ),
+            (
+                json!({"Fn::GetAtt": ["TaskRole", "Arn"]}),
+                Some(json!("web/TaskRole")),
+            ),
+            (
+                json!({"Fn::Sub": "${TaskRole.Arn}"}),
+                Some(json!("web/TaskRole")),
+            ),
+            (
+                json!({"Fn::Select": [1, {"Ref": "Subnets"}]}),
+                Some(json!("b")),
+            ),
+            (
+                json!({"Fn::FindInMap": ["Sizes", {"Ref": "Env"}, "Cpu"]}),
+                Some(json!(1024)),
+            ),
+            (
+                json!({"Fn::If": ["IsProd", "big", "small"]}),
+                Some(json!("big")),
+            ),
+            (
+                json!({"Fn::If": ["Either", "big", "small"]}),
+                Some(json!("big")),
+            ),
+            (
+                json!({"Fn::If": ["HasTag", {"Ref": "Env"}, {"Ref": "AWS::NoValue"}]}),
+                Some(json!({"Fn::If": ["HasTag", "prod", {"Ref": "AWS::NoValue"}]})),
+            ),
+            (json!({"Fn::Split": [",", "x,y"]}), Some(json!(["x", "y"]))),
+            (json!({"Ref": "AWS::Partition"}), Some(json!("aws"))),
+            (
+                json!({"Fn::ImportValue": "Shared"}),
+                Some(json!({"Fn::ImportValue": "Shared"})),
+            ),
+        ];
+        for (written, expected) in cases {
+            assert_eq!(context.resolve(&written), expected, "{written}");
+        }
+        assert_eq!(context.condition("HasTag"), None);
+        let why = context.why(&json!({"Fn::Sub": "${AWS::Region}-${Tag}"}));
+        assert!(why.contains("AWS::Region is the stack's region"), "{why}");
+        assert!(why.contains("parameter Tag has no Default"), "{why}");
+    }
+
+    #[test]
+    fn a_condition_that_names_itself_is_undecided() {
+        let template = json!({"Conditions": {"Loop": {"Fn::Not": [{"Condition": "Loop"}]}}});
+        assert_eq!(context(&template).condition("Loop"), None);
+    }
+}
