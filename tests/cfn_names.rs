@@ -52,3 +52,23 @@ fn every_cloudformation_property_maps_to_its_api_field() {
         wrong.join("\n")
     );
 }
+
+#[test]
+fn every_iam_role_property_maps_to_a_member_of_the_role_detail() {
+    let schema = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/ref/cloudformation/aws-iam-role.json");
+    let Ok(text) = std::fs::read_to_string(&schema) else {
+        eprintln!("skipped: {} is absent", schema.display());
+        return;
+    };
+    let schema: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let properties = schema["properties"].as_object().unwrap();
+    assert!(properties.len() >= 10);
+    for property in properties.keys() {
+        let path = api_path("AWS::IAM::Role", &[Step::Key(property.clone())]);
+        assert!(
+            path.is_some(),
+            "{property} has no member in iam.RoleDetail or iam.Role"
+        );
+    }
+}

@@ -1,6 +1,6 @@
 //! Other tools' ECS test templates (`../shared/corpus/peer-iac`, read in place, never copied):
-//! every CloudFormation template among them is read without an input error, every ECS resource
-//! it declares comes out as a resource, and every finding on it sits inside the template.
+//! every CloudFormation template among them is read without an input error, every ECS and IAM
+//! resource it declares comes out as a resource, and every finding on it sits inside the template.
 //! Skipped, with a message, when the folder is absent.
 
 use ecslint::engine::catalog;
@@ -9,11 +9,14 @@ use ecslint::sources::{template, yaml};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-const ECS_TYPES: [&str; 4] = [
+/// The types read, each one resource (an `AWS::IAM::Policy` is folded into its roles).
+const READ_TYPES: [&str; 6] = [
     "AWS::ECS::TaskDefinition",
     "AWS::ECS::Service",
     "AWS::ECS::Cluster",
     "AWS::ECS::CapacityProvider",
+    "AWS::IAM::Role",
+    "AWS::IAM::ManagedPolicy",
 ];
 
 fn corpus() -> Option<PathBuf> {
@@ -58,7 +61,7 @@ fn declared_ecs_resources(path: &Path) -> Option<usize> {
             .filter(|r| {
                 r.get("Type")
                     .and_then(|t| t.as_str())
-                    .is_some_and(|t| ECS_TYPES.contains(&t))
+                    .is_some_and(|t| READ_TYPES.contains(&t))
             })
             .count(),
     )
@@ -111,7 +114,7 @@ fn every_peer_template_is_read_with_all_its_ecs_resources() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     assert!(
         templates > 20,
-        "only {templates} templates with ECS resources found"
+        "only {templates} templates with resources found"
     );
-    eprintln!("{templates} peer templates read, {resources_found} ECS resources");
+    eprintln!("{templates} peer templates read, {resources_found} resources");
 }

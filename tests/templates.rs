@@ -251,3 +251,57 @@ fn references_between_template_resources_are_links() {
         );
     }
 }
+
+#[test]
+fn a_templates_roles_and_policies_are_judged_where_they_are_written() {
+    let mut linted = lint_texts(vec![("service.yaml", SERVICE)], &[("Env", "prod")]);
+    let run = linted.judge();
+    assert!(run.input_errors.is_empty(), "{:?}", run.input_errors);
+    let line_of = |needle: &str| SERVICE.lines().position(|l| l.contains(needle)).unwrap() + 1;
+    let found: Vec<(&str, usize)> = run
+        .evaluations
+        .iter()
+        .flat_map(|e| &e.findings)
+        .map(|f| (run.rules[f.rule].id(), f.location.start.line))
+        .collect();
+    // The task role's AWS managed admin policy (its ARN a `!Sub` of AWS::Partition) and its
+    // inline `*` on `*`, at the template lines that grant them.
+    assert!(
+        found.contains(&("SEC403", line_of("policy/AdministratorAccess"))),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&("SEC401", line_of("Action: '*'") - 1)),
+        "{found:?}"
+    );
+    // The execution role's permissions come from an `AWS::IAM::Policy` and a managed policy
+    // declared beside it: both known, so the rules on it are judged, not "not in the input".
+    let not_evaluated: Vec<String> = run
+        .evaluations
+        .iter()
+        .filter(|e| e.outcome.as_str() == "not-evaluated")
+        .filter_map(|e| e.reason.clone())
+        .collect();
+    assert!(
+        not_evaluated.iter().all(|r| !r.contains("Role")),
+        "{not_evaluated:?}"
+    );
+    let roles = run
+        .estate
+        .resources
+        .iter()
+        .filter(|r| r.kind == ecslint::model::ResourceKind::IamRole)
+        .count();
+    assert_eq!(roles, 2);
+    let exec = run
+        .estate
+        .resources
+        .iter()
+        .find(|r| r.name == "ExecRole")
+        .unwrap();
+    assert_eq!(exec.doc["RolePolicyList"][0]["PolicyName"], "pass-any-role");
+    assert_eq!(
+        exec.doc["AttachedManagedPolicies"][0]["PolicyArn"],
+        "service/SharedPolicy"
+    );
+}

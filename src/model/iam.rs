@@ -229,7 +229,11 @@ pub(super) fn attached_policy_arns(role: &Value) -> Vec<String> {
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
-        .filter_map(|p| str_field(p, "PolicyArn").map(str::to_string))
+        // An ARN a template leaves undecided names no policy: the role is then partly known.
+        .filter_map(|p| match p.get("PolicyArn")? {
+            Value::String(arn) => Some(arn.clone()),
+            other => Some(other.to_string()),
+        })
         .collect()
 }
 

@@ -50,6 +50,29 @@ impl OriginMap {
         }
     }
 
+    /// For a list member whose elements became objects (`[arn]` → `[{PolicyArn: arn}]`): each
+    /// element's place and undecided value is also its `child`'s.
+    pub fn nest_under_key(&mut self, list: &str, child: &str) {
+        let is_element =
+            |path: &[Step]| matches!(path, [Step::Key(key), Step::Index(_)] if key == list);
+        let nested: Vec<(Vec<Step>, Written)> = self
+            .entries
+            .iter()
+            .filter(|(path, _)| is_element(path))
+            .map(|(path, written)| {
+                let mut path = path.clone();
+                path.push(Step::Key(child.into()));
+                (path, *written)
+            })
+            .collect();
+        self.entries.extend(nested);
+        for unknown in &mut self.unknowns {
+            if is_element(&unknown.path) {
+                unknown.path.push(Step::Key(child.into()));
+            }
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.entries.len()
     }

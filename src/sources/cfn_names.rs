@@ -33,6 +33,7 @@ const ROOTS: &[(&str, &str)] = &[
     ("AWS::ECS::Service", "ecs.CreateServiceRequest"),
     ("AWS::ECS::Cluster", "ecs.Cluster"),
     ("AWS::ECS::CapacityProvider", "ecs.CapacityProvider"),
+    ("AWS::IAM::Role", "iam.RoleDetail"),
 ];
 
 /// Read-only properties (`Fn::GetAtt` attributes such as `TaskDefinitionArn`) are members of
@@ -40,6 +41,7 @@ const ROOTS: &[(&str, &str)] = &[
 const DESCRIBED: &[(&str, &str)] = &[
     ("ecs.RegisterTaskDefinitionRequest", "ecs.TaskDefinition"),
     ("ecs.CreateServiceRequest", "ecs.Service"),
+    ("iam.RoleDetail", "iam.Role"),
 ];
 
 /// Properties whose API member has another name, by shape (`None`: CloudFormation-only, no
@@ -62,6 +64,14 @@ const RENAMED: &[(&str, &str, Option<&str>)] = &[
     ("ecs.Cluster", "ClusterSettings", Some("settings")),
     ("ecs.Cluster", "Arn", Some("clusterArn")),
     ("ecs.CapacityProvider", "ClusterName", Some("cluster")),
+    ("iam.RoleDetail", "Policies", Some("RolePolicyList")),
+    // A list of ARNs in the template, of `{PolicyArn}` in the API (the template reader
+    // rewrites each).
+    (
+        "iam.RoleDetail",
+        "ManagedPolicyArns",
+        Some("AttachedManagedPolicies"),
+    ),
 ];
 
 /// The API shape of a CloudFormation resource type's properties, when ecslint reads the type.

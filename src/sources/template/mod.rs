@@ -3,6 +3,7 @@
 //! (`intrinsics`) and what it does not recorded as undecided, and its origin map says where in
 //! the template each part was written, so findings land on the template's own lines.
 
+mod iam;
 mod intrinsics;
 mod undecided;
 
@@ -26,6 +27,7 @@ const TYPES: &[(&str, ResourceKind)] = &[
     ("AWS::ECS::Service", ResourceKind::Service),
     ("AWS::ECS::Cluster", ResourceKind::Cluster),
     ("AWS::ECS::CapacityProvider", ResourceKind::CapacityProvider),
+    ("AWS::IAM::Role", ResourceKind::IamRole),
 ];
 
 /// Whether a parsed document is a CloudFormation template: `AWSTemplateFormatVersion`, or a
@@ -219,19 +221,27 @@ pub fn resources(
             Some((logical_id, declaration, cfn_type, kind))
         })
         .collect();
-    let names: Vec<(String, String)> = read
+    let named: Vec<(String, String)> = read
         .iter()
         .map(|(logical_id, declaration, _, _)| names(stack, logical_id, declaration))
         .collect();
+    // Managed policies are referred to by ARN (`ManagedPolicyArns: [!Ref Policy]`).
+    let managed_policies = declared
+        .iter()
+        .filter(|(_, d)| d.get("Type").and_then(Value::as_str) == Some("AWS::IAM::ManagedPolicy"));
     let tokens = read
         .iter()
-        .zip(&names)
+        .zip(&named)
         .map(|((logical_id, ..), (id, _))| ((*logical_id).clone(), id.clone()))
+        .chain(
+            managed_policies
+                .map(|(logical_id, d)| (logical_id.clone(), names(stack, logical_id, d).0)),
+        )
         .collect();
     let context = intrinsics::Context::new(template, given, tokens);
     let resolver = resolver(&context);
     let mut out = Vec::new();
-    for ((logical_id, declaration, cfn_type, kind), (id, name)) in read.into_iter().zip(names) {
+    for ((logical_id, declaration, cfn_type, kind), (id, name)) in read.into_iter().zip(named) {
         let base = vec![
             Step::Key("Resources".into()),
             Step::Key(logical_id.clone()),
@@ -254,6 +264,9 @@ pub fn resources(
         let Some(doc) = cfn_names::translate(cfn_type, properties, &resolver, &mut sink) else {
             continue;
         };
+        if kind == ResourceKind::IamRole {
+            iam::place_inline_documents(&mut sink, &doc, properties);
+        }
         out.push(Resource {
             kind,
             id,
@@ -271,6 +284,7 @@ pub fn resources(
             ignore: Vec::new(),
         });
     }
+    iam::attach_policies((file, stack), template, &context, span_at, &mut out);
     out
 }
 
