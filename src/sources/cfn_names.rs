@@ -306,6 +306,88 @@ fn translate_value(
     })
 }
 
+/// The inverse of [`translate`]: an API document as the `Properties` of a CloudFormation
+/// type (names by the model, renames reversed, map keys kept; members the model does not know,
+/// such as `_facts`, left out). For the mirror tests, which judge every rule's fixtures as
+/// templates too.
+pub fn render(cfn_type: &str, doc: &Value) -> Option<Value> {
+    let mut properties = render_value(root_shape(cfn_type)?, doc);
+    // The role detail lists attachments; a template lists their ARNs.
+    if cfn_type == "AWS::IAM::Role"
+        && let Some(Value::Array(attached)) = properties.get_mut("ManagedPolicyArns")
+    {
+        for item in attached.iter_mut() {
+            *item = item.get("PolicyArn").cloned().unwrap_or(Value::Null);
+        }
+    }
+    Some(properties)
+}
+
+fn render_value(shape_name: &str, value: &Value) -> Value {
+    let Some(definition) = shape(shape_name) else {
+        return value.clone();
+    };
+    let kind = definition.get("type").and_then(Value::as_str).unwrap_or("");
+    match (kind, value) {
+        ("structure", Value::Object(members)) => {
+            let mut out = Map::new();
+            for (name, child) in members {
+                let Some((property, child_shape)) = property_of(shape_name, name) else {
+                    continue;
+                };
+                out.insert(property, render_value(child_shape, child));
+            }
+            Value::Object(out)
+        }
+        ("map", Value::Object(entries)) => {
+            let value_shape = definition
+                .get("value")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            Value::Object(
+                entries
+                    .iter()
+                    .map(|(k, v)| (k.clone(), render_value(value_shape, v)))
+                    .collect(),
+            )
+        }
+        ("list", Value::Array(items)) => {
+            let item_shape = definition
+                .get("member")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            Value::Array(items.iter().map(|v| render_value(item_shape, v)).collect())
+        }
+        _ => value.clone(),
+    }
+}
+
+/// The property an API member of `shape_name` is written as, and the member's shape.
+fn property_of(shape_name: &str, member_name: &str) -> Option<(String, &'static str)> {
+    let lookup = |shape_name: &str| {
+        let members = shape(shape_name)?.get("members")?.as_object()?;
+        members.get(member_name)?.as_str()
+    };
+    let member_shape = lookup(shape_name).or_else(|| {
+        DESCRIBED
+            .iter()
+            .find(|(request, _)| *request == shape_name)
+            .and_then(|(_, described)| lookup(described))
+    })?;
+    let renamed = RENAMED
+        .iter()
+        .find(|(s, _, api)| *s == shape_name && *api == Some(member_name))
+        .map(|(_, property, _)| property.to_string());
+    let property = renamed.unwrap_or_else(|| {
+        let mut chars = member_name.chars();
+        chars
+            .next()
+            .map(|first| first.to_uppercase().chain(chars).collect())
+            .unwrap_or_default()
+    });
+    Some((property, member_shape))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

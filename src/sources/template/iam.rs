@@ -244,9 +244,13 @@ fn arns_as_attachments(role: &mut Resource) {
     role.origin.map = Some(Arc::new(map));
 }
 
-/// Records where every node of a role's own inline policies was written (the API model's
+/// Records where every node of a role's trust policy and own inline policies was written (the API model's
 /// policy document is a string, so the translation stops at it).
 pub(super) fn place_inline_documents(sink: &mut Placed<'_>, role: &Value, properties: &Value) {
+    if let Some(trust) = role.get("AssumeRolePolicyDocument") {
+        let path = [Step::Key("AssumeRolePolicyDocument".into())];
+        place_subtree(sink, &path, &path, trust);
+    }
     let policies = role.get("RolePolicyList").and_then(Value::as_array);
     for (i, policy) in policies.into_iter().flatten().enumerate() {
         if let Some(document) = policy.get("PolicyDocument") {

@@ -1,0 +1,246 @@
+//! The mirror property of CloudFormation templates: every built-in rule's fixtures (all of
+//! them: pass, fail, not applicable, not evaluated), rendered as a CloudFormation template
+//! (JSON, and YAML written in block style), give the same outcomes and findings as the API
+//! documents, each finding at its own node of the template, with the same fingerprints in both
+//! forms. A fixture holding a kind templates do not declare
+//! (account settings, EC2 until it is read) or a bare container-definition list (whose verdicts
+//! are about its missing task) is left out, and counted.
+
+use ecslint::engine::catalog::{self, Rule};
+use ecslint::engine::outcome::Outcome;
+use ecslint::lint::{Inputs, Settings, lint};
+use ecslint::model::ResourceKind;
+use ecslint::sources::{self, cfn_names};
+use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+const TYPES: [(ResourceKind, &str); 5] = [
+    (ResourceKind::TaskDefinition, "AWS::ECS::TaskDefinition"),
+    (ResourceKind::Service, "AWS::ECS::Service"),
+    (ResourceKind::Cluster, "AWS::ECS::Cluster"),
+    (ResourceKind::CapacityProvider, "AWS::ECS::CapacityProvider"),
+    (ResourceKind::IamRole, "AWS::IAM::Role"),
+];
+
+/// Members that name another resource, and how a template names it there.
+const REFERENCES: [(&str, &str); 6] = [
+    ("TaskDefinition", "Ref"),
+    ("Cluster", "Ref"),
+    ("CapacityProvider", "Ref"),
+    ("CapacityProviders", "Ref"),
+    ("TaskRoleArn", "Arn"),
+    ("ExecutionRoleArn", "Arn"),
+];
+
+/// (outcome, the document paths of its findings) of `rule` on each resource, sorted: what must
+/// not change.
+type Judged = Vec<(Outcome, Vec<String>)>;
+
+fn outcomes(rule: &Rule, name: &str, text: &str) -> Result<Judged, String> {
+    judged(rule, name, text).map(|(judged, _)| judged)
+}
+
+/// [`outcomes`], and the fingerprints of the findings, sorted.
+fn judged(rule: &Rule, name: &str, text: &str) -> Result<(Judged, Vec<String>), String> {
+    let settings = Settings {
+        keep_every_outcome: true,
+        ..Settings::with_rules(vec![rule.clone()])
+    };
+    let linted = lint(Inputs::Texts(vec![(name.into(), text.into())]), settings)?;
+    if let Some(error) = linted.input_errors.first() {
+        return Err(error.to_string());
+    }
+    let lines = linted.estate.files[0].text.lines().count();
+    let mut found = Vec::new();
+    let mut fingerprints = Vec::new();
+    for evaluation in &linted.evaluations {
+        let mut paths = Vec::new();
+        for finding in &evaluation.findings {
+            let at = &finding.location;
+            if at.file != 0 || at.start.line == 0 || at.start.line > lines {
+                return Err(format!("a finding at line {} of {lines}", at.start.line));
+            }
+            // Placed at its own node, not at the nearest one written.
+            if !at.exact {
+                return Err(format!("{} placed at an enclosing node", at.path));
+            }
+            // The path in the resource's document: an API file's path starts at its root.
+            let steps = linted
+                .estate
+                .resources
+                .iter()
+                .filter_map(|r| at.steps.strip_prefix(r.origin.base.as_slice()))
+                .min_by_key(|rest| rest.len())
+                .unwrap_or(&at.steps);
+            paths.push(format!("{steps:?}"));
+            fingerprints.push(finding.fingerprint.clone());
+        }
+        paths.sort();
+        found.push((evaluation.outcome, paths));
+    }
+    found.sort_by(|a, b| (a.0.as_str(), &a.1).cmp(&(b.0.as_str(), &b.1)));
+    fingerprints.sort();
+    Ok((found, fingerprints))
+}
+
+/// The fixture's resources as one template, or why it cannot be one.
+fn as_template(name: &str, text: &str) -> Result<Value, String> {
+    let loaded = sources::load_texts(vec![(name.into(), text.into())], &Default::default());
+    let estate = loaded.estate;
+    let mut resources = Map::new();
+    let mut named: Vec<(Vec<&str>, String, bool)> = Vec::new();
+    for (i, resource) in estate.resources.iter().enumerate() {
+        let Some((_, cfn_type)) = TYPES.iter().find(|(k, _)| *k == resource.kind) else {
+            return Err(format!("holds a {} resource", resource.kind.as_str()));
+        };
+        if resource.partial {
+            // A template's task definition is whole; these fixtures test a part's verdicts.
+            return Err("a bare container-definition list".into());
+        }
+        let logical_id = format!("Resource{i}");
+        let doc = resource.document(&estate.files);
+        let properties = cfn_names::render(cfn_type, &doc).unwrap();
+        resources.insert(
+            logical_id.clone(),
+            json!({"Type": cfn_type, "Properties": properties}),
+        );
+        named.push((
+            vec![resource.id.as_str(), resource.name.as_str()],
+            logical_id,
+            resource.kind == ResourceKind::IamRole,
+        ));
+    }
+    // What named another resource by ARN or name names it as a template does.
+    let reference = |text: &str| -> Option<Value> {
+        let (_, logical_id, is_role) = named.iter().find(|(names, ..)| names.contains(&text))?;
+        Some(match is_role {
+            true => json!({"Fn::GetAtt": [logical_id, "Arn"]}),
+            false => json!({"Ref": logical_id}),
+        })
+    };
+    for declaration in resources.values_mut() {
+        refer(&mut declaration["Properties"], &reference);
+    }
+    Ok(json!({"AWSTemplateFormatVersion": "2010-09-09", "Resources": resources}))
+}
+
+fn refer(value: &mut Value, reference: &dyn Fn(&str) -> Option<Value>) {
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map.iter_mut() {
+                let names_resource = REFERENCES.iter().any(|(k, _)| k == key);
+                match child {
+                    Value::String(text) if names_resource => {
+                        if let Some(written) = reference(text) {
+                            *child = written;
+                        }
+                    }
+                    Value::Array(items) if names_resource => {
+                        for item in items.iter_mut() {
+                            if let Some(written) = item.as_str().and_then(reference) {
+                                *item = written;
+                            }
+                        }
+                    }
+                    other => refer(other, reference),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| refer(v, reference)),
+        _ => {}
+    }
+}
+
+/// Block-style YAML (scalars as JSON, which YAML reads the same).
+fn yaml(value: &Value, indent: usize, out: &mut String) {
+    let pad = " ".repeat(indent);
+    match value {
+        Value::Object(map) if !map.is_empty() => {
+            for (key, child) in map {
+                out.push_str(&format!("{pad}{}:", serde_json::to_string(key).unwrap()));
+                block(child, indent, out);
+            }
+        }
+        Value::Array(items) if !items.is_empty() => {
+            for item in items {
+                out.push_str(&format!("{pad}-"));
+                block(item, indent, out);
+            }
+        }
+        scalar => out.push_str(&format!("{pad}{scalar}\n")),
+    }
+}
+
+fn block(child: &Value, indent: usize, out: &mut String) {
+    let nested = match child {
+        Value::Object(m) => !m.is_empty(),
+        Value::Array(a) => !a.is_empty(),
+        _ => false,
+    };
+    if nested {
+        out.push('\n');
+        yaml(child, indent + 2, out);
+    } else {
+        out.push_str(&format!(" {child}\n"));
+    }
+}
+
+#[test]
+fn every_fixture_judged_as_a_template_gives_the_api_outcome() {
+    let rules = catalog::builtin(&BTreeMap::new()).unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+    let (mut mirrored, mut left_out, mut wrong) = (0, BTreeMap::new(), Vec::new());
+    for rule in rules.iter() {
+        let Some(dir) = ecslint::ruletest::fixture_dir(rule, &root) else {
+            continue;
+        };
+        let mut fixtures: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "json"))
+            .collect();
+        fixtures.sort();
+        for fixture in fixtures {
+            let name = fixture.file_name().unwrap().to_string_lossy().to_string();
+            let text = std::fs::read_to_string(&fixture).unwrap();
+            let shown = format!("{} {name}", rule.id());
+            let template = match as_template(&name, &text) {
+                Ok(template) => template,
+                Err(why) => {
+                    *left_out.entry(why).or_insert(0) += 1;
+                    continue;
+                }
+            };
+            let expected = outcomes(rule, &name, &text).unwrap();
+            let mut yaml_text = String::new();
+            yaml(&template, 0, &mut yaml_text);
+            let json_text = serde_json::to_string_pretty(&template).unwrap();
+            let mut fingerprints = Vec::new();
+            for (form, text) in [("template.json", &json_text), ("template.yaml", &yaml_text)] {
+                match judged(rule, form, text) {
+                    Ok((got, _)) if got != expected => {
+                        wrong.push(format!("{shown} as {form}: {got:?}, API {expected:?}"))
+                    }
+                    Ok((_, printed)) => fingerprints.push(printed),
+                    Err(e) => wrong.push(format!("{shown} as {form}: {e}")),
+                }
+            }
+            // The same template in JSON and in YAML: the same findings to a baseline.
+            if fingerprints.len() == 2 && fingerprints[0] != fingerprints[1] {
+                wrong.push(format!(
+                    "{shown}: fingerprints differ between JSON and YAML"
+                ));
+            }
+            mirrored += 1;
+        }
+    }
+    eprintln!("{mirrored} fixtures mirrored; left out: {left_out:?}");
+    assert!(
+        wrong.is_empty(),
+        "{} differ:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+    assert!(mirrored >= 150, "only {mirrored} fixtures mirrored");
+}
