@@ -2,9 +2,9 @@
 //! them: pass, fail, not applicable, not evaluated), rendered as a CloudFormation template
 //! (JSON, and YAML written in block style), give the same outcomes and findings as the API
 //! documents, each finding at its own node of the template, with the same fingerprints in both
-//! forms. A fixture holding a kind templates do not declare
-//! (account settings, EC2 until it is read) or a bare container-definition list (whose verdicts
-//! are about its missing task) is left out, and counted.
+//! forms. A fixture holding what a template does not declare (account settings, a VPC's main
+//! route table) or a bare container-definition list (whose verdicts are about its missing task)
+//! is left out, and counted.
 
 use ecslint::engine::catalog::{self, Rule};
 use ecslint::engine::outcome::Outcome;
@@ -23,15 +23,148 @@ const TYPES: [(ResourceKind, &str); 5] = [
     (ResourceKind::IamRole, "AWS::IAM::Role"),
 ];
 
-/// Members that name another resource, and how a template names it there.
-const REFERENCES: [(&str, &str); 6] = [
-    ("TaskDefinition", "Ref"),
-    ("Cluster", "Ref"),
-    ("CapacityProvider", "Ref"),
-    ("CapacityProviders", "Ref"),
-    ("TaskRoleArn", "Arn"),
-    ("ExecutionRoleArn", "Arn"),
+/// The network types, their id member, as EC2's describe calls list them.
+const NETWORK: [(ResourceKind, &str, &str); 6] = [
+    (ResourceKind::Vpc, "AWS::EC2::VPC", "VpcId"),
+    (ResourceKind::Subnet, "AWS::EC2::Subnet", "SubnetId"),
+    (
+        ResourceKind::RouteTable,
+        "AWS::EC2::RouteTable",
+        "RouteTableId",
+    ),
+    (
+        ResourceKind::InternetGateway,
+        "AWS::EC2::InternetGateway",
+        "InternetGatewayId",
+    ),
+    (
+        ResourceKind::NatGateway,
+        "AWS::EC2::NatGateway",
+        "NatGatewayId",
+    ),
+    (
+        ResourceKind::SecurityGroup,
+        "AWS::EC2::SecurityGroup",
+        "GroupId",
+    ),
 ];
+
+/// Members that name another resource (by ARN, name or id): a template writes a `Ref`, or
+/// `Fn::GetAtt ... Arn` for a role.
+const REFERENCES: [&str; 15] = [
+    "TaskDefinition",
+    "Cluster",
+    "CapacityProvider",
+    "CapacityProviders",
+    "TaskRoleArn",
+    "ExecutionRoleArn",
+    "Subnets",
+    "SecurityGroups",
+    "SubnetId",
+    "VpcId",
+    "GatewayId",
+    "NatGatewayId",
+    "RouteTableId",
+    "InternetGatewayId",
+    "SourceSecurityGroupId",
+];
+
+/// A network resource as the template declares it, and the resources that complete it there
+/// (routes, associations, attachments), or why it cannot be written as one.
+fn network(
+    cfn_type: &str,
+    id_member: &str,
+    doc: &Value,
+    logical_id: &str,
+    more: &mut Map<String, Value>,
+) -> Result<Value, String> {
+    let mut properties = doc.as_object().cloned().unwrap_or_default();
+    properties.remove(id_member);
+    let reference = json!({"Ref": logical_id});
+    let mut add = |suffix: String, kind: &str, properties: Value| {
+        more.insert(
+            format!("{logical_id}{suffix}"),
+            json!({"Type": kind, "Properties": properties}),
+        );
+    };
+    for (i, route) in take_list(&mut properties, "Routes").into_iter().enumerate() {
+        let mut route = route.as_object().cloned().unwrap_or_default();
+        route.insert("RouteTableId".into(), reference.clone());
+        add(format!("Route{i}"), "AWS::EC2::Route", Value::Object(route));
+    }
+    for (i, association) in take_list(&mut properties, "Associations")
+        .into_iter()
+        .enumerate()
+    {
+        if association.get("Main") == Some(&json!(true)) {
+            return Err("a VPC's main route table".into());
+        }
+        let subnet = association.get("SubnetId").cloned();
+        let association = json!({"SubnetId": subnet, "RouteTableId": reference});
+        add(
+            format!("Association{i}"),
+            "AWS::EC2::SubnetRouteTableAssociation",
+            association,
+        );
+    }
+    for (i, attachment) in take_list(&mut properties, "Attachments")
+        .into_iter()
+        .enumerate()
+    {
+        let attachment = json!({"VpcId": attachment.get("VpcId"), "InternetGatewayId": reference});
+        add(
+            format!("Attachment{i}"),
+            "AWS::EC2::VPCGatewayAttachment",
+            attachment,
+        );
+    }
+    if cfn_type == "AWS::EC2::SecurityGroup" {
+        if let Some(description) = properties.remove("Description") {
+            properties.insert("GroupDescription".into(), description);
+        }
+        for (api, cfn) in [
+            ("IpPermissions", "SecurityGroupIngress"),
+            ("IpPermissionsEgress", "SecurityGroupEgress"),
+        ] {
+            let mut rules = Vec::new();
+            for permission in take_list(&mut properties, api) {
+                rules.push(security_group_rule(&permission)?);
+            }
+            properties.insert(cfn.into(), Value::Array(rules));
+        }
+    }
+    Ok(Value::Object(properties))
+}
+
+fn take_list(properties: &mut Map<String, Value>, member: &str) -> Vec<Value> {
+    match properties.remove(member) {
+        Some(Value::Array(items)) => items,
+        _ => Vec::new(),
+    }
+}
+
+/// One API permission as one template rule: it must name one source.
+fn security_group_rule(permission: &Value) -> Result<Value, String> {
+    let mut rule = permission.as_object().cloned().unwrap_or_default();
+    let mut sources = Vec::new();
+    for (list, inner, property) in [
+        ("IpRanges", "CidrIp", "CidrIp"),
+        ("Ipv6Ranges", "CidrIpv6", "CidrIpv6"),
+        ("UserIdGroupPairs", "GroupId", "SourceSecurityGroupId"),
+        ("PrefixListIds", "PrefixListId", "SourcePrefixListId"),
+    ] {
+        for entry in take_list(&mut rule, list) {
+            sources.push((property, entry.get(inner).cloned()));
+        }
+    }
+    match sources.as_slice() {
+        [(property, Some(value))] => {
+            rule.insert((*property).into(), value.clone());
+            Ok(Value::Object(rule))
+        }
+        _ => Err("a security group rule with several sources".into()),
+    }
+}
 
 /// (outcome, the document paths of its findings) of `rule` on each resource, sorted: what must
 /// not change.
@@ -89,10 +222,15 @@ fn as_template(name: &str, text: &str) -> Result<Value, String> {
     let loaded = sources::load_texts(vec![(name.into(), text.into())], &Default::default());
     let estate = loaded.estate;
     let mut resources = Map::new();
+    // Routes, associations and attachments, declared beside what they complete.
+    let mut more = Map::new();
     let mut named: Vec<(Vec<&str>, String, bool)> = Vec::new();
     for (i, resource) in estate.resources.iter().enumerate() {
-        let Some((_, cfn_type)) = TYPES.iter().find(|(k, _)| *k == resource.kind) else {
-            return Err(format!("holds a {} resource", resource.kind.as_str()));
+        let translated = TYPES.iter().find(|(k, _)| *k == resource.kind);
+        let networked = NETWORK.iter().find(|(k, ..)| *k == resource.kind);
+        let cfn_type = match (translated, networked) {
+            (Some((_, cfn_type)), _) | (_, Some((_, cfn_type, _))) => *cfn_type,
+            _ => return Err(format!("holds a {} resource", resource.kind.as_str())),
         };
         if resource.partial {
             // A template's task definition is whole; these fixtures test a part's verdicts.
@@ -100,7 +238,10 @@ fn as_template(name: &str, text: &str) -> Result<Value, String> {
         }
         let logical_id = format!("Resource{i}");
         let doc = resource.document(&estate.files);
-        let properties = cfn_names::render(cfn_type, &doc).unwrap();
+        let properties = match networked {
+            Some((_, _, id_member)) => network(cfn_type, id_member, &doc, &logical_id, &mut more)?,
+            None => cfn_names::render(cfn_type, &doc).unwrap(),
+        };
         resources.insert(
             logical_id.clone(),
             json!({"Type": cfn_type, "Properties": properties}),
@@ -119,6 +260,7 @@ fn as_template(name: &str, text: &str) -> Result<Value, String> {
             false => json!({"Ref": logical_id}),
         })
     };
+    resources.extend(more);
     for declaration in resources.values_mut() {
         refer(&mut declaration["Properties"], &reference);
     }
@@ -129,7 +271,7 @@ fn refer(value: &mut Value, reference: &dyn Fn(&str) -> Option<Value>) {
     match value {
         Value::Object(map) => {
             for (key, child) in map.iter_mut() {
-                let names_resource = REFERENCES.iter().any(|(k, _)| k == key);
+                let names_resource = REFERENCES.contains(&key.as_str());
                 match child {
                     Value::String(text) if names_resource => {
                         if let Some(written) = reference(text) {

@@ -1,6 +1,6 @@
 //! Other tools' ECS test templates (`../shared/corpus/peer-iac`, read in place, never copied):
-//! every CloudFormation template among them is read without an input error, every ECS and IAM
-//! resource it declares comes out as a resource, and every finding on it sits inside the template.
+//! every CloudFormation template among them is read without an input error, every ECS, IAM and
+//! EC2 resource it declares comes out as a resource, and every finding on it sits inside the template.
 //! Skipped, with a message, when the folder is absent.
 
 use ecslint::engine::catalog;
@@ -10,13 +10,19 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// The types read, each one resource (an `AWS::IAM::Policy` is folded into its roles).
-const READ_TYPES: [&str; 6] = [
+const READ_TYPES: [&str; 12] = [
     "AWS::ECS::TaskDefinition",
     "AWS::ECS::Service",
     "AWS::ECS::Cluster",
     "AWS::ECS::CapacityProvider",
     "AWS::IAM::Role",
     "AWS::IAM::ManagedPolicy",
+    "AWS::EC2::VPC",
+    "AWS::EC2::Subnet",
+    "AWS::EC2::RouteTable",
+    "AWS::EC2::InternetGateway",
+    "AWS::EC2::NatGateway",
+    "AWS::EC2::SecurityGroup",
 ];
 
 fn corpus() -> Option<PathBuf> {

@@ -191,6 +191,20 @@ fn outcomes(
 
 const SERVICE: &str = include_str!("data/templates-service.yaml");
 
+/// The first line of `text` holding `needle`.
+fn line_of(text: &str, needle: &str) -> usize {
+    text.lines().position(|l| l.contains(needle)).unwrap() + 1
+}
+
+/// (rule, line) of every finding.
+fn rules_and_lines<'r>(run: &'r ecslint::findings::RunResult<'_>) -> Vec<(&'r str, usize)> {
+    run.evaluations
+        .iter()
+        .flat_map(|e| &e.findings)
+        .map(|f| (run.rules[f.rule].id(), f.location.start.line))
+        .collect()
+}
+
 #[test]
 fn a_rule_that_depends_on_an_undecided_value_is_not_evaluated_never_passed() {
     // `Privileged: !If [IsProd, false, true]` with `Env` given no value: either may hold.
@@ -220,7 +234,8 @@ fn a_verdict_the_same_whatever_the_undecided_value_is_judged() {
     let pinned = outcomes(SERVICE, &[("Tag", "1.4.2")], &["SEC115"]);
     assert_eq!(pinned[0].1, "pass", "{pinned:?}");
     // A list parameter without a value names no subnet: the rules that follow subnets say so.
-    let subnets = outcomes(SERVICE, &[], &["SEC501"]);
+    let by_parameter = SERVICE.replace("Subnets: [!Ref PublicSubnet]", "Subnets: !Ref Subnets");
+    let subnets = outcomes(&by_parameter, &[], &["SEC501"]);
     assert_eq!(subnets[0].1, "not-evaluated", "{subnets:?}");
 }
 
@@ -257,21 +272,15 @@ fn a_templates_roles_and_policies_are_judged_where_they_are_written() {
     let mut linted = lint_texts(vec![("service.yaml", SERVICE)], &[("Env", "prod")]);
     let run = linted.judge();
     assert!(run.input_errors.is_empty(), "{:?}", run.input_errors);
-    let line_of = |needle: &str| SERVICE.lines().position(|l| l.contains(needle)).unwrap() + 1;
-    let found: Vec<(&str, usize)> = run
-        .evaluations
-        .iter()
-        .flat_map(|e| &e.findings)
-        .map(|f| (run.rules[f.rule].id(), f.location.start.line))
-        .collect();
+    let found = rules_and_lines(&run);
     // The task role's AWS managed admin policy (its ARN a `!Sub` of AWS::Partition) and its
     // inline `*` on `*`, at the template lines that grant them.
     assert!(
-        found.contains(&("SEC403", line_of("policy/AdministratorAccess"))),
+        found.contains(&("SEC403", line_of(SERVICE, "policy/AdministratorAccess"))),
         "{found:?}"
     );
     assert!(
-        found.contains(&("SEC401", line_of("Action: '*'") - 1)),
+        found.contains(&("SEC401", line_of(SERVICE, "Action: '*'") - 1)),
         "{found:?}"
     );
     // The execution role's permissions come from an `AWS::IAM::Policy` and a managed policy
@@ -303,5 +312,45 @@ fn a_templates_roles_and_policies_are_judged_where_they_are_written() {
     assert_eq!(
         exec.doc["AttachedManagedPolicies"][0]["PolicyArn"],
         "service/SharedPolicy"
+    );
+}
+
+#[test]
+fn a_services_network_is_followed_through_the_template() {
+    let mut linted = lint_texts(vec![("service.yaml", SERVICE)], &[("Env", "prod")]);
+    let run = linted.judge();
+    let found = rules_and_lines(&run);
+    // Subnet → its route table (an association) → a default route to the template's internet
+    // gateway: a public subnet, shown where the service names it; the group's world-open rule
+    // where the template writes it.
+    assert!(
+        found.contains(&("SEC501", line_of(SERVICE, "Subnets: [!Ref PublicSubnet]"))),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&("SEC502", line_of(SERVICE, "CidrIp: 0.0.0.0/0"))),
+        "{found:?}"
+    );
+    let table = run
+        .estate
+        .resources
+        .iter()
+        .find(|r| r.name == "PublicRoutes")
+        .unwrap();
+    assert_eq!(table.doc["Routes"][0]["GatewayId"], "service/Gateway");
+    assert_eq!(
+        table.doc["Associations"][0]["SubnetId"],
+        "service/PublicSubnet"
+    );
+    let group = run
+        .estate
+        .resources
+        .iter()
+        .find(|r| r.name == "WebGroup")
+        .unwrap();
+    assert_eq!(
+        group.doc["IpPermissions"][0],
+        serde_json::json!({"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
+            "IpRanges": [{"CidrIp": "0.0.0.0/0"}]})
     );
 }

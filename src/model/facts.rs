@@ -361,7 +361,11 @@ fn service_facts(
         });
         match index.route_table_for(id, str_field(subnet_doc, "VpcId")) {
             Some(table) => {
-                let route = internet_route(&estate.resources[table].doc);
+                let is_internet_gateway = |gateway: &str| {
+                    gateway.starts_with("igw-")
+                        || index.find(ResourceKind::InternetGateway, gateway).is_some()
+                };
+                let route = internet_route(&estate.resources[table].doc, &is_internet_gateway);
                 entry["routeTableKnown"] = json!(true);
                 entry["public"] = json!(route.is_some());
                 if let Some((r, destination, gateway)) = route {
@@ -422,8 +426,12 @@ fn service_facts(
     Value::Object(facts)
 }
 
-/// The first route sending all traffic (IPv4 or IPv6) to an internet gateway.
-fn internet_route(table: &Value) -> Option<(usize, String, String)> {
+/// The table's first active route sending all traffic (IPv4 or IPv6) to an internet gateway (by
+/// its `igw-` id, or a gateway of the estate: a template's).
+fn internet_route(
+    table: &Value,
+    is_internet_gateway: &dyn Fn(&str) -> bool,
+) -> Option<(usize, String, String)> {
     table
         .get("Routes")
         .and_then(Value::as_array)?
@@ -434,7 +442,7 @@ fn internet_route(table: &Value) -> Option<(usize, String, String)> {
                 .or_else(|| str_field(route, "DestinationIpv6CidrBlock"))?;
             let gateway = str_field(route, "GatewayId")?;
             let to_internet =
-                matches!(destination, "0.0.0.0/0" | "::/0") && gateway.starts_with("igw-");
+                matches!(destination, "0.0.0.0/0" | "::/0") && is_internet_gateway(gateway);
             let active = str_field(route, "State") != Some("blackhole");
             (to_internet && active).then(|| (i, destination.to_string(), gateway.to_string()))
         })
@@ -520,11 +528,14 @@ mod tests {
         let public = json!({"Routes": [
             {"DestinationCidrBlock": "10.0.0.0/16", "GatewayId": "local"},
             {"DestinationIpv6CidrBlock": "::/0", "GatewayId": "igw-1"}]});
-        assert_eq!(internet_route(&public).map(|r| r.0), Some(1));
+        assert_eq!(
+            internet_route(&public, &|g| g.starts_with("igw-")).map(|r| r.0),
+            Some(1)
+        );
         let private =
             json!({"Routes": [{"DestinationCidrBlock": "0.0.0.0/0", "NatGatewayId": "nat-1"}]});
-        assert!(internet_route(&private).is_none());
+        assert!(internet_route(&private, &|g| g.starts_with("igw-")).is_none());
         let blackhole = json!({"Routes": [{"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": "igw-1", "State": "blackhole"}]});
-        assert!(internet_route(&blackhole).is_none());
+        assert!(internet_route(&blackhole, &|g| g.starts_with("igw-")).is_none());
     }
 }

@@ -185,6 +185,11 @@ impl Sink for Deaf {
     fn moved(&mut self, _: &[Step], _: &[Step]) {}
 }
 
+/// The shape of a map's values (`"value"`) or a list's elements (`"member"`).
+fn inner_shape(definition: &'static Value, member: &str) -> &'static str {
+    definition.get(member).and_then(Value::as_str).unwrap_or("")
+}
+
 /// The API document of a type's `Properties`, telling `sink` where each node was written.
 pub fn translate(
     cfn_type: &str,
@@ -259,10 +264,7 @@ fn translate_value(
             Value::Object(out)
         }
         ("map", Value::Object(entries)) => {
-            let value_shape = definition
-                .get("value")
-                .and_then(Value::as_str)
-                .unwrap_or("");
+            let value_shape = inner_shape(definition, "value");
             let mut out = Map::new();
             for (key, child) in entries {
                 paths.enter(Step::Key(key.clone()), Step::Key(key.clone()));
@@ -275,10 +277,7 @@ fn translate_value(
             Value::Object(out)
         }
         ("list", Value::Array(items)) => {
-            let item_shape = definition
-                .get("member")
-                .and_then(Value::as_str)
-                .unwrap_or("");
+            let item_shape = inner_shape(definition, "member");
             let mut out = Vec::with_capacity(items.len());
             for (i, child) in items.iter().enumerate() {
                 paths.enter(Step::Index(out.len()), Step::Index(i));
@@ -340,10 +339,7 @@ fn render_value(shape_name: &str, value: &Value) -> Value {
             Value::Object(out)
         }
         ("map", Value::Object(entries)) => {
-            let value_shape = definition
-                .get("value")
-                .and_then(Value::as_str)
-                .unwrap_or("");
+            let value_shape = inner_shape(definition, "value");
             Value::Object(
                 entries
                     .iter()
@@ -352,10 +348,7 @@ fn render_value(shape_name: &str, value: &Value) -> Value {
             )
         }
         ("list", Value::Array(items)) => {
-            let item_shape = definition
-                .get("member")
-                .and_then(Value::as_str)
-                .unwrap_or("");
+            let item_shape = inner_shape(definition, "member");
             Value::Array(items.iter().map(|v| render_value(item_shape, v)).collect())
         }
         _ => value.clone(),

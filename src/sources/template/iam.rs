@@ -201,16 +201,7 @@ fn push(doc: &mut Value, member: &str, value: Value) {
 fn place_subtree(sink: &mut Placed<'_>, api: &[Step], cfn: &[Step], value: &Value) {
     use crate::sources::cfn_names::Sink;
     sink.moved(api, cfn);
-    let children: Vec<(Step, &Value)> = match value {
-        Value::Object(map) => map.iter().map(|(k, v)| (Step::Key(k.clone()), v)).collect(),
-        Value::Array(items) => items
-            .iter()
-            .enumerate()
-            .map(|(i, v)| (Step::Index(i), v))
-            .collect(),
-        _ => Vec::new(),
-    };
-    for (step, child) in children {
+    for (step, child) in super::children(value) {
         let mut api = api.to_vec();
         let mut cfn = cfn.to_vec();
         api.push(step.clone());

@@ -1,7 +1,7 @@
 //! What a template decides by itself: parameters (given, else their `Default`), pseudo
 //! parameters, `Ref` and `Fn::GetAtt` to the resources ecslint reads (a token that links them),
-//! `Fn::Sub`, `Fn::Join`, `Fn::Select`, `Fn::Split`, `Fn::FindInMap`, and `Fn::If` on
-//! conditions it can decide. Everything else is kept as written, and [`Context::why`] says why
+//! `Fn::Sub`, `Fn::Join`, `Fn::Select`, `Fn::Split`, `Fn::FindInMap`, `Fn::GetAZs` (as distinct
+//! zones, named by position), and `Fn::If` on conditions it can decide. Everything else is kept as written, and [`Context::why`] says why
 //! it is undecided, for the rules that depend on it.
 
 use super::undecided::sub_variables;
@@ -300,6 +300,13 @@ impl<'t> Context<'t> {
                     }
                 }
             }
+            // The region's zones are unknown, but distinct: `!Select [1, !GetAZs '']` is
+            // another zone than `!Select [0, !GetAZs '']`, which is what rules count.
+            "Fn::GetAZs" => Some(Value::Array(
+                (0..6)
+                    .map(|i| Value::String(format!("!GetAZs[{i}]")))
+                    .collect(),
+            )),
             f if f.starts_with("Fn::") || f == "Condition" => kept(argument.clone()),
             _ => return None,
         })

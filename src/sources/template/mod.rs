@@ -3,6 +3,7 @@
 //! (`intrinsics`) and what it does not recorded as undecided, and its origin map says where in
 //! the template each part was written, so findings land on the template's own lines.
 
+mod ec2;
 mod iam;
 mod intrinsics;
 mod undecided;
@@ -225,16 +226,18 @@ pub fn resources(
         .iter()
         .map(|(logical_id, declaration, _, _)| names(stack, logical_id, declaration))
         .collect();
-    // Managed policies are referred to by ARN (`ManagedPolicyArns: [!Ref Policy]`).
-    let managed_policies = declared
-        .iter()
-        .filter(|(_, d)| d.get("Type").and_then(Value::as_str) == Some("AWS::IAM::ManagedPolicy"));
+    // Managed policies are referred to by ARN (`ManagedPolicyArns: [!Ref Policy]`), network
+    // resources by id.
+    let referred_by_id = declared.iter().filter(|(_, d)| {
+        let cfn_type = d.get("Type").and_then(Value::as_str).unwrap_or("");
+        cfn_type == "AWS::IAM::ManagedPolicy" || ec2::TYPES.iter().any(|(t, ..)| *t == cfn_type)
+    });
     let tokens = read
         .iter()
         .zip(&named)
         .map(|((logical_id, ..), (id, _))| ((*logical_id).clone(), id.clone()))
         .chain(
-            managed_policies
+            referred_by_id
                 .map(|(logical_id, d)| (logical_id.clone(), names(stack, logical_id, d).0)),
         )
         .collect();
@@ -285,6 +288,14 @@ pub fn resources(
         });
     }
     iam::attach_policies((file, stack), template, &context, span_at, &mut out);
+    let network = ec2::Reader {
+        file,
+        stack,
+        template,
+        context: &context,
+        span_at,
+    };
+    out.extend(network.read());
     out
 }
 
@@ -343,6 +354,19 @@ impl cfn_names::Sink for Placed<'_> {
             why: self.context.why(value),
             may_be: undecided::may_be(value, branches),
         });
+    }
+}
+
+/// A value's members or elements, each with the step to it.
+fn children(value: &Value) -> Vec<(Step, &Value)> {
+    match value {
+        Value::Object(map) => map.iter().map(|(k, v)| (Step::Key(k.clone()), v)).collect(),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (Step::Index(i), v))
+            .collect(),
+        _ => Vec::new(),
     }
 }
 
