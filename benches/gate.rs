@@ -5,29 +5,12 @@
 
 use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 mod common;
-use common::task_definition;
+use common::{ms, task_definition, time_runs};
 
 const TASK_DEFINITIONS: usize = 2_000;
-
-fn time_runs(runs: usize, mut run: impl FnMut()) -> Vec<Duration> {
-    run(); // warm the page cache
-    let mut times: Vec<Duration> = (0..runs)
-        .map(|_| {
-            let start = Instant::now();
-            run();
-            start.elapsed()
-        })
-        .collect();
-    times.sort();
-    times
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
 
 fn check(bin: &str, dir: &Path, args: &[&str]) {
     let status = Command::new(bin)

@@ -207,17 +207,55 @@ fn rules_and_lines<'r>(run: &'r ecslint::findings::RunResult<'_>) -> Vec<(&'r st
 
 #[test]
 fn a_rule_that_depends_on_an_undecided_value_is_not_evaluated_never_passed() {
-    // `Privileged: !If [IsProd, false, true]` with `Env` given no value: either may hold.
-    let found = outcomes(SERVICE, &[], &["SEC101", "OPS301"]);
-    for (rule, outcome, reason) in &found {
-        assert_eq!(outcome, "not-evaluated", "{rule}: {reason}");
+    // `Privileged: !Ref Privileged`, a parameter without a default: anything may hold.
+    let text = SERVICE
+        .replace(
+            "Privileged: !If [IsProd, false, true]",
+            "Privileged: !Ref Privileged",
+        )
+        .replace(
+            "Parameters:\n",
+            "Parameters:\n  Privileged:\n    Type: String\n",
+        );
+    let found = outcomes(&text, &[("Env", "prod")], &["SEC101"]);
+    assert_eq!(found.len(), 1);
+    let (_, outcome, reason) = &found[0];
+    assert_eq!(outcome, "not-evaluated", "{reason}");
+    assert!(
+        reason.contains("parameter Privileged has no Default"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn an_undecided_condition_gives_the_findings_of_its_failing_branch() {
+    // `Privileged: !If [IsProd, false, true]` and containerInsights `!If [IsProd, enabled,
+    // disabled]` with `Env` given no value: each fails when IsProd does not hold, and says so.
+    let mut linted = lint_texts(vec![("service.yaml", SERVICE)], &[]);
+    let run = linted.judge();
+    for rule in ["SEC101", "OPS301"] {
+        let evaluation = run
+            .evaluations
+            .iter()
+            .find(|e| run.rules[e.rule].id() == rule)
+            .unwrap_or_else(|| panic!("{rule} failed nowhere"));
+        assert_eq!(evaluation.outcome.as_str(), "fail", "{rule}");
+        let message = &evaluation.findings[0].message;
         assert!(
-            reason.contains("condition IsProd is not decided")
-                && reason.contains("parameter Env has no Default"),
-            "{rule}: {reason}"
+            message.ends_with("(when condition IsProd is false)"),
+            "{message}"
         );
     }
-    assert_eq!(found.len(), 2);
+    let privileged = run
+        .evaluations
+        .iter()
+        .flat_map(|e| &e.findings)
+        .find(|f| run.rules[f.rule].id() == "SEC101")
+        .unwrap();
+    assert_eq!(
+        privileged.location.start.line,
+        line_of(SERVICE, "Privileged: !If")
+    );
     // Decided by a given value: judged, each branch as the AWS API would see it.
     let prod = outcomes(SERVICE, &[("Env", "prod")], &["SEC101", "OPS301"]);
     assert!(prod.iter().all(|(_, o, _)| o == "pass"), "{prod:?}");
@@ -352,5 +390,84 @@ fn a_services_network_is_followed_through_the_template() {
         group.doc["IpPermissions"][0],
         serde_json::json!({"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
             "IpRanges": [{"CidrIp": "0.0.0.0/0"}]})
+    );
+}
+
+#[test]
+fn a_cdk_output_folder_is_read_by_its_templates_and_named_by_construct_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("cdk.out");
+    std::fs::create_dir_all(&out).unwrap();
+    let write = |name: &str, text: &str| std::fs::write(out.join(name), text).unwrap();
+    write(
+        "manifest.json",
+        r#"{"version": "36.0.0", "artifacts": {
+            "Checkout": {"type": "aws:cloudformation:stack", "environment": "aws://unknown-account/unknown-region",
+                "properties": {"templateFile": "Checkout.template.json"}},
+            "Tree": {"type": "cdk:tree", "properties": {"file": "tree.json"}}}}"#,
+    );
+    write(
+        "tree.json",
+        r#"{"version": "tree-0.1", "tree": {"id": "App", "path": "", "children": {}}}"#,
+    );
+    write(
+        "Checkout.assets.json",
+        r#"{"version": "36.0.0", "files": {}, "dockerImages": {}}"#,
+    );
+    write(
+        "Checkout.template.json",
+        r#"{
+ "Resources": {
+  "TaskDef7A3D2F1C": {
+   "Type": "AWS::ECS::TaskDefinition",
+   "Properties": {
+    "Family": "CheckoutTaskDef",
+    "RequiresCompatibilities": ["FARGATE"], "NetworkMode": "awsvpc", "Cpu": "256", "Memory": "512",
+    "ContainerDefinitions": [{"Name": "web", "Essential": true, "Privileged": true,
+      "Image": {"Fn::Join": ["", [{"Ref": "AWS::AccountId"}, ".dkr.ecr.", {"Ref": "AWS::Region"}, ".amazonaws.com/web:1.0"]]}}]
+   },
+   "Metadata": {"aws:cdk:path": "Checkout/TaskDef/Resource"}
+  }
+ },
+ "Parameters": {
+  "BootstrapVersion": {"Type": "AWS::SSM::Parameter::Value<String>", "Default": "/cdk-bootstrap/hnb659fds/version"}
+ }
+}"#,
+    );
+    let rules = catalog::builtin(&BTreeMap::new()).unwrap();
+    let mut linted = lint(
+        Inputs::Paths(vec![out.clone()]),
+        Settings::with_rules(rules),
+    )
+    .unwrap();
+    let run = linted.judge();
+    assert!(run.input_errors.is_empty(), "{:?}", run.input_errors);
+    let names: Vec<&str> = run
+        .estate
+        .resources
+        .iter()
+        .map(|r| r.name.as_str())
+        .collect();
+    assert_eq!(names, ["Checkout/TaskDef"]);
+    let mut skipped: Vec<&str> = run
+        .skipped
+        .iter()
+        .map(|s| s.path.rsplit('/').next().unwrap())
+        .collect();
+    skipped.sort();
+    assert_eq!(
+        skipped,
+        ["Checkout.assets.json", "manifest.json", "tree.json"]
+    );
+    let privileged = run
+        .evaluations
+        .iter()
+        .flat_map(|e| &e.findings)
+        .find(|f| run.rules[f.rule].id() == "SEC101")
+        .expect("the privileged container is found");
+    assert!(
+        privileged.message.contains("Checkout/TaskDef"),
+        "{}",
+        privileged.message
     );
 }

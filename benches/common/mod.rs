@@ -4,6 +4,25 @@
 #![allow(dead_code)]
 
 use std::fmt::Write;
+use std::time::{Duration, Instant};
+
+/// `runs` timed runs of `run` after one to warm the page cache, fastest first.
+pub fn time_runs(runs: usize, mut run: impl FnMut()) -> Vec<Duration> {
+    run();
+    let mut times: Vec<Duration> = (0..runs)
+        .map(|_| {
+            let start = Instant::now();
+            run();
+            start.elapsed()
+        })
+        .collect();
+    times.sort();
+    times
+}
+
+pub fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
 use std::path::Path;
 
 /// A realistic task definition: 1-4 containers with environment, secrets, logs, ports, health
@@ -169,4 +188,93 @@ pub fn write_snapshot(path: &Path, n: usize) -> usize {
     );
     std::fs::write(path, &text).unwrap();
     text.len()
+}
+
+/// A CloudFormation template (YAML, short-form tags) of `n` task definitions with their
+/// services, in the shape stacks have: images and log regions from pseudo parameters
+/// (undecided), roles by `!GetAtt`, the cluster and task definitions by `!Ref`, subnets from a
+/// list parameter with a default, a security group of the stack.
+pub fn template_yaml(n: usize) -> String {
+    let mut out = String::from(
+        "AWSTemplateFormatVersion: '2010-09-09'\n\
+         Parameters:\n  Env: {Type: String, Default: prod}\n  \
+         Subnets: {Type: CommaDelimitedList, Default: 'subnet-0a1,subnet-0b2'}\n\
+         Resources:\n  Cluster:\n    Type: AWS::ECS::Cluster\n    Properties:\n      \
+         ClusterSettings: [{Name: containerInsights, Value: enabled}]\n  \
+         ServiceGroup:\n    Type: AWS::EC2::SecurityGroup\n    Properties:\n      \
+         GroupDescription: services\n      VpcId: vpc-0main\n  \
+         ExecutionRole:\n    Type: AWS::IAM::Role\n    Properties:\n      \
+         AssumeRolePolicyDocument:\n        Statement: [{Effect: Allow, Principal: {Service: ecs-tasks.amazonaws.com}, Action: 'sts:AssumeRole', Condition: {StringEquals: {'aws:SourceAccount': !Ref 'AWS::AccountId'}}}]\n      \
+         ManagedPolicyArns: ['arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy']\n",
+    );
+    for role in 0..n.div_ceil(20) {
+        let _ = write!(
+            out,
+            "  TaskRole{role}:\n    Type: AWS::IAM::Role\n    Properties:\n      \
+             AssumeRolePolicyDocument:\n        Statement: [{{Effect: Allow, Principal: {{Service: ecs-tasks.amazonaws.com}}, Action: 'sts:AssumeRole'}}]\n      \
+             Policies:\n        - PolicyName: data\n          PolicyDocument:\n            \
+             Statement: [{{Effect: Allow, Action: ['s3:GetObject'], Resource: !Sub 'arn:${{AWS::Partition}}:s3:::data-{role}/*'}}]\n"
+        );
+    }
+    for i in 0..n {
+        let _ = write!(
+            out,
+            "  TaskDef{i}:\n    Type: AWS::ECS::TaskDefinition\n    Properties:\n      \
+             Family: !Sub 'svc-{i}-${{Env}}'\n      TaskRoleArn: !GetAtt TaskRole{role}.Arn\n      \
+             ExecutionRoleArn: !GetAtt ExecutionRole.Arn\n      NetworkMode: awsvpc\n      \
+             RequiresCompatibilities: [FARGATE]\n      Cpu: '1024'\n      Memory: '2048'\n      \
+             RuntimePlatform: {{CpuArchitecture: ARM64, OperatingSystemFamily: LINUX}}\n      \
+             ContainerDefinitions:\n",
+            role = i / 20
+        );
+        for c in 0..1 + i % 4 {
+            let _ = write!(
+                out,
+                "        - Name: c{c}\n          \
+                 Image: !Sub '${{AWS::AccountId}}.dkr.ecr.${{AWS::Region}}.amazonaws.com/svc-{i}:{c}.{i}'\n          \
+                 Cpu: 128\n          Memory: 256\n          Essential: {essential}\n{user}          \
+                 ReadonlyRootFilesystem: {readonly}\n          \
+                 PortMappings: [{{ContainerPort: {port}, Protocol: tcp}}]\n          Environment:\n",
+                essential = c == 0,
+                user = if i.is_multiple_of(7) {
+                    ""
+                } else {
+                    "          User: '1000:1000'\n"
+                },
+                readonly = !i.is_multiple_of(5),
+                port = 8000 + c,
+            );
+            for e in 0..3 + (i + c) % 20 {
+                let _ = writeln!(
+                    out,
+                    "            - {{Name: SETTING_{e}, Value: value-{i}-{c}-{e}}}"
+                );
+            }
+            let _ = write!(
+                out,
+                "          Secrets:\n            - Name: DB_PASSWORD\n              \
+                 ValueFrom: !Sub 'arn:${{AWS::Partition}}:secretsmanager:${{AWS::Region}}:${{AWS::AccountId}}:secret:svc-{i}'\n          \
+                 LogConfiguration:\n            LogDriver: awslogs\n            Options:\n              \
+                 awslogs-group: /ecs/svc-{i}\n              awslogs-region: !Ref AWS::Region\n              \
+                 awslogs-stream-prefix: c{c}\n              mode: non-blocking\n          \
+                 HealthCheck:\n            Command: [CMD-SHELL, 'curl -fs http://localhost:{port}/health || exit 1']\n            \
+                 Interval: 30\n            Timeout: 5\n            Retries: 3\n          \
+                 LinuxParameters: {{Capabilities: {{Drop: [ALL]}}, InitProcessEnabled: true}}\n",
+                port = 8000 + c
+            );
+        }
+        let _ = write!(
+            out,
+            "      Tags: [{{Key: team, Value: team-{team}}}]\n  \
+             Service{i}:\n    Type: AWS::ECS::Service\n    Properties:\n      \
+             Cluster: !Ref Cluster\n      TaskDefinition: !Ref TaskDef{i}\n      DesiredCount: 2\n      \
+             LaunchType: FARGATE\n      PropagateTags: SERVICE\n      \
+             DeploymentConfiguration:\n        DeploymentCircuitBreaker: {{Enable: true, Rollback: true}}\n      \
+             NetworkConfiguration:\n        AwsvpcConfiguration:\n          AssignPublicIp: DISABLED\n          \
+             Subnets: !Ref Subnets\n          SecurityGroups: [!Ref ServiceGroup]\n      \
+             Tags: [{{Key: team, Value: team-{team}}}]\n",
+            team = i % 40
+        );
+    }
+    out
 }

@@ -2,6 +2,7 @@
 //!
 //! The built-in rules are embedded at build time (see `build.rs`); `--rules DIR` adds a team's own.
 
+use crate::location::Step;
 use crate::model::ResourceKind;
 use jsonpath_rfc9535::JsonPath;
 use std::collections::BTreeMap;
@@ -55,6 +56,39 @@ pub struct Rule {
     /// The values an undecided value is tried with: those the rule's queries compare with and
     /// a few of every type (see `model::unknown`).
     pub literals: Vec<serde_json::Value>,
+    /// What the rule may read of a document (`None`: anything): an undecided value it cannot
+    /// read is not tried.
+    pub reads: Option<Reads>,
+    /// The rule reads `_facts`, which are derived again for each value tried.
+    pub uses_facts: bool,
+}
+
+/// The member names a rule may read, and those whose members or elements it may take whole.
+#[derive(Debug, Clone, Default)]
+pub struct Reads {
+    pub names: std::collections::BTreeSet<String>,
+    pub wholes: std::collections::BTreeSet<String>,
+}
+
+impl Rule {
+    /// Whether a value at `path` of a document may change what this rule decides: the member
+    /// holding it is one the rule names, or its parent is one the rule takes whole.
+    pub fn may_read(&self, path: &[Step]) -> bool {
+        let Some(reads) = &self.reads else {
+            return true;
+        };
+        let mut keys = path.iter().rev().filter_map(|step| match step {
+            Step::Key(key) => Some(key),
+            Step::Index(_) => None,
+        });
+        let (last, parent) = (keys.next(), keys.next());
+        match last {
+            None => true,
+            Some(last) => {
+                reads.names.contains(last) || parent.is_some_and(|p| reads.wholes.contains(p))
+            }
+        }
+    }
 }
 
 impl Rule {
@@ -261,6 +295,13 @@ pub fn compile(
         .as_ref()
         .map(|judged| compile_query(&judged.member))
         .transpose()?;
+    let reads = reads_of(kind, &file, &params);
+    let uses_facts = [&file.query, &file.missing, &file.applies_if, &file.when]
+        .into_iter()
+        .flatten()
+        .map(|q| q.get_ref())
+        .chain(file.requires.iter().chain(&file.pass_requires))
+        .any(|q| q.contains("_facts"));
     let mut literals = Vec::new();
     let query_texts = [&file.query, &file.missing, &file.applies_if, &file.when]
         .into_iter()
@@ -282,6 +323,8 @@ pub fn compile(
     }
     Ok(Rule {
         literals,
+        reads,
+        uses_facts,
         severity: file.severity,
         source: source.to_string(),
         kind,
@@ -326,6 +369,46 @@ fn unknown_placeholder(template: &str, params: &BTreeMap<String, ParamValue>) ->
 fn find_key(text: &str, key: &str) -> Option<std::ops::Range<usize>> {
     let needle = format!("\n{key} ");
     text.find(&needle).map(|i| i + 1..i + 1 + key.len())
+}
+
+/// The names a rule's queries may read, with what its facts and links are derived from; `None`
+/// when a query may read anything.
+fn reads_of(
+    kind: ResourceKind,
+    file: &RuleFile,
+    params: &BTreeMap<String, ParamValue>,
+) -> Option<Reads> {
+    use crate::model::vocabulary::{FACTS, LINKS, Ref};
+    let texts = [&file.query, &file.missing, &file.applies_if, &file.when]
+        .into_iter()
+        .flatten()
+        .map(|q| q.get_ref())
+        .chain(file.requires.iter().chain(&file.pass_requires));
+    let mut reads = Reads::default();
+    for text in texts {
+        let query = substitute(text, params).ok()?;
+        let (names, wholes) = super::query_check::names_read(&query)?;
+        reads.names.extend(names);
+        reads.wholes.extend(wholes);
+        // A link requirement (`taskRole`) reads the member naming the linked resource.
+        reads.names.insert(text.clone());
+    }
+    let mut derived = Vec::new();
+    for name in &reads.names {
+        if let Some(fact) = FACTS.iter().find(|f| f.kind == kind && f.name == name) {
+            derived.extend(fact.reads.iter().copied());
+        }
+        if let Some(link) = LINKS.iter().find(|l| l.kind == kind && l.name == name) {
+            match link.from {
+                Ref::Member(pointer) | Ref::Members(pointer) => {
+                    derived.extend(pointer.split('/').filter(|s| !s.is_empty()))
+                }
+                Ref::Derived(members) => derived.extend(members.iter().copied()),
+            }
+        }
+    }
+    reads.names.extend(derived.into_iter().map(str::to_string));
+    Some(reads)
 }
 
 /// Replaces `{param.NAME}` with the parameter's value.

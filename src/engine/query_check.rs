@@ -122,9 +122,8 @@ pub fn literals(query: &str) -> Vec<serde_json::Value> {
     while i < bytes.len() {
         match bytes[i] {
             b'\'' | b'"' => {
-                let end = skip_string(bytes, i);
-                if end >= i + 2 && end <= bytes.len() {
-                    let text = decode(&query[i + 1..end - 1]);
+                let (text, end) = string_at(query, i);
+                if let Some(text) = text {
                     found.extend(pattern_words(&text).into_iter().map(Value::String));
                     found.push(Value::String(text));
                 }
@@ -175,6 +174,68 @@ fn pattern_words(pattern: &str) -> Vec<String> {
                     .all(|c| c.is_alphanumeric() || "-_/.=@".contains(c))
         })
         .collect()
+}
+
+/// What a query may read of a document, by member name: every name it selects
+/// (`.image`, `['environment','secrets']`, and, over-approximating, every string literal), and
+/// the names whose members or elements it takes all of (`options.*`, `environment[?...]`,
+/// `length(@.environment)`). `None` when it may read anything (`..`, `$.*`).
+pub fn names_read(query: &str) -> Option<(Vec<String>, Vec<String>)> {
+    let bytes = query.as_bytes();
+    let (mut names, mut wholes) = (Vec::new(), Vec::new());
+    let mut last_name: Option<String> = None;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\'' | b'"' => {
+                let (text, end) = string_at(query, i);
+                if let Some(text) = text {
+                    names.push(text.clone());
+                    last_name = Some(text);
+                }
+                i = end;
+            }
+            b'.' if bytes.get(i + 1) == Some(&b'.') => return None,
+            b'$' if matches!(bytes.get(i + 1..i + 3), Some(b".*") | Some(b"[*")) => return None,
+            b'.' if bytes.get(i + 1) == Some(&b'*') => {
+                wholes.extend(last_name.take());
+                i += 2;
+            }
+            b'[' if matches!(bytes.get(i + 1), Some(b'*') | Some(b'?')) => {
+                wholes.extend(last_name.take());
+                i += 2;
+            }
+            b')' => {
+                wholes.extend(last_name.take());
+                i += 1;
+            }
+            b'.' => {
+                let end = (i + 1..bytes.len())
+                    .find(|&j| !(bytes[j].is_ascii_alphanumeric() || bytes[j] == b'_'))
+                    .unwrap_or(bytes.len());
+                if end > i + 1 {
+                    let name = query[i + 1..end].to_string();
+                    names.push(name.clone());
+                    last_name = Some(name);
+                }
+                i = end.max(i + 1);
+            }
+            b' ' | b']' => i += 1,
+            _ => {
+                last_name = None;
+                i += 1;
+            }
+        }
+    }
+    Some((names, wholes))
+}
+
+/// The string literal that starts at `start`, decoded (`None` when it is not closed), and the
+/// index just after it.
+fn string_at(query: &str, start: usize) -> (Option<String>, usize) {
+    let end = skip_string(query.as_bytes(), start);
+    let text = (end >= start + 2 && end <= query.len()).then(|| decode(&query[start + 1..end - 1]));
+    (text, end)
 }
 
 /// The index just after the string literal that starts at `start`.
@@ -297,6 +358,33 @@ mod tests {
             "no digit of a name: {found:?}"
         );
         let _ = literals("$[?@.a == 'unterminated");
+    }
+
+    #[test]
+    fn names_read_are_selected_names_and_what_is_taken_whole() {
+        let (names, wholes) = names_read(
+            "$.containerDefinitions[*]['environment','secrets'][?match(@.name, 'X')] && length(@.options) > 1",
+        )
+        .unwrap();
+        for name in [
+            "containerDefinitions",
+            "environment",
+            "secrets",
+            "name",
+            "options",
+        ] {
+            assert!(names.contains(&name.to_string()), "{name} in {names:?}");
+        }
+        assert!(
+            wholes.contains(&"containerDefinitions".to_string()),
+            "{wholes:?}"
+        );
+        assert!(wholes.contains(&"secrets".to_string()), "{wholes:?}");
+        assert!(wholes.contains(&"options".to_string()), "{wholes:?}");
+        assert_eq!(names_read("$..image"), None);
+        assert_eq!(names_read("$.*"), None);
+        let (_, wholes) = names_read("$.logConfiguration.options.*").unwrap();
+        assert_eq!(wholes, ["options"]);
     }
 
     #[test]

@@ -9,9 +9,12 @@ use super::outcome::{Evaluation, Outcome};
 use crate::location::Step;
 use crate::model::link::Links;
 use crate::model::origin::Spans;
-use crate::model::unknown::{Unknown, replace, restore};
+use crate::model::unknown::{MayBe, Unknown, replace, restore};
 use crate::model::{Estate, facts};
 use serde_json::Value;
+
+/// Values tried for undecided values.
+type Tried<'u> = [(&'u Unknown, Option<Value>)];
 
 /// What a decision is judged by: two decisions that agree on it are the same verdict.
 fn verdict(decision: &Decision) -> (Outcome, Vec<&[Step]>) {
@@ -40,8 +43,19 @@ pub(super) fn evaluate(
     links: &Links,
     unknowns: &[Unknown],
 ) -> Evaluation {
+    // Only what the rule may read can change what it decides.
+    let read: Vec<Unknown> = unknowns
+        .iter()
+        .filter(|u| rule.may_read(&u.path))
+        .cloned()
+        .collect();
+    if read.is_empty() {
+        let decision = decide(rule, estate, resource, doc, links);
+        return evaluation(rule_index, rule, (estate, spans), resource, doc, decision);
+    }
+    let unknowns = read.as_slice();
     let decide_with = |work: &mut Value, values: &[(&Unknown, Option<Value>)]| {
-        with_values(estate, resource, work, values, |work| {
+        with_values((estate, rule.uses_facts), resource, work, values, |work| {
             decide(rule, estate, resource, work, links)
         })
     };
@@ -86,10 +100,22 @@ pub(super) fn evaluate(
             }
         }
     }
+    // One condition decides: its failing branch is a finding, said to hold under it.
+    let conditional = match depends_on.as_slice() {
+        [unknown] => conditional(
+            (rule_index, rule),
+            (estate, spans),
+            resource,
+            work,
+            unknown,
+            &decide_with,
+        ),
+        _ => None,
+    };
     let base_evaluation = (verdict(&base_decision)
         != verdict(&decide(rule, estate, resource, doc, links)))
     .then(|| {
-        with_values(estate, resource, work, &[], |work| {
+        with_values((estate, rule.uses_facts), resource, work, &[], |work| {
             evaluation(
                 rule_index,
                 rule,
@@ -102,6 +128,9 @@ pub(super) fn evaluate(
     });
     for slot in slots.into_iter().rev() {
         restore(work, slot);
+    }
+    if let Some(evaluation) = conditional {
+        return evaluation;
     }
     if !depends_on.is_empty() {
         let reasons: Vec<&str> = depends_on.iter().map(|u| u.why.as_str()).collect();
@@ -127,6 +156,46 @@ pub(super) fn evaluate(
     }
 }
 
+/// When `unknown` is a condition's value and the rule fails on one branch only: that
+/// branch's findings, each saying under which condition it holds.
+fn conditional(
+    (rule_index, rule): (usize, &Rule),
+    (estate, spans): (&Estate, &Spans),
+    resource: usize,
+    work: &mut Value,
+    unknown: &Unknown,
+    decide_with: &dyn Fn(&mut Value, &Tried<'_>) -> Decision,
+) -> Option<Evaluation> {
+    let MayBe::Branches {
+        condition,
+        when_true,
+        when_false,
+    } = &unknown.may_be
+    else {
+        return None;
+    };
+    let failing: Vec<(bool, &Option<Value>)> = [(true, when_true), (false, when_false)]
+        .into_iter()
+        .filter(|(_, branch)| {
+            decide_with(work, &[(unknown, (*branch).clone())]).outcome == Outcome::Fail
+        })
+        .collect();
+    let [(holds, branch)] = failing.as_slice() else {
+        return None;
+    };
+    let values = [(unknown, (*branch).clone())];
+    let decision = decide_with(work, &values);
+    let mut evaluation = with_values((estate, rule.uses_facts), resource, work, &values, |work| {
+        evaluation(rule_index, rule, (estate, spans), resource, work, decision)
+    });
+    for finding in &mut evaluation.findings {
+        finding
+            .message
+            .push_str(&format!(" (when condition {condition} is {holds})"));
+    }
+    Some(evaluation)
+}
+
 /// The value an undecided value takes while the others are tried: the first it may have, a
 /// present one for a list element (removing it would move the paths of the others).
 fn base_value(unknown: &Unknown, literals: &[Value]) -> Option<Value> {
@@ -141,7 +210,7 @@ fn base_value(unknown: &Unknown, literals: &[Value]) -> Option<Value> {
 /// Runs `f` on `work` with `values` in place and the facts derived from them, then puts back
 /// what was there.
 fn with_values<T>(
-    estate: &Estate,
+    (estate, uses_facts): (&Estate, bool),
     resource: usize,
     work: &mut Value,
     values: &[(&Unknown, Option<Value>)],
@@ -153,7 +222,10 @@ fn with_values<T>(
         .rev()
         .filter_map(|(unknown, value)| replace(work, &unknown.path, value.clone()))
         .collect();
-    let facts = refresh_facts(estate, resource, work);
+    let facts = match uses_facts {
+        true => refresh_facts(estate, resource, work),
+        false => None,
+    };
     let result = f(work);
     put_facts(work, facts);
     for slot in slots.into_iter().rev() {

@@ -175,7 +175,7 @@ fn links_of(estate: &Estate, index: &Index, kind: ResourceKind, doc: &Value, fil
                     Ref::Members(pointer) => {
                         by_target(estate, index, link.target, strings_at(doc, pointer))
                     }
-                    Ref::Derived => derived(estate, index, link, doc, file),
+                    Ref::Derived(_) => derived(estate, index, link, doc, file),
                 };
                 (link.name, state)
             })
@@ -284,7 +284,7 @@ mod tests {
             "capacityProviders": ["cp"],
             "capacityProviderStrategy": [{"capacityProvider": "cp"}],
         });
-        for link in LINKS.iter().filter(|l| l.from == Ref::Derived) {
+        for link in LINKS.iter().filter(|l| matches!(l.from, Ref::Derived(_))) {
             let state = derived(&estate, &index, link, &doc, 0);
             assert_ne!(
                 state,

@@ -26,8 +26,13 @@ pub enum MayBe {
     /// A string made of these parts, as in
     /// `!Sub '${AWS::AccountId}.dkr.ecr.${AWS::Region}.amazonaws.com/app:1.4'`.
     Text(Vec<Part>),
-    /// One of these (a condition's branches); `None` is the member absent (`AWS::NoValue`).
-    OneOf(Vec<Option<Value>>),
+    /// A condition's value when it holds, and when it does not; `None` is the member absent
+    /// (`AWS::NoValue`).
+    Branches {
+        condition: String,
+        when_true: Option<Value>,
+        when_false: Option<Value>,
+    },
 }
 
 /// A part of an undecided string.
@@ -75,7 +80,11 @@ impl MayBe {
                 tried.extend((1..widest).map(|k| Some(fill("unknown", k))));
                 tried
             }
-            MayBe::OneOf(values) => values.clone(),
+            MayBe::Branches {
+                when_true,
+                when_false,
+                ..
+            } => vec![when_true.clone(), when_false.clone()],
         }
     }
 }

@@ -12,6 +12,9 @@ pub struct Fact {
     /// The JSON shape, in words.
     pub shape: &'static str,
     pub meaning: &'static str,
+    /// The members of the document it is derived from (at any depth): a rule reading the fact
+    /// reads them. The engine tries values a source left undecided only where a rule reads.
+    pub reads: &'static [&'static str],
 }
 
 /// A link under `_links`: the resources a document refers to, attached whole.
@@ -33,15 +36,25 @@ pub enum Ref {
     Member(&'static str),
     /// An array of strings, by JSON pointer: `/networkConfiguration/awsvpcConfiguration/subnets`.
     Members(&'static str),
-    /// Worked out by `link.rs` from several members (its `derived` says how): a service's
+    /// Worked out by `link.rs` from these members (its `derived` says how): a service's
     /// cluster (`default` when unnamed), an effective capacity provider strategy, the account
     /// settings of the resource's account and region.
-    Derived,
+    Derived(&'static [&'static str]),
 }
 
 use ResourceKind::{
     Account, CapacityProvider, Cluster, IamRole, SecurityGroup, Service, Subnet, TaskDefinition,
 };
+
+/// What a service's effective capacity provider strategy is worked out from.
+const STRATEGY: &[&str] = &[
+    "launchType",
+    "capacityProviderStrategy",
+    "capacityProvider",
+    "base",
+    "weight",
+    "cluster",
+];
 
 pub const FACTS: &[Fact] = &[
     Fact {
@@ -49,24 +62,34 @@ pub const FACTS: &[Fact] = &[
         name: "accountId",
         shape: "string",
         meaning: "the account of the task definition, from its own or its roles' ARNs",
+        reads: &["taskDefinitionArn", "taskRoleArn", "executionRoleArn"],
     },
     Fact {
         kind: TaskDefinition,
         name: "fargateSize",
         shape: "{cpu, memory, valid}",
         meaning: "the task size in CPU units and MiB, and whether Fargate offers it",
+        reads: &["cpu", "memory", "requiresCompatibilities"],
     },
     Fact {
         kind: TaskDefinition,
         name: "invalidFargateSize",
         shape: "marker (present only when true), located at `memory`",
         meaning: "cpu and memory are not a Fargate size",
+        reads: &["cpu", "memory", "requiresCompatibilities"],
     },
     Fact {
         kind: TaskDefinition,
         name: "crossAccountSecrets",
         shape: "[{container, secret, account}], each located at its `valueFrom`",
         meaning: "secrets read from another account than the task definition's",
+        reads: &[
+            "secrets",
+            "valueFrom",
+            "taskDefinitionArn",
+            "taskRoleArn",
+            "executionRoleArn",
+        ],
     },
     Fact {
         kind: TaskDefinition,
@@ -74,6 +97,7 @@ pub const FACTS: &[Fact] = &[
         shape: "\"blocking\" | \"non-blocking\"",
         meaning: "the account's defaultLogDriverMode, non-blocking when the account settings are in \
                   the input without it; absent when they are not in the input",
+        reads: &["taskDefinitionArn"],
     },
     Fact {
         kind: Service,
@@ -81,30 +105,45 @@ pub const FACTS: &[Fact] = &[
         shape: "\"FARGATE\" | \"EC2\" | \"EXTERNAL\"",
         meaning: "the launch type, from the service or its capacity provider strategy (its own or \
                   its cluster's default); absent when unknown",
+        reads: &[
+            "launchType",
+            "capacityProviderStrategy",
+            "capacityProvider",
+            "cluster",
+        ],
     },
     Fact {
         kind: Service,
         name: "capacityProviders",
         shape: "[string]",
         meaning: "the capacity providers the service's effective strategy names",
+        reads: &[
+            "launchType",
+            "capacityProviderStrategy",
+            "capacityProvider",
+            "cluster",
+        ],
     },
     Fact {
         kind: Service,
         name: "usesSpot",
         shape: "boolean",
         meaning: "the effective strategy places some tasks on Spot capacity",
+        reads: STRATEGY,
     },
     Fact {
         kind: Service,
         name: "onlySpot",
         shape: "boolean",
         meaning: "the effective strategy places every task on Spot capacity",
+        reads: STRATEGY,
     },
     Fact {
         kind: Service,
         name: "availabilityZoneCount",
         shape: "number",
         meaning: "how many Availability Zones the service's subnets span",
+        reads: &["networkConfiguration", "awsvpcConfiguration", "subnets"],
     },
     Fact {
         kind: Service,
@@ -112,12 +151,18 @@ pub const FACTS: &[Fact] = &[
         shape: "[{id, availabilityZone, public, routeTableKnown, internetRoute}]",
         meaning: "the service's subnets, public when their route table sends 0.0.0.0/0 or ::/0 to an \
                   internet gateway",
+        reads: &["networkConfiguration", "awsvpcConfiguration", "subnets"],
     },
     Fact {
         kind: Service,
         name: "openIngress",
         shape: "[{groupId, cidr, ...}], each located at its rule",
         meaning: "security group rules of the service open to the whole internet",
+        reads: &[
+            "networkConfiguration",
+            "awsvpcConfiguration",
+            "securityGroups",
+        ],
     },
     Fact {
         kind: Cluster,
@@ -125,12 +170,18 @@ pub const FACTS: &[Fact] = &[
         shape: "\"enabled\" | \"enhanced\" | \"disabled\"",
         meaning: "the cluster's setting, else the account default, else disabled when the account \
                   settings are in the input; absent when unknown",
+        reads: &["settings", "name", "value", "clusterArn"],
     },
     Fact {
         kind: Cluster,
         name: "spotCapacityAvailable",
         shape: "boolean",
         meaning: "a Spot capacity provider is attached to the cluster or in its default strategy",
+        reads: &[
+            "capacityProviders",
+            "defaultCapacityProviderStrategy",
+            "capacityProvider",
+        ],
     },
     Fact {
         kind: IamRole,
@@ -138,6 +189,21 @@ pub const FACTS: &[Fact] = &[
         shape: "[{policyName, fullAdmin, anyResource, hasCondition, serviceWildcards, \
                 passRoleOnAnyResource, allowsNotAction, ...}], each located at its statement",
         meaning: "the role's Allow statements from inline, managed and default-version policies",
+        reads: &[
+            "RolePolicyList",
+            "AttachedManagedPolicies",
+            "PolicyArn",
+            "PolicyName",
+            "PolicyDocument",
+            "Statement",
+            "Effect",
+            "Action",
+            "NotAction",
+            "Resource",
+            "NotResource",
+            "Condition",
+            "RoleName",
+        ],
     },
     Fact {
         kind: IamRole,
@@ -145,6 +211,14 @@ pub const FACTS: &[Fact] = &[
         shape: "[statement], each located at its statement",
         meaning: "trust statements letting ECS tasks assume the role without an aws:SourceAccount \
                   or aws:SourceArn condition",
+        reads: &[
+            "AssumeRolePolicyDocument",
+            "Statement",
+            "Effect",
+            "Principal",
+            "Action",
+            "Condition",
+        ],
     },
 ];
 
@@ -170,7 +244,7 @@ pub const LINKS: &[Link] = &[
         name: "account",
         target: Account,
         many: false,
-        from: Ref::Derived,
+        from: Ref::Derived(&["taskDefinitionArn"]),
         meaning: "the account settings of its account and region",
     },
     Link {
@@ -186,7 +260,7 @@ pub const LINKS: &[Link] = &[
         name: "cluster",
         target: Cluster,
         many: false,
-        from: Ref::Derived,
+        from: Ref::Derived(&["cluster", "clusterArn"]),
         meaning: "its cluster",
     },
     Link {
@@ -210,7 +284,13 @@ pub const LINKS: &[Link] = &[
         name: "capacityProviders",
         target: CapacityProvider,
         many: true,
-        from: Ref::Derived,
+        from: Ref::Derived(&[
+            "launchType",
+            "capacityProviderStrategy",
+            "capacityProvider",
+            "cluster",
+            "clusterArn",
+        ]),
         meaning: "the capacity providers of its strategy",
     },
     Link {
@@ -218,7 +298,7 @@ pub const LINKS: &[Link] = &[
         name: "account",
         target: Account,
         many: false,
-        from: Ref::Derived,
+        from: Ref::Derived(&["serviceArn"]),
         meaning: "the account settings of its account and region",
     },
     Link {
@@ -226,7 +306,11 @@ pub const LINKS: &[Link] = &[
         name: "capacityProviders",
         target: CapacityProvider,
         many: true,
-        from: Ref::Derived,
+        from: Ref::Derived(&[
+            "capacityProviders",
+            "defaultCapacityProviderStrategy",
+            "capacityProvider",
+        ]),
         meaning: "the capacity providers attached to it",
     },
     Link {
@@ -234,7 +318,7 @@ pub const LINKS: &[Link] = &[
         name: "account",
         target: Account,
         many: false,
-        from: Ref::Derived,
+        from: Ref::Derived(&["clusterArn"]),
         meaning: "the account settings of its account and region",
     },
 ];
@@ -345,7 +429,7 @@ pub fn page() -> String {
                 };
                 let from = match link.from {
                     Ref::Member(pointer) | Ref::Members(pointer) => format!("`{pointer}`"),
-                    Ref::Derived => "several members".to_string(),
+                    Ref::Derived(_) => "several members".to_string(),
                 };
                 out.push_str(&format!(
                     "| `{}` | {target} | {from} | {} |\n",

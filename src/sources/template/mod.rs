@@ -153,7 +153,7 @@ pub(super) fn read_json(
             _ => span,
         })
     };
-    let resources = resources(index, stem, root, given, &span_at);
+    let resources = resources(index, stack_name(stem), root, given, &span_at);
     finish(file, resources, root)
 }
 
@@ -174,8 +174,15 @@ fn read(
         );
         return Err(Rejection::Unrecognized(error));
     }
-    let resources = resources(index, stem, value, given, span_at);
+    let resources = resources(index, stack_name(stem), value, given, span_at);
     finish(file, resources, value)
+}
+
+/// The stack a template file holds, by its name: CDK writes `Checkout.template.json` and
+/// `CheckoutNested1A2B.nested.template.json`.
+fn stack_name(stem: &str) -> &str {
+    let stem = stem.strip_suffix(".template").unwrap_or(stem);
+    stem.strip_suffix(".nested").unwrap_or(stem)
 }
 
 /// A template with no resource ecslint reads is not one of its documents.

@@ -15,8 +15,17 @@ const PSEUDO_EXAMPLES: &[(&str, &[&str])] = &[
 /// What an undecided value may be: a condition's branches, a text with holes (`Fn::Sub`,
 /// `Fn::Join`), else anything.
 pub fn may_be(value: &Value, branches: Option<[Option<Value>; 2]>) -> MayBe {
-    if let Some(branches) = branches {
-        return MayBe::OneOf(branches.to_vec());
+    if let Some([when_true, when_false]) = branches {
+        let condition = value
+            .pointer("/Fn::If/0")
+            .and_then(Value::as_str)
+            .unwrap_or("?")
+            .to_string();
+        return MayBe::Branches {
+            condition,
+            when_true,
+            when_false,
+        };
     }
     let Some((function, argument)) = value.as_object().and_then(|m| m.iter().next()) else {
         return MayBe::Anything;

@@ -1,0 +1,101 @@
+//! The template benchmark: a CloudFormation template of 5,000 task definitions and their
+//! services (YAML with short-form tags, and the same as JSON), linted by the release binary,
+//! against a parser alone on the same text (saphyr's event parser for YAML, serde_json for
+//! JSON), measured side by side. Run with `cargo bench --bench template`; it prints a report and
+//! writes it to `target/bench-template.md`. Target: `check` at most 3× the parser.
+
+use std::process::Command;
+use std::time::Duration;
+
+mod common;
+use common::ms;
+
+const TASK_DEFINITIONS: usize = 5_000;
+const RUNS: usize = 5;
+
+fn median(run: impl FnMut()) -> Duration {
+    common::time_runs(RUNS, run)[RUNS / 2]
+}
+
+fn check(bin: &str, path: &std::path::Path) -> (i32, String) {
+    let output = Command::new(bin)
+        .args(["check", "--no-config", "-f", "json"])
+        .arg(path)
+        .output()
+        .expect("run ecslint");
+    let code = output.status.code().unwrap_or(-1);
+    assert!(
+        matches!(code, 0 | 1),
+        "ecslint failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (code, String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+fn main() {
+    let bin = env!("CARGO_BIN_EXE_ecslint");
+    let dir = std::env::temp_dir().join(format!("ecslint-bench-template-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let yaml = common::template_yaml(TASK_DEFINITIONS);
+    let value = ecslint::sources::yaml::parse(&yaml)
+        .expect("the template parses")
+        .value;
+    let json = serde_json::to_string_pretty(&value).unwrap();
+    let (yaml_path, json_path) = (dir.join("stack.yaml"), dir.join("stack.json"));
+    std::fs::write(&yaml_path, &yaml).unwrap();
+    std::fs::write(&json_path, &json).unwrap();
+    // What was read: every resource, and findings (a realistic share of containers run as
+    // root or with a writable root filesystem).
+    let (_, report) = check(bin, &yaml_path);
+    let report: serde_json::Value = serde_json::from_str(&report).unwrap();
+    let resources = report["summary"]["resources"].as_u64().unwrap_or(0);
+    let findings = report["findings"].as_array().map_or(0, Vec::len);
+    let not_evaluated = report["notEvaluated"].as_array().map_or(0, Vec::len);
+    assert!(
+        resources as usize >= 2 * TASK_DEFINITIONS,
+        "{resources} resources read"
+    );
+
+    let yaml_parse = median(|| {
+        let mut events = 0usize;
+        for event in saphyr_parser::Parser::new_from_str(&yaml) {
+            event.expect("valid YAML");
+            events += 1;
+        }
+        assert!(events > 0);
+    });
+    let json_parse = median(|| {
+        let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert!(value.is_object());
+    });
+    let yaml_check = median(|| {
+        check(bin, &yaml_path);
+    });
+    let json_check = median(|| {
+        check(bin, &json_path);
+    });
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let row = |what: &str, parse: Duration, lint: Duration| {
+        format!(
+            "| {what} | {:.0} | {:.0} | {:.2} |\n",
+            ms(parse),
+            ms(lint),
+            lint.as_secs_f64() / parse.as_secs_f64()
+        )
+    };
+    let mut report = format!(
+        "# Template benchmark\n\n{TASK_DEFINITIONS} task definitions and their services in one \
+         template ({:.1} MB YAML, {:.1} MB JSON; {resources} resources, {findings} findings, \
+         {not_evaluated} not evaluated), {cpus} CPUs, release build, medians of {RUNS}.\n\n\
+         | form | parser alone ms | `ecslint check` ms | ratio |\n|---|---|---|---|\n",
+        yaml.len() as f64 / 1e6,
+        json.len() as f64 / 1e6
+    );
+    report.push_str(&row("YAML (saphyr events)", yaml_parse, yaml_check));
+    report.push_str(&row("JSON (serde_json)", json_parse, json_check));
+    report.push_str("\nTarget: `check` at most 3× the parser alone.\n");
+    print!("{report}");
+    let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-template.md");
+    let _ = std::fs::write(out, &report);
+    let _ = std::fs::remove_dir_all(&dir);
+}
