@@ -471,3 +471,68 @@ fn a_cdk_output_folder_is_read_by_its_templates_and_named_by_construct_paths() {
         privileged.message
     );
 }
+
+#[test]
+fn a_stack_imports_what_another_template_of_the_run_exports() {
+    let shared = "Resources:
+  Cluster:
+    Type: AWS::ECS::Cluster
+    Properties:
+      ClusterSettings: [{Name: containerInsights, Value: enabled}]
+  TaskRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement: [{Effect: Allow, Principal: {Service: ecs-tasks.amazonaws.com}, Action: 'sts:AssumeRole'}]
+      ManagedPolicyArns: [arn:aws:iam::aws:policy/AdministratorAccess]
+Outputs:
+  ClusterName:
+    Value: !Ref Cluster
+    Export: {Name: !Sub '${AWS::StackName}-cluster'}
+  TaskRole:
+    Value: !GetAtt TaskRole.Arn
+    Export: {Name: shared-task-role}
+";
+    let app = "Resources:
+  TaskDef:
+    Type: AWS::ECS::TaskDefinition
+    Properties:
+      TaskRoleArn: !ImportValue shared-task-role
+      ContainerDefinitions: [{Name: app, Image: 'app:1.0', Essential: true}]
+  Service:
+    Type: AWS::ECS::Service
+    Properties:
+      Cluster: !ImportValue shared-cluster
+      TaskDefinition: !Ref TaskDef
+";
+    let mut linted = lint_texts(vec![("shared.yaml", shared), ("app.yaml", app)], &[]);
+    let run = linted.judge();
+    assert!(run.input_errors.is_empty(), "{:?}", run.input_errors);
+    let task = run
+        .estate
+        .resources
+        .iter()
+        .find(|r| r.name == "TaskDef")
+        .unwrap();
+    // Exported by name: the role's export is read; the cluster's name is a `!Sub` of
+    // AWS::StackName, which the run does not decide, so that import stays undecided.
+    assert_eq!(task.doc["taskRoleArn"], "shared/TaskRole");
+    let found = rules_and_lines(&run);
+    assert!(
+        found.iter().any(|(rule, _)| *rule == "SEC403"),
+        "the imported role's admin policy is found: {found:?}"
+    );
+    // Given the stack name, the cluster's export is decided too.
+    let mut linted = lint_texts(
+        vec![("shared.yaml", shared), ("app.yaml", app)],
+        &[("AWS::StackName", "shared")],
+    );
+    let run = linted.judge();
+    let service = run
+        .estate
+        .resources
+        .iter()
+        .find(|r| r.name == "Service")
+        .unwrap();
+    assert_eq!(service.doc["cluster"], "shared/Cluster");
+}

@@ -211,6 +211,9 @@ pub struct SourceFile {
     pub account: Option<String>,
     /// The path the file was read from (`path` is only how it is shown); none for stdin.
     pub source: Option<std::path::PathBuf>,
+    /// What a CloudFormation template exports (`Outputs.*.Export.Name`), with the value as
+    /// resolved (a resource's token when it names one), for the templates that import it.
+    pub exports: Vec<(String, Value)>,
     line_index: std::sync::OnceLock<crate::location::LineIndex>,
 }
 
@@ -223,6 +226,7 @@ impl SourceFile {
             collection_errors: Vec::new(),
             account: None,
             source: None,
+            exports: Vec::new(),
             line_index: std::sync::OnceLock::new(),
         }
     }

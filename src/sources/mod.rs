@@ -143,6 +143,7 @@ pub fn load_discovered(discovered: Discovered, options: &InputOptions) -> Loaded
         }
     }
     loaded.errors.extend(errors);
+    template::import_exports(&mut loaded.estate);
     if loaded.estate.files.is_empty() && loaded.errors.is_empty() {
         loaded
             .errors
@@ -267,6 +268,7 @@ pub fn load_texts(texts: Vec<(String, String)>, options: &InputOptions) -> Loade
             Err(error) => loaded.errors.push(error),
         }
     }
+    template::import_exports(&mut loaded.estate);
     loaded
 }
 

@@ -4,16 +4,18 @@
 //! the template each part was written, so findings land on the template's own lines.
 
 mod ec2;
+mod exports;
+mod files;
 mod iam;
 mod intrinsics;
 mod undecided;
 
-use super::Rejection;
+pub use exports::import_exports;
+pub use files::read_parameters;
+pub(super) use files::{read_json, read_yaml};
+
 use super::cfn_names::{self, Branches};
-use super::parse::error_at;
-use super::yaml;
-use crate::location::{Span, SpanTree, Step, locate, member_span};
-use crate::model::SourceFile;
+use crate::location::{Span, Step};
 use crate::model::origin::{OriginMap, Written};
 use crate::model::unknown::Unknown;
 use crate::model::{Origin, Resource, ResourceKind};
@@ -48,165 +50,6 @@ pub fn is_template(doc: &Value) -> bool {
             })
 }
 
-/// Reads a parameters file: CloudFormation's `[{"ParameterKey": ..., "ParameterValue": ...}]`
-/// or a CodePipeline template configuration, `{"Parameters": {"Key": "Value"}}`.
-pub fn read_parameters(path: &std::path::Path) -> Result<BTreeMap<String, String>, String> {
-    let shown = path.display();
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{shown}: cannot read: {e}"))?;
-    let value: Value = serde_json::from_str(text.trim_start_matches('\u{feff}')).map_err(|e| {
-        format!(
-            "{shown}:{}:{}: {}",
-            e.line(),
-            e.column(),
-            super::json_reason(&e)
-        )
-    })?;
-    let text_of = |v: &Value| match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    };
-    let mut values = BTreeMap::new();
-    match &value {
-        Value::Array(entries) => {
-            for (i, entry) in entries.iter().enumerate() {
-                let key = entry.get("ParameterKey").and_then(Value::as_str);
-                let given = entry.get("ParameterValue").and_then(text_of);
-                match (key, given) {
-                    (Some(key), Some(given)) => {
-                        values.insert(key.to_string(), given);
-                    }
-                    // `UsePreviousValue` says nothing about the value.
-                    (Some(_), None) if entry.get("UsePreviousValue").is_some() => {}
-                    _ => {
-                        return Err(format!(
-                            "{shown}: entry {i} needs ParameterKey and ParameterValue"
-                        ));
-                    }
-                }
-            }
-        }
-        Value::Object(root) if root.get("Parameters").is_some_and(Value::is_object) => {
-            for (key, given) in root["Parameters"].as_object().into_iter().flatten() {
-                let given = text_of(given)
-                    .ok_or_else(|| format!("{shown}: parameter {key} is not a string"))?;
-                values.insert(key.clone(), given);
-            }
-        }
-        _ => {
-            return Err(format!(
-                "{shown}: expected [{{\"ParameterKey\": ..., \"ParameterValue\": ...}}] or {{\"Parameters\": {{...}}}}"
-            ));
-        }
-    }
-    Ok(values)
-}
-
-/// Reads a YAML file: a CloudFormation template's ECS resources. Other YAML (workflows,
-/// manifests) is not a document ecslint reads; YAML that does not parse is an error when it
-/// names CloudFormation, and not ecslint's to read otherwise.
-pub(super) fn read_yaml(
-    index: usize,
-    stem: &str,
-    file: SourceFile,
-    given: &BTreeMap<String, String>,
-) -> Result<(SourceFile, Vec<Resource>), Rejection> {
-    let parsed = match yaml::parse(&file.text) {
-        Ok(parsed) => parsed,
-        Err(error) => {
-            let names_cloudformation = ["AWSTemplateFormatVersion", "AWS::ECS::"]
-                .iter()
-                .any(|needle| file.text.contains(needle));
-            let reason = format!("not valid YAML: {}", error.reason);
-            let error = error_at(file.path, file.text, error.offset, reason);
-            return Err(match names_cloudformation {
-                true => Rejection::Broken(error),
-                false => Rejection::Unrecognized(error),
-            });
-        }
-    };
-    let spans = parsed.spans;
-    read(index, stem, file, &parsed.value, given, &|path| {
-        spans.get(path)
-    })
-}
-
-/// Reads a JSON template (already parsed as `root`).
-pub(super) fn read_json(
-    index: usize,
-    stem: &str,
-    file: SourceFile,
-    root: &Value,
-    given: &BTreeMap<String, String>,
-) -> Result<(SourceFile, Vec<Resource>), Rejection> {
-    let bytes = file.text.as_bytes();
-    let tree = SpanTree::build(bytes, 0);
-    let span_at = |path: &[Step]| {
-        let span = match &tree {
-            Some(tree) => tree.find(bytes, path),
-            None => locate(bytes, 0, path),
-        }?;
-        // A member is shown from its key, as YAML shows `Key: value`.
-        Some(match path.last() {
-            Some(Step::Key(_)) => member_span(bytes, span),
-            _ => span,
-        })
-    };
-    let resources = resources(index, stack_name(stem), root, given, &span_at);
-    finish(file, resources, root)
-}
-
-fn read(
-    index: usize,
-    stem: &str,
-    file: SourceFile,
-    value: &Value,
-    given: &BTreeMap<String, String>,
-    span_at: &dyn Fn(&[Step]) -> Option<Span>,
-) -> Result<(SourceFile, Vec<Resource>), Rejection> {
-    if !is_template(value) {
-        let error = error_at(
-            file.path,
-            file.text,
-            0,
-            "YAML that is not a CloudFormation template".into(),
-        );
-        return Err(Rejection::Unrecognized(error));
-    }
-    let resources = resources(index, stack_name(stem), value, given, span_at);
-    finish(file, resources, value)
-}
-
-/// The stack a template file holds, by its name: CDK writes `Checkout.template.json` and
-/// `CheckoutNested1A2B.nested.template.json`.
-fn stack_name(stem: &str) -> &str {
-    let stem = stem.strip_suffix(".template").unwrap_or(stem);
-    stem.strip_suffix(".nested").unwrap_or(stem)
-}
-
-/// A template with no resource ecslint reads is not one of its documents.
-fn finish(
-    file: SourceFile,
-    resources: Vec<Resource>,
-    template: &Value,
-) -> Result<(SourceFile, Vec<Resource>), Rejection> {
-    if !resources.is_empty() {
-        return Ok((file, resources));
-    }
-    let declared = template
-        .get("Resources")
-        .and_then(Value::as_object)
-        .map_or(0, serde_json::Map::len);
-    let reason = match declared {
-        1 => "a CloudFormation template with no ECS resource (1 resource declared)".to_string(),
-        n => format!("a CloudFormation template with no ECS resource ({n} resources declared)"),
-    };
-    Err(Rejection::Unrecognized(error_at(
-        file.path, file.text, 0, reason,
-    )))
-}
-
 /// The ECS resources of a template read from file `file`, named within `stack` (the file's
 /// stem, or the CDK stack); `given` are parameter values from the command line. `span_at(path)`
 /// says where a path of the template was written (a member from its key). A value a parameter
@@ -233,21 +76,7 @@ pub fn resources(
         .iter()
         .map(|(logical_id, declaration, _, _)| names(stack, logical_id, declaration))
         .collect();
-    // Managed policies are referred to by ARN (`ManagedPolicyArns: [!Ref Policy]`), network
-    // resources by id.
-    let referred_by_id = declared.iter().filter(|(_, d)| {
-        let cfn_type = d.get("Type").and_then(Value::as_str).unwrap_or("");
-        cfn_type == "AWS::IAM::ManagedPolicy" || ec2::TYPES.iter().any(|(t, ..)| *t == cfn_type)
-    });
-    let tokens = read
-        .iter()
-        .zip(&named)
-        .map(|((logical_id, ..), (id, _))| ((*logical_id).clone(), id.clone()))
-        .chain(
-            referred_by_id
-                .map(|(logical_id, d)| (logical_id.clone(), names(stack, logical_id, d).0)),
-        )
-        .collect();
+    let tokens = tokens(stack, declared);
     let context = intrinsics::Context::new(template, given, tokens);
     let resolver = resolver(&context);
     let mut out = Vec::new();
@@ -317,6 +146,31 @@ fn resolver<'c>(
             Some(Cow::Borrowed(value))
         }
     }
+}
+
+/// What a reference to each resource this run reads becomes, by logical id: its id, which
+/// linking finds it by (a task definition's `!Ref`, a role's `!GetAtt .Arn`, a managed policy's
+/// ARN, a network resource's id). Other resources' names and ARNs are CloudFormation's to
+/// decide, and stay undecided.
+fn tokens(
+    stack: &str,
+    declared: &serde_json::Map<String, Value>,
+) -> std::collections::HashMap<String, String> {
+    declared
+        .iter()
+        .filter(|(_, declaration)| {
+            let cfn_type = declaration
+                .get("Type")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            TYPES.iter().any(|(t, _)| *t == cfn_type)
+                || cfn_type == "AWS::IAM::ManagedPolicy"
+                || ec2::TYPES.iter().any(|(t, ..)| *t == cfn_type)
+        })
+        .map(|(logical_id, declaration)| {
+            (logical_id.clone(), names(stack, logical_id, declaration).0)
+        })
+        .collect()
 }
 
 /// A template resource's id (what references to it become, unique in a run) and name (for

@@ -1,0 +1,80 @@
+//! Exports and imports between the templates of one run.
+
+use super::{intrinsics, tokens};
+use crate::location::Step;
+use crate::sources::cfn_names;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// What a template exports: each `Outputs` entry with an `Export.Name`, its value resolved as
+/// the template decides it (a `Ref` to one of its resources is that resource's token, so an
+/// importing template links to it).
+pub(super) fn exports(
+    template: &Value,
+    stack: &str,
+    given: &BTreeMap<String, String>,
+) -> Vec<(String, Value)> {
+    let Some(outputs) = template.get("Outputs").and_then(Value::as_object) else {
+        return Vec::new();
+    };
+    let empty = serde_json::Map::new();
+    let declared = template
+        .get("Resources")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
+    let context = intrinsics::Context::new(template, given, tokens(stack, declared));
+    outputs
+        .values()
+        .filter_map(|output| {
+            let name = context.resolve(output.pointer("/Export/Name")?)?;
+            let value = context.resolve(output.get("Value")?)?;
+            Some((name.as_str()?.to_string(), value))
+        })
+        .filter(|(_, value)| !cfn_names::is_intrinsic(value))
+        .collect()
+}
+
+/// Replaces each `Fn::ImportValue` of a name another template of the run exports with the
+/// exported value, so a service stack's `!ImportValue ClusterName` links to the cluster of the
+/// stack that exports it; what no template of the run exports stays undecided.
+pub fn import_exports(estate: &mut crate::model::Estate) {
+    let exported: std::collections::HashMap<&str, &Value> = estate
+        .files
+        .iter()
+        .flat_map(|f| f.exports.iter().map(|(name, value)| (name.as_str(), value)))
+        .collect();
+    if exported.is_empty() {
+        return;
+    }
+    for resource in &mut estate.resources {
+        let Some(map) = &mut resource.origin.map else {
+            continue;
+        };
+        let map = Arc::make_mut(map);
+        map.unknowns.retain(|unknown| {
+            let Some(node) = node_mut(&mut resource.doc, &unknown.path) else {
+                return true;
+            };
+            let imported = node
+                .get("Fn::ImportValue")
+                .and_then(Value::as_str)
+                .and_then(|name| exported.get(name));
+            match imported {
+                Some(value) if node.as_object().is_some_and(|m| m.len() == 1) => {
+                    *node = (*value).clone();
+                    false
+                }
+                _ => true,
+            }
+        });
+    }
+}
+
+fn node_mut<'a>(doc: &'a mut Value, path: &[Step]) -> Option<&'a mut Value> {
+    path.iter().try_fold(doc, |node, step| match (step, node) {
+        (Step::Key(key), Value::Object(map)) => map.get_mut(key),
+        (Step::Index(i), Value::Array(items)) => items.get_mut(*i),
+        _ => None,
+    })
+}
