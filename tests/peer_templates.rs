@@ -1,5 +1,7 @@
-//! Other tools' ECS test templates (`../shared/corpus/peer-iac`, read in place, never copied):
-//! every CloudFormation template among them is read without an input error, every ECS, IAM and
+//! Real templates, read in place and never copied: other tools' ECS test templates
+//! (`../shared/corpus/peer-iac`) and public templates and CDK outputs
+//! (`../shared/corpus/cloudformation`, when present): every CloudFormation template among them
+//! is read without an input error, every ECS, IAM and
 //! EC2 resource it declares comes out as a resource, and every finding on it sits inside the template.
 //! Skipped, with a message, when the folder is absent.
 
@@ -25,9 +27,11 @@ const READ_TYPES: [&str; 12] = [
     "AWS::EC2::SecurityGroup",
 ];
 
-fn corpus() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/peer-iac");
-    if dir.join("README.md").is_file() {
+fn corpus(name: &str) -> Option<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/corpus")
+        .join(name);
+    if dir.is_dir() {
         Some(dir)
     } else {
         eprintln!("skipped: {} is absent", dir.display());
@@ -75,9 +79,28 @@ fn declared_ecs_resources(path: &Path) -> Option<usize> {
 
 #[test]
 fn every_peer_template_is_read_with_all_its_ecs_resources() {
-    let Some(dir) = corpus() else { return };
+    let Some(dir) = corpus("peer-iac") else {
+        return;
+    };
+    let (templates, _) = read_every_template(&dir);
+    assert!(
+        templates > 20,
+        "only {templates} templates with resources found"
+    );
+}
+
+#[test]
+fn every_public_template_is_read_with_all_its_ecs_resources() {
+    let Some(dir) = corpus("cloudformation") else {
+        return;
+    };
+    read_every_template(&dir);
+}
+
+/// Reads every template under `dir`: (templates, resources read).
+fn read_every_template(dir: &Path) -> (usize, usize) {
     let mut paths = Vec::new();
-    files(&dir, &mut paths);
+    files(dir, &mut paths);
     paths.sort();
     let rules = catalog::builtin(&BTreeMap::new()).unwrap();
     let mut failures = Vec::new();
@@ -90,7 +113,7 @@ fn every_peer_template_is_read_with_all_its_ecs_resources() {
             continue;
         }
         templates += 1;
-        let name = path.strip_prefix(&dir).unwrap().display().to_string();
+        let name = path.strip_prefix(dir).unwrap().display().to_string();
         // Named, so a template that is not read at all would be an input error too.
         let mut linted = lint(
             Inputs::Paths(vec![path.clone()]),
@@ -118,9 +141,9 @@ fn every_peer_template_is_read_with_all_its_ecs_resources() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    assert!(
-        templates > 20,
-        "only {templates} templates with resources found"
+    eprintln!(
+        "{}: {templates} templates read, {resources_found} resources",
+        dir.display()
     );
-    eprintln!("{templates} peer templates read, {resources_found} resources");
+    (templates, resources_found)
 }

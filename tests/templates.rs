@@ -536,3 +536,65 @@ Outputs:
         .unwrap();
     assert_eq!(service.doc["cluster"], "shared/Cluster");
 }
+
+#[test]
+fn a_value_from_a_parameter_says_where_it_came_from() {
+    let mut linted = lint_texts(vec![("template.yaml", YAML)], &[]);
+    let run = linted.judge();
+    let message = |run: &ecslint::findings::RunResult<'_>| {
+        run.evaluations
+            .iter()
+            .flat_map(|e| &e.findings)
+            .find(|f| run.rules[f.rule].id() == "SEC115")
+            .map(|f| f.message.clone())
+            .unwrap()
+    };
+    let shown = message(&run);
+    assert!(
+        shown.ends_with("(from parameter Image's Default)"),
+        "{shown}"
+    );
+    let mut linted = lint_texts(vec![("template.yaml", YAML)], &[("Image", "nginx")]);
+    let run = linted.judge();
+    let shown = message(&run);
+    assert!(
+        shown.ends_with("(from parameter Image, as given)"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn capacity_providers_associated_apart_are_the_clusters() {
+    let template = "Resources:
+  Cluster:
+    Type: AWS::ECS::Cluster
+  Providers:
+    Type: AWS::ECS::ClusterCapacityProviderAssociations
+    Properties:
+      Cluster: !Ref Cluster
+      CapacityProviders: [FARGATE, FARGATE_SPOT]
+      DefaultCapacityProviderStrategy:
+        - {CapacityProvider: FARGATE, Base: 1, Weight: 1}
+        - {CapacityProvider: FARGATE_SPOT, Weight: 3}
+";
+    let resources = translated("cluster.yaml", template, &[]);
+    let cluster = &resources[0].doc;
+    assert_eq!(
+        cluster["capacityProviders"],
+        serde_json::json!(["FARGATE", "FARGATE_SPOT"])
+    );
+    assert_eq!(
+        cluster["defaultCapacityProviderStrategy"][1],
+        serde_json::json!({"capacityProvider": "FARGATE_SPOT", "weight": 3})
+    );
+    let spot = outcomes(template, &[], &["COST301"]);
+    assert_eq!(spot[0].1, "pass", "{spot:?}");
+    let on_demand = template
+        .replace("[FARGATE, FARGATE_SPOT]", "[FARGATE]")
+        .replace(
+            "        - {CapacityProvider: FARGATE_SPOT, Weight: 3}\n",
+            "",
+        );
+    let without = outcomes(&on_demand, &[], &["COST301"]);
+    assert_eq!(without[0].1, "fail", "{without:?}");
+}

@@ -180,6 +180,16 @@ pub(super) fn finding(
             }
         }
     };
+    // A value a source resolved (a template parameter's default) says where it came from.
+    let note = owner_resource
+        .origin
+        .map
+        .as_ref()
+        .and_then(|m| m.note(&path));
+    let message = match note {
+        Some(note) => format!("{message} ({note})"),
+        None => message,
+    };
     // A deferred resource's document exists only here, as the evaluated document.
     let owner_doc = if owner == resource {
         doc
@@ -283,6 +293,14 @@ fn scalar_text(value: &Value) -> Option<String> {
         Value::String(s) => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
         Value::Bool(b) => Some(b.to_string()),
+        // A value a source left undecided is kept as written (`{"Fn::Sub": ...}`): shown so.
+        Value::Object(map) if map.len() == 1 => {
+            let text = value.to_string();
+            Some(match text.chars().count() > 80 {
+                true => text.chars().take(77).collect::<String>() + "...",
+                false => text,
+            })
+        }
         _ => None,
     }
 }

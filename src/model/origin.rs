@@ -18,6 +18,9 @@ pub struct OriginMap {
     entries: HashMap<Vec<Step>, Written>,
     /// The values of the document the source could not decide.
     pub unknowns: Vec<super::unknown::Unknown>,
+    /// Where a value came from when it was not written where it is shown ("from parameter
+    /// Image's Default"), by document path.
+    notes: HashMap<Vec<Step>, String>,
 }
 
 /// Where one node of a document was written.
@@ -39,6 +42,15 @@ impl OriginMap {
 
     pub fn get(&self, path: &[Step]) -> Option<Written> {
         self.entries.get(path).copied()
+    }
+
+    pub fn insert_note(&mut self, path: Vec<Step>, note: String) {
+        self.notes.insert(path, note);
+    }
+
+    /// Where the value at `path` came from, when it was not written where it is shown.
+    pub fn note(&self, path: &[Step]) -> Option<&str> {
+        self.notes.get(path).map(String::as_str)
     }
 
     /// Says `to` wherever the map said file `from` (the estate numbers files as it adds them).

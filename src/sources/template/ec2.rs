@@ -109,19 +109,11 @@ impl Reader<'_> {
             .collect()
     }
 
-    fn base(logical_id: &str) -> Vec<Step> {
-        vec![
-            Step::Key("Resources".into()),
-            Step::Key(logical_id.into()),
-            Step::Key("Properties".into()),
-        ]
-    }
-
     fn network_resource(&self, logical_id: &str, declaration: &Value) -> Option<Built> {
         let cfn_type = declaration.get("Type")?.as_str()?;
         let &(_, kind, id_member) = TYPES.iter().find(|(t, ..)| *t == cfn_type)?;
         let (id, name) = names(self.stack, logical_id, declaration);
-        let base = Self::base(logical_id);
+        let base = super::properties_path(logical_id);
         let mut map = OriginMap::default();
         if let Some(span) = (self.span_at)(&base[..2]) {
             map.insert(Vec::new(), written(self.file, span));
@@ -323,7 +315,7 @@ impl Reader<'_> {
             return;
         };
         let at = vec![Step::Key(fold.list.into()), Step::Index(list.len())];
-        let base = Self::base(logical_id);
+        let base = super::properties_path(logical_id);
         let entry = if fold.list.starts_with("IpPermissions") {
             self.permission(&entry, &base, &[], &at, &mut target.map)
         } else {

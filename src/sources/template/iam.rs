@@ -45,11 +45,7 @@ pub(super) fn attach_policies(
         }
         let empty = json!({});
         let properties = declaration.get("Properties").unwrap_or(&empty);
-        let base = vec![
-            Step::Key("Resources".into()),
-            Step::Key(logical_id.clone()),
-            Step::Key("Properties".into()),
-        ];
+        let base = super::properties_path(logical_id);
         let document = properties
             .get("PolicyDocument")
             .and_then(|d| context.resolve(d))
@@ -77,6 +73,7 @@ pub(super) fn attach_policies(
         let placed = |map: &mut OriginMap, api: Vec<Step>| {
             let mut sink = Placed {
                 file,
+                properties,
                 base: &base,
                 span_at,
                 context,
@@ -178,7 +175,7 @@ fn roles_named<'r>(
         .filter(move |r| r.kind == ResourceKind::IamRole && tokens.contains(&r.id))
 }
 
-fn take_map(resource: &mut Resource) -> OriginMap {
+pub(super) fn take_map(resource: &mut Resource) -> OriginMap {
     resource
         .origin
         .map
@@ -198,7 +195,7 @@ fn push(doc: &mut Value, member: &str, value: Value) {
 
 /// Records where every node of `value` (at `api` in the document, `cfn` under the resource's
 /// properties in the template) was written.
-fn place_subtree(sink: &mut Placed<'_>, api: &[Step], cfn: &[Step], value: &Value) {
+pub(super) fn place_subtree(sink: &mut Placed<'_>, api: &[Step], cfn: &[Step], value: &Value) {
     use crate::sources::cfn_names::Sink;
     sink.moved(api, cfn);
     for (step, child) in super::children(value) {

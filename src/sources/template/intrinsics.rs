@@ -27,6 +27,8 @@ const PSEUDO_DEFAULTS: &[(&str, &str)] = &[
 /// One template's decided values, and why the others are not.
 pub struct Context<'t> {
     parameters: Map<String, Value>,
+    /// The parameters whose values were given (the others decided have their `Default`).
+    given: Vec<String>,
     /// Parameters without a value, with why.
     undecided: HashMap<String, String>,
     /// Logical id → the token a reference to it becomes (the resource's id in the estate).
@@ -116,6 +118,7 @@ impl<'t> Context<'t> {
             .collect();
         Context {
             parameters,
+            given: given.keys().cloned().collect(),
             undecided,
             tokens,
             types,
@@ -414,6 +417,41 @@ impl<'t> Context<'t> {
                     }
                 }
                 all_known.then_some(!deciding)
+            }
+            _ => None,
+        }
+    }
+
+    /// Where a value written as `written` came from, when the template decided it elsewhere:
+    /// a parameter (its `Default`, or the value given) or a mapping.
+    pub fn source_of(&self, written: &Value) -> Option<String> {
+        let (function, argument) = written
+            .as_object()
+            .filter(|m| m.len() == 1)?
+            .iter()
+            .next()?;
+        let parameter = |name: &str| -> Option<String> {
+            let declared = self.parameters.contains_key(name) && !name.starts_with("AWS::");
+            declared.then(|| match self.given.iter().any(|g| g == name) {
+                true => format!("from parameter {name}, as given"),
+                false => format!("from parameter {name}'s Default"),
+            })
+        };
+        match (function.as_str(), argument) {
+            ("Ref", Value::String(name)) => parameter(name),
+            ("Fn::FindInMap", Value::Array(keys)) => {
+                let map = keys.first()?.as_str()?;
+                Some(format!("from mapping {map}"))
+            }
+            ("Fn::Sub", _) => {
+                let text = argument
+                    .as_str()
+                    .or_else(|| argument.get(0).and_then(Value::as_str))?;
+                let sources: Vec<String> = sub_variables(text)
+                    .into_iter()
+                    .filter_map(|(_, name)| parameter(name))
+                    .collect();
+                (!sources.is_empty()).then(|| sources.join(", "))
             }
             _ => None,
         }

@@ -3,6 +3,7 @@
 //! (`intrinsics`) and what it does not recorded as undecided, and its origin map says where in
 //! the template each part was written, so findings land on the template's own lines.
 
+mod associations;
 mod ec2;
 mod exports;
 mod files;
@@ -81,16 +82,13 @@ pub fn resources(
     let resolver = resolver(&context);
     let mut out = Vec::new();
     for ((logical_id, declaration, cfn_type, kind), (id, name)) in read.into_iter().zip(named) {
-        let base = vec![
-            Step::Key("Resources".into()),
-            Step::Key(logical_id.clone()),
-            Step::Key("Properties".into()),
-        ];
+        let base = properties_path(logical_id);
         let empty = Value::Object(serde_json::Map::new());
         let properties = declaration.get("Properties").unwrap_or(&empty);
         let shared_base = base.clone();
         let mut sink = Placed {
             file,
+            properties,
             base: &shared_base,
             span_at,
             context: &context,
@@ -124,6 +122,7 @@ pub fn resources(
         });
     }
     iam::attach_policies((file, stack), template, &context, span_at, &mut out);
+    associations::fold(file, template, &context, span_at, &mut out);
     let network = ec2::Reader {
         file,
         stack,
@@ -192,6 +191,8 @@ fn names(stack: &str, logical_id: &str, declaration: &Value) -> (String, String)
 /// Hears the translation: where each node was written, and what was left undecided.
 struct Placed<'a> {
     file: usize,
+    /// The resource's `Properties` as written.
+    properties: &'a Value,
     base: &'a [Step],
     span_at: &'a dyn Fn(&[Step]) -> Option<Span>,
     context: &'a intrinsics::Context<'a>,
@@ -207,6 +208,15 @@ impl cfn_names::Sink for Placed<'_> {
         if let Some(span) = (self.span_at)(&path) {
             self.map.insert(api.to_vec(), written(self.file, span));
         }
+        let written = cfn
+            .iter()
+            .try_fold(self.properties, |node, step| match step {
+                Step::Key(key) => node.get(key),
+                Step::Index(i) => node.get(i),
+            });
+        if let Some(note) = written.and_then(|w| self.context.source_of(w)) {
+            self.map.insert_note(api.to_vec(), note);
+        }
     }
 
     fn undecided(&mut self, api: &[Step], _cfn: &[Step], value: &Value, branches: Branches) {
@@ -216,6 +226,15 @@ impl cfn_names::Sink for Placed<'_> {
             may_be: undecided::may_be(value, branches),
         });
     }
+}
+
+/// Where a resource's properties are in its template.
+fn properties_path(logical_id: &str) -> Vec<Step> {
+    vec![
+        Step::Key("Resources".into()),
+        Step::Key(logical_id.into()),
+        Step::Key("Properties".into()),
+    ]
 }
 
 /// A value's members or elements, each with the step to it.
