@@ -164,3 +164,26 @@ impl Linted {
         run
     }
 }
+
+/// The edit that fixes a finding, when its rule has a fix: in API JSON under the violating node,
+/// in a template (JSON or YAML) at the property the node was translated from.
+pub fn fix_edit(run: &RunResult<'_>, finding: &findings::Finding) -> Option<findings::fix::Edit> {
+    if let Some(edit) = findings::fix::edit_for(run, finding) {
+        return Some(edit);
+    }
+    let spec = run.rules[finding.rule].file.fix.as_ref()?;
+    let (owner, node) = &finding.violating;
+    let target = sources::template::fix_target(run.estate, *owner, node, &spec.path, &spec.value)?;
+    let text = &run.estate.files[target.file].text;
+    let (start, end, replacement) = match target.yaml {
+        true => sources::template::plan_yaml(text, &target.node, &target.keys, &target.value),
+        false => findings::fix::plan_at(text, &target.node, &target.keys, &target.value),
+    }?;
+    Some(findings::fix::Edit {
+        file: target.file,
+        start,
+        end,
+        text: replacement,
+        description: spec.description.clone(),
+    })
+}

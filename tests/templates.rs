@@ -162,6 +162,16 @@ fn outcomes(
     given: &[(&str, &str)],
     rule_ids: &[&str],
 ) -> Vec<(String, String, String)> {
+    outcomes_named("service.yaml", text, given, rule_ids)
+}
+
+/// [`outcomes`] of a file named `name`.
+fn outcomes_named(
+    name: &str,
+    text: &str,
+    given: &[(&str, &str)],
+    rule_ids: &[&str],
+) -> Vec<(String, String, String)> {
     let rules = catalog::builtin(&BTreeMap::new()).unwrap();
     let mut settings = Settings::with_rules(rules);
     settings.keep_every_outcome = true;
@@ -169,7 +179,7 @@ fn outcomes(
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-    let texts = vec![("service.yaml".to_string(), text.to_string())];
+    let texts = vec![(name.to_string(), text.to_string())];
     let mut linted = lint(Inputs::Texts(texts), settings).unwrap();
     let run = linted.judge();
     assert!(run.input_errors.is_empty(), "{:?}", run.input_errors);
@@ -597,4 +607,57 @@ fn capacity_providers_associated_apart_are_the_clusters() {
         );
     let without = outcomes(&on_demand, &[], &["COST301"]);
     assert_eq!(without[0].1, "fail", "{without:?}");
+}
+
+/// `text` with every fixable finding fixed, as `ecslint fix` writes it.
+fn fixed(name: &str, text: &str) -> String {
+    let mut linted = lint_texts(vec![(name, text)], &[("Env", "prod")]);
+    let run = linted.judge();
+    let edits: Vec<_> = run
+        .evaluations
+        .iter()
+        .flat_map(|e| &e.findings)
+        .filter_map(|f| ecslint::lint::fix_edit(&run, f))
+        .collect();
+    assert!(!edits.is_empty(), "nothing to fix in {name}");
+    ecslint::findings::fix::apply(text, &edits).0
+}
+
+#[test]
+fn fixes_edit_yaml_and_json_templates_in_place() {
+    for (name, text) in [
+        ("service.yaml", SERVICE.to_string()),
+        (
+            "service.json",
+            serde_json::to_string_pretty(&yaml::parse(SERVICE).unwrap().value).unwrap(),
+        ),
+    ] {
+        let after = fixed(name, &text);
+        // Only lines were added or changed: comments and the rest stay as written.
+        let before_lines: Vec<&str> = text.lines().collect();
+        let kept = before_lines
+            .iter()
+            .filter(|line| after.lines().any(|l| l == **line))
+            .count();
+        assert!(
+            kept + 3 >= before_lines.len(),
+            "{name}: too much changed:\n{after}"
+        );
+        let fixed_rules = ["SEC102", "REL201", "COST203"];
+        let again = outcomes_named(name, &after, &[("Env", "prod")], &fixed_rules);
+        assert!(
+            again.iter().all(|(_, outcome, _)| outcome == "pass"),
+            "{name}: {again:?}\n{after}"
+        );
+        // Fixing twice changes nothing more.
+        let mut linted = lint_texts(vec![(name, &after)], &[("Env", "prod")]);
+        let run = linted.judge();
+        let left: Vec<_> = run
+            .evaluations
+            .iter()
+            .flat_map(|e| &e.findings)
+            .filter_map(|f| ecslint::lint::fix_edit(&run, f))
+            .collect();
+        assert!(left.is_empty(), "{name}: {left:?}");
+    }
 }

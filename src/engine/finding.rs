@@ -220,6 +220,7 @@ pub(super) fn finding(
         message,
         location,
         node,
+        violating: (owner, path),
         fingerprint,
     }
 }

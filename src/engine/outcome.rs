@@ -54,6 +54,9 @@ pub struct Finding {
     /// Byte offset of the violating node in the location's file, when the node is there; a
     /// rule's fix edits under it.
     pub node: Option<usize>,
+    /// The violating node: its resource (the evaluated one or one it links to) and its path in
+    /// that resource's document. A fix of a translated resource edits its source from here.
+    pub violating: (usize, Vec<Step>),
     pub fingerprint: String,
 }
 

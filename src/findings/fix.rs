@@ -40,6 +40,17 @@ pub fn edit_for(run: &RunResult<'_>, finding: &Finding) -> Option<Edit> {
     })
 }
 
+/// Plans setting `keys` under the JSON value at `path` (from the file's root) to `value`.
+pub fn plan_at(
+    text: &str,
+    path: &[Step],
+    keys: &[String],
+    value: &Value,
+) -> Option<(usize, usize, String)> {
+    let node = locate(text.as_bytes(), 0, path)?;
+    plan(text, node.start, keys, value)
+}
+
 /// Plans setting `path` under the value that starts at `node` to `value`.
 fn plan(text: &str, node: usize, path: &[String], value: &Value) -> Option<(usize, usize, String)> {
     let bytes = text.as_bytes();
@@ -120,7 +131,9 @@ pub fn apply(text: &str, edits: &[Edit]) -> (String, usize) {
         }
         // Two members inserted at the same place (both into an empty object) need a comma
         // between them; an insertion into a non-empty object carries its own.
-        let joins_another = edit.start == edit.end && edit.start == floor;
+        // (A YAML member inserted as a line of its own needs none.)
+        let joins_another =
+            edit.start == edit.end && edit.start == floor && !edit.text.contains('\n');
         if joins_another && !edit.text.trim_end().ends_with(',') {
             out.replace_range(edit.start..edit.end, &format!("{}, ", edit.text));
         } else {

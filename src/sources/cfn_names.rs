@@ -305,6 +305,39 @@ fn translate_value(
     })
 }
 
+/// The property path of an API path of a type's document (`containerDefinitions[0].
+/// readonlyRootFilesystem` → `ContainerDefinitions[0].ReadonlyRootFilesystem`; map keys kept),
+/// and the API shape at its end: where a fix that sets an API member writes in a template.
+pub fn property_path(cfn_type: &str, api: &[Step]) -> Option<(Vec<Step>, &'static str)> {
+    let mut current = root_shape(cfn_type)?;
+    let mut out = Vec::with_capacity(api.len());
+    for step in api {
+        let definition = shape(current)?;
+        match (step, definition.get("type").and_then(Value::as_str)?) {
+            (Step::Key(member), "structure") => {
+                let (property, next) = property_of(current, member)?;
+                out.push(Step::Key(property));
+                current = next;
+            }
+            (Step::Key(key), "map") => {
+                out.push(Step::Key(key.clone()));
+                current = inner_shape(definition, "value");
+            }
+            (Step::Index(i), "list") => {
+                out.push(Step::Index(*i));
+                current = inner_shape(definition, "member");
+            }
+            _ => return None,
+        }
+    }
+    Some((out, current))
+}
+
+/// An API value of `shape_name` as a template writes it (member names as properties).
+pub fn render_as(shape_name: &str, value: &Value) -> Value {
+    render_value(shape_name, value)
+}
+
 /// The inverse of [`translate`]: an API document as the `Properties` of a CloudFormation
 /// type (names by the model, renames reversed, map keys kept; members the model does not know,
 /// such as `_facts`, left out). For the mirror tests, which judge every rule's fixtures as

@@ -66,6 +66,22 @@ impl YamlSpans {
         })
     }
 
+    /// The node at `path` alone (a member's value, without its key), and where its own first
+    /// member's key starts (for a mapping that has one): where an edit replaces or inserts.
+    pub fn node(&self, path: &[Step]) -> Option<(Span, Option<usize>)> {
+        let mut node = self.root?;
+        for step in path {
+            let children = &self.nodes[node as usize].children;
+            node = match step {
+                Step::Index(i) => children.get(*i).filter(|e| e.step == *step),
+                Step::Key(_) => children.iter().rev().find(|e| e.step == *step),
+            }?
+            .node;
+        }
+        let node = &self.nodes[node as usize];
+        Some((node.span, node.children.first().and_then(|e| e.key_start)))
+    }
+
     /// Every path with its span (for tests and fuzzing; templates look paths up).
     pub fn all(&self) -> Vec<(Vec<Step>, Span)> {
         let mut out = Vec::new();

@@ -14,7 +14,7 @@ pub fn fix(args: FixArgs) -> u8 {
     let mut by_file: BTreeMap<usize, Vec<findings::fix::Edit>> = BTreeMap::new();
     for judged in run.judged() {
         if judged.waiver.is_none()
-            && let Some(edit) = findings::fix::edit_for(&run, judged.finding)
+            && let Some(edit) = crate::lint::fix_edit(&run, judged.finding)
         {
             by_file.entry(edit.file).or_default().push(edit);
         }

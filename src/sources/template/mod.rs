@@ -7,6 +7,7 @@ mod associations;
 mod ec2;
 mod exports;
 mod files;
+mod fix;
 mod iam;
 mod intrinsics;
 mod undecided;
@@ -14,6 +15,7 @@ mod undecided;
 pub use exports::import_exports;
 pub use files::read_parameters;
 pub(super) use files::{read_json, read_yaml};
+pub use fix::plan_yaml;
 
 use super::cfn_names::{self, Branches};
 use crate::location::{Span, Step};
@@ -94,6 +96,10 @@ pub fn resources(
             context: &context,
             map: OriginMap::default(),
         };
+        // Its properties are where fixes on the document itself write.
+        if declaration.get("Properties").is_some() {
+            sink.map.insert_source_path(Vec::new(), base.clone());
+        }
         // The resource itself is shown at its logical id.
         if let Some(span) = span_at(&base[..2]) {
             sink.map.insert(Vec::new(), written(file, span));
@@ -208,6 +214,7 @@ impl cfn_names::Sink for Placed<'_> {
         if let Some(span) = (self.span_at)(&path) {
             self.map.insert(api.to_vec(), written(self.file, span));
         }
+        self.map.insert_source_path(api.to_vec(), path);
         let written = cfn
             .iter()
             .try_fold(self.properties, |node, step| match step {
@@ -226,6 +233,53 @@ impl cfn_names::Sink for Placed<'_> {
             may_be: undecided::may_be(value, branches),
         });
     }
+}
+
+/// Where a fix that sets `fix_path` (API names) under the violating node `node` of translated
+/// resource `resource` writes in its template: the node's path in the file, the property names
+/// to set under it, the value as the template writes it, and whether the file is YAML.
+pub fn fix_target(
+    estate: &crate::model::Estate,
+    resource: usize,
+    node: &[Step],
+    fix_path: &[String],
+    value: &Value,
+) -> Option<FixTarget> {
+    let owner = estate.resources.get(resource)?;
+    let map = owner.origin.map.as_ref()?;
+    let (cfn_type, _) = TYPES.iter().find(|(_, kind)| *kind == owner.kind)?;
+    let written_at = map.source_path(node)?.to_vec();
+    let full: Vec<Step> = node
+        .iter()
+        .cloned()
+        .chain(fix_path.iter().map(|k| Step::Key(k.clone())))
+        .collect();
+    let (full_cfn, shape) = cfn_names::property_path(cfn_type, &full)?;
+    let keys = full_cfn[node.len()..]
+        .iter()
+        .map(|step| match step {
+            Step::Key(key) => Some(key.clone()),
+            Step::Index(_) => None,
+        })
+        .collect::<Option<Vec<String>>>()?;
+    let file = estate.files.get(owner.origin.file)?;
+    Some(FixTarget {
+        file: owner.origin.file,
+        node: written_at,
+        keys,
+        value: cfn_names::render_as(shape, value),
+        yaml: !file.text.trim_start().starts_with('{'),
+    })
+}
+
+/// See [`fix_target`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct FixTarget {
+    pub file: usize,
+    pub node: Vec<Step>,
+    pub keys: Vec<String>,
+    pub value: Value,
+    pub yaml: bool,
 }
 
 /// Where a resource's properties are in its template.
