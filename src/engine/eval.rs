@@ -93,11 +93,8 @@ fn evaluate_resource(rules: &[Rule], estate: &Estate, resource: usize) -> Vec<Ev
         .map
         .as_ref()
         .map_or(&[][..], |map| map.unknowns.as_slice());
-    // Copies to try undecided values in, made once per resource.
-    let (mut work, mut linked_work) = match unknowns.is_empty() {
-        true => (Value::Null, None),
-        false => (subject.doc.clone(), linked.clone()),
-    };
+    // Copies to try undecided values in, made once per resource when a rule reads one.
+    let (mut work, mut linked_work) = (None, None);
     applicable
         .into_iter()
         .map(|(index, rule)| {
@@ -105,23 +102,22 @@ fn evaluate_resource(rules: &[Rule], estate: &Estate, resource: usize) -> Vec<Ev
                 (Some(linked), true) => linked,
                 _ => &subject.doc,
             };
-            let work = match (&mut linked_work, rule.uses_links) {
-                (Some(linked), true) => linked,
-                _ => &mut work,
-            };
-            if unknowns.is_empty() {
-                evaluate_one(index, rule, estate, resource, doc, links, &spans)
-            } else {
-                undecided::evaluate(
-                    (index, rule),
-                    (estate, &spans),
-                    resource,
-                    doc,
-                    work,
-                    links,
-                    unknowns,
-                )
+            if !unknowns.iter().any(|u| rule.may_read(&u.path)) {
+                return evaluate_one(index, rule, estate, resource, doc, links, &spans);
             }
+            let work = match rule.uses_links {
+                true => linked_work.get_or_insert_with(|| doc.clone()),
+                false => work.get_or_insert_with(|| doc.clone()),
+            };
+            undecided::evaluate(
+                (index, rule),
+                (estate, &spans),
+                resource,
+                doc,
+                work,
+                links,
+                unknowns,
+            )
         })
         .collect()
 }

@@ -44,16 +44,11 @@ pub(super) fn evaluate(
     unknowns: &[Unknown],
 ) -> Evaluation {
     // Only what the rule may read can change what it decides.
-    let read: Vec<Unknown> = unknowns
-        .iter()
-        .filter(|u| rule.may_read(&u.path))
-        .cloned()
-        .collect();
-    if read.is_empty() {
+    let unknowns: Vec<&Unknown> = unknowns.iter().filter(|u| rule.may_read(&u.path)).collect();
+    if unknowns.is_empty() {
         let decision = decide(rule, estate, resource, doc, links);
         return evaluation(rule_index, rule, (estate, spans), resource, doc, decision);
     }
-    let unknowns = read.as_slice();
     let decide_with = |work: &mut Value, values: &[(&Unknown, Option<Value>)]| {
         with_values((estate, rule.uses_facts), resource, work, values, |work| {
             decide(rule, estate, resource, work, links)
@@ -61,7 +56,7 @@ pub(super) fn evaluate(
     };
     let base: Vec<(&Unknown, Option<Value>)> = unknowns
         .iter()
-        .map(|unknown| (unknown, base_value(unknown, &rule.literals)))
+        .map(|&unknown| (unknown, base_value(unknown, &rule.literals)))
         .collect();
     let base_decision = decide_with(work, &base);
     let mut depends_on: Vec<&Unknown> = Vec::new();
@@ -70,8 +65,13 @@ pub(super) fn evaluate(
         .iter()
         .filter_map(|(unknown, value)| replace(work, &unknown.path, value.clone()))
         .collect();
-    for unknown in unknowns {
-        for candidate in unknown.may_be.candidates(&rule.literals) {
+    // What each is tried with, worked out once.
+    let candidates: Vec<Vec<Option<Value>>> = unknowns
+        .iter()
+        .map(|u| u.may_be.candidates(&rule.literals))
+        .collect();
+    for (&unknown, tried) in unknowns.iter().zip(&candidates) {
+        for candidate in tried.iter().cloned() {
             let decision = decide_with(work, &[(unknown, candidate)]);
             if verdict(&decision) != verdict(&base_decision) {
                 depends_on.push(unknown);
@@ -79,23 +79,34 @@ pub(super) fn evaluate(
             }
         }
     }
-    // All together, each given the same literal: a rule may need two of them to agree.
+    // All together, the k-th value of each: a rule may need two of them to agree.
     if depends_on.is_empty() && unknowns.len() > 1 {
-        for literal in &rule.literals {
-            let together: Vec<(&Unknown, Option<Value>)> = unknowns
+        let rounds = candidates.iter().map(Vec::len).max().unwrap_or(0);
+        let mut tried: Vec<Vec<Option<Value>>> = Vec::new();
+        for k in 0..rounds {
+            let assignment: Vec<Option<Value>> = unknowns
                 .iter()
-                .map(|unknown| {
-                    let value = unknown
-                        .may_be
-                        .candidates(std::slice::from_ref(literal))
-                        .into_iter()
-                        .find_map(|c| c.or_else(|| base_value(unknown, &rule.literals)));
-                    (unknown, value)
+                .zip(&candidates)
+                .map(|(unknown, values)| {
+                    let value = values.get(k.min(values.len().saturating_sub(1))).cloned();
+                    value
+                        .flatten()
+                        .or_else(|| base_value(unknown, &rule.literals))
                 })
                 .collect();
+            // Values of a known form repeat: each assignment once.
+            if tried.contains(&assignment) {
+                continue;
+            }
+            let together: Vec<(&Unknown, Option<Value>)> = unknowns
+                .iter()
+                .copied()
+                .zip(assignment.iter().cloned())
+                .collect();
+            tried.push(assignment);
             let decision = decide_with(work, &together);
             if verdict(&decision) != verdict(&base_decision) {
-                depends_on.extend(unknowns);
+                depends_on.extend(&unknowns);
                 break;
             }
         }

@@ -33,21 +33,41 @@ impl SpanTree {
 
     /// The span of the node at `path`, when it exists.
     pub fn find(&self, text: &[u8], path: &[Step]) -> Option<Span> {
-        let mut node = self.nodes.first()?;
-        for step in path {
-            let opener = text.get(node.span.start)?;
-            let child = match (step, opener) {
-                (Step::Key(key), b'{') => node.children.iter().rev().find(|&&child| {
-                    self.nodes[child as usize]
-                        .key
-                        .is_some_and(|raw| key_matches(&text[raw.start..raw.end], key))
-                }),
-                (Step::Index(index), b'[') => node.children.get(*index),
-                _ => None,
-            }?;
-            node = &self.nodes[*child as usize];
-        }
-        Some(node.span)
+        self.find_from(text, 0, path)
+    }
+
+    /// The node at `path`, to look further paths up from with [`SpanTree::find_from`]: a
+    /// template's resource, whose members are then found without scanning the resources
+    /// beside it.
+    pub fn node_at(&self, text: &[u8], path: &[Step]) -> Option<usize> {
+        self.descend(text, 0, path)
+    }
+
+    /// The span of the node at `path` under node `from`.
+    pub fn find_from(&self, text: &[u8], from: usize, path: &[Step]) -> Option<Span> {
+        let node = self.descend(text, from, path)?;
+        Some(self.nodes.get(node)?.span)
+    }
+
+    /// The node at `path` under node `from`.
+    pub fn descend(&self, text: &[u8], from: usize, path: &[Step]) -> Option<usize> {
+        path.iter()
+            .try_fold(from, |node, step| self.child(text, node, step))
+    }
+
+    fn child(&self, text: &[u8], node: usize, step: &Step) -> Option<usize> {
+        let node = self.nodes.get(node)?;
+        let opener = text.get(node.span.start)?;
+        let child = match (step, opener) {
+            (Step::Key(key), b'{') => node.children.iter().rev().find(|&&child| {
+                self.nodes[child as usize]
+                    .key
+                    .is_some_and(|raw| key_matches(&text[raw.start..raw.end], key))
+            }),
+            (Step::Index(index), b'[') => node.children.get(*index),
+            _ => None,
+        }?;
+        Some(*child as usize)
     }
 
     /// Indexes the members (`object`) or elements of the container at `pos`; returns their

@@ -21,9 +21,6 @@ pub struct OriginMap {
     /// Where a value came from when it was not written where it is shown ("from parameter
     /// Image's Default"), by document path.
     notes: HashMap<Vec<Step>, String>,
-    /// The path in its file each node was written at (a template's
-    /// `Resources.X.Properties.ContainerDefinitions[0]`), for fixes that edit the source.
-    source_paths: HashMap<Vec<Step>, Vec<Step>>,
 }
 
 /// Where one node of a document was written.
@@ -45,15 +42,6 @@ impl OriginMap {
 
     pub fn get(&self, path: &[Step]) -> Option<Written> {
         self.entries.get(path).copied()
-    }
-
-    pub fn insert_source_path(&mut self, path: Vec<Step>, source: Vec<Step>) {
-        self.source_paths.insert(path, source);
-    }
-
-    /// The path in its file the node at `path` was written at, when the source said.
-    pub fn source_path(&self, path: &[Step]) -> Option<&[Step]> {
-        self.source_paths.get(path).map(Vec::as_slice)
     }
 
     pub fn insert_note(&mut self, path: Vec<Step>, note: String) {

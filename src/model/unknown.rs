@@ -75,9 +75,23 @@ impl MayBe {
                     })
                     .max()
                     .unwrap_or(1);
-                let strings = literals.iter().filter_map(Value::as_str);
-                let mut tried: Vec<Option<Value>> = strings.map(|s| Some(fill(s, 0))).collect();
-                tried.extend((1..widest).map(|k| Some(fill("unknown", k))));
+                // Holes of a known form only: their examples, whatever the literals.
+                let any_hole = parts.iter().any(|p| matches!(p, Part::Hole));
+                let strings = literals.iter().filter_map(Value::as_str).take(if any_hole {
+                    usize::MAX
+                } else {
+                    1
+                });
+                let mut tried: Vec<Option<Value>> = Vec::new();
+                let fills = strings
+                    .map(|s| fill(s, 0))
+                    .chain((1..widest).map(|k| fill("unknown", k)));
+                // Holes of a known form give the same text whatever the literal: tried once.
+                for text in fills {
+                    if !tried.iter().any(|t| t.as_ref() == Some(&text)) {
+                        tried.push(Some(text));
+                    }
+                }
                 tried
             }
             MayBe::Branches {

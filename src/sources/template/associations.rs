@@ -3,9 +3,9 @@
 //! `describe-clusters` shows them (`capacityProviders`, `defaultCapacityProviderStrategy`).
 
 use super::Placed;
+use super::SpanAt;
 use super::iam::take_map;
 use super::intrinsics::Context;
-use crate::location::{Span, Step};
 use crate::model::{Resource, ResourceKind};
 use crate::sources::cfn_names;
 use serde_json::Value;
@@ -18,7 +18,7 @@ pub(super) fn fold(
     file: usize,
     template: &Value,
     context: &Context<'_>,
-    span_at: &dyn Fn(&[Step]) -> Option<Span>,
+    span_at: &SpanAt<'_>,
     resources: &mut [Resource],
 ) {
     let declared = template.get("Resources").and_then(Value::as_object);

@@ -8,7 +8,7 @@
 
 use super::intrinsics::Context;
 use super::{names, undecided, written};
-use crate::location::{Span, Step};
+use crate::location::Step;
 use crate::model::origin::OriginMap;
 use crate::model::unknown::Unknown;
 use crate::model::{Origin, Resource, ResourceKind};
@@ -47,7 +47,7 @@ pub(super) struct Reader<'a> {
     pub stack: &'a str,
     pub template: &'a Value,
     pub context: &'a Context<'a>,
-    pub span_at: &'a dyn Fn(&[Step]) -> Option<Span>,
+    pub span_at: &'a super::SpanAt<'a>,
 }
 
 /// A resource being built: its document and where each part of it was written.
@@ -115,7 +115,7 @@ impl Reader<'_> {
         let (id, name) = names(self.stack, logical_id, declaration);
         let base = super::properties_path(logical_id);
         let mut map = OriginMap::default();
-        if let Some(span) = (self.span_at)(&base[..2]) {
+        if let Some(span) = (self.span_at)(&base[..2], &[]) {
             map.insert(Vec::new(), written(self.file, span));
         }
         let properties = declaration.get("Properties").cloned().unwrap_or_default();
@@ -281,8 +281,7 @@ impl Reader<'_> {
         cfn: &[Step],
         value: &Value,
     ) {
-        let path: Vec<Step> = base.iter().chain(cfn).cloned().collect();
-        if let Some(span) = (self.span_at)(&path) {
+        if let Some(span) = (self.span_at)(base, cfn) {
             map.insert(api.to_vec(), written(self.file, span));
         }
         if crate::sources::cfn_names::is_intrinsic(value) {
@@ -332,7 +331,7 @@ impl Reader<'_> {
             entry
         };
         // The entry itself is shown at the resource that adds it.
-        if let Some(span) = (self.span_at)(&base[..2]) {
+        if let Some(span) = (self.span_at)(&base[..2], &[]) {
             target.map.insert(at, written(self.file, span));
         }
         list.push(entry);

@@ -6,7 +6,7 @@ use super::super::Rejection;
 use super::super::parse::error_at;
 use super::super::yaml;
 use super::{exports::exports, is_template, resources};
-use crate::location::{Span, SpanTree, Step, locate, member_span};
+use crate::location::{SpanTree, Step, locate, member_span};
 use crate::model::{Resource, SourceFile};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -90,9 +90,50 @@ pub(in crate::sources) fn read_yaml(
         }
     };
     let spans = parsed.spans;
-    read(index, stem, file, &parsed.value, given, &|path| {
-        spans.get(path)
-    })
+    let by_resource = ByResource::default();
+    let span_at = |base: &[Step], rest: &[Step]| match by_resource.split(base) {
+        Some((resource, base_rest)) => {
+            let cursor = by_resource.find(resource, || spans.cursor(&base[..2]))?;
+            spans.get_from(spans.descend(cursor, base_rest)?, rest)
+        }
+        None => spans.get(&[base, rest].concat()),
+    };
+    read(index, stem, file, &parsed.value, given, &span_at)
+}
+
+/// Where each resource of a template is, found once: a template of 10,000 resources would
+/// otherwise be scanned from its top for every node of every resource.
+struct ByResource<T> {
+    found: std::cell::RefCell<std::collections::HashMap<String, Option<T>>>,
+}
+
+impl<T> Default for ByResource<T> {
+    fn default() -> Self {
+        ByResource {
+            found: Default::default(),
+        }
+    }
+}
+
+impl<T: Copy> ByResource<T> {
+    /// `Resources.<id>` and the rest of a path under it.
+    fn split<'p>(&self, path: &'p [Step]) -> Option<(&'p str, &'p [Step])> {
+        match path {
+            [Step::Key(top), Step::Key(id), rest @ ..] if top == "Resources" => Some((id, rest)),
+            _ => None,
+        }
+    }
+
+    fn find(&self, resource: &str, locate: impl FnOnce() -> Option<T>) -> Option<T> {
+        if let Some(known) = self.found.borrow().get(resource) {
+            return *known;
+        }
+        let located = locate();
+        self.found
+            .borrow_mut()
+            .insert(resource.to_string(), located);
+        located
+    }
 }
 
 /// Reads a JSON template (already parsed as `root`).
@@ -105,13 +146,18 @@ pub(in crate::sources) fn read_json(
 ) -> Result<(SourceFile, Vec<Resource>), Rejection> {
     let bytes = file.text.as_bytes();
     let tree = SpanTree::build(bytes, 0);
-    let span_at = |path: &[Step]| {
-        let span = match &tree {
-            Some(tree) => tree.find(bytes, path),
-            None => locate(bytes, 0, path),
+    let by_resource = ByResource::default();
+    let span_at = |base: &[Step], rest: &[Step]| {
+        let span = match (&tree, by_resource.split(base)) {
+            (Some(tree), Some((resource, base_rest))) => {
+                let node = by_resource.find(resource, || tree.node_at(bytes, &base[..2]))?;
+                tree.find_from(bytes, tree.descend(bytes, node, base_rest)?, rest)
+            }
+            (Some(tree), None) => tree.find(bytes, &[base, rest].concat()),
+            (None, _) => locate(bytes, 0, &[base, rest].concat()),
         }?;
         // A member is shown from its key, as YAML shows `Key: value`.
-        Some(match path.last() {
+        Some(match rest.last().or(base.last()) {
             Some(Step::Key(_)) => member_span(bytes, span),
             _ => span,
         })
@@ -128,7 +174,7 @@ fn read(
     file: SourceFile,
     value: &Value,
     given: &BTreeMap<String, String>,
-    span_at: &dyn Fn(&[Step]) -> Option<Span>,
+    span_at: &super::SpanAt<'_>,
 ) -> Result<(SourceFile, Vec<Resource>), Rejection> {
     if !is_template(value) {
         let error = error_at(

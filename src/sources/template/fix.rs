@@ -69,6 +69,52 @@ pub fn plan_yaml(
     ))
 }
 
+/// Where a path of a template was written.
+type Lookup<'a> = dyn Fn(&[Step]) -> Option<crate::location::Span> + 'a;
+
+/// The path under `base` of the node a template shows at `span` (a member from its key, as
+/// the template reader placed it): where a fix of that node writes.
+pub fn written_path(
+    text: &str,
+    yaml: bool,
+    base: &[Step],
+    span: crate::location::Span,
+) -> Option<Vec<Step>> {
+    let bytes = text.as_bytes();
+    let (value, span_at): (Value, Box<Lookup<'_>>) = match yaml {
+        true => {
+            let parsed = yaml::parse(text).ok()?;
+            let spans = parsed.spans;
+            (parsed.value, Box::new(move |path: &[Step]| spans.get(path)))
+        }
+        false => {
+            let value: Value = serde_json::from_str(text).ok()?;
+            (
+                value,
+                Box::new(move |path: &[Step]| {
+                    let found = crate::location::locate(bytes, 0, path)?;
+                    Some(match path.last() {
+                        Some(Step::Key(_)) => crate::location::member_span(bytes, found),
+                        _ => found,
+                    })
+                }),
+            )
+        }
+    };
+    let mut pending = vec![base.to_vec()];
+    while let Some(path) = pending.pop() {
+        if path.len() > base.len() && span_at(&path) == Some(span) {
+            return Some(path);
+        }
+        for (step, _) in super::children(path_value(&value, &path)?) {
+            let mut child = path.clone();
+            child.push(step);
+            pending.push(child);
+        }
+    }
+    None
+}
+
 fn path_value<'v>(value: &'v Value, path: &[Step]) -> Option<&'v Value> {
     path.iter().try_fold(value, |node, step| match step {
         Step::Key(key) => node.get(key),

@@ -4,9 +4,10 @@
 //! `RolePolicy` resources as inline policies of the roles they name: what a role grants is then
 //! known from the template alone.
 
+use super::SpanAt;
 use super::intrinsics::Context;
 use super::{Placed, names};
-use crate::location::{Span, Step};
+use crate::location::Step;
 use crate::model::origin::OriginMap;
 use crate::model::{Origin, Resource, ResourceKind};
 use serde_json::{Value, json};
@@ -25,7 +26,7 @@ pub(super) fn attach_policies(
     (file, stack): (usize, &str),
     template: &Value,
     context: &Context<'_>,
-    span_at: &dyn Fn(&[Step]) -> Option<Span>,
+    span_at: &SpanAt<'_>,
     resources: &mut Vec<Resource>,
 ) {
     for role in resources
@@ -85,7 +86,7 @@ pub(super) fn attach_policies(
                 &[Step::Key("PolicyDocument".into())],
                 &document,
             );
-            if let Some(span) = span_at(&base[..2]) {
+            if let Some(span) = span_at(&base[..2], &[]) {
                 let mut parent = api.clone();
                 parent.pop();
                 sink.map.insert(parent, super::written(file, span));
@@ -101,7 +102,7 @@ pub(super) fn attach_policies(
                 let entry = json!({"PolicyName": name, "PolicyArn": id});
                 push(&mut role.doc, "AttachedManagedPolicies", entry);
                 let mut map = take_map(role);
-                if let Some(span) = span_at(&base[..2]) {
+                if let Some(span) = span_at(&base[..2], &[]) {
                     let at = vec![
                         Step::Key("AttachedManagedPolicies".into()),
                         Step::Index(attached),
@@ -117,7 +118,7 @@ pub(super) fn attach_policies(
                 Step::Key("Document".into()),
             ];
             placed(&mut map, path);
-            if let Some(span) = span_at(&base[..2]) {
+            if let Some(span) = span_at(&base[..2], &[]) {
                 map.insert(Vec::new(), super::written(file, span));
             }
             resources.push(Resource {

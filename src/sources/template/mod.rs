@@ -62,7 +62,7 @@ pub fn resources(
     stack: &str,
     template: &Value,
     given: &BTreeMap<String, String>,
-    span_at: &dyn Fn(&[Step]) -> Option<Span>,
+    span_at: &SpanAt<'_>,
 ) -> Vec<Resource> {
     let Some(declared) = template.get("Resources").and_then(Value::as_object) else {
         return Vec::new();
@@ -96,12 +96,8 @@ pub fn resources(
             context: &context,
             map: OriginMap::default(),
         };
-        // Its properties are where fixes on the document itself write.
-        if declaration.get("Properties").is_some() {
-            sink.map.insert_source_path(Vec::new(), base.clone());
-        }
         // The resource itself is shown at its logical id.
-        if let Some(span) = span_at(&base[..2]) {
+        if let Some(span) = span_at(&base[..2], &[]) {
             sink.map.insert(Vec::new(), written(file, span));
         }
         let Some(doc) = cfn_names::translate(cfn_type, properties, &resolver, &mut sink) else {
@@ -200,7 +196,7 @@ struct Placed<'a> {
     /// The resource's `Properties` as written.
     properties: &'a Value,
     base: &'a [Step],
-    span_at: &'a dyn Fn(&[Step]) -> Option<Span>,
+    span_at: &'a SpanAt<'a>,
     context: &'a intrinsics::Context<'a>,
     map: OriginMap,
 }
@@ -210,11 +206,10 @@ impl cfn_names::Sink for Placed<'_> {
         if api.is_empty() {
             return;
         }
-        let path: Vec<Step> = self.base.iter().chain(cfn).cloned().collect();
-        if let Some(span) = (self.span_at)(&path) {
+        if let Some(span) = (self.span_at)(self.base, cfn) {
             self.map.insert(api.to_vec(), written(self.file, span));
         }
-        self.map.insert_source_path(api.to_vec(), path);
+
         let written = cfn
             .iter()
             .try_fold(self.properties, |node, step| match step {
@@ -248,7 +243,13 @@ pub fn fix_target(
     let owner = estate.resources.get(resource)?;
     let map = owner.origin.map.as_ref()?;
     let (cfn_type, _) = TYPES.iter().find(|(_, kind)| *kind == owner.kind)?;
-    let written_at = map.source_path(node)?.to_vec();
+    let file = estate.files.get(owner.origin.file)?;
+    let yaml = !file.text.trim_start().starts_with('{');
+    // The document itself is its properties; a node is found by where it was written.
+    let written_at = match node.is_empty() {
+        true => owner.origin.base.clone(),
+        false => fix::written_path(&file.text, yaml, &owner.origin.base, map.get(node)?.span)?,
+    };
     let full: Vec<Step> = node
         .iter()
         .cloned()
@@ -262,13 +263,12 @@ pub fn fix_target(
             Step::Index(_) => None,
         })
         .collect::<Option<Vec<String>>>()?;
-    let file = estate.files.get(owner.origin.file)?;
     Some(FixTarget {
         file: owner.origin.file,
         node: written_at,
         keys,
         value: cfn_names::render_as(shape, value),
-        yaml: !file.text.trim_start().starts_with('{'),
+        yaml,
     })
 }
 
@@ -281,6 +281,10 @@ pub struct FixTarget {
     pub value: Value,
     pub yaml: bool,
 }
+
+/// Where the template path `base` then `rest` was written (a member from its key); two parts,
+/// so a resource's nodes are looked up under its own without building each full path.
+pub type SpanAt<'a> = dyn Fn(&[Step], &[Step]) -> Option<Span> + 'a;
 
 /// Where a resource's properties are in its template.
 fn properties_path(logical_id: &str) -> Vec<Step> {

@@ -31,6 +31,11 @@ pub fn may_be(value: &Value, branches: Option<[Option<Value>; 2]>) -> MayBe {
         return MayBe::Anything;
     };
     match (function.as_str(), argument) {
+        // A pseudo parameter of a known form: its examples.
+        ("Ref", Value::String(name)) => match hole(name) {
+            Part::Like(examples) => MayBe::Text(vec![Part::Like(examples)]),
+            _ => MayBe::Anything,
+        },
         ("Fn::Sub", _) => {
             let Some(text) = argument
                 .as_str()

@@ -11,6 +11,11 @@ use saphyr_parser::{Event, Parser, ScalarStyle, Tag};
 use serde_json::{Map, Number, Value};
 use std::collections::HashMap;
 
+mod spans;
+
+pub use spans::{Cursor, YamlSpans};
+use spans::{Edge, SpanNode};
+
 /// Containers nested deeper than this are refused, as serde_json refuses deeper JSON.
 const MAX_DEPTH: usize = 128;
 
@@ -19,91 +24,6 @@ const MAX_DEPTH: usize = 128;
 pub struct SpannedYaml {
     pub value: Value,
     pub spans: YamlSpans,
-}
-
-/// Where each node of a document was written, as a tree beside the value: an object member
-/// from its key to the end of its value (`Image: !Ref Image`), anything else by its own span. The
-/// long form of a short-form tag (`…/Image/Ref`) has the tagged node's span; an aliased node
-/// shares its anchor's tree.
-#[derive(Debug, Clone, Default)]
-pub struct YamlSpans {
-    nodes: Vec<SpanNode>,
-    root: Option<u32>,
-}
-
-#[derive(Debug, Clone)]
-struct SpanNode {
-    span: Span,
-    children: Vec<Edge>,
-}
-
-#[derive(Debug, Clone)]
-struct Edge {
-    step: Step,
-    node: u32,
-    /// For an object member: where its key starts.
-    key_start: Option<usize>,
-}
-
-impl YamlSpans {
-    /// The span of the node at `path`.
-    pub fn get(&self, path: &[Step]) -> Option<Span> {
-        let mut node = self.root?;
-        let mut key_start = None;
-        for step in path {
-            let children = &self.nodes[node as usize].children;
-            let edge = match step {
-                Step::Index(i) => children.get(*i).filter(|e| e.step == *step),
-                Step::Key(_) => children.iter().rev().find(|e| e.step == *step),
-            }?;
-            node = edge.node;
-            key_start = edge.key_start;
-        }
-        let span = self.nodes[node as usize].span;
-        Some(Span {
-            start: key_start.unwrap_or(span.start),
-            end: span.end,
-        })
-    }
-
-    /// The node at `path` alone (a member's value, without its key), and where its own first
-    /// member's key starts (for a mapping that has one): where an edit replaces or inserts.
-    pub fn node(&self, path: &[Step]) -> Option<(Span, Option<usize>)> {
-        let mut node = self.root?;
-        for step in path {
-            let children = &self.nodes[node as usize].children;
-            node = match step {
-                Step::Index(i) => children.get(*i).filter(|e| e.step == *step),
-                Step::Key(_) => children.iter().rev().find(|e| e.step == *step),
-            }?
-            .node;
-        }
-        let node = &self.nodes[node as usize];
-        Some((node.span, node.children.first().and_then(|e| e.key_start)))
-    }
-
-    /// Every path with its span (for tests and fuzzing; templates look paths up).
-    pub fn all(&self) -> Vec<(Vec<Step>, Span)> {
-        let mut out = Vec::new();
-        let Some(root) = self.root else { return out };
-        let mut pending = vec![(Vec::new(), root, None::<usize>)];
-        while let Some((path, node, key_start)) = pending.pop() {
-            let span = self.nodes[node as usize].span;
-            out.push((
-                path.clone(),
-                Span {
-                    start: key_start.unwrap_or(span.start),
-                    end: span.end,
-                },
-            ));
-            for edge in &self.nodes[node as usize].children {
-                let mut child = path.clone();
-                child.push(edge.step.clone());
-                pending.push((child, edge.node, edge.key_start));
-            }
-        }
-        out
-    }
 }
 
 /// Why a text is not a YAML document we read, and where (a byte offset).
@@ -133,9 +53,11 @@ pub fn parse(text: &str) -> Result<SpannedYaml, YamlError> {
             break;
         }
     }
+    let mut spans = builder.tree;
+    spans.index_wide();
     Ok(SpannedYaml {
         value: builder.root.unwrap_or(Value::Null),
-        spans: builder.tree,
+        spans,
     })
 }
 
