@@ -6,11 +6,25 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Writes `path` by streaming into a temporary file in the same folder and renaming it over the
-/// target once `fill` succeeded. On any error the target is left as it was.
+/// target once `fill` succeeded. On any error the target is left as it was. A target that is not
+/// a regular file (`-o /dev/null`, a pipe, a link) is written through, never replaced: renaming
+/// over `/dev/null` would turn it into a file for every program on the machine.
 pub fn write_atomically(
     path: &Path,
     fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
+    if let Ok(existing) = std::fs::symlink_metadata(path)
+        && !existing.file_type().is_file()
+    {
+        let target = std::fs::OpenOptions::new()
+            .write(true)
+            .truncate(true)
+            .create(true)
+            .open(path)?;
+        let mut out = std::io::BufWriter::new(target);
+        fill(&mut out)?;
+        return out.flush();
+    }
     let folder = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
         _ => PathBuf::from("."),
@@ -81,6 +95,26 @@ pub fn fix_target_problem(path: &Path, roots: &[PathBuf]) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_target_that_is_not_a_regular_file_is_written_through_not_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("report.json");
+        std::fs::write(&real, "old").unwrap();
+        let link = dir.path().join("latest.json");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        write_atomically(&link, |out| out.write_all(b"new")).unwrap();
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(std::fs::read_to_string(&real).unwrap(), "new");
+        // A regular file is replaced whole.
+        write_atomically(&real, |out| out.write_all(b"newer")).unwrap();
+        assert_eq!(std::fs::read_to_string(&link).unwrap(), "newer");
+    }
     use super::*;
 
     #[test]

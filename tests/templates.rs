@@ -661,3 +661,37 @@ fn fixes_edit_yaml_and_json_templates_in_place() {
         assert!(left.is_empty(), "{name}: {left:?}");
     }
 }
+
+#[test]
+fn a_task_set_is_its_services_and_judged_where_it_is_written() {
+    let template = "Resources:
+  Service:
+    Type: AWS::ECS::Service
+    Properties:
+      DeploymentController: {Type: EXTERNAL}
+  Blue:
+    Type: AWS::ECS::TaskSet
+    Properties:
+      Cluster: prod
+      Service: !Ref Service
+      TaskDefinition: arn:aws:ecs:eu-west-1:111122223333:task-definition/web:3
+      NetworkConfiguration:
+        AwsVpcConfiguration:
+          AssignPublicIp: ENABLED
+          Subnets: [subnet-0a1]
+";
+    let resources = translated("blue-green.yaml", template, &[]);
+    assert_eq!(resources.len(), 1, "the task set is part of its service");
+    let task_set = &resources[0].doc["taskSets"][0];
+    assert_eq!(
+        task_set["networkConfiguration"]["awsvpcConfiguration"]["assignPublicIp"],
+        "ENABLED"
+    );
+    let mut linked = lint_texts(vec![("blue-green.yaml", template)], &[]);
+    let run = linked.judge();
+    let found = rules_and_lines(&run);
+    assert!(
+        found.contains(&("SEC202", line_of(template, "AssignPublicIp: ENABLED"))),
+        "{found:?}"
+    );
+}

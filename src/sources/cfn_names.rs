@@ -34,6 +34,8 @@ const ROOTS: &[(&str, &str)] = &[
     ("AWS::ECS::Cluster", "ecs.Cluster"),
     ("AWS::ECS::CapacityProvider", "ecs.CapacityProvider"),
     ("AWS::IAM::Role", "iam.RoleDetail"),
+    // Folded into its service's `taskSets`, as describe-services lists them.
+    ("AWS::ECS::TaskSet", "ecs.TaskSet"),
 ];
 
 /// Read-only properties (`Fn::GetAtt` attributes such as `TaskDefinitionArn`) are members of

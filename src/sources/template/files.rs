@@ -75,6 +75,13 @@ pub(in crate::sources) fn read_yaml(
     file: SourceFile,
     given: &BTreeMap<String, String>,
 ) -> Result<(SourceFile, Vec<Resource>), Rejection> {
+    // Every template has `Resources`: other YAML (a 40 MB pnpm-lock.yaml) is not parsed.
+    if !["Resources", "AWSTemplateFormatVersion"]
+        .iter()
+        .any(|needle| file.text.contains(needle))
+    {
+        return Err(Rejection::Unrecognized(not_a_template(file)));
+    }
     let parsed = match yaml::parse(&file.text) {
         Ok(parsed) => parsed,
         Err(error) => {
@@ -136,6 +143,11 @@ impl<T: Copy> ByResource<T> {
     }
 }
 
+fn not_a_template(file: SourceFile) -> crate::model::input::InputError {
+    let reason = "YAML that is not a CloudFormation template".to_string();
+    error_at(file.path, file.text, 0, reason)
+}
+
 /// Reads a JSON template (already parsed as `root`).
 pub(in crate::sources) fn read_json(
     index: usize,
@@ -177,13 +189,7 @@ fn read(
     span_at: &super::SpanAt<'_>,
 ) -> Result<(SourceFile, Vec<Resource>), Rejection> {
     if !is_template(value) {
-        let error = error_at(
-            file.path,
-            file.text,
-            0,
-            "YAML that is not a CloudFormation template".into(),
-        );
-        return Err(Rejection::Unrecognized(error));
+        return Err(Rejection::Unrecognized(not_a_template(file)));
     }
     let resources = resources(index, stack_name(stem), value, given, span_at);
     let mut file = file;

@@ -125,6 +125,7 @@ pub fn resources(
     }
     iam::attach_policies((file, stack), template, &context, span_at, &mut out);
     associations::fold(file, template, &context, span_at, &mut out);
+    associations::fold_task_sets(file, template, &context, span_at, &mut out);
     let network = ec2::Reader {
         file,
         stack,
