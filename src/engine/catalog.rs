@@ -296,19 +296,9 @@ pub fn compile(
         .map(|judged| compile_query(&judged.member))
         .transpose()?;
     let reads = reads_of(kind, &file, &params);
-    let uses_facts = [&file.query, &file.missing, &file.applies_if, &file.when]
-        .into_iter()
-        .flatten()
-        .map(|q| q.get_ref())
-        .chain(file.requires.iter().chain(&file.pass_requires))
-        .any(|q| q.contains("_facts"));
+    let uses_facts = query_texts(&file).any(|q| q.contains("_facts"));
     let mut literals = Vec::new();
-    let query_texts = [&file.query, &file.missing, &file.applies_if, &file.when]
-        .into_iter()
-        .flatten()
-        .map(|q| q.get_ref())
-        .chain(file.requires.iter().chain(&file.pass_requires));
-    for text in query_texts {
+    for text in query_texts(&file) {
         let found = substitute(text, &params)
             .map(|query| super::query_check::literals(&query))
             .unwrap_or_default();
@@ -371,6 +361,16 @@ fn find_key(text: &str, key: &str) -> Option<std::ops::Range<usize>> {
     text.find(&needle).map(|i| i + 1..i + 1 + key.len())
 }
 
+/// The text of every query a rule file holds (its query or `missing`, `applies_if`, `when`, and
+/// the requirements, which are queries or link names), before parameters are substituted.
+fn query_texts(file: &RuleFile) -> impl Iterator<Item = &String> {
+    [&file.query, &file.missing, &file.applies_if, &file.when]
+        .into_iter()
+        .flatten()
+        .map(|q| q.get_ref())
+        .chain(file.requires.iter().chain(&file.pass_requires))
+}
+
 /// The names a rule's queries may read, with what its facts and links are derived from; `None`
 /// when a query may read anything.
 fn reads_of(
@@ -379,13 +379,8 @@ fn reads_of(
     params: &BTreeMap<String, ParamValue>,
 ) -> Option<Reads> {
     use crate::model::vocabulary::{FACTS, LINKS, Ref};
-    let texts = [&file.query, &file.missing, &file.applies_if, &file.when]
-        .into_iter()
-        .flatten()
-        .map(|q| q.get_ref())
-        .chain(file.requires.iter().chain(&file.pass_requires));
     let mut reads = Reads::default();
-    for text in texts {
+    for text in query_texts(file) {
         let query = substitute(text, params).ok()?;
         let (names, wholes) = super::query_check::names_read(&query)?;
         reads.names.extend(names);

@@ -123,9 +123,11 @@ pub(super) fn evaluate(
         ),
         _ => None,
     };
-    let base_evaluation = (verdict(&base_decision)
-        != verdict(&decide(rule, estate, resource, doc, links)))
-    .then(|| {
+    // The same whatever the values: shown as written when that is the verdict too, else on
+    // the document with the base values (its paths are that document's), while they are in it.
+    let as_written = decide(rule, estate, resource, doc, links);
+    let decided = conditional.is_none() && depends_on.is_empty();
+    let base_evaluation = (decided && verdict(&base_decision) != verdict(&as_written)).then(|| {
         with_values((estate, rule.uses_facts), resource, work, &[], |work| {
             evaluation(
                 rule_index,
@@ -156,14 +158,9 @@ pub(super) fn evaluate(
             findings: Vec::new(),
         };
     }
-    // The same whatever the values: shown as written when that is the verdict too, else on
-    // the document with the base values (its paths are that document's).
     match base_evaluation {
         Some(evaluation) => evaluation,
-        None => {
-            let as_written = decide(rule, estate, resource, doc, links);
-            evaluation(rule_index, rule, (estate, spans), resource, doc, as_written)
-        }
+        None => evaluation(rule_index, rule, (estate, spans), resource, doc, as_written),
     }
 }
 

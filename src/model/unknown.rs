@@ -170,7 +170,8 @@ pub fn restore(doc: &mut Value, slot: Slot) {
     }
 }
 
-fn pointer_mut<'a>(doc: &'a mut Value, path: &[Step]) -> Option<&'a mut Value> {
+/// The node at `path` of `doc`, to change.
+pub fn pointer_mut<'a>(doc: &'a mut Value, path: &[Step]) -> Option<&'a mut Value> {
     let mut node = doc;
     for step in path {
         node = match (step, node) {

@@ -118,28 +118,43 @@ fn member(shape_name: &str, property: &str) -> Option<(Option<String>, Option<&'
 /// The API path of a path in a type's `Properties` (`Volumes[0].EFSVolumeConfiguration` →
 /// `volumes[0].efsVolumeConfiguration`); `None` when a step has no API member.
 pub fn api_path(cfn_type: &str, cfn_path: &[Step]) -> Option<Vec<Step>> {
+    let member_of = |shape: &str, property: &str| {
+        let (name, next) = member(shape, property)?;
+        Some((name?, next?))
+    };
+    walk_model(cfn_type, cfn_path, member_of).map(|(path, _)| path)
+}
+
+/// Walks `path` through the API model from `cfn_type`'s root shape: a structure's step is
+/// named by `structure(shape, name)` (with the next shape), a map's keys and a list's indexes
+/// stay. The path renamed, and the shape at its end.
+fn walk_model(
+    cfn_type: &str,
+    path: &[Step],
+    structure: impl Fn(&str, &str) -> Option<(String, &'static str)>,
+) -> Option<(Vec<Step>, &'static str)> {
     let mut current = root_shape(cfn_type)?;
-    let mut out = Vec::with_capacity(cfn_path.len());
-    for step in cfn_path {
+    let mut out = Vec::with_capacity(path.len());
+    for step in path {
         let definition = shape(current)?;
         match (step, definition.get("type").and_then(Value::as_str)?) {
-            (Step::Key(property), "structure") => {
-                let (name, next) = member(current, property)?;
-                out.push(Step::Key(name?));
-                current = next?;
+            (Step::Key(name), "structure") => {
+                let (renamed, next) = structure(current, name)?;
+                out.push(Step::Key(renamed));
+                current = next;
             }
             (Step::Key(key), "map") => {
                 out.push(Step::Key(key.clone()));
-                current = definition.get("value")?.as_str()?;
+                current = inner_shape(definition, "value");
             }
             (Step::Index(i), "list") => {
                 out.push(Step::Index(*i));
-                current = definition.get("member")?.as_str()?;
+                current = inner_shape(definition, "member");
             }
             _ => return None,
         }
     }
-    Some(out)
+    Some((out, current))
 }
 
 /// Whether a value is a CloudFormation intrinsic function (`{"Ref": ...}`, `{"Fn::Sub": ...}`).
@@ -311,28 +326,7 @@ fn translate_value(
 /// readonlyRootFilesystem` → `ContainerDefinitions[0].ReadonlyRootFilesystem`; map keys kept),
 /// and the API shape at its end: where a fix that sets an API member writes in a template.
 pub fn property_path(cfn_type: &str, api: &[Step]) -> Option<(Vec<Step>, &'static str)> {
-    let mut current = root_shape(cfn_type)?;
-    let mut out = Vec::with_capacity(api.len());
-    for step in api {
-        let definition = shape(current)?;
-        match (step, definition.get("type").and_then(Value::as_str)?) {
-            (Step::Key(member), "structure") => {
-                let (property, next) = property_of(current, member)?;
-                out.push(Step::Key(property));
-                current = next;
-            }
-            (Step::Key(key), "map") => {
-                out.push(Step::Key(key.clone()));
-                current = inner_shape(definition, "value");
-            }
-            (Step::Index(i), "list") => {
-                out.push(Step::Index(*i));
-                current = inner_shape(definition, "member");
-            }
-            _ => return None,
-        }
-    }
-    Some((out, current))
+    walk_model(cfn_type, api, property_of)
 }
 
 /// An API value of `shape_name` as a template writes it (member names as properties).

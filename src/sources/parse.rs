@@ -146,7 +146,7 @@ pub(super) fn parse_file(
 
 /// Whether a file is YAML: by its extension, and a `.template` by its first character (the
 /// CloudFormation console writes JSON and YAML templates under that one extension).
-fn is_yaml(shown: &str, text: &str) -> bool {
+pub(super) fn is_yaml(shown: &str, text: &str) -> bool {
     let extension = Path::new(shown)
         .extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase());

@@ -1,29 +1,18 @@
 //! Exports and imports between the templates of one run.
 
-use super::{intrinsics, tokens};
-use crate::location::Step;
+use super::intrinsics::Context;
+use crate::model::unknown::pointer_mut;
 use crate::sources::cfn_names;
 use serde_json::Value;
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// What a template exports: each `Outputs` entry with an `Export.Name`, its value resolved as
 /// the template decides it (a `Ref` to one of its resources is that resource's token, so an
 /// importing template links to it).
-pub(super) fn exports(
-    template: &Value,
-    stack: &str,
-    given: &BTreeMap<String, String>,
-) -> Vec<(String, Value)> {
+pub(super) fn exports(template: &Value, context: &Context<'_>) -> Vec<(String, Value)> {
     let Some(outputs) = template.get("Outputs").and_then(Value::as_object) else {
         return Vec::new();
     };
-    let empty = serde_json::Map::new();
-    let declared = template
-        .get("Resources")
-        .and_then(Value::as_object)
-        .unwrap_or(&empty);
-    let context = intrinsics::Context::new(template, given, tokens(stack, declared));
     outputs
         .values()
         .filter_map(|output| {
@@ -53,7 +42,7 @@ pub fn import_exports(estate: &mut crate::model::Estate) {
         };
         let map = Arc::make_mut(map);
         map.unknowns.retain(|unknown| {
-            let Some(node) = node_mut(&mut resource.doc, &unknown.path) else {
+            let Some(node) = pointer_mut(&mut resource.doc, &unknown.path) else {
                 return true;
             };
             let imported = node
@@ -69,12 +58,4 @@ pub fn import_exports(estate: &mut crate::model::Estate) {
             }
         });
     }
-}
-
-fn node_mut<'a>(doc: &'a mut Value, path: &[Step]) -> Option<&'a mut Value> {
-    path.iter().try_fold(doc, |node, step| match (step, node) {
-        (Step::Key(key), Value::Object(map)) => map.get_mut(key),
-        (Step::Index(i), Value::Array(items)) => items.get_mut(*i),
-        _ => None,
-    })
 }

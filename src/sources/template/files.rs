@@ -5,7 +5,7 @@
 use super::super::Rejection;
 use super::super::parse::error_at;
 use super::super::yaml;
-use super::{exports::exports, is_template, resources};
+use super::{is_template, resources};
 use crate::location::{SpanTree, Step, locate, member_span};
 use crate::model::{Resource, SourceFile};
 use serde_json::Value;
@@ -174,9 +174,9 @@ pub(in crate::sources) fn read_json(
             _ => span,
         })
     };
-    let resources = resources(index, stack_name(stem), root, given, &span_at);
+    let (resources, exports) = resources(index, stack_name(stem), root, given, &span_at);
     let mut file = file;
-    file.exports = exports(root, stack_name(stem), given);
+    file.exports = exports;
     finish(file, resources, root)
 }
 
@@ -191,9 +191,9 @@ fn read(
     if !is_template(value) {
         return Err(Rejection::Unrecognized(not_a_template(file)));
     }
-    let resources = resources(index, stack_name(stem), value, given, span_at);
+    let (resources, exports) = resources(index, stack_name(stem), value, given, span_at);
     let mut file = file;
-    file.exports = exports(value, stack_name(stem), given);
+    file.exports = exports;
     finish(file, resources, value)
 }
 

@@ -17,7 +17,7 @@ pub fn plan_yaml(
 ) -> Option<(usize, usize, String)> {
     let parsed = yaml::parse(text).ok()?;
     let mut path = node.to_vec();
-    let mut at = path_value(&parsed.value, &path)?;
+    let mut at = super::value_at(&parsed.value, &path)?;
     let mut rest = keys;
     while let Some((key, more)) = rest.split_first() {
         if cfn_names::is_intrinsic(at) {
@@ -106,20 +106,13 @@ pub fn written_path(
         if path.len() > base.len() && span_at(&path) == Some(span) {
             return Some(path);
         }
-        for (step, _) in super::children(path_value(&value, &path)?) {
+        for (step, _) in super::children(super::value_at(&value, &path)?) {
             let mut child = path.clone();
             child.push(step);
             pending.push(child);
         }
     }
     None
-}
-
-fn path_value<'v>(value: &'v Value, path: &[Step]) -> Option<&'v Value> {
-    path.iter().try_fold(value, |node, step| match step {
-        Step::Key(key) => node.get(key),
-        Step::Index(i) => node.get(i),
-    })
 }
 
 /// A value as YAML flow text: plain scalars where YAML reads them back as the same string.

@@ -53,19 +53,19 @@ pub fn is_template(doc: &Value) -> bool {
             })
 }
 
-/// The ECS resources of a template read from file `file`, named within `stack` (the file's
-/// stem, or the CDK stack); `given` are parameter values from the command line. `span_at(path)`
-/// says where a path of the template was written (a member from its key). A value a parameter
-/// gave is placed at the property that names the parameter.
+/// The resources of a template read from file `file`, named within `stack` (the file's stem,
+/// or the CDK stack), and what it exports; `given` are parameter values from the command line.
+/// `span_at` says where a path of the template was written (a member from its key). A value a
+/// parameter gave is placed at the property that names the parameter.
 pub fn resources(
     file: usize,
     stack: &str,
     template: &Value,
     given: &BTreeMap<String, String>,
     span_at: &SpanAt<'_>,
-) -> Vec<Resource> {
+) -> (Vec<Resource>, Vec<(String, Value)>) {
     let Some(declared) = template.get("Resources").and_then(Value::as_object) else {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     };
     let read: Vec<(&String, &Value, &str, ResourceKind)> = declared
         .iter()
@@ -134,7 +134,7 @@ pub fn resources(
         span_at,
     };
     out.extend(network.read());
-    out
+    (out, exports::exports(template, &context))
 }
 
 /// Intrinsic functions resolved one node at a time, as the translation meets them.
@@ -211,12 +211,7 @@ impl cfn_names::Sink for Placed<'_> {
             self.map.insert(api.to_vec(), written(self.file, span));
         }
 
-        let written = cfn
-            .iter()
-            .try_fold(self.properties, |node, step| match step {
-                Step::Key(key) => node.get(key),
-                Step::Index(i) => node.get(i),
-            });
+        let written = value_at(self.properties, cfn);
         if let Some(note) = written.and_then(|w| self.context.source_of(w)) {
             self.map.insert_note(api.to_vec(), note);
         }
@@ -245,7 +240,8 @@ pub fn fix_target(
     let map = owner.origin.map.as_ref()?;
     let (cfn_type, _) = TYPES.iter().find(|(_, kind)| *kind == owner.kind)?;
     let file = estate.files.get(owner.origin.file)?;
-    let yaml = !file.text.trim_start().starts_with('{');
+    // As the file was read: YAML by its extension (a `.template` by its first character).
+    let yaml = super::parse::is_yaml(&file.path, &file.text);
     // The document itself is its properties; a node is found by where it was written.
     let written_at = match node.is_empty() {
         true => owner.origin.base.clone(),
@@ -294,6 +290,14 @@ fn properties_path(logical_id: &str) -> Vec<Step> {
         Step::Key(logical_id.into()),
         Step::Key("Properties".into()),
     ]
+}
+
+/// The node at `path` of `value`.
+fn value_at<'v>(value: &'v Value, path: &[Step]) -> Option<&'v Value> {
+    path.iter().try_fold(value, |node, step| match step {
+        Step::Key(key) => node.get(key),
+        Step::Index(i) => node.get(i),
+    })
 }
 
 /// A value's members or elements, each with the step to it.
