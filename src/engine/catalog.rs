@@ -63,31 +63,41 @@ pub struct Rule {
     pub uses_facts: bool,
 }
 
-/// The member names a rule may read, and those whose members or elements it may take whole.
+/// What a rule may read, by member name (see `query_check::NamesRead`).
 #[derive(Debug, Clone, Default)]
 pub struct Reads {
     pub names: std::collections::BTreeSet<String>,
+    /// Names whose members or elements it selects all of.
     pub wholes: std::collections::BTreeSet<String>,
+    /// Names anything inside of which it may compare.
+    pub deep: std::collections::BTreeSet<String>,
 }
 
 impl Rule {
     /// Whether a value at `path` of a document may change what this rule decides: the member
-    /// holding it is one the rule names, or its parent is one the rule takes whole.
+    /// holding it is one the rule names, a member of one whose members it selects all of, or
+    /// inside one it compares whole. (A member of a list element selected whole is not read
+    /// by the selection: only the element's presence and path count.)
     pub fn may_read(&self, path: &[Step]) -> bool {
         let Some(reads) = &self.reads else {
             return true;
         };
-        let mut keys = path.iter().rev().filter_map(|step| match step {
-            Step::Key(key) => Some(key),
-            Step::Index(_) => None,
-        });
-        let (last, parent) = (keys.next(), keys.next());
-        match last {
-            None => true,
-            Some(last) => {
-                reads.names.contains(last) || parent.is_some_and(|p| reads.wholes.contains(p))
+        fn key(step: &Step) -> Option<&String> {
+            match step {
+                Step::Key(key) => Some(key),
+                Step::Index(_) => None,
             }
         }
+        let Some(last) = path.iter().rev().find_map(key) else {
+            return true;
+        };
+        let member_of_whole = match path {
+            [.., Step::Key(parent), Step::Key(_)] => reads.wholes.contains(parent),
+            _ => false,
+        };
+        reads.names.contains(last)
+            || member_of_whole
+            || path.iter().filter_map(key).any(|k| reads.deep.contains(k))
     }
 }
 
@@ -382,9 +392,10 @@ fn reads_of(
     let mut reads = Reads::default();
     for text in query_texts(file) {
         let query = substitute(text, params).ok()?;
-        let (names, wholes) = super::query_check::names_read(&query)?;
-        reads.names.extend(names);
-        reads.wholes.extend(wholes);
+        let read = super::query_check::names_read(&query)?;
+        reads.names.extend(read.names);
+        reads.wholes.extend(read.wholes);
+        reads.deep.extend(read.deep);
         // A link requirement (`taskRole`) reads the member naming the linked resource.
         reads.names.insert(text.clone());
     }

@@ -176,58 +176,106 @@ fn pattern_words(pattern: &str) -> Vec<String> {
         .collect()
 }
 
-/// What a query may read of a document, by member name: every name it selects
-/// (`.image`, `['environment','secrets']`, and, over-approximating, every string literal), and
-/// the names whose members or elements it takes all of (`options.*`, `environment[?...]`,
-/// `length(@.environment)`). `None` when it may read anything (`..`, `$.*`).
-pub fn names_read(query: &str) -> Option<(Vec<String>, Vec<String>)> {
+/// What a query may read of a document, by member name.
+#[derive(Debug, Default, PartialEq)]
+pub struct NamesRead {
+    /// Every name it selects (`.image`, `['environment','secrets']`, and, over-approximating,
+    /// every string literal).
+    pub names: Vec<String>,
+    /// The names whose members or elements it selects all of, or counts (`options.*`,
+    /// `environment[?...]`, `length(@.environment)`): a member of one may change what it
+    /// selects even when the member's own name is never written.
+    pub wholes: Vec<String>,
+    /// The names whose elements a filter compares whole (`drop[?@ == 'ALL']`,
+    /// `[?match(@, ...)]`): anything inside one may change what it selects.
+    pub deep: Vec<String>,
+}
+
+/// What a query may read of a document (see [`NamesRead`]); `None` when it may read anything
+/// (`..`, `$.*`, a filter comparing a node whose name the query does not say).
+pub fn names_read(query: &str) -> Option<NamesRead> {
     let bytes = query.as_bytes();
-    let (mut names, mut wholes) = (Vec::new(), Vec::new());
-    let mut last_name: Option<String> = None;
+    let mut read = NamesRead::default();
+    // The names the segment just read selects, and the bracket depth and subject of each
+    // filter open around the current position.
+    let mut last: Vec<String> = Vec::new();
+    let mut filters: Vec<(usize, Vec<String>)> = Vec::new();
+    let mut depth = 0usize;
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
             b'\'' | b'"' => {
                 let (text, end) = string_at(query, i);
                 if let Some(text) = text {
-                    names.push(text.clone());
-                    last_name = Some(text);
+                    read.names.push(text.clone());
+                    last.push(text);
                 }
                 i = end;
             }
             b'.' if bytes.get(i + 1) == Some(&b'.') => return None,
             b'$' if matches!(bytes.get(i + 1..i + 3), Some(b".*") | Some(b"[*")) => return None,
             b'.' if bytes.get(i + 1) == Some(&b'*') => {
-                wholes.extend(last_name.take());
+                read.wholes.append(&mut last);
                 i += 2;
             }
-            b'[' if matches!(bytes.get(i + 1), Some(b'*') | Some(b'?')) => {
-                wholes.extend(last_name.take());
+            b'[' if bytes.get(i + 1) == Some(&b'*') => {
+                read.wholes.append(&mut last);
                 i += 2;
+            }
+            b'[' if bytes.get(i + 1) == Some(&b'?') => {
+                depth += 1;
+                filters.push((depth, last.clone()));
+                read.wholes.append(&mut last);
+                i += 2;
+            }
+            // `@` alone (not `@.name`, `@[...]`): the filter's subject's elements, whole.
+            b'@' if !matches!(bytes.get(i + 1), Some(b'.') | Some(b'[')) => {
+                match filters.last() {
+                    Some((_, subject)) if !subject.is_empty() => {
+                        read.deep.extend(subject.iter().cloned())
+                    }
+                    _ => return None,
+                }
+                last.clear();
+                i += 1;
             }
             b')' => {
-                wholes.extend(last_name.take());
+                read.wholes.append(&mut last);
                 i += 1;
             }
             b'.' => {
                 let end = (i + 1..bytes.len())
                     .find(|&j| !(bytes[j].is_ascii_alphanumeric() || bytes[j] == b'_'))
                     .unwrap_or(bytes.len());
+                last.clear();
                 if end > i + 1 {
                     let name = query[i + 1..end].to_string();
-                    names.push(name.clone());
-                    last_name = Some(name);
+                    read.names.push(name.clone());
+                    last.push(name);
                 }
                 i = end.max(i + 1);
             }
-            b' ' | b']' => i += 1,
+            b'[' => {
+                depth += 1;
+                last.clear();
+                i += 1;
+            }
+            b']' => {
+                if filters.last().is_some_and(|(open, _)| *open == depth) {
+                    filters.pop();
+                }
+                depth = depth.saturating_sub(1);
+                i += 1;
+            }
+            // Names in one selector (`['environment','secrets']`) are read together.
+            b' ' | b',' => i += 1,
             _ => {
-                last_name = None;
+                last.clear();
                 i += 1;
             }
         }
     }
-    Some((names, wholes))
+    Some(read)
 }
 
 /// The string literal that starts at `start`, decoded (`None` when it is not closed), and the
@@ -362,7 +410,7 @@ mod tests {
 
     #[test]
     fn names_read_are_selected_names_and_what_is_taken_whole() {
-        let (names, wholes) = names_read(
+        let read = names_read(
             "$.containerDefinitions[*]['environment','secrets'][?match(@.name, 'X')] && length(@.options) > 1",
         )
         .unwrap();
@@ -373,18 +421,27 @@ mod tests {
             "name",
             "options",
         ] {
-            assert!(names.contains(&name.to_string()), "{name} in {names:?}");
+            assert!(read.names.contains(&name.to_string()), "{name} in {read:?}");
         }
-        assert!(
-            wholes.contains(&"containerDefinitions".to_string()),
-            "{wholes:?}"
-        );
-        assert!(wholes.contains(&"secrets".to_string()), "{wholes:?}");
-        assert!(wholes.contains(&"options".to_string()), "{wholes:?}");
+        for name in ["containerDefinitions", "environment", "secrets", "options"] {
+            assert!(
+                read.wholes.contains(&name.to_string()),
+                "{name} in {read:?}"
+            );
+        }
+        assert!(read.deep.is_empty(), "{read:?}");
         assert_eq!(names_read("$..image"), None);
         assert_eq!(names_read("$.*"), None);
-        let (_, wholes) = names_read("$.logConfiguration.options.*").unwrap();
-        assert_eq!(wholes, ["options"]);
+        let read = names_read("$.logConfiguration.options.*").unwrap();
+        assert_eq!(read.wholes, ["options"]);
+        // A filter comparing its elements whole reads all of each.
+        let read = names_read("$.linuxParameters.capabilities.drop[?@ == 'ALL']").unwrap();
+        assert_eq!(read.deep, ["drop"]);
+        let read = names_read("$.a[?@.b[?match(@, 'x')]].c").unwrap();
+        assert_eq!(read.deep, ["b"]);
+        assert!(read.names.contains(&"c".to_string()), "{read:?}");
+        // Whole, but whose: not said.
+        assert_eq!(names_read("$[?@ == 1]"), None);
     }
 
     #[test]
