@@ -15,12 +15,31 @@ use std::collections::HashMap;
 /// Where the parts of a translated resource's document were written, by document path.
 #[derive(Debug, Clone, Default)]
 pub struct OriginMap {
-    entries: HashMap<Vec<Step>, Written>,
+    entries: foldhash::HashMap<PathKey, Written>,
     /// The values of the document the source could not decide.
     pub unknowns: Vec<super::unknown::Unknown>,
     /// Where a value came from when it was not written where it is shown ("from parameter
     /// Image's Default"), by document path.
-    notes: HashMap<Vec<Step>, String>,
+    notes: foldhash::HashMap<PathKey, String>,
+}
+
+/// A document path as a map key: two independent 64-bit hashes of it. A template of 5,000 task
+/// definitions has a million nodes; kept as paths, their keys took more memory than the
+/// documents and most of the translation's time. Two paths share a key with a chance of about
+/// 2^-128, far below that of the machine miscomputing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct PathKey(u64, u64);
+
+impl PathKey {
+    fn of(path: &[Step]) -> PathKey {
+        use foldhash::quality::FixedState;
+        use std::hash::BuildHasher;
+        const SEEDS: [FixedState; 2] = [
+            FixedState::with_seed(0x243f_6a88_85a3_08d3),
+            FixedState::with_seed(0x1319_8a2e_0370_7344),
+        ];
+        PathKey(SEEDS[0].hash_one(path), SEEDS[1].hash_one(path))
+    }
 }
 
 /// Where one node of a document was written.
@@ -36,21 +55,21 @@ pub struct Written {
 }
 
 impl OriginMap {
-    pub fn insert(&mut self, path: Vec<Step>, written: Written) {
-        self.entries.insert(path, written);
+    pub fn insert(&mut self, path: impl AsRef<[Step]>, written: Written) {
+        self.entries.insert(PathKey::of(path.as_ref()), written);
     }
 
     pub fn get(&self, path: &[Step]) -> Option<Written> {
-        self.entries.get(path).copied()
+        self.entries.get(&PathKey::of(path)).copied()
     }
 
-    pub fn insert_note(&mut self, path: Vec<Step>, note: String) {
-        self.notes.insert(path, note);
+    pub fn insert_note(&mut self, path: impl AsRef<[Step]>, note: String) {
+        self.notes.insert(PathKey::of(path.as_ref()), note);
     }
 
     /// Where the value at `path` came from, when it was not written where it is shown.
     pub fn note(&self, path: &[Step]) -> Option<&str> {
-        self.notes.get(path).map(String::as_str)
+        self.notes.get(&PathKey::of(path)).map(String::as_str)
     }
 
     /// Says `to` wherever the map said file `from` (the estate numbers files as it adds them).
@@ -62,22 +81,18 @@ impl OriginMap {
         }
     }
 
-    /// For a list member whose elements became objects (`[arn]` → `[{PolicyArn: arn}]`): each
-    /// element's place and undecided value is also its `child`'s.
-    pub fn nest_under_key(&mut self, list: &str, child: &str) {
+    /// For a list member of `len` elements that became objects (`[arn]` →
+    /// `[{PolicyArn: arn}]`): each element's place and undecided value is also its `child`'s.
+    pub fn nest_under_key(&mut self, list: &str, len: usize, child: &str) {
         let is_element =
             |path: &[Step]| matches!(path, [Step::Key(key), Step::Index(_)] if key == list);
-        let nested: Vec<(Vec<Step>, Written)> = self
-            .entries
-            .iter()
-            .filter(|(path, _)| is_element(path))
-            .map(|(path, written)| {
-                let mut path = path.clone();
-                path.push(Step::Key(child.into()));
-                (path, *written)
-            })
-            .collect();
-        self.entries.extend(nested);
+        for i in 0..len {
+            let element = [Step::Key(list.into()), Step::Index(i)];
+            if let Some(written) = self.get(&element) {
+                let [list, index] = element;
+                self.insert([list, index, Step::Key(child.into())], written);
+            }
+        }
         for unknown in &mut self.unknowns {
             if is_element(&unknown.path) {
                 unknown.path.push(Step::Key(child.into()));

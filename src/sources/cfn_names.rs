@@ -12,6 +12,7 @@
 use crate::location::Step;
 use serde_json::{Map, Value};
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 static MODEL: LazyLock<Map<String, Value>> = LazyLock::new(|| {
@@ -85,9 +86,33 @@ fn shape(name: &str) -> Option<&'static Value> {
     MODEL.get(name)
 }
 
+/// What [`member`] answers, by shape and property.
+type Member = Option<(Option<String>, Option<&'static str>)>;
+
+thread_local! {
+    /// [`member`]'s answers: a template asks the same few hundred questions for every node.
+    static MEMBERS: std::cell::RefCell<HashMap<String, HashMap<String, Member>>> =
+        Default::default();
+}
+
 /// The API member a property of `shape_name` maps to, and that member's shape. `Some((None,
 /// _))`: a CloudFormation-only property.
-fn member(shape_name: &str, property: &str) -> Option<(Option<String>, Option<&'static str>)> {
+fn member(shape_name: &str, property: &str) -> Member {
+    MEMBERS.with_borrow_mut(|known| {
+        // Looked up by borrowed strings; owned only the first time.
+        if let Some(found) = known.get(shape_name).and_then(|m| m.get(property)) {
+            return found.clone();
+        }
+        let found = member_in_model(shape_name, property);
+        known
+            .entry(shape_name.to_string())
+            .or_default()
+            .insert(property.to_string(), found.clone());
+        found
+    })
+}
+
+fn member_in_model(shape_name: &str, property: &str) -> Member {
     let members = shape(shape_name)?.get("members")?.as_object()?;
     let member_shape = |name: &str| members.get(name).and_then(Value::as_str);
     if let Some((_, _, renamed)) = RENAMED
@@ -111,7 +136,7 @@ fn member(shape_name: &str, property: &str) -> Option<(Option<String>, Option<&'
         _ => DESCRIBED
             .iter()
             .find(|(request, _)| *request == shape_name)
-            .and_then(|(_, described)| member(described, property)),
+            .and_then(|(_, described)| member_in_model(described, property)),
     }
 }
 
@@ -179,9 +204,9 @@ pub fn as_written(value: &Value) -> Option<Cow<'_, Value>> {
 
 /// What the translation tells its caller about each node of the document it makes.
 pub trait Sink {
-    /// The node at `api` was written at `cfn` (a list element left out does not shift the
-    /// template paths of the others).
-    fn moved(&mut self, api: &[Step], cfn: &[Step]);
+    /// The node at `api` was written at `cfn` as `written` (a list element left out does not
+    /// shift the template paths of the others).
+    fn moved(&mut self, api: &[Step], cfn: &[Step], written: &Value);
     /// The node at `api` is an intrinsic function the resolver left undecided; for `Fn::If`,
     /// `branches` are its two values translated (`None`: `AWS::NoValue`).
     fn undecided(&mut self, _api: &[Step], _cfn: &[Step], _value: &Value, _branches: Branches) {}
@@ -191,7 +216,7 @@ pub trait Sink {
 pub type Branches = Option<[Option<Value>; 2]>;
 
 impl<F: FnMut(&[Step], &[Step])> Sink for F {
-    fn moved(&mut self, api: &[Step], cfn: &[Step]) {
+    fn moved(&mut self, api: &[Step], cfn: &[Step], _: &Value) {
         self(api, cfn)
     }
 }
@@ -199,7 +224,7 @@ impl<F: FnMut(&[Step], &[Step])> Sink for F {
 /// Hears nothing: for the branches of an undecided condition, placed at the condition.
 struct Deaf;
 impl Sink for Deaf {
-    fn moved(&mut self, _: &[Step], _: &[Step]) {}
+    fn moved(&mut self, _: &[Step], _: &[Step], _: &Value) {}
 }
 
 /// The shape of a map's values (`"value"`) or a list's elements (`"member"`).
@@ -248,7 +273,7 @@ fn translate_value(
 ) -> Option<Value> {
     let value = resolve(written)?;
     let value = value.as_ref();
-    sink.moved(&paths.api, &paths.cfn);
+    sink.moved(&paths.api, &paths.cfn, written);
     if is_intrinsic(value) {
         let branches = match value.get("Fn::If").and_then(Value::as_array) {
             Some(arguments) if arguments.len() == 3 => Some([1, 2].map(|i| {
@@ -266,7 +291,7 @@ fn translate_value(
     let kind = definition.get("type").and_then(Value::as_str).unwrap_or("");
     Some(match (kind, value) {
         ("structure", Value::Object(properties)) => {
-            let mut out = Map::new();
+            let mut out = Map::with_capacity(properties.len());
             for (property, child) in properties {
                 let Some((Some(name), Some(child_shape))) = member(shape_name, property) else {
                     continue;
@@ -282,7 +307,7 @@ fn translate_value(
         }
         ("map", Value::Object(entries)) => {
             let value_shape = inner_shape(definition, "value");
-            let mut out = Map::new();
+            let mut out = Map::with_capacity(entries.len());
             for (key, child) in entries {
                 paths.enter(Step::Key(key.clone()), Step::Key(key.clone()));
                 let translated = translate_value(value_shape, child, resolve, paths, sink);

@@ -70,12 +70,17 @@ struct Under<'a> {
 }
 
 impl cfn_names::Sink for Under<'_> {
-    fn moved(&mut self, api: &[crate::location::Step], cfn: &[crate::location::Step]) {
+    fn moved(
+        &mut self,
+        api: &[crate::location::Step],
+        cfn: &[crate::location::Step],
+        written: &Value,
+    ) {
         if api.is_empty() {
             return;
         }
         let under: Vec<_> = self.prefix.iter().chain(api).cloned().collect();
-        self.placed.moved(&under, cfn);
+        self.placed.moved(&under, cfn, written);
     }
 
     fn undecided(

@@ -282,7 +282,7 @@ impl Reader<'_> {
         value: &Value,
     ) {
         if let Some(span) = (self.span_at)(base, cfn) {
-            map.insert(api.to_vec(), written(self.file, span));
+            map.insert(api, written(self.file, span));
         }
         if crate::sources::cfn_names::is_intrinsic(value) {
             map.unknowns.push(Unknown {

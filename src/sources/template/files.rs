@@ -98,10 +98,15 @@ pub(in crate::sources) fn read_yaml(
     };
     let spans = parsed.spans;
     let by_resource = ByResource::default();
+    let last = LastPath::default();
     let span_at = |base: &[Step], rest: &[Step]| match by_resource.split(base) {
         Some((resource, base_rest)) => {
-            let cursor = by_resource.find(resource, || spans.cursor(&base[..2]))?;
-            spans.get_from(spans.descend(cursor, base_rest)?, rest)
+            let start = || {
+                let cursor = by_resource.find(resource, || spans.cursor(&base[..2]))?;
+                spans.descend(cursor, base_rest)
+            };
+            let child = |cursor, step: &Step| spans.descend(cursor, std::slice::from_ref(step));
+            spans.get_from(last.node(base, rest, start, child)?, &[])
         }
         None => spans.get(&[base, rest].concat()),
     };
@@ -143,6 +148,67 @@ impl<T: Copy> ByResource<T> {
     }
 }
 
+/// The nodes of the last path looked up under one base, step by step. The translation asks for
+/// a node's children right after the node itself, so a lookup mostly descends one step from
+/// where the last one ended instead of from the resource (an environment variable of a
+/// container was otherwise found through every member before it, at every level).
+struct LastPath<N> {
+    walked: std::cell::RefCell<Walked<N>>,
+}
+
+struct Walked<N> {
+    base: Vec<Step>,
+    /// The node at `base`, once looked up.
+    start: Option<Option<N>>,
+    steps: Vec<(Step, N)>,
+}
+
+impl<N> Default for LastPath<N> {
+    fn default() -> Self {
+        LastPath {
+            walked: std::cell::RefCell::new(Walked {
+                base: Vec::new(),
+                start: None,
+                steps: Vec::new(),
+            }),
+        }
+    }
+}
+
+impl<N: Copy> LastPath<N> {
+    /// The node at `base` then `rest`: `start` finds the node at `base`, `child` one step down.
+    fn node(
+        &self,
+        base: &[Step],
+        rest: &[Step],
+        start: impl FnOnce() -> Option<N>,
+        child: impl Fn(N, &Step) -> Option<N>,
+    ) -> Option<N> {
+        let mut walked = self.walked.borrow_mut();
+        if walked.base != base || walked.start.is_none() {
+            walked.base = base.to_vec();
+            walked.start = Some(start());
+            walked.steps.clear();
+        }
+        let shared = walked
+            .steps
+            .iter()
+            .zip(rest)
+            .take_while(|((walked, _), step)| walked == *step)
+            .count();
+        walked.steps.truncate(shared);
+        let mut node = match walked.steps.last() {
+            Some((_, node)) => *node,
+            None => walked.start.flatten()?,
+        };
+        for step in &rest[shared..] {
+            node = child(node, step)?;
+            walked.steps.push((step.clone(), node));
+        }
+        Some(node)
+    }
+}
+
 fn not_a_template(file: SourceFile) -> crate::model::input::InputError {
     let reason = "YAML that is not a CloudFormation template".to_string();
     error_at(file.path, file.text, 0, reason)
@@ -159,11 +225,17 @@ pub(in crate::sources) fn read_json(
     let bytes = file.text.as_bytes();
     let tree = SpanTree::build(bytes, 0);
     let by_resource = ByResource::default();
+    let last = LastPath::default();
     let span_at = |base: &[Step], rest: &[Step]| {
         let span = match (&tree, by_resource.split(base)) {
             (Some(tree), Some((resource, base_rest))) => {
-                let node = by_resource.find(resource, || tree.node_at(bytes, &base[..2]))?;
-                tree.find_from(bytes, tree.descend(bytes, node, base_rest)?, rest)
+                let start = || {
+                    let node = by_resource.find(resource, || tree.node_at(bytes, &base[..2]))?;
+                    tree.descend(bytes, node, base_rest)
+                };
+                let child =
+                    |node, step: &Step| tree.descend(bytes, node, std::slice::from_ref(step));
+                tree.find_from(bytes, last.node(base, rest, start, child)?, &[])
             }
             (Some(tree), None) => tree.find(bytes, &[base, rest].concat()),
             (None, _) => locate(bytes, 0, &[base, rest].concat()),

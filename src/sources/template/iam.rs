@@ -198,7 +198,9 @@ fn push(doc: &mut Value, member: &str, value: Value) {
 /// properties in the template) was written.
 pub(super) fn place_subtree(sink: &mut Placed<'_>, api: &[Step], cfn: &[Step], value: &Value) {
     use crate::sources::cfn_names::Sink;
-    sink.moved(api, cfn);
+    // The note says where the value as written came from (`!Ref Param`), not what it became.
+    let as_written = super::value_at(sink.properties, cfn).unwrap_or(value);
+    sink.moved(api, cfn, as_written);
     for (step, child) in super::children(value) {
         let mut api = api.to_vec();
         let mut cfn = cfn.to_vec();
@@ -228,8 +230,9 @@ fn arns_as_attachments(role: &mut Resource) {
             item["PolicyName"] = Value::String(name);
         }
     }
+    let len = items.len();
     let mut map = take_map(role);
-    map.nest_under_key("AttachedManagedPolicies", "PolicyArn");
+    map.nest_under_key("AttachedManagedPolicies", len, "PolicyArn");
     role.origin.map = Some(Arc::new(map));
 }
 

@@ -203,17 +203,15 @@ struct Placed<'a> {
 }
 
 impl cfn_names::Sink for Placed<'_> {
-    fn moved(&mut self, api: &[Step], cfn: &[Step]) {
+    fn moved(&mut self, api: &[Step], cfn: &[Step], value: &Value) {
         if api.is_empty() {
             return;
         }
         if let Some(span) = (self.span_at)(self.base, cfn) {
-            self.map.insert(api.to_vec(), written(self.file, span));
+            self.map.insert(api, written(self.file, span));
         }
-
-        let written = value_at(self.properties, cfn);
-        if let Some(note) = written.and_then(|w| self.context.source_of(w)) {
-            self.map.insert_note(api.to_vec(), note);
+        if let Some(note) = self.context.source_of(value) {
+            self.map.insert_note(api, note);
         }
     }
 

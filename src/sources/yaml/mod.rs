@@ -287,11 +287,26 @@ impl Builder<'_> {
             end,
         };
         let mut node = frame.node;
+        let mut children = frame.edges;
+        children.shrink_to_fit();
         self.tree.nodes[node as usize] = SpanNode {
             span: own,
-            children: frame.edges,
+            children,
         };
-        let mut value = frame.value;
+        // Built member by member, a container has room to spare: a template holds hundreds of
+        // thousands of small ones.
+        let mut value = match frame.value {
+            Value::Object(map) => {
+                let mut exact = Map::with_capacity(map.len());
+                exact.extend(map);
+                Value::Object(exact)
+            }
+            Value::Array(mut items) => {
+                items.shrink_to_fit();
+                Value::Array(items)
+            }
+            other => other,
+        };
         if let Some(wrapper) = frame.wrapper {
             node = self.wrap(node, &wrapper, own);
             value = Value::Object(Map::from_iter([(wrapper, value)]));
