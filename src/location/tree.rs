@@ -55,6 +55,25 @@ impl SpanTree {
             .try_fold(from, |node, step| self.child(text, node, step))
     }
 
+    /// The members of the object at `node`, by key (the last one when a key repeats, as
+    /// [`SpanTree::descend`] finds): for objects too wide to scan for each key (a template's
+    /// `Resources`).
+    pub fn members(&self, text: &[u8], node: usize) -> std::collections::HashMap<String, usize> {
+        let Some(node) = self.nodes.get(node) else {
+            return Default::default();
+        };
+        node.children
+            .iter()
+            .filter_map(|&child| {
+                let raw = self.nodes[child as usize].key?;
+                // The key as JSON text, quotes included, decoded.
+                let quoted = text.get(raw.start.checked_sub(1)?..raw.end + 1)?;
+                let key: String = serde_json::from_slice(quoted).ok()?;
+                Some((key, child as usize))
+            })
+            .collect()
+    }
+
     fn child(&self, text: &[u8], node: usize, step: &Step) -> Option<usize> {
         let node = self.nodes.get(node)?;
         let opener = text.get(node.span.start)?;

@@ -98,7 +98,7 @@ pub(in crate::sources) fn read_yaml(
     };
     let spans = parsed.spans;
     let by_resource = ByResource::default();
-    let last = LastPath::default();
+    let last = LastPath::new();
     let span_at = |base: &[Step], rest: &[Step]| match by_resource.split(base) {
         Some((resource, base_rest)) => {
             let start = || {
@@ -116,7 +116,7 @@ pub(in crate::sources) fn read_yaml(
 /// Where each resource of a template is, found once: a template of 10,000 resources would
 /// otherwise be scanned from its top for every node of every resource.
 struct ByResource<T> {
-    found: std::cell::RefCell<std::collections::HashMap<String, Option<T>>>,
+    found: std::sync::Mutex<std::collections::HashMap<String, Option<T>>>,
 }
 
 impl<T> Default for ByResource<T> {
@@ -137,75 +137,92 @@ impl<T: Copy> ByResource<T> {
     }
 
     fn find(&self, resource: &str, locate: impl FnOnce() -> Option<T>) -> Option<T> {
-        if let Some(known) = self.found.borrow().get(resource) {
+        if let Some(known) = self.found.lock().ok()?.get(resource) {
             return *known;
         }
         let located = locate();
         self.found
-            .borrow_mut()
+            .lock()
+            .ok()?
             .insert(resource.to_string(), located);
         located
     }
 }
 
-/// The nodes of the last path looked up under one base, step by step. The translation asks for
-/// a node's children right after the node itself, so a lookup mostly descends one step from
-/// where the last one ended instead of from the resource (an environment variable of a
-/// container was otherwise found through every member before it, at every level).
-struct LastPath<N> {
-    walked: std::cell::RefCell<Walked<N>>,
+/// The nodes of the last path looked up under one base, step by step, on each thread. The
+/// translation asks for a node's children right after the node itself, so a lookup mostly
+/// descends one step from where the last one ended instead of from the resource (an
+/// environment variable of a container was otherwise found through every member before it, at
+/// every level).
+struct LastPath {
+    /// Which lookup the walked nodes belong to: unique in the process.
+    owner: usize,
 }
 
 struct Walked<N> {
+    owner: usize,
     base: Vec<Step>,
-    /// The node at `base`, once looked up.
-    start: Option<Option<N>>,
+    /// The node at `base`, when there is one.
+    start: Option<N>,
     steps: Vec<(Step, N)>,
 }
 
-impl<N> Default for LastPath<N> {
-    fn default() -> Self {
-        LastPath {
-            walked: std::cell::RefCell::new(Walked {
-                base: Vec::new(),
-                start: None,
-                steps: Vec::new(),
-            }),
-        }
-    }
+thread_local! {
+    static WALKED: std::cell::RefCell<Option<Box<dyn std::any::Any>>> = const {
+        std::cell::RefCell::new(None)
+    };
 }
 
-impl<N: Copy> LastPath<N> {
+impl LastPath {
+    fn new() -> LastPath {
+        static OWNERS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        LastPath {
+            owner: OWNERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        }
+    }
+
     /// The node at `base` then `rest`: `start` finds the node at `base`, `child` one step down.
-    fn node(
+    fn node<N: Copy + 'static>(
         &self,
         base: &[Step],
         rest: &[Step],
         start: impl FnOnce() -> Option<N>,
         child: impl Fn(N, &Step) -> Option<N>,
     ) -> Option<N> {
-        let mut walked = self.walked.borrow_mut();
-        if walked.base != base || walked.start.is_none() {
-            walked.base = base.to_vec();
-            walked.start = Some(start());
-            walked.steps.clear();
-        }
-        let shared = walked
-            .steps
-            .iter()
-            .zip(rest)
-            .take_while(|((walked, _), step)| walked == *step)
-            .count();
-        walked.steps.truncate(shared);
-        let mut node = match walked.steps.last() {
-            Some((_, node)) => *node,
-            None => walked.start.flatten()?,
-        };
-        for step in &rest[shared..] {
-            node = child(node, step)?;
-            walked.steps.push((step.clone(), node));
-        }
-        Some(node)
+        WALKED.with_borrow_mut(|walked| {
+            let reusable = walked
+                .as_mut()
+                .and_then(|w| w.downcast_mut::<Walked<N>>())
+                .filter(|w| w.owner == self.owner && w.base == base);
+            let walked = match reusable {
+                Some(walked) => walked,
+                None => {
+                    let fresh = Walked {
+                        owner: self.owner,
+                        base: base.to_vec(),
+                        start: start(),
+                        steps: Vec::new(),
+                    };
+                    walked.insert(Box::new(fresh)).downcast_mut::<Walked<N>>()?
+                }
+            };
+            let shared = walked
+                .steps
+                .iter()
+                .zip(rest)
+                .take_while(|((walked, _), step)| walked == *step)
+                .count();
+            walked.steps.truncate(shared);
+            let mut node = match walked.steps.last() {
+                Some((_, node)) => *node,
+                None => walked.start?,
+            };
+            for step in &rest[shared..] {
+                node = child(node, step)?;
+                walked.steps.push((step.clone(), node));
+            }
+            Some(node)
+        })
     }
 }
 
@@ -224,15 +241,21 @@ pub(in crate::sources) fn read_json(
 ) -> Result<(SourceFile, Vec<Resource>), Rejection> {
     let bytes = file.text.as_bytes();
     let tree = SpanTree::build(bytes, 0);
-    let by_resource = ByResource::default();
-    let last = LastPath::default();
+    let by_resource = ByResource::<usize>::default();
+    // Each resource's node, found once: a scan of `Resources` for each would take time
+    // growing with the square of their number.
+    let resources_at = tree
+        .as_ref()
+        .and_then(|tree| {
+            let node = tree.node_at(bytes, &[Step::Key("Resources".into())])?;
+            Some(tree.members(bytes, node))
+        })
+        .unwrap_or_default();
+    let last = LastPath::new();
     let span_at = |base: &[Step], rest: &[Step]| {
         let span = match (&tree, by_resource.split(base)) {
             (Some(tree), Some((resource, base_rest))) => {
-                let start = || {
-                    let node = by_resource.find(resource, || tree.node_at(bytes, &base[..2]))?;
-                    tree.descend(bytes, node, base_rest)
-                };
+                let start = || tree.descend(bytes, *resources_at.get(resource)?, base_rest);
                 let child =
                     |node, step: &Step| tree.descend(bytes, node, std::slice::from_ref(step));
                 tree.find_from(bytes, last.node(base, rest, start, child)?, &[])

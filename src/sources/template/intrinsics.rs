@@ -6,8 +6,8 @@
 
 use super::undecided::sub_variables;
 use serde_json::{Map, Value};
-use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
 
 /// Pseudo parameters a template cannot decide, and what they are.
 const PSEUDO: &[(&str, &str)] = &[
@@ -37,7 +37,9 @@ pub struct Context<'t> {
     types: HashMap<&'t str, &'t str>,
     mappings: Option<&'t Map<String, Value>>,
     conditions: Option<&'t Map<String, Value>>,
-    decided_conditions: RefCell<HashMap<String, Option<bool>>>,
+    /// Every declared condition is decided when the context is made, so that contexts shared
+    /// by threads only read it.
+    decided_conditions: Mutex<HashMap<String, Option<bool>>>,
 }
 
 impl<'t> Context<'t> {
@@ -116,7 +118,7 @@ impl<'t> Context<'t> {
             .flatten()
             .filter_map(|(id, r)| Some((id.as_str(), r.get("Type")?.as_str()?)))
             .collect();
-        Context {
+        let context = Context {
             parameters,
             given: given.keys().cloned().collect(),
             undecided,
@@ -124,8 +126,12 @@ impl<'t> Context<'t> {
             types,
             mappings: template.get("Mappings").and_then(Value::as_object),
             conditions: template.get("Conditions").and_then(Value::as_object),
-            decided_conditions: RefCell::default(),
+            decided_conditions: Mutex::default(),
+        };
+        for name in context.conditions.into_iter().flat_map(|c| c.keys()) {
+            context.condition(name);
         }
+        context
     }
 
     /// `value` with what the template decides resolved; `None` when it is `AWS::NoValue` (the
@@ -368,20 +374,21 @@ impl<'t> Context<'t> {
 
     /// A condition's value, when the template decides it.
     pub fn condition(&self, name: &str) -> Option<bool> {
-        if let Some(known) = self.decided_conditions.borrow().get(name) {
-            return *known;
+        let decided = |name: &str| self.decided_conditions.lock().ok()?.get(name).copied();
+        if let Some(known) = decided(name) {
+            return known;
         }
         // Guards against a condition that names itself: undecided while it is being decided.
-        self.decided_conditions
-            .borrow_mut()
-            .insert(name.into(), None);
+        if let Ok(mut decided) = self.decided_conditions.lock() {
+            decided.insert(name.into(), None);
+        }
         let decided = self
             .conditions
             .and_then(|c| c.get(name))
             .and_then(|c| self.decide(c));
-        self.decided_conditions
-            .borrow_mut()
-            .insert(name.into(), decided);
+        if let Ok(mut known) = self.decided_conditions.lock() {
+            known.insert(name.into(), decided);
+        }
         decided
     }
 

@@ -82,47 +82,50 @@ pub fn resources(
     let tokens = tokens(stack, declared);
     let context = intrinsics::Context::new(template, given, tokens);
     let resolver = resolver(&context);
-    let mut out = Vec::new();
-    for ((logical_id, declaration, cfn_type, kind), (id, name)) in read.into_iter().zip(named) {
-        let base = properties_path(logical_id);
-        let empty = Value::Object(serde_json::Map::new());
-        let properties = declaration.get("Properties").unwrap_or(&empty);
-        let shared_base = base.clone();
-        let mut sink = Placed {
-            file,
-            properties,
-            base: &shared_base,
-            span_at,
-            context: &context,
-            map: OriginMap::default(),
-        };
-        // The resource itself is shown at its logical id.
-        if let Some(span) = span_at(&base[..2], &[]) {
-            sink.map.insert(Vec::new(), written(file, span));
-        }
-        let Some(doc) = cfn_names::translate(cfn_type, properties, &resolver, &mut sink) else {
-            continue;
-        };
-        if kind == ResourceKind::IamRole {
-            iam::place_inline_documents(&mut sink, &doc, properties);
-        }
-        out.push(Resource {
-            kind,
-            id,
-            name,
-            doc,
-            origin: Origin {
+    // Each resource on its own: a template of thousands is translated on every core.
+    use rayon::prelude::*;
+    let mut out: Vec<Resource> = read
+        .into_par_iter()
+        .zip(named)
+        .filter_map(|((logical_id, declaration, cfn_type, kind), (id, name))| {
+            let base = properties_path(logical_id);
+            let empty = Value::Object(serde_json::Map::new());
+            let properties = declaration.get("Properties").unwrap_or(&empty);
+            let mut sink = Placed {
                 file,
-                base,
-                start: 0,
-                grafted: Vec::new(),
-                map: Some(Arc::new(sink.map)),
-            },
-            partial: false,
-            deferred: false,
-            ignore: Vec::new(),
-        });
-    }
+                properties,
+                base: &base,
+                span_at,
+                context: &context,
+                map: OriginMap::default(),
+            };
+            // The resource itself is shown at its logical id.
+            if let Some(span) = span_at(&base[..2], &[]) {
+                sink.map.insert(Vec::new(), written(file, span));
+            }
+            let doc = cfn_names::translate(cfn_type, properties, &resolver, &mut sink)?;
+            if kind == ResourceKind::IamRole {
+                iam::place_inline_documents(&mut sink, &doc, properties);
+            }
+            let map = sink.map;
+            Some(Resource {
+                kind,
+                id,
+                name,
+                doc,
+                origin: Origin {
+                    file,
+                    base,
+                    start: 0,
+                    grafted: Vec::new(),
+                    map: Some(Arc::new(map)),
+                },
+                partial: false,
+                deferred: false,
+                ignore: Vec::new(),
+            })
+        })
+        .collect();
     iam::attach_policies((file, stack), template, &context, span_at, &mut out);
     associations::fold(file, template, &context, span_at, &mut out);
     associations::fold_task_sets(file, template, &context, span_at, &mut out);
@@ -279,7 +282,7 @@ pub struct FixTarget {
 
 /// Where the template path `base` then `rest` was written (a member from its key); two parts,
 /// so a resource's nodes are looked up under its own without building each full path.
-pub type SpanAt<'a> = dyn Fn(&[Step], &[Step]) -> Option<Span> + 'a;
+pub type SpanAt<'a> = dyn Fn(&[Step], &[Step]) -> Option<Span> + Sync + 'a;
 
 /// Where a resource's properties are in its template.
 fn properties_path(logical_id: &str) -> Vec<Step> {
