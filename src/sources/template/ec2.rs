@@ -11,7 +11,7 @@ use super::{names, undecided, written};
 use crate::location::Step;
 use crate::model::origin::OriginMap;
 use crate::model::unknown::Unknown;
-use crate::model::{Origin, Resource, ResourceKind};
+use crate::model::{Resource, ResourceKind};
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
 
@@ -167,22 +167,12 @@ impl Reader<'_> {
             }
         }
         Some(Built {
-            resource: Resource {
-                kind,
-                id,
-                name,
-                doc: Value::Object(doc),
-                origin: Origin {
-                    file: self.file,
-                    base,
-                    start: 0,
-                    grafted: Vec::new(),
-                    map: None,
-                },
-                partial: false,
-                deferred: false,
-                ignore: Vec::new(),
-            },
+            resource: super::translated(
+                (kind, id, name),
+                Value::Object(doc),
+                (self.file, base),
+                None,
+            ),
             map,
         })
     }

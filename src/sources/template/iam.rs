@@ -9,7 +9,7 @@ use super::intrinsics::Context;
 use super::{Placed, names};
 use crate::location::Step;
 use crate::model::origin::OriginMap;
-use crate::model::{Origin, Resource, ResourceKind};
+use crate::model::{Resource, ResourceKind};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
@@ -121,11 +121,9 @@ pub(super) fn attach_policies(
             if let Some(span) = span_at(&base[..2], &[]) {
                 map.insert(Vec::new(), super::written(file, span));
             }
-            resources.push(Resource {
-                kind: ResourceKind::IamPolicy,
-                id: id.clone(),
-                name: name.clone(),
-                doc: json!({
+            resources.push(super::translated(
+                (ResourceKind::IamPolicy, id.clone(), name.clone()),
+                json!({
                     "PolicyName": name,
                     "Arn": id,
                     "DefaultVersionId": "v1",
@@ -133,17 +131,9 @@ pub(super) fn attach_policies(
                         {"VersionId": "v1", "IsDefaultVersion": true, "Document": document}
                     ]
                 }),
-                origin: Origin {
-                    file,
-                    base: base.clone(),
-                    start: 0,
-                    grafted: Vec::new(),
-                    map: Some(Arc::new(map)),
-                },
-                partial: false,
-                deferred: false,
-                ignore: Vec::new(),
-            });
+                (file, base.clone()),
+                Some(map),
+            ));
         } else {
             for role in roles_named(resources, &roles) {
                 let inline = role.doc["RolePolicyList"].as_array().map_or(0, Vec::len);

@@ -108,22 +108,7 @@ pub fn resources(
                 iam::place_inline_documents(&mut sink, &doc, properties);
             }
             let map = sink.map;
-            Some(Resource {
-                kind,
-                id,
-                name,
-                doc,
-                origin: Origin {
-                    file,
-                    base,
-                    start: 0,
-                    grafted: Vec::new(),
-                    map: Some(Arc::new(map)),
-                },
-                partial: false,
-                deferred: false,
-                ignore: Vec::new(),
-            })
+            Some(translated((kind, id, name), doc, (file, base), Some(map)))
         })
         .collect();
     iam::attach_policies((file, stack), template, &context, span_at, &mut out);
@@ -311,6 +296,32 @@ fn children(value: &Value) -> Vec<(Step, &Value)> {
             .map(|(i, v)| (Step::Index(i), v))
             .collect(),
         _ => Vec::new(),
+    }
+}
+
+/// A resource a template declares: `(kind, id, name)`, its API document, and where it is
+/// (`(file, base)`, the path of its properties) with its origin map.
+fn translated(
+    (kind, id, name): (ResourceKind, String, String),
+    doc: Value,
+    (file, base): (usize, Vec<Step>),
+    map: Option<OriginMap>,
+) -> Resource {
+    Resource {
+        kind,
+        id,
+        name,
+        doc,
+        origin: Origin {
+            file,
+            base,
+            start: 0,
+            grafted: Vec::new(),
+            map: map.map(Arc::new),
+        },
+        partial: false,
+        deferred: false,
+        ignore: Vec::new(),
     }
 }
 
