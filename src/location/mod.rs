@@ -7,7 +7,7 @@
 use memchr::{memchr, memchr2};
 
 mod tree;
-pub use tree::SpanTree;
+pub use tree::{SpanTree, object_members};
 
 /// One step of a path into a JSON document.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -55,25 +55,6 @@ impl SpanTree {
             .try_fold(from, |node, step| self.child(text, node, step))
     }
 
-    /// The members of the object at `node`, by key (the last one when a key repeats, as
-    /// [`SpanTree::descend`] finds): for objects too wide to scan for each key (a template's
-    /// `Resources`).
-    pub fn members(&self, text: &[u8], node: usize) -> std::collections::HashMap<String, usize> {
-        let Some(node) = self.nodes.get(node) else {
-            return Default::default();
-        };
-        node.children
-            .iter()
-            .filter_map(|&child| {
-                let raw = self.nodes[child as usize].key?;
-                // The key as JSON text, quotes included, decoded.
-                let quoted = text.get(raw.start.checked_sub(1)?..raw.end + 1)?;
-                let key: String = serde_json::from_slice(quoted).ok()?;
-                Some((key, child as usize))
-            })
-            .collect()
-    }
-
     fn child(&self, text: &[u8], node: usize, step: &Step) -> Option<usize> {
         let node = self.nodes.get(node)?;
         let opener = text.get(node.span.start)?;
@@ -166,10 +147,59 @@ impl SpanTree {
     }
 }
 
+/// The members of the JSON object whose text starts at `start`: each key, decoded, and where
+/// its value starts, in order (a repeated key is listed each time). For objects too wide to
+/// index whole at once, such as a template's `Resources`, whose members are then indexed each
+/// on its own.
+pub fn object_members(text: &[u8], start: usize) -> Option<Vec<(String, usize)>> {
+    let mut i = skip_ws(text, start);
+    if text.get(i) != Some(&b'{') {
+        return None;
+    }
+    let mut members = Vec::new();
+    i = skip_ws(text, i + 1);
+    if text.get(i) == Some(&b'}') {
+        return Some(members);
+    }
+    loop {
+        if text.get(i) != Some(&b'"') {
+            return None;
+        }
+        let key_end = skip_string(text, i)?;
+        let key: String = serde_json::from_slice(&text[i..key_end]).ok()?;
+        i = skip_ws(text, key_end);
+        if text.get(i) != Some(&b':') {
+            return None;
+        }
+        let value = skip_ws(text, i + 1);
+        members.push((key, value));
+        i = skip_ws(text, super::skip_value(text, value)?);
+        match text.get(i) {
+            Some(b',') => i = skip_ws(text, i + 1),
+            Some(b'}') => return Some(members),
+            _ => return None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::locate;
     use super::*;
+
+    #[test]
+    fn object_members_are_listed_with_where_each_value_starts() {
+        let text = br#" { "A": {"x": [1, "}"]}, "B\u0042" : "v" ,"A":2 } "#;
+        let members = object_members(text, 0).unwrap();
+        let keys: Vec<&str> = members.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["A", "BB", "A"]);
+        for ((_, start), value) in members.iter().zip([&b"{"[..], b"\"v", b"2"]) {
+            assert!(text[*start..].starts_with(value), "{start}");
+        }
+        assert_eq!(object_members(b"[1]", 0), None);
+        assert_eq!(object_members(b"{\"a\" 1}", 0), None);
+        assert_eq!(object_members(b"{}", 0), Some(Vec::new()));
+    }
 
     /// Every path of the parsed value, and some that do not exist.
     fn paths(value: &serde_json::Value, prefix: &mut Vec<Step>, out: &mut Vec<Vec<Step>>) {

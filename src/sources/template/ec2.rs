@@ -71,6 +71,17 @@ impl Reader<'_> {
                 .get("Type")
                 .and_then(Value::as_str)
                 .unwrap_or("");
+            const FOLDED: [&str; 5] = [
+                "AWS::EC2::Route",
+                "AWS::EC2::SubnetRouteTableAssociation",
+                "AWS::EC2::VPCGatewayAttachment",
+                "AWS::EC2::SecurityGroupIngress",
+                "AWS::EC2::SecurityGroupEgress",
+            ];
+            // Only these are copied: a template's thousands of other resources are not.
+            if !FOLDED.contains(&cfn_type) {
+                continue;
+            }
             let properties = declaration.get("Properties").cloned().unwrap_or_default();
             let fold = match cfn_type {
                 "AWS::EC2::Route" => Fold {

@@ -6,7 +6,7 @@ use super::super::Rejection;
 use super::super::parse::error_at;
 use super::super::yaml;
 use super::{is_template, resources};
-use crate::location::{SpanTree, Step, locate, member_span};
+use crate::location::{SpanTree, Step, locate, member_span, object_members};
 use crate::model::{Resource, SourceFile};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -240,28 +240,35 @@ pub(in crate::sources) fn read_json(
     given: &BTreeMap<String, String>,
 ) -> Result<(SourceFile, Vec<Resource>), Rejection> {
     let bytes = file.text.as_bytes();
-    let tree = SpanTree::build(bytes, 0);
     let by_resource = ByResource::<usize>::default();
-    // Each resource's node, found once: a scan of `Resources` for each would take time
-    // growing with the square of their number.
-    let resources_at = tree
-        .as_ref()
-        .and_then(|tree| {
-            let node = tree.node_at(bytes, &[Step::Key("Resources".into())])?;
-            Some(tree.members(bytes, node))
-        })
-        .unwrap_or_default();
+    // Each resource's span tree, built on every core and found by its logical id (one tree
+    // of the whole template would be built on one, and scanned for each resource).
+    let trees: std::collections::HashMap<String, SpanTree> = {
+        use rayon::prelude::*;
+        let at = locate(bytes, 0, &[Step::Key("Resources".into())]);
+        let members = at.and_then(|span| object_members(bytes, span.start));
+        members
+            .unwrap_or_default()
+            .into_par_iter()
+            .filter_map(|(id, start)| Some((id, SpanTree::build(bytes, start)?)))
+            .collect::<Vec<_>>()
+            .into_iter()
+            .collect()
+    };
     let last = LastPath::new();
     let span_at = |base: &[Step], rest: &[Step]| {
-        let span = match (&tree, by_resource.split(base)) {
-            (Some(tree), Some((resource, base_rest))) => {
-                let start = || tree.descend(bytes, *resources_at.get(resource)?, base_rest);
+        let tree = by_resource
+            .split(base)
+            .and_then(|(resource, base_rest)| Some((trees.get(resource)?, base_rest)));
+        let span = match tree {
+            Some((tree, base_rest)) => {
+                let start = || tree.descend(bytes, 0, base_rest);
                 let child =
                     |node, step: &Step| tree.descend(bytes, node, std::slice::from_ref(step));
                 tree.find_from(bytes, last.node(base, rest, start, child)?, &[])
             }
-            (Some(tree), None) => tree.find(bytes, &[base, rest].concat()),
-            (None, _) => locate(bytes, 0, &[base, rest].concat()),
+            // Outside a resource, or one too deep to index: scanned.
+            None => locate(bytes, 0, &[base, rest].concat()),
         }?;
         // A member is shown from its key, as YAML shows `Key: value`.
         Some(match rest.last().or(base.last()) {
