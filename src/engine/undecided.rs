@@ -54,9 +54,20 @@ pub(super) fn evaluate(
             decide(rule, estate, resource, work, links)
         })
     };
+    // What each is tried with, worked out once; the first is its base.
+    let candidates: Vec<Vec<Option<Value>>> = unknowns
+        .iter()
+        .map(|u| u.may_be.candidates(&rule.literals))
+        .collect();
+    let bases: Vec<Option<Value>> = unknowns
+        .iter()
+        .zip(&candidates)
+        .map(|(unknown, tried)| base_value(unknown, tried))
+        .collect();
     let base: Vec<(&Unknown, Option<Value>)> = unknowns
         .iter()
-        .map(|&unknown| (unknown, base_value(unknown, &rule.literals)))
+        .copied()
+        .zip(bases.iter().cloned())
         .collect();
     let base_decision = decide_with(work, &base);
     let mut depends_on: Vec<&Unknown> = Vec::new();
@@ -65,11 +76,11 @@ pub(super) fn evaluate(
         .iter()
         .filter_map(|(unknown, value)| replace(work, &unknown.path, value.clone()))
         .collect();
-    // What each is tried with, worked out once.
-    let candidates: Vec<Vec<Option<Value>>> = unknowns
-        .iter()
-        .map(|u| u.may_be.candidates(&rule.literals))
-        .collect();
+    // Their facts too, so that a value tried that no fact reads needs no new ones.
+    let facts_before = match refreshes((estate, rule.uses_facts), resource, &base) {
+        true => refresh_facts(estate, resource, work),
+        false => None,
+    };
     for (&unknown, tried) in unknowns.iter().zip(&candidates) {
         for candidate in tried.iter().cloned() {
             let decision = decide_with(work, &[(unknown, candidate)]);
@@ -84,14 +95,12 @@ pub(super) fn evaluate(
         let rounds = candidates.iter().map(Vec::len).max().unwrap_or(0);
         let mut tried: Vec<Vec<Option<Value>>> = Vec::new();
         for k in 0..rounds {
-            let assignment: Vec<Option<Value>> = unknowns
+            let assignment: Vec<Option<Value>> = candidates
                 .iter()
-                .zip(&candidates)
-                .map(|(unknown, values)| {
+                .zip(&bases)
+                .map(|(values, base)| {
                     let value = values.get(k.min(values.len().saturating_sub(1))).cloned();
-                    value
-                        .flatten()
-                        .or_else(|| base_value(unknown, &rule.literals))
+                    value.flatten().or_else(|| base.clone())
                 })
                 .collect();
             // Values of a known form repeat: each assignment once.
@@ -139,6 +148,7 @@ pub(super) fn evaluate(
             )
         })
     });
+    put_facts(work, facts_before);
     for slot in slots.into_iter().rev() {
         restore(work, slot);
     }
@@ -204,14 +214,14 @@ fn conditional(
     Some(evaluation)
 }
 
-/// The value an undecided value takes while the others are tried: the first it may have, a
-/// present one for a list element (removing it would move the paths of the others).
-fn base_value(unknown: &Unknown, literals: &[Value]) -> Option<Value> {
+/// The value an undecided value takes while the others are tried, of those it is `tried` with:
+/// the first, a present one for a list element (removing it would move the paths of the
+/// others).
+fn base_value(unknown: &Unknown, tried: &[Option<Value>]) -> Option<Value> {
     let in_list = matches!(unknown.path.last(), Some(Step::Index(_)));
-    let candidates = unknown.may_be.candidates(literals);
     match in_list {
-        true => candidates.into_iter().flatten().next(),
-        false => candidates.into_iter().next().flatten(),
+        true => tried.iter().flatten().next().cloned(),
+        false => tried.first().cloned().flatten(),
     }
 }
 
@@ -230,7 +240,7 @@ fn with_values<T>(
         .rev()
         .filter_map(|(unknown, value)| replace(work, &unknown.path, value.clone()))
         .collect();
-    let facts = match uses_facts {
+    let facts = match refreshes((estate, uses_facts), resource, values) {
         true => refresh_facts(estate, resource, work),
         false => None,
     };
@@ -240,6 +250,20 @@ fn with_values<T>(
         restore(work, slot);
     }
     result
+}
+
+/// Whether the facts of a rule that uses them must be derived again for `values`: facts derive
+/// from a few members, and a value no fact reads leaves them as they were.
+fn refreshes(
+    (estate, uses_facts): (&Estate, bool),
+    resource: usize,
+    values: &[(&Unknown, Option<Value>)],
+) -> bool {
+    let kind = estate.resources[resource].kind;
+    uses_facts
+        && values
+            .iter()
+            .any(|(unknown, _)| crate::model::vocabulary::facts_may_read(kind, &unknown.path))
 }
 
 /// Derives the facts of `work` again (they follow from the values tried) and returns the ones

@@ -123,13 +123,27 @@ pub fn common_literals() -> Vec<Value> {
 
 /// Sets (or, with `None`, removes) the node at `path` of `doc`; returns the node that was
 /// there, to put back with [`restore`]. A path that is not there is left alone.
-pub fn replace(doc: &mut Value, path: &[Step], value: Option<Value>) -> Option<Slot> {
+pub fn replace<'p>(doc: &mut Value, path: &'p [Step], value: Option<Value>) -> Option<Slot<'p>> {
+    let removed_element = value.is_none() && matches!(path.last(), Some(Step::Index(_)));
+    let before = put(doc, path, value)?;
+    Some(Slot {
+        path,
+        before,
+        removed_element,
+    })
+}
+
+/// Sets or removes the node at `path`; the node that was there (`Some(None)`: none).
+fn put(doc: &mut Value, path: &[Step], value: Option<Value>) -> Option<Option<Value>> {
     let (last, parent_path) = path.split_last()?;
     let parent = pointer_mut(doc, parent_path)?;
-    let removes_element = value.is_none() && matches!(last, Step::Index(_));
-    let before = match (last, parent) {
+    Some(match (last, parent) {
         (Step::Key(key), Value::Object(map)) => match value {
-            Some(value) => map.insert(key.clone(), value),
+            Some(value) => match map.get_mut(key) {
+                // In place: no key copied, and the member keeps its position.
+                Some(slot) => Some(std::mem::replace(slot, value)),
+                None => map.insert(key.clone(), value),
+            },
             None => map.remove(key),
         },
         (Step::Index(i), Value::Array(items)) if *i < items.len() => match value {
@@ -137,24 +151,19 @@ pub fn replace(doc: &mut Value, path: &[Step], value: Option<Value>) -> Option<S
             None => Some(items.remove(*i)),
         },
         _ => return None,
-    };
-    Some(Slot {
-        path: path.to_vec(),
-        before,
-        removed_element: removes_element,
     })
 }
 
 /// What [`replace`] took away.
 #[derive(Debug)]
-pub struct Slot {
-    path: Vec<Step>,
+pub struct Slot<'p> {
+    path: &'p [Step],
     before: Option<Value>,
     removed_element: bool,
 }
 
 /// Puts back what [`replace`] took away.
-pub fn restore(doc: &mut Value, slot: Slot) {
+pub fn restore(doc: &mut Value, slot: Slot<'_>) {
     match (slot.path.last(), slot.removed_element) {
         (Some(Step::Index(i)), true) => {
             if let Some((_, parent)) = slot.path.split_last()
@@ -165,7 +174,7 @@ pub fn restore(doc: &mut Value, slot: Slot) {
             }
         }
         _ => {
-            replace(doc, &slot.path, slot.before);
+            put(doc, slot.path, slot.before);
         }
     }
 }

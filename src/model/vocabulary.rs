@@ -332,6 +332,21 @@ pub fn link_names(kind: ResourceKind) -> Vec<&'static str> {
         .collect()
 }
 
+/// Whether a value at `path` of a `kind` document may change its facts: the member holding it
+/// (or the list it is an element of) is one a fact is derived from.
+pub fn facts_may_read(kind: ResourceKind, path: &[crate::location::Step]) -> bool {
+    use crate::location::Step;
+    let Some(holder) = path.iter().rev().find_map(|step| match step {
+        Step::Key(key) => Some(key.as_str()),
+        Step::Index(_) => None,
+    }) else {
+        return true;
+    };
+    FACTS
+        .iter()
+        .any(|f| f.kind == kind && f.reads.contains(&holder))
+}
+
 /// The fact names a resource kind has.
 pub fn fact_names(kind: ResourceKind) -> Vec<&'static str> {
     FACTS
