@@ -135,3 +135,58 @@ fn every_member_that_changes_a_verdict_is_one_the_rule_may_read() {
     assert!(tried > 1000, "only {tried} tries");
     eprintln!("{tried} values tried where rules do not read");
 }
+
+/// Facts are derived again for a value tried only when a fact may read it
+/// (`vocabulary::facts_may_read`): every other member, set to another value or removed, leaves
+/// every resource's facts as they were. Checked on every rule's fixtures.
+#[test]
+fn every_member_that_changes_a_fact_is_one_a_fact_may_read() {
+    use ecslint::model::{facts, vocabulary};
+    let rules = catalog::builtin(&BTreeMap::new()).unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+    let (mut tried, mut unsound) = (0, Vec::new());
+    for rule in &rules {
+        let Some(dir) = ecslint::ruletest::fixture_dir(rule, &root) else {
+            continue;
+        };
+        for name in ["pass.json", "fail.json"] {
+            let Ok(text) = std::fs::read_to_string(dir.join(name)) else {
+                continue;
+            };
+            let mut estate =
+                ecslint::sources::load_texts(vec![("f.json".into(), text)], &Default::default())
+                    .estate;
+            ecslint::lint::link_estate(&mut estate);
+            let index = estate.index.take().unwrap();
+            for (i, resource) in estate.resources.iter().enumerate() {
+                let doc = resource.document(&estate.files);
+                let Some(expected) = facts::of(&estate, &index, i, &doc) else {
+                    continue;
+                };
+                let mut paths = Vec::new();
+                leaves(&doc, &mut Vec::new(), &mut paths);
+                for path in paths {
+                    if vocabulary::facts_may_read(resource.kind, &path) {
+                        continue;
+                    }
+                    for to in [None, Some(Value::from("unknown")), Some(Value::from(0))] {
+                        let mut changed = doc.clone();
+                        set(&mut changed, &path, to.clone());
+                        tried += 1;
+                        if facts::of(&estate, &index, i, &changed).as_ref() != Some(&expected) {
+                            unsound.push(format!("{} {name}: {path:?} = {to:?}", rule.id()));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        unsound.is_empty(),
+        "{} unsound:\n{}",
+        unsound.len(),
+        unsound.join("\n")
+    );
+    assert!(tried > 1000, "only {tried} tries");
+    eprintln!("{tried} values tried where facts do not read");
+}

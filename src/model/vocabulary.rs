@@ -86,6 +86,8 @@ pub const FACTS: &[Fact] = &[
         reads: &[
             "secrets",
             "valueFrom",
+            // The container's name is in the fact.
+            "name",
             "taskDefinitionArn",
             "taskRoleArn",
             "executionRoleArn",
@@ -332,19 +334,17 @@ pub fn link_names(kind: ResourceKind) -> Vec<&'static str> {
         .collect()
 }
 
-/// Whether a value at `path` of a `kind` document may change its facts: the member holding it
-/// (or the list it is an element of) is one a fact is derived from.
+/// Whether a value at `path` of a `kind` document may change its facts: it is inside a member
+/// a fact is derived from (facts read what they name whole: a trust statement's `Condition`,
+/// a container's `secrets`). Tested on every fixture (tests/reads.rs).
 pub fn facts_may_read(kind: ResourceKind, path: &[crate::location::Step]) -> bool {
     use crate::location::Step;
-    let Some(holder) = path.iter().rev().find_map(|step| match step {
+    let mut keys = path.iter().filter_map(|step| match step {
         Step::Key(key) => Some(key.as_str()),
         Step::Index(_) => None,
-    }) else {
-        return true;
-    };
-    FACTS
-        .iter()
-        .any(|f| f.kind == kind && f.reads.contains(&holder))
+    });
+    let facts = || FACTS.iter().filter(|f| f.kind == kind);
+    path.is_empty() || keys.any(|key| facts().any(|f| f.reads.contains(&key)))
 }
 
 /// The fact names a resource kind has.
