@@ -281,6 +281,10 @@ fn skip_scalar(text: &[u8], pos: usize) -> Option<usize> {
 }
 
 fn key_matches(raw: &[u8], key: &str) -> bool {
+    // Escapes only make a key's text longer than the key.
+    if raw.len() < key.len() {
+        return false;
+    }
     if memchr(b'\\', raw).is_none() {
         return raw == key.as_bytes();
     }

@@ -12,7 +12,6 @@
 use crate::location::Step;
 use serde_json::{Map, Value};
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::sync::LazyLock;
 
 static MODEL: LazyLock<Map<String, Value>> = LazyLock::new(|| {
@@ -91,7 +90,7 @@ type Member = Option<(Option<String>, Option<&'static str>)>;
 
 thread_local! {
     /// [`member`]'s answers: a template asks the same few hundred questions for every node.
-    static MEMBERS: std::cell::RefCell<HashMap<String, HashMap<String, Member>>> =
+    static MEMBERS: std::cell::RefCell<foldhash::HashMap<String, foldhash::HashMap<String, Member>>> =
         Default::default();
 }
 

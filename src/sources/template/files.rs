@@ -243,7 +243,7 @@ pub(in crate::sources) fn read_json(
     let by_resource = ByResource::<usize>::default();
     // Each resource's span tree, built on every core and found by its logical id (one tree
     // of the whole template would be built on one, and scanned for each resource).
-    let trees: std::collections::HashMap<String, SpanTree> = {
+    let trees: foldhash::HashMap<String, SpanTree> = {
         use rayon::prelude::*;
         let at = locate(bytes, 0, &[Step::Key("Resources".into())]);
         let members = at.and_then(|span| object_members(bytes, span.start));
