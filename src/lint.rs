@@ -166,17 +166,28 @@ impl Linted {
 }
 
 /// The edit that fixes a finding, when its rule has a fix: in API JSON under the violating node,
-/// in a template (JSON or YAML) at the property the node was translated from.
-pub fn fix_edit(run: &RunResult<'_>, finding: &findings::Finding) -> Option<findings::fix::Edit> {
+/// in a template (JSON or YAML) at the property the node was translated from. `templates` keeps
+/// the templates parsed for the fixes of one run.
+pub fn fix_edit(
+    run: &RunResult<'_>,
+    finding: &findings::Finding,
+    templates: &sources::template::ParsedFiles,
+) -> Option<findings::fix::Edit> {
     if let Some(edit) = findings::fix::edit_for(run, finding) {
         return Some(edit);
     }
     let spec = run.rules[finding.rule].file.fix.as_ref()?;
     let (owner, node) = &finding.violating;
-    let target = sources::template::fix_target(run.estate, *owner, node, &spec.path, &spec.value)?;
+    let violating = (*owner, node.as_slice());
+    let target =
+        sources::template::fix_target(run.estate, templates, violating, &spec.path, &spec.value)?;
     let text = &run.estate.files[target.file].text;
     let (start, end, replacement) = match target.yaml {
-        true => sources::template::plan_yaml(text, &target.node, &target.keys, &target.value),
+        true => {
+            let parsed = templates.get(target.file, text, true)?;
+            let (node, keys) = (&target.node, &target.keys);
+            sources::template::plan_yaml_in(&parsed, text, node, keys, &target.value)
+        }
         false => findings::fix::plan_at(text, &target.node, &target.keys, &target.value),
     }?;
     Some(findings::fix::Edit {

@@ -613,11 +613,12 @@ fn capacity_providers_associated_apart_are_the_clusters() {
 fn fixed(name: &str, text: &str) -> String {
     let mut linted = lint_texts(vec![(name, text)], &[("Env", "prod")]);
     let run = linted.judge();
+    let templates = Default::default();
     let edits: Vec<_> = run
         .evaluations
         .iter()
         .flat_map(|e| &e.findings)
-        .filter_map(|f| ecslint::lint::fix_edit(&run, f))
+        .filter_map(|f| ecslint::lint::fix_edit(&run, f, &templates))
         .collect();
     assert!(!edits.is_empty(), "nothing to fix in {name}");
     ecslint::findings::fix::apply(text, &edits).0
@@ -656,7 +657,7 @@ fn fixes_edit_yaml_and_json_templates_in_place() {
             .evaluations
             .iter()
             .flat_map(|e| &e.findings)
-            .filter_map(|f| ecslint::lint::fix_edit(&run, f))
+            .filter_map(|f| ecslint::lint::fix_edit(&run, f, &Default::default()))
             .collect();
         assert!(left.is_empty(), "{name}: {left:?}");
     }

@@ -12,9 +12,10 @@ pub fn fix(args: FixArgs) -> u8 {
     let (run, _) = judge(linted);
     report_input_errors(&run, &args.lint);
     let mut by_file: BTreeMap<usize, Vec<findings::fix::Edit>> = BTreeMap::new();
+    let templates = crate::sources::template::ParsedFiles::default();
     for judged in run.judged() {
         if judged.waiver.is_none()
-            && let Some(edit) = crate::lint::fix_edit(&run, judged.finding)
+            && let Some(edit) = crate::lint::fix_edit(&run, judged.finding, &templates)
         {
             by_file.entry(edit.file).or_default().push(edit);
         }

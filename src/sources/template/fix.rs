@@ -8,6 +8,51 @@ use crate::location::Step;
 use crate::sources::{cfn_names, yaml};
 use serde_json::Value;
 
+/// A template file as a fix reads it: its value and where each node was written, parsed once
+/// for all the fixes of a run (a template of thousands of resources was parsed again for each).
+pub struct Parsed {
+    value: Value,
+    spans: Located,
+}
+
+enum Located {
+    Yaml(yaml::YamlSpans),
+    /// `None`: too deep to index; paths are scanned.
+    Json(Option<crate::location::SpanTree>),
+}
+
+impl Parsed {
+    pub fn new(text: &str, yaml: bool) -> Option<Parsed> {
+        Some(match yaml {
+            true => {
+                let parsed = yaml::parse(text).ok()?;
+                Parsed {
+                    value: parsed.value,
+                    spans: Located::Yaml(parsed.spans),
+                }
+            }
+            false => Parsed {
+                value: serde_json::from_str(text).ok()?,
+                spans: Located::Json(crate::location::SpanTree::build(text.as_bytes(), 0)),
+            },
+        })
+    }
+
+    /// Where the node at `path` was written (a member from its key, as the reader shows it).
+    fn span_at(&self, text: &str, path: &[Step]) -> Option<crate::location::Span> {
+        let bytes = text.as_bytes();
+        let found = match &self.spans {
+            Located::Yaml(spans) => return spans.get(path),
+            Located::Json(Some(tree)) => tree.find(bytes, path)?,
+            Located::Json(None) => crate::location::locate(bytes, 0, path)?,
+        };
+        Some(match path.last() {
+            Some(Step::Key(_)) => crate::location::member_span(bytes, found),
+            _ => found,
+        })
+    }
+}
+
 /// The edit (start, end, replacement) that sets `keys` under the node at `node` to `value`.
 pub fn plan_yaml(
     text: &str,
@@ -15,7 +60,20 @@ pub fn plan_yaml(
     keys: &[String],
     value: &Value,
 ) -> Option<(usize, usize, String)> {
-    let parsed = yaml::parse(text).ok()?;
+    plan_yaml_in(&Parsed::new(text, true)?, text, node, keys, value)
+}
+
+/// [`plan_yaml`] on a template already parsed (as YAML).
+pub fn plan_yaml_in(
+    parsed: &Parsed,
+    text: &str,
+    node: &[Step],
+    keys: &[String],
+    value: &Value,
+) -> Option<(usize, usize, String)> {
+    let Located::Yaml(spans) = &parsed.spans else {
+        return None;
+    };
     let mut path = node.to_vec();
     let mut at = super::value_at(&parsed.value, &path)?;
     let mut rest = keys;
@@ -31,7 +89,7 @@ pub fn plan_yaml(
     if cfn_names::is_intrinsic(at) {
         return None;
     }
-    let (span, first_key) = parsed.spans.node(&path)?;
+    let (span, first_key) = spans.node(&path)?;
     let Some((missing, inner)) = rest.split_first() else {
         // The member is there: its value replaced.
         return Some((span.start, span.end, flow(value)));
@@ -69,44 +127,22 @@ pub fn plan_yaml(
     ))
 }
 
-/// Where a path of a template was written.
-type Lookup<'a> = dyn Fn(&[Step]) -> Option<crate::location::Span> + 'a;
-
 /// The path under `base` of the node a template shows at `span` (a member from its key, as
 /// the template reader placed it): where a fix of that node writes.
 pub fn written_path(
+    parsed: &Parsed,
     text: &str,
-    yaml: bool,
     base: &[Step],
     span: crate::location::Span,
 ) -> Option<Vec<Step>> {
-    let bytes = text.as_bytes();
-    let (value, span_at): (Value, Box<Lookup<'_>>) = match yaml {
-        true => {
-            let parsed = yaml::parse(text).ok()?;
-            let spans = parsed.spans;
-            (parsed.value, Box::new(move |path: &[Step]| spans.get(path)))
-        }
-        false => {
-            let value: Value = serde_json::from_str(text).ok()?;
-            (
-                value,
-                Box::new(move |path: &[Step]| {
-                    let found = crate::location::locate(bytes, 0, path)?;
-                    Some(match path.last() {
-                        Some(Step::Key(_)) => crate::location::member_span(bytes, found),
-                        _ => found,
-                    })
-                }),
-            )
-        }
-    };
+    let value = &parsed.value;
+    let span_at = |path: &[Step]| parsed.span_at(text, path);
     let mut pending = vec![base.to_vec()];
     while let Some(path) = pending.pop() {
         if path.len() > base.len() && span_at(&path) == Some(span) {
             return Some(path);
         }
-        for (step, _) in super::children(super::value_at(&value, &path)?) {
+        for (step, _) in super::children(super::value_at(value, &path)?) {
             let mut child = path.clone();
             child.push(step);
             pending.push(child);

@@ -15,7 +15,7 @@ mod undecided;
 pub use exports::import_exports;
 pub use files::read_parameters;
 pub(super) use files::{read_json, read_yaml};
-pub use fix::plan_yaml;
+pub use fix::{Parsed, plan_yaml, plan_yaml_in};
 
 use super::cfn_names::{self, Branches};
 use crate::location::{Span, Step};
@@ -217,8 +217,8 @@ impl cfn_names::Sink for Placed<'_> {
 /// to set under it, the value as the template writes it, and whether the file is YAML.
 pub fn fix_target(
     estate: &crate::model::Estate,
-    resource: usize,
-    node: &[Step],
+    parsed: &ParsedFiles,
+    (resource, node): (usize, &[Step]),
     fix_path: &[String],
     value: &Value,
 ) -> Option<FixTarget> {
@@ -231,7 +231,11 @@ pub fn fix_target(
     // The document itself is its properties; a node is found by where it was written.
     let written_at = match node.is_empty() {
         true => owner.origin.base.clone(),
-        false => fix::written_path(&file.text, yaml, &owner.origin.base, map.get(node)?.span)?,
+        false => {
+            let template = parsed.get(owner.origin.file, &file.text, yaml)?;
+            let span = map.get(node)?.span;
+            fix::written_path(&template, &file.text, &owner.origin.base, span)?
+        }
     };
     let full: Vec<Step> = node
         .iter()
@@ -253,6 +257,23 @@ pub fn fix_target(
         value: cfn_names::render_as(shape, value),
         yaml,
     })
+}
+
+/// The template files of a run as fixes read them, each parsed once, when first asked.
+#[derive(Default)]
+pub struct ParsedFiles {
+    files: std::cell::RefCell<std::collections::HashMap<usize, Option<std::rc::Rc<Parsed>>>>,
+}
+
+impl ParsedFiles {
+    /// File `file` (whose text is `text`) parsed, as YAML when `yaml`.
+    pub fn get(&self, file: usize, text: &str, yaml: bool) -> Option<std::rc::Rc<Parsed>> {
+        self.files
+            .borrow_mut()
+            .entry(file)
+            .or_insert_with(|| Parsed::new(text, yaml).map(std::rc::Rc::new))
+            .clone()
+    }
 }
 
 /// See [`fix_target`].
