@@ -182,13 +182,11 @@ pub fn fix_edit(
     let target =
         sources::template::fix_target(run.estate, templates, violating, &spec.path, &spec.value)?;
     let text = &run.estate.files[target.file].text;
+    let parsed = templates.get(target.file, text, target.yaml)?;
+    let (node, keys) = (&target.node, &target.keys);
     let (start, end, replacement) = match target.yaml {
-        true => {
-            let parsed = templates.get(target.file, text, true)?;
-            let (node, keys) = (&target.node, &target.keys);
-            sources::template::plan_yaml_in(&parsed, text, node, keys, &target.value)
-        }
-        false => findings::fix::plan_at(text, &target.node, &target.keys, &target.value),
+        true => sources::template::plan_yaml_in(&parsed, text, node, keys, &target.value),
+        false => findings::fix::plan(text, parsed.json_start(text, node)?, keys, &target.value),
     }?;
     Some(findings::fix::Edit {
         file: target.file,

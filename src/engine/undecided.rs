@@ -59,15 +59,10 @@ pub(super) fn evaluate(
         .iter()
         .map(|u| u.may_be.candidates(&rule.literals))
         .collect();
-    let bases: Vec<Option<Value>> = unknowns
-        .iter()
-        .zip(&candidates)
-        .map(|(unknown, tried)| base_value(unknown, tried))
-        .collect();
     let base: Vec<(&Unknown, Option<Value>)> = unknowns
         .iter()
-        .copied()
-        .zip(bases.iter().cloned())
+        .zip(&candidates)
+        .map(|(&unknown, tried)| (unknown, base_value(unknown, tried)))
         .collect();
     let base_decision = decide_with(work, &base);
     let mut depends_on: Vec<&Unknown> = Vec::new();
@@ -97,8 +92,8 @@ pub(super) fn evaluate(
         for k in 0..rounds {
             let assignment: Vec<Option<Value>> = candidates
                 .iter()
-                .zip(&bases)
-                .map(|(values, base)| {
+                .zip(&base)
+                .map(|(values, (_, base))| {
                     let value = values.get(k.min(values.len().saturating_sub(1))).cloned();
                     value.flatten().or_else(|| base.clone())
                 })

@@ -40,19 +40,13 @@ pub fn edit_for(run: &RunResult<'_>, finding: &Finding) -> Option<Edit> {
     })
 }
 
-/// Plans setting `keys` under the JSON value at `path` (from the file's root) to `value`.
-pub fn plan_at(
+/// Plans setting `path` under the value that starts at `node` to `value`.
+pub fn plan(
     text: &str,
-    path: &[Step],
-    keys: &[String],
+    node: usize,
+    path: &[String],
     value: &Value,
 ) -> Option<(usize, usize, String)> {
-    let node = locate(text.as_bytes(), 0, path)?;
-    plan(text, node.start, keys, value)
-}
-
-/// Plans setting `path` under the value that starts at `node` to `value`.
-fn plan(text: &str, node: usize, path: &[String], value: &Value) -> Option<(usize, usize, String)> {
     let bytes = text.as_bytes();
     let Some((first, rest)) = path.split_first() else {
         let span = locate(bytes, node, &[])?;

@@ -97,14 +97,11 @@ pub(in crate::sources) fn read_yaml(
         }
     };
     let spans = parsed.spans;
-    let by_resource = ByResource::default();
     let last = LastPath::new();
-    let span_at = |base: &[Step], rest: &[Step]| match by_resource.split(base) {
-        Some((resource, base_rest)) => {
-            let start = || {
-                let cursor = by_resource.find(resource, || spans.cursor(&base[..2]))?;
-                spans.descend(cursor, base_rest)
-            };
+    // A resource's node is found through the index of `Resources` (a wide mapping).
+    let span_at = |base: &[Step], rest: &[Step]| match in_resource(base) {
+        Some((_, base_rest)) => {
+            let start = || spans.descend(spans.cursor(&base[..2])?, base_rest);
             let child = |cursor, step: &Step| spans.descend(cursor, std::slice::from_ref(step));
             spans.get_from(last.node(base, rest, start, child)?, &[])
         }
@@ -113,39 +110,11 @@ pub(in crate::sources) fn read_yaml(
     read(index, stem, file, &parsed.value, given, &span_at)
 }
 
-/// Where each resource of a template is, found once: a template of 10,000 resources would
-/// otherwise be scanned from its top for every node of every resource.
-struct ByResource<T> {
-    found: std::sync::Mutex<std::collections::HashMap<String, Option<T>>>,
-}
-
-impl<T> Default for ByResource<T> {
-    fn default() -> Self {
-        ByResource {
-            found: Default::default(),
-        }
-    }
-}
-
-impl<T: Copy> ByResource<T> {
-    /// `Resources.<id>` and the rest of a path under it.
-    fn split<'p>(&self, path: &'p [Step]) -> Option<(&'p str, &'p [Step])> {
-        match path {
-            [Step::Key(top), Step::Key(id), rest @ ..] if top == "Resources" => Some((id, rest)),
-            _ => None,
-        }
-    }
-
-    fn find(&self, resource: &str, locate: impl FnOnce() -> Option<T>) -> Option<T> {
-        if let Some(known) = self.found.lock().ok()?.get(resource) {
-            return *known;
-        }
-        let located = locate();
-        self.found
-            .lock()
-            .ok()?
-            .insert(resource.to_string(), located);
-        located
+/// `Resources.<id>` and the rest of a path under it.
+fn in_resource(path: &[Step]) -> Option<(&str, &[Step])> {
+    match path {
+        [Step::Key(top), Step::Key(id), rest @ ..] if top == "Resources" => Some((id, rest)),
+        _ => None,
     }
 }
 
@@ -240,7 +209,6 @@ pub(in crate::sources) fn read_json(
     given: &BTreeMap<String, String>,
 ) -> Result<(SourceFile, Vec<Resource>), Rejection> {
     let bytes = file.text.as_bytes();
-    let by_resource = ByResource::<usize>::default();
     // Each resource's span tree, built on every core and found by its logical id (one tree
     // of the whole template would be built on one, and scanned for each resource).
     let trees: foldhash::HashMap<String, SpanTree> = {
@@ -257,9 +225,8 @@ pub(in crate::sources) fn read_json(
     };
     let last = LastPath::new();
     let span_at = |base: &[Step], rest: &[Step]| {
-        let tree = by_resource
-            .split(base)
-            .and_then(|(resource, base_rest)| Some((trees.get(resource)?, base_rest)));
+        let tree =
+            in_resource(base).and_then(|(resource, rest)| Some((trees.get(resource)?, rest)));
         let span = match tree {
             Some((tree, base_rest)) => {
                 let start = || tree.descend(bytes, 0, base_rest);

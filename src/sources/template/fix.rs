@@ -40,16 +40,32 @@ impl Parsed {
 
     /// Where the node at `path` was written (a member from its key, as the reader shows it).
     fn span_at(&self, text: &str, path: &[Step]) -> Option<crate::location::Span> {
-        let bytes = text.as_bytes();
-        let found = match &self.spans {
-            Located::Yaml(spans) => return spans.get(path),
-            Located::Json(Some(tree)) => tree.find(bytes, path)?,
-            Located::Json(None) => crate::location::locate(bytes, 0, path)?,
+        let Located::Json(_) = &self.spans else {
+            return self.value_span(text, path);
         };
+        let found = self.value_span(text, path)?;
         Some(match path.last() {
-            Some(Step::Key(_)) => crate::location::member_span(bytes, found),
+            Some(Step::Key(_)) => crate::location::member_span(text.as_bytes(), found),
             _ => found,
         })
+    }
+
+    /// Where the value at `path` of a JSON template starts: what a JSON fix edits under.
+    pub fn json_start(&self, text: &str, path: &[Step]) -> Option<usize> {
+        match &self.spans {
+            Located::Json(_) => Some(self.value_span(text, path)?.start),
+            Located::Yaml(_) => None,
+        }
+    }
+
+    /// The node at `path`: for YAML a member from its key, for JSON its value.
+    fn value_span(&self, text: &str, path: &[Step]) -> Option<crate::location::Span> {
+        let bytes = text.as_bytes();
+        match &self.spans {
+            Located::Yaml(spans) => spans.get(path),
+            Located::Json(Some(tree)) => tree.find(bytes, path),
+            Located::Json(None) => crate::location::locate(bytes, 0, path),
+        }
     }
 }
 
