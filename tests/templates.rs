@@ -696,3 +696,47 @@ fn a_task_set_is_its_services_and_judged_where_it_is_written() {
         "{found:?}"
     );
 }
+
+#[test]
+fn a_json_templates_resources_read_apart_say_the_same_as_the_whole_document() {
+    let task = |family: &str, privileged: &str| {
+        format!(
+            r#"{{"Type": "AWS::ECS::TaskDefinition", "Properties": {{"Family": "{family}",
+  "ContainerDefinitions": [{{"Name": "app", "Image": "nginx:1.27", "Privileged": {privileged}}}]}}}}"#
+        )
+    };
+    // A repeated logical id: the last declaration counts, as when the document is parsed whole.
+    let repeated = format!(
+        "{{\"Resources\": {{\n\"Task\": {},\n\"Task\": {}\n}}}}",
+        task("first", "false"),
+        task("second", "true")
+    );
+    let resources = translated("repeated.json", &repeated, &[]);
+    assert_eq!(resources.len(), 1);
+    assert_eq!(resources[0].doc["family"], "second");
+    assert_eq!(
+        resources[0].doc["containerDefinitions"][0]["privileged"],
+        true
+    );
+
+    // Broken JSON inside a resource's properties: an error at its line and column.
+    let broken = format!(
+        "{{\"Resources\": {{\n\"Ok\": {},\n\"Task\": {}\n}}}}",
+        task("ok", "false"),
+        task("broken", "tru")
+    );
+    let deep = format!(
+        "{{\"Resources\": {{\n\"Task\": {{\"Type\": \"AWS::ECS::TaskDefinition\",\n\"Properties\": {{\"Tags\": {}{}}}}}}}}}",
+        "[".repeat(200),
+        "]".repeat(200)
+    );
+    for (name, text, line) in [("broken.json", &broken, 5), ("deep.json", &deep, 3)] {
+        let options = sources::InputOptions::default();
+        let loaded = sources::load_texts(vec![(name.into(), text.clone())], &options);
+        assert_eq!(loaded.errors.len(), 1, "{name}: {:?}", loaded.errors);
+        let error = &loaded.errors[0];
+        let at = error.location.as_ref().expect("a place");
+        assert_eq!(at.line, line, "{name}: {error:?}");
+        assert!(loaded.estate.resources.is_empty(), "{name}");
+    }
+}

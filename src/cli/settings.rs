@@ -57,12 +57,29 @@ impl Timer {
         if let (Some(start), Some(last)) = (self.start, self.last.get()) {
             let now = std::time::Instant::now();
             eprintln!(
-                "timing: {phase:<10} {:>8.1} ms (total {:.1} ms)",
+                "timing: {phase:<10} {:>8.1} ms (total {:.1} ms){}",
                 (now - last).as_secs_f64() * 1e3,
-                (now - start).as_secs_f64() * 1e3
+                (now - start).as_secs_f64() * 1e3,
+                memory()
             );
             self.last.set(Some(now));
         }
+    }
+}
+
+/// Resident and peak memory, where the system says (Linux).
+fn memory() -> String {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix(name))
+            .and_then(|rest| rest.trim().strip_suffix("kB"))
+            .and_then(|kb| kb.trim().parse::<u64>().ok())
+    };
+    match (field("VmRSS:"), field("VmHWM:")) {
+        (Some(rss), Some(peak)) => format!(", rss {} MB, peak {} MB", rss / 1024, peak / 1024),
+        _ => String::new(),
     }
 }
 

@@ -7,28 +7,48 @@ use super::{Span, Step, key_matches, skip_scalar, skip_string, skip_ws};
 /// Containers nested deeper than this are not indexed (the tree says `None`, and callers scan).
 const MAX_DEPTH: usize = 256;
 
-#[derive(Debug, Clone)]
+/// One node, in 24 bytes: a template of 5,000 task definitions has over a million, and a
+/// node that owned its list of children took 64 bytes and an allocation each.
+#[derive(Debug, Clone, Copy)]
 struct Node {
-    span: Span,
-    /// For an object member: the raw bytes of its key, between the quotes.
-    key: Option<Span>,
-    /// Indexes of the members or elements, in order.
-    children: Vec<u32>,
+    start: u32,
+    end: u32,
+    /// For an object member: where the raw bytes of its key start, between the quotes.
+    key_start: u32,
+    /// Their length; [`NO_KEY`] for an element or the root.
+    key_len: u32,
+    /// Where the node's members or elements are listed in [`SpanTree::children`], in order.
+    first_child: u32,
+    child_count: u32,
 }
+
+const NO_KEY: u32 = u32::MAX;
 
 /// The spans of every node of the JSON value that starts at a given byte.
 #[derive(Debug, Clone)]
 pub struct SpanTree {
     nodes: Vec<Node>,
+    /// Node indexes, each container's children side by side.
+    children: Vec<u32>,
 }
 
 impl SpanTree {
     /// The tree of the value starting at `start` (after white space); `None` when the text there
-    /// is not a complete JSON value or nests deeper than the tree indexes.
+    /// is not a complete JSON value, nests deeper than the tree indexes, or is too large for its
+    /// 32-bit offsets.
     pub fn build(text: &[u8], start: usize) -> Option<SpanTree> {
-        let mut tree = SpanTree { nodes: Vec::new() };
-        tree.value(text, skip_ws(text, start), None, 0)?;
-        Some(tree)
+        if u32::try_from(text.len()).is_err() {
+            return None;
+        }
+        let mut builder = Builder {
+            tree: SpanTree {
+                nodes: Vec::new(),
+                children: Vec::new(),
+            },
+            pending: Vec::new(),
+        };
+        builder.value(text, skip_ws(text, start), None, 0)?;
+        Some(builder.tree)
     }
 
     /// The span of the node at `path`, when it exists.
@@ -45,8 +65,11 @@ impl SpanTree {
 
     /// The span of the node at `path` under node `from`.
     pub fn find_from(&self, text: &[u8], from: usize, path: &[Step]) -> Option<Span> {
-        let node = self.descend(text, from, path)?;
-        Some(self.nodes.get(node)?.span)
+        let node = self.nodes.get(self.descend(text, from, path)?)?;
+        Some(Span {
+            start: node.start as usize,
+            end: node.end as usize,
+        })
     }
 
     /// The node at `path` under node `from`.
@@ -57,78 +80,96 @@ impl SpanTree {
 
     fn child(&self, text: &[u8], node: usize, step: &Step) -> Option<usize> {
         let node = self.nodes.get(node)?;
-        let opener = text.get(node.span.start)?;
-        let child = match (step, opener) {
-            (Step::Key(key), b'{') => node.children.iter().rev().find(|&&child| {
-                self.nodes[child as usize]
-                    .key
-                    .is_some_and(|raw| key_matches(&text[raw.start..raw.end], key))
+        let first = node.first_child as usize;
+        let children = self
+            .children
+            .get(first..first + node.child_count as usize)?;
+        let child = match (step, text.get(node.start as usize)?) {
+            (Step::Key(key), b'{') => children.iter().rev().find(|&&child| {
+                let child = &self.nodes[child as usize];
+                let raw = child.key_start as usize..(child.key_start + child.key_len) as usize;
+                child.key_len != NO_KEY && key_matches(&text[raw], key)
             }),
-            (Step::Index(index), b'[') => node.children.get(*index),
+            (Step::Index(index), b'[') => children.get(*index),
             _ => None,
         }?;
         Some(*child as usize)
     }
+}
 
-    /// Indexes the members (`object`) or elements of the container at `pos`; returns their
-    /// indexes and where the container ends.
+/// Builds a [`SpanTree`] in one pass.
+struct Builder {
+    tree: SpanTree,
+    /// The children of the containers being read, innermost last: each container's are moved
+    /// to the tree together when it closes, so they sit side by side.
+    pending: Vec<u32>,
+}
+
+impl Builder {
+    /// Indexes the members (`object`) or elements of the container at `pos`; returns where
+    /// they are listed, how many there are, and where the container ends.
     fn children(
         &mut self,
         text: &[u8],
         pos: usize,
         object: bool,
         depth: usize,
-    ) -> Option<(Vec<u32>, usize)> {
+    ) -> Option<(u32, u32, usize)> {
         let close = if object { b'}' } else { b']' };
-        let mut children = Vec::new();
+        let mark = self.pending.len();
         let mut i = skip_ws(text, pos + 1);
-        if text.get(i) == Some(&close) {
-            return Some((children, i + 1));
-        }
-        loop {
-            let mut key = None;
-            if object {
-                if text.get(i) != Some(&b'"') {
-                    return None;
+        if text.get(i) != Some(&close) {
+            loop {
+                let mut key = None;
+                if object {
+                    if text.get(i) != Some(&b'"') {
+                        return None;
+                    }
+                    let key_end = skip_string(text, i)?;
+                    key = Some((i + 1, key_end - 1));
+                    i = skip_ws(text, key_end);
+                    if text.get(i) != Some(&b':') {
+                        return None;
+                    }
+                    i = skip_ws(text, i + 1);
                 }
-                let key_end = skip_string(text, i)?;
-                key = Some(Span {
-                    start: i + 1,
-                    end: key_end - 1,
-                });
-                i = skip_ws(text, key_end);
-                if text.get(i) != Some(&b':') {
-                    return None;
+                let (child, child_end) = self.value(text, i, key, depth + 1)?;
+                self.pending.push(child);
+                i = skip_ws(text, child_end);
+                match text.get(i) {
+                    Some(b',') => i = skip_ws(text, i + 1),
+                    Some(&b) if b == close => break,
+                    _ => return None,
                 }
-                i = skip_ws(text, i + 1);
-            }
-            let (child, child_end) = self.value(text, i, key, depth + 1)?;
-            children.push(child);
-            i = skip_ws(text, child_end);
-            match text.get(i) {
-                Some(b',') => i = skip_ws(text, i + 1),
-                Some(&b) if b == close => return Some((children, i + 1)),
-                _ => return None,
             }
         }
+        let first = u32::try_from(self.tree.children.len()).ok()?;
+        let count = u32::try_from(self.pending.len() - mark).ok()?;
+        self.tree.children.extend(self.pending.drain(mark..));
+        Some((first, count, i + 1))
     }
 
-    /// Indexes the value at `pos`; returns its index and where it ends.
+    /// Indexes the value at `pos` (an object member's when `key` spans its raw key); returns
+    /// its index and where it ends.
     fn value(
         &mut self,
         text: &[u8],
         pos: usize,
-        key: Option<Span>,
+        key: Option<(usize, usize)>,
         depth: usize,
     ) -> Option<(u32, usize)> {
-        let index = u32::try_from(self.nodes.len()).ok()?;
-        self.nodes.push(Node {
-            span: Span {
-                start: pos,
-                end: pos,
-            },
-            key,
-            children: Vec::new(),
+        let index = u32::try_from(self.tree.nodes.len()).ok()?;
+        let (key_start, key_len) = match key {
+            Some((start, end)) => (start as u32, (end - start) as u32),
+            None => (0, NO_KEY),
+        };
+        self.tree.nodes.push(Node {
+            start: pos as u32,
+            end: pos as u32,
+            key_start,
+            key_len,
+            first_child: 0,
+            child_count: 0,
         });
         let end = match *text.get(pos)? {
             b'"' => skip_string(text, pos)?,
@@ -136,13 +177,15 @@ impl SpanTree {
                 if depth >= MAX_DEPTH {
                     return None;
                 }
-                let (children, end) = self.children(text, pos, open == b'{', depth)?;
-                self.nodes[index as usize].children = children;
+                let (first, count, end) = self.children(text, pos, open == b'{', depth)?;
+                let node = &mut self.tree.nodes[index as usize];
+                node.first_child = first;
+                node.child_count = count;
                 end
             }
             _ => skip_scalar(text, pos)?,
         };
-        self.nodes[index as usize].span.end = end;
+        self.tree.nodes[index as usize].end = end as u32;
         Some((index, end))
     }
 }

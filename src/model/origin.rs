@@ -55,6 +55,15 @@ pub struct Written {
 }
 
 impl OriginMap {
+    /// A map with room for `nodes` places without growing (a translation knows about how many
+    /// nodes it writes; growing a map of hundreds rehashes it several times).
+    pub fn with_capacity(nodes: usize) -> OriginMap {
+        OriginMap {
+            entries: foldhash::HashMap::with_capacity_and_hasher(nodes, Default::default()),
+            ..OriginMap::default()
+        }
+    }
+
     pub fn insert(&mut self, path: impl AsRef<[Step]>, written: Written) {
         self.entries.insert(PathKey::of(path.as_ref()), written);
     }

@@ -97,6 +97,16 @@ pub(super) fn parse_file(
             }
         };
     }
+    // A template: each resource on its own (see `template::JsonTemplate`).
+    if kind == InputKind::Auto
+        && let Some(members) = members.as_deref()
+        && members.iter().any(|(key, _)| key == "Resources")
+        && let Some(template) = template::JsonTemplate::parse(&text, members)
+    {
+        let mut file = SourceFile::new(shown, text);
+        file.had_bom = had_bom;
+        return template::read_json(index, &stem, file, template, &options.parameters);
+    }
     // Any other file: parsed whole, except a `taskDefinitions` array, whose elements are
     // deferred like single task definitions.
     let parsed = members
@@ -116,7 +126,8 @@ pub(super) fn parse_file(
     if kind == InputKind::Auto && !skipped && template::is_template(&root) {
         let mut file = SourceFile::new(shown, text);
         file.had_bom = had_bom;
-        return template::read_json(index, &stem, file, &root, &options.parameters);
+        let template = template::JsonTemplate::whole(&file.text, root);
+        return template::read_json(index, &stem, file, template, &options.parameters);
     }
     let collection_errors = snapshot_errors(&root);
     let account = root

@@ -6,7 +6,7 @@ use super::super::Rejection;
 use super::super::parse::error_at;
 use super::super::yaml;
 use super::{is_template, resources};
-use crate::location::{SpanTree, Step, locate, member_span, object_members};
+use crate::location::Step;
 use crate::model::{Resource, SourceFile};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -111,7 +111,7 @@ pub(in crate::sources) fn read_yaml(
 }
 
 /// `Resources.<id>` and the rest of a path under it.
-fn in_resource(path: &[Step]) -> Option<(&str, &[Step])> {
+pub(super) fn in_resource(path: &[Step]) -> Option<(&str, &[Step])> {
     match path {
         [Step::Key(top), Step::Key(id), rest @ ..] if top == "Resources" => Some((id, rest)),
         _ => None,
@@ -123,7 +123,7 @@ fn in_resource(path: &[Step]) -> Option<(&str, &[Step])> {
 /// descends one step from where the last one ended instead of from the resource (an
 /// environment variable of a container was otherwise found through every member before it, at
 /// every level).
-struct LastPath {
+pub(super) struct LastPath {
     /// Which lookup the walked nodes belong to: unique in the process.
     owner: usize,
 }
@@ -143,7 +143,7 @@ thread_local! {
 }
 
 impl LastPath {
-    fn new() -> LastPath {
+    pub(super) fn new() -> LastPath {
         static OWNERS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         LastPath {
             owner: OWNERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
@@ -151,7 +151,7 @@ impl LastPath {
     }
 
     /// The node at `base` then `rest`: `start` finds the node at `base`, `child` one step down.
-    fn node<N: Copy + 'static>(
+    pub(super) fn node<N: Copy + 'static>(
         &self,
         base: &[Step],
         rest: &[Step],
@@ -200,55 +200,6 @@ fn not_a_template(file: SourceFile) -> crate::model::input::InputError {
     error_at(file.path, file.text, 0, reason)
 }
 
-/// Reads a JSON template (already parsed as `root`).
-pub(in crate::sources) fn read_json(
-    index: usize,
-    stem: &str,
-    file: SourceFile,
-    root: &Value,
-    given: &BTreeMap<String, String>,
-) -> Result<(SourceFile, Vec<Resource>), Rejection> {
-    let bytes = file.text.as_bytes();
-    // Each resource's span tree, built on every core and found by its logical id (one tree
-    // of the whole template would be built on one, and scanned for each resource).
-    let trees: foldhash::HashMap<String, SpanTree> = {
-        use rayon::prelude::*;
-        let at = locate(bytes, 0, &[Step::Key("Resources".into())]);
-        let members = at.and_then(|span| object_members(bytes, span.start));
-        members
-            .unwrap_or_default()
-            .into_par_iter()
-            .filter_map(|(id, start)| Some((id, SpanTree::build(bytes, start)?)))
-            .collect::<Vec<_>>()
-            .into_iter()
-            .collect()
-    };
-    let last = LastPath::new();
-    let span_at = |base: &[Step], rest: &[Step]| {
-        let tree =
-            in_resource(base).and_then(|(resource, rest)| Some((trees.get(resource)?, rest)));
-        let span = match tree {
-            Some((tree, base_rest)) => {
-                let start = || tree.descend(bytes, 0, base_rest);
-                let child =
-                    |node, step: &Step| tree.descend(bytes, node, std::slice::from_ref(step));
-                tree.find_from(bytes, last.node(base, rest, start, child)?, &[])
-            }
-            // Outside a resource, or one too deep to index: scanned.
-            None => locate(bytes, 0, &[base, rest].concat()),
-        }?;
-        // A member is shown from its key, as YAML shows `Key: value`.
-        Some(match rest.last().or(base.last()) {
-            Some(Step::Key(_)) => member_span(bytes, span),
-            _ => span,
-        })
-    };
-    let (resources, exports) = resources(index, stack_name(stem), root, given, &span_at);
-    let mut file = file;
-    file.exports = exports;
-    finish(file, resources, root)
-}
-
 fn read(
     index: usize,
     stem: &str,
@@ -260,7 +211,7 @@ fn read(
     if !is_template(value) {
         return Err(Rejection::Unrecognized(not_a_template(file)));
     }
-    let (resources, exports) = resources(index, stack_name(stem), value, given, span_at);
+    let (resources, exports) = resources(index, stack_name(stem), value, given, span_at, &|_| None);
     let mut file = file;
     file.exports = exports;
     finish(file, resources, value)
@@ -268,13 +219,13 @@ fn read(
 
 /// The stack a template file holds, by its name: CDK writes `Checkout.template.json` and
 /// `CheckoutNested1A2B.nested.template.json`.
-fn stack_name(stem: &str) -> &str {
+pub(super) fn stack_name(stem: &str) -> &str {
     let stem = stem.strip_suffix(".template").unwrap_or(stem);
     stem.strip_suffix(".nested").unwrap_or(stem)
 }
 
 /// A template with no resource ecslint reads is not one of its documents.
-fn finish(
+pub(super) fn finish(
     file: SourceFile,
     resources: Vec<Resource>,
     template: &Value,

@@ -10,12 +10,14 @@ mod files;
 mod fix;
 mod iam;
 mod intrinsics;
+mod json;
 mod undecided;
 
 pub use exports::import_exports;
 pub use files::read_parameters;
-pub(super) use files::{read_json, read_yaml};
+pub(super) use files::read_yaml;
 pub use fix::{Parsed, plan_yaml, plan_yaml_in};
+pub(super) use json::{JsonTemplate, read_json};
 
 use super::cfn_names::{self, Branches};
 use crate::location::{Span, Step};
@@ -56,13 +58,15 @@ pub fn is_template(doc: &Value) -> bool {
 /// The resources of a template read from file `file`, named within `stack` (the file's stem,
 /// or the CDK stack), and what it exports; `given` are parameter values from the command line.
 /// `span_at` says where a path of the template was written (a member from its key). A value a
-/// parameter gave is placed at the property that names the parameter.
+/// parameter gave is placed at the property that names the parameter. `later` gives the
+/// `Properties` of a resource that the template's parse left as text, parsed.
 pub fn resources(
     file: usize,
     stack: &str,
     template: &Value,
     given: &BTreeMap<String, String>,
     span_at: &SpanAt<'_>,
+    later: &(dyn Fn(&str) -> Option<Value> + Sync),
 ) -> (Vec<Resource>, Vec<(String, Value)>) {
     let Some(declared) = template.get("Resources").and_then(Value::as_object) else {
         return (Vec::new(), Vec::new());
@@ -90,14 +94,18 @@ pub fn resources(
         .filter_map(|((logical_id, declaration, cfn_type, kind), (id, name))| {
             let base = properties_path(logical_id);
             let empty = Value::Object(serde_json::Map::new());
-            let properties = declaration.get("Properties").unwrap_or(&empty);
+            let parsed = later(logical_id);
+            let properties = parsed
+                .as_ref()
+                .or(declaration.get("Properties"))
+                .unwrap_or(&empty);
             let mut sink = Placed {
                 file,
                 properties,
                 base: &base,
                 span_at,
                 context: &context,
-                map: OriginMap::default(),
+                map: OriginMap::with_capacity(nodes(properties)),
             };
             // The resource itself is shown at its logical id.
             if let Some(span) = span_at(&base[..2], &[]) {
@@ -305,6 +313,15 @@ fn value_at<'v>(value: &'v Value, path: &[Step]) -> Option<&'v Value> {
         Step::Key(key) => node.get(key),
         Step::Index(i) => node.get(i),
     })
+}
+
+/// How many nodes `value` has, itself included.
+fn nodes(value: &Value) -> usize {
+    1 + match value {
+        Value::Object(map) => map.values().map(nodes).sum(),
+        Value::Array(items) => items.iter().map(nodes).sum(),
+        _ => 0,
+    }
 }
 
 /// A value's members or elements, each with the step to it.

@@ -1,0 +1,207 @@
+//! JSON templates, parsed for speed: each resource's declaration on its own core, and the
+//! `Properties` of the resources translated one by one left as text until their translation
+//! parses them. Those are nearly all of a large template, so its whole document is never held
+//! at once, and their parse runs on every core.
+
+use super::super::Rejection;
+use super::super::parse::{error_at, offset_of};
+use super::files::{LastPath, finish, in_resource, stack_name};
+use super::{TYPES, is_template, resources};
+use crate::location::{SpanTree, Step, locate, member_span, object_members};
+use crate::model::{Resource, SourceFile};
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use std::sync::{Mutex, OnceLock};
+
+/// A JSON template as parsed: the document, without the `Properties` of the resources that
+/// are translated (where they start in the text instead), and where each resource's
+/// declaration starts.
+pub(in crate::sources) struct JsonTemplate {
+    root: Value,
+    later: foldhash::HashMap<String, usize>,
+    declarations: Vec<(String, usize)>,
+}
+
+impl JsonTemplate {
+    /// The template in `text`, whose root members are `members` (each key and where its value
+    /// starts). `None` when it is not a template, or anything is off: the file is then parsed
+    /// whole, which reports any error at its place.
+    pub fn parse(text: &str, members: &[(String, usize)]) -> Option<JsonTemplate> {
+        use rayon::prelude::*;
+        let bytes = text.as_bytes();
+        let (_, at) = members.iter().rev().find(|(key, _)| key == "Resources")?;
+        let declarations = object_members(bytes, *at)?;
+        let parsed: Vec<(Value, Option<usize>)> = declarations
+            .par_iter()
+            .map(|(_, start)| declaration(text, *start))
+            .collect::<Option<_>>()?;
+        let mut later = foldhash::HashMap::default();
+        let mut resources = Map::with_capacity(declarations.len());
+        for ((id, _), (declaration, properties)) in declarations.iter().zip(parsed) {
+            // A repeated logical id: the last declaration counts, as when parsed whole.
+            match properties {
+                Some(start) => later.insert(id.clone(), start),
+                None => later.remove(id),
+            };
+            resources.insert(id.clone(), declaration);
+        }
+        // A repeated `Resources` is left to the whole parse.
+        if members.iter().filter(|(key, _)| key == "Resources").count() > 1 {
+            return None;
+        }
+        let mut root = Map::with_capacity(members.len());
+        let mut resources = Some(Value::Object(resources));
+        for (key, start) in members {
+            let value = match key.as_str() {
+                "Resources" => resources
+                    .take()
+                    .unwrap_or_else(|| Value::Object(Map::new())),
+                _ => first_value(text, *start).ok()?,
+            };
+            root.insert(key.clone(), value);
+        }
+        let root = Value::Object(root);
+        is_template(&root).then_some(JsonTemplate {
+            root,
+            later,
+            declarations,
+        })
+    }
+
+    /// A template parsed whole (the way every other JSON file is).
+    pub fn whole(text: &str, root: Value) -> JsonTemplate {
+        let bytes = text.as_bytes();
+        let at = locate(bytes, 0, &[Step::Key("Resources".into())]);
+        JsonTemplate {
+            root,
+            later: foldhash::HashMap::default(),
+            declarations: at
+                .and_then(|span| object_members(bytes, span.start))
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// The JSON value that starts at `start` of `text` (what follows it is not read).
+fn first_value(text: &str, start: usize) -> Result<Value, serde_json::Error> {
+    let mut deserializer = serde_json::Deserializer::from_str(&text[start..]);
+    serde::Deserialize::deserialize(&mut deserializer)
+}
+
+/// The resource declaration at `start`: parsed, except the `Properties` of a type that is
+/// translated, which are only checked, and where they start instead.
+fn declaration(text: &str, start: usize) -> Option<(Value, Option<usize>)> {
+    let mut deserializer = serde_json::Deserializer::from_str(&text[start..]);
+    let Members(members) = serde::Deserialize::deserialize(&mut deserializer).ok()?;
+    let cfn_type = members.iter().rev().find(|(key, _)| key == "Type");
+    let translated = cfn_type.is_some_and(|(_, raw)| {
+        serde_json::from_str::<String>(raw.get())
+            .is_ok_and(|t| TYPES.iter().any(|(name, _)| *name == t))
+    });
+    let mut declaration = Map::with_capacity(members.len());
+    let mut properties = None;
+    for (key, raw) in members {
+        if translated && key == "Properties" {
+            properties = Some(raw.get().as_ptr() as usize - text.as_ptr() as usize);
+            continue;
+        }
+        declaration.insert(key, serde_json::from_str(raw.get()).ok()?);
+    }
+    Some((Value::Object(declaration), properties))
+}
+
+/// An object's members in order, each value as its text (a repeated key listed each time).
+struct Members<'a>(Vec<(String, &'a RawValue)>);
+
+impl<'de> serde::Deserialize<'de> for Members<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Members<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a resource declaration")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Members<'de>, A::Error> {
+                let mut members = Vec::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    members.push((key, map.next_value::<&'de RawValue>()?));
+                }
+                Ok(Members(members))
+            }
+        }
+        deserializer.deserialize_map(Visit)
+    }
+}
+
+/// Reads a JSON template: its ECS resources, each translated with its own span tree.
+pub(in crate::sources) fn read_json(
+    index: usize,
+    stem: &str,
+    file: SourceFile,
+    template: JsonTemplate,
+    given: &BTreeMap<String, String>,
+) -> Result<(SourceFile, Vec<Resource>), Rejection> {
+    let failed: Mutex<Option<(usize, serde_json::Error)>> = Mutex::new(None);
+    let (resources, exports) = {
+        let text = file.text.as_str();
+        let bytes = text.as_bytes();
+        // Each resource's span tree, built when its first node is looked up: on the core that
+        // translates it. The last of a repeated logical id counts, as in the document.
+        let trees: foldhash::HashMap<&str, (usize, OnceLock<Option<SpanTree>>)> = template
+            .declarations
+            .iter()
+            .map(|(id, start)| (id.as_str(), (*start, OnceLock::new())))
+            .collect();
+        let last = LastPath::new();
+        let span_at = |base: &[Step], rest: &[Step]| {
+            let tree = in_resource(base).and_then(|(resource, rest)| {
+                let (start, tree) = trees.get(resource)?;
+                let tree = tree.get_or_init(|| SpanTree::build(bytes, *start));
+                Some((tree.as_ref()?, rest))
+            });
+            let span = match tree {
+                Some((tree, base_rest)) => {
+                    let start = || tree.descend(bytes, 0, base_rest);
+                    let child =
+                        |node, step: &Step| tree.descend(bytes, node, std::slice::from_ref(step));
+                    tree.find_from(bytes, last.node(base, rest, start, child)?, &[])
+                }
+                // Outside a resource, or one too deep to index: scanned.
+                None => locate(bytes, 0, &[base, rest].concat()),
+            }?;
+            // A member is shown from its key, as YAML shows `Key: value`.
+            Some(match rest.last().or(base.last()) {
+                Some(Step::Key(_)) => member_span(bytes, span),
+                _ => span,
+            })
+        };
+        let later = |logical_id: &str| {
+            let start = *template.later.get(logical_id)?;
+            match first_value(text, start) {
+                Ok(properties) => Some(properties),
+                Err(error) => {
+                    let mut failed = failed.lock().unwrap_or_else(|e| e.into_inner());
+                    failed.get_or_insert((start, error));
+                    None
+                }
+            }
+        };
+        let stack = stack_name(stem);
+        resources(index, stack, &template.root, given, &span_at, &later)
+    };
+    // Checked when parsed, so only what a document may not hold (nesting too deep) is left.
+    if let Some((start, error)) = failed.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        let offset = start + offset_of(&file.text[start..], error.line(), error.column());
+        let reason = crate::sources::json_reason(&error);
+        return Err(Rejection::Broken(error_at(
+            file.path, file.text, offset, reason,
+        )));
+    }
+    let mut file = file;
+    file.exports = exports;
+    finish(file, resources, &template.root)
+}
