@@ -61,6 +61,9 @@ pub struct Rule {
     pub reads: Option<Reads>,
     /// The rule reads `_facts`, which are derived again for each value tried.
     pub uses_facts: bool,
+    /// The parts of linked resources the rule reads (`None`: anything), so only those are
+    /// attached under `_links`.
+    pub link_reads: Option<Vec<super::query_check::LinkRead>>,
 }
 
 /// What a rule may read, by member name (see `query_check::NamesRead`).
@@ -307,6 +310,10 @@ pub fn compile(
         .transpose()?;
     let reads = reads_of(kind, &file, &params);
     let uses_facts = query_texts(&file).any(|q| q.contains("_facts"));
+    let link_reads = query_texts(&file)
+        .map(|text| super::query_check::links_read(&substitute(text, &params).ok()?))
+        .collect::<Option<Vec<_>>>()
+        .map(|reads| reads.concat());
     let mut literals = Vec::new();
     for text in query_texts(&file) {
         let found = substitute(text, &params)
@@ -325,6 +332,7 @@ pub fn compile(
         literals,
         reads,
         uses_facts,
+        link_reads,
         severity: file.severity,
         source: source.to_string(),
         kind,

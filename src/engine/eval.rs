@@ -3,6 +3,7 @@
 use super::catalog::{Check, Requirement, Rule};
 use super::finding::finding;
 use super::outcome::{Counts, Evaluation, Outcome};
+use super::query_check::LinkRead;
 use super::undecided;
 use crate::location::Step;
 use crate::model::Estate;
@@ -62,6 +63,14 @@ fn evaluate_resource(rules: &[Rule], estate: &Estate, resource: usize) -> Vec<Ev
         return Vec::new();
     }
     let needs_links = applicable.iter().any(|(_, r)| r.uses_links);
+    // What of the linked resources any of these rules reads (`None`: anything).
+    let link_reads: Option<Vec<&LinkRead>> = applicable
+        .iter()
+        .filter(|(_, r)| r.uses_links)
+        .map(|(_, r)| r.link_reads.as_ref())
+        .collect::<Option<Vec<_>>>()
+        .map(|reads| reads.into_iter().flatten().collect());
+    let link_reads = link_reads.as_deref();
     // Where this resource's findings are placed: each resource scanned at most once or twice.
     let spans = Spans::default();
     if subject.deferred {
@@ -75,7 +84,7 @@ fn evaluate_resource(rules: &[Rule], estate: &Estate, resource: usize) -> Vec<Ev
             map.insert("_facts".into(), facts);
         }
         if needs_links {
-            attach_links(&mut doc, estate, &links);
+            attach_links(&mut doc, estate, &links, link_reads);
         }
         return applicable
             .into_iter()
@@ -85,7 +94,7 @@ fn evaluate_resource(rules: &[Rule], estate: &Estate, resource: usize) -> Vec<Ev
     let links = &estate.links[resource];
     let linked = needs_links.then(|| {
         let mut doc = subject.doc.clone();
-        attach_links(&mut doc, estate, links);
+        attach_links(&mut doc, estate, links, link_reads);
         doc
     });
     let unknowns = subject
@@ -122,16 +131,42 @@ fn evaluate_resource(rules: &[Rule], estate: &Estate, resource: usize) -> Vec<Ev
         .collect()
 }
 
-/// Puts the linked resources under `_links`, each marked with its origin.
-fn attach_links(doc: &mut Value, estate: &Estate, resource_links: &Links) {
+/// Puts the linked resources under `_links`, each marked with its origin: of each, only the
+/// parts `reads` says the rules read (all of it when `None`). A service's task definition is
+/// otherwise copied whole to read one member.
+fn attach_links(
+    doc: &mut Value,
+    estate: &Estate,
+    resource_links: &Links,
+    reads: Option<&[&LinkRead]>,
+) {
     let mut links = serde_json::Map::new();
     for (name, state) in &resource_links.by_name {
+        let chains: Option<Vec<&[String]>> = match reads {
+            None => None,
+            Some(reads) => {
+                let chains: Vec<&[String]> = reads
+                    .iter()
+                    .filter(|(link, _)| link == name)
+                    .map(|(_, chain)| chain.as_slice())
+                    .collect();
+                if chains.is_empty() {
+                    continue;
+                }
+                (!chains.iter().any(|chain| chain.is_empty())).then_some(chains)
+            }
+        };
         let docs: Vec<Value> = state
             .targets()
             .iter()
             .map(|&target| {
-                // A deferred target (a task definition) is parsed from its file here.
-                let mut linked = estate.resources[target].document(&estate.files);
+                let resource = &estate.resources[target];
+                let mut linked = match (&chains, resource.deferred) {
+                    (Some(chains), false) => parts(&resource.doc, chains),
+                    (Some(chains), true) => parts(&resource.document(&estate.files), chains),
+                    // A deferred target (a task definition) is parsed from its file here.
+                    (None, _) => resource.document(&estate.files),
+                };
                 if let Value::Object(map) = &mut linked {
                     map.insert("_origin".into(), json!({"resource": target, "path": []}));
                 }
@@ -149,6 +184,31 @@ fn attach_links(doc: &mut Value, estate: &Estate, resource_links: &Links) {
     if let Value::Object(map) = doc {
         map.insert("_links".into(), Value::Object(links));
     }
+}
+
+/// The members of `doc` at the end of each of `chains` (member names from its root), with
+/// the objects around them: what a query that reads no more sees of it.
+fn parts(doc: &Value, chains: &[&[String]]) -> Value {
+    let mut out = Value::Object(serde_json::Map::new());
+    for chain in chains {
+        let Some((last, within)) = chain.split_last() else {
+            continue;
+        };
+        let Some(value) = chain.iter().try_fold(doc, |node, key| node.get(key)) else {
+            continue;
+        };
+        let mut node = &mut out;
+        for key in within {
+            let Value::Object(map) = node else { break };
+            node = map
+                .entry(key.clone())
+                .or_insert_with(|| Value::Object(serde_json::Map::new()));
+        }
+        if let Value::Object(map) = node {
+            map.insert(last.clone(), value.clone());
+        }
+    }
+    out
 }
 
 enum Met {

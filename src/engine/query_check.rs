@@ -278,6 +278,43 @@ pub fn names_read(query: &str) -> Option<NamesRead> {
     Some(read)
 }
 
+/// A linked resource's part a query reads: the link's name and the member names that follow it
+/// (`$._links.taskDefinition.runtimePlatform.operatingSystemFamily`), below which it may read
+/// anything.
+pub type LinkRead = (String, Vec<String>);
+
+/// The parts of linked resources `query` reads (see [`LinkRead`]); `None` when it may reach
+/// `_links` some other way (`..`, `$.*`, `@._links`, `['_links']`).
+pub fn links_read(query: &str) -> Option<Vec<LinkRead>> {
+    names_read(query)?;
+    let bytes = query.as_bytes();
+    let mut read = Vec::new();
+    let mut from = 0;
+    while let Some(found) = query[from..].find("_links") {
+        let at = from + found;
+        if !query[..at].ends_with("$.") {
+            return None;
+        }
+        let mut i = at + "_links".len();
+        let mut names = Vec::new();
+        while bytes.get(i) == Some(&b'.') {
+            let end = (i + 1..bytes.len())
+                .find(|&j| !(bytes[j].is_ascii_alphanumeric() || bytes[j] == b'_'))
+                .unwrap_or(bytes.len());
+            // `.*` or `..`: what follows may be anything below.
+            if end == i + 1 {
+                break;
+            }
+            names.push(query[i + 1..end].to_string());
+            i = end;
+        }
+        let (link, chain) = names.split_first()?;
+        read.push((link.clone(), chain.to_vec()));
+        from = i;
+    }
+    Some(read)
+}
+
 /// The string literal that starts at `start`, decoded (`None` when it is not closed), and the
 /// index just after it.
 fn string_at(query: &str, start: usize) -> (Option<String>, usize) {
@@ -364,6 +401,39 @@ fn decode(body: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn links_read_are_the_member_chains_after_each_link() {
+        let chain = |link: &str, names: &[&str]| -> super::LinkRead {
+            (link.into(), names.iter().map(|n| n.to_string()).collect())
+        };
+        let when = "$.launchType == 'FARGATE' && match($._links.taskDefinition.runtimePlatform.operatingSystemFamily, 'W.*')";
+        assert_eq!(
+            super::links_read(when),
+            Some(vec![chain(
+                "taskDefinition",
+                &["runtimePlatform", "operatingSystemFamily"]
+            )])
+        );
+        assert_eq!(
+            super::links_read("$._links.taskRole._facts.allowStatements[*].Action"),
+            Some(vec![chain("taskRole", &["_facts", "allowStatements"])])
+        );
+        assert_eq!(
+            super::links_read("$._links.subnets[*]"),
+            Some(vec![chain("subnets", &[])])
+        );
+        assert_eq!(super::links_read("$.containerDefinitions[*]"), Some(vec![]));
+        for anything in [
+            "$.._links",
+            "$.*",
+            "$['_links'].role",
+            "$[?@._links]",
+            "$._links",
+        ] {
+            assert_eq!(super::links_read(anything), None, "{anything}");
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -211,7 +211,9 @@ fn read(
     if !is_template(value) {
         return Err(Rejection::Unrecognized(not_a_template(file)));
     }
-    let (resources, exports) = resources(index, stack_name(stem), value, given, span_at, &|_| None);
+    let (resources, exports) = resources(index, stack_name(stem), value, given, span_at, &|_| {
+        super::Own::default()
+    });
     let mut file = file;
     file.exports = exports;
     finish(file, resources, value)

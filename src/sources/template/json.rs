@@ -6,8 +6,8 @@
 use super::super::Rejection;
 use super::super::parse::{error_at, offset_of};
 use super::files::{LastPath, finish, in_resource, stack_name};
-use super::{TYPES, is_template, resources};
-use crate::location::{SpanTree, Step, locate, member_span, object_members};
+use super::{Own, TYPES, is_template, resources};
+use crate::location::{Span, SpanTree, Step, locate, member_span, object_members};
 use crate::model::{Resource, SourceFile};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
@@ -149,8 +149,8 @@ pub(in crate::sources) fn read_json(
     let (resources, exports) = {
         let text = file.text.as_str();
         let bytes = text.as_bytes();
-        // Each resource's span tree, built when its first node is looked up: on the core that
-        // translates it. The last of a repeated logical id counts, as in the document.
+        // The span trees of the resources other passes read (policies, the network), built
+        // when first looked up. The last of a repeated logical id counts, as in the document.
         let trees: foldhash::HashMap<&str, (usize, OnceLock<Option<SpanTree>>)> = template
             .declarations
             .iter()
@@ -158,40 +158,40 @@ pub(in crate::sources) fn read_json(
             .collect();
         let last = LastPath::new();
         let span_at = |base: &[Step], rest: &[Step]| {
-            let tree = in_resource(base).and_then(|(resource, rest)| {
+            let tree = in_resource(base).and_then(|(resource, _)| {
                 let (start, tree) = trees.get(resource)?;
-                let tree = tree.get_or_init(|| SpanTree::build(bytes, *start));
-                Some((tree.as_ref()?, rest))
+                tree.get_or_init(|| SpanTree::build(bytes, *start)).as_ref()
             });
-            let span = match tree {
-                Some((tree, base_rest)) => {
-                    let start = || tree.descend(bytes, 0, base_rest);
-                    let child =
-                        |node, step: &Step| tree.descend(bytes, node, std::slice::from_ref(step));
-                    tree.find_from(bytes, last.node(base, rest, start, child)?, &[])
-                }
-                // Outside a resource, or one too deep to index: scanned.
-                None => locate(bytes, 0, &[base, rest].concat()),
-            }?;
-            // A member is shown from its key, as YAML shows `Key: value`.
-            Some(match rest.last().or(base.last()) {
-                Some(Step::Key(_)) => member_span(bytes, span),
-                _ => span,
-            })
+            span_in(bytes, tree, &last, base, rest)
         };
-        let later = |logical_id: &str| {
-            let start = *template.later.get(logical_id)?;
-            match first_value(text, start) {
-                Ok(properties) => Some(properties),
+        // A translated resource's properties and span tree: made by the core that translates
+        // it, and dropped when it is done.
+        let own = |logical_id: &str| {
+            let Some(&start) = template.later.get(logical_id) else {
+                return Own::default();
+            };
+            let properties = match first_value(text, start) {
+                Ok(properties) => properties,
                 Err(error) => {
                     let mut failed = failed.lock().unwrap_or_else(|e| e.into_inner());
                     failed.get_or_insert((start, error));
-                    None
+                    return Own::default();
                 }
+            };
+            let tree = trees
+                .get(logical_id)
+                .and_then(|(start, _)| SpanTree::build(bytes, *start));
+            let last = LastPath::new();
+            let span_at = move |base: &[Step], rest: &[Step]| {
+                span_in(bytes, tree.as_ref(), &last, base, rest)
+            };
+            Own {
+                properties: Some(properties),
+                span_at: Some(Box::new(span_at)),
             }
         };
         let stack = stack_name(stem);
-        resources(index, stack, &template.root, given, &span_at, &later)
+        resources(index, stack, &template.root, given, &span_at, &own)
     };
     // Checked when parsed, so only what a document may not hold (nesting too deep) is left.
     if let Some((start, error)) = failed.into_inner().unwrap_or_else(|e| e.into_inner()) {
@@ -204,4 +204,30 @@ pub(in crate::sources) fn read_json(
     let mut file = file;
     file.exports = exports;
     finish(file, resources, &template.root)
+}
+
+/// Where `base` then `rest` was written: found in `tree` (the tree of the resource `base` is
+/// under) from where `last` ended, else by scanning the text; a member from its key.
+fn span_in(
+    bytes: &[u8],
+    tree: Option<&SpanTree>,
+    last: &LastPath,
+    base: &[Step],
+    rest: &[Step],
+) -> Option<Span> {
+    let tree = tree.and_then(|tree| Some((tree, in_resource(base)?.1)));
+    let span = match tree {
+        Some((tree, base_rest)) => {
+            let start = || tree.descend(bytes, 0, base_rest);
+            let child = |node, step: &Step| tree.descend(bytes, node, std::slice::from_ref(step));
+            tree.find_from(bytes, last.node(base, rest, start, child)?, &[])
+        }
+        // Outside a resource, or one too deep to index: scanned.
+        None => locate(bytes, 0, &[base, rest].concat()),
+    }?;
+    // A member is shown from its key, as YAML shows `Key: value`.
+    Some(match rest.last().or(base.last()) {
+        Some(Step::Key(_)) => member_span(bytes, span),
+        _ => span,
+    })
 }

@@ -58,15 +58,15 @@ pub fn is_template(doc: &Value) -> bool {
 /// The resources of a template read from file `file`, named within `stack` (the file's stem,
 /// or the CDK stack), and what it exports; `given` are parameter values from the command line.
 /// `span_at` says where a path of the template was written (a member from its key). A value a
-/// parameter gave is placed at the property that names the parameter. `later` gives the
-/// `Properties` of a resource that the template's parse left as text, parsed.
-pub fn resources(
+/// parameter gave is placed at the property that names the parameter. `own` gives what a
+/// resource's translation reads from its file alone, when the file has that (a JSON template).
+fn resources<'t>(
     file: usize,
     stack: &str,
     template: &Value,
     given: &BTreeMap<String, String>,
     span_at: &SpanAt<'_>,
-    later: &(dyn Fn(&str) -> Option<Value> + Sync),
+    own: &(dyn Fn(&str) -> Own<'t> + Sync),
 ) -> (Vec<Resource>, Vec<(String, Value)>) {
     let Some(declared) = template.get("Resources").and_then(Value::as_object) else {
         return (Vec::new(), Vec::new());
@@ -94,8 +94,9 @@ pub fn resources(
         .filter_map(|((logical_id, declaration, cfn_type, kind), (id, name))| {
             let base = properties_path(logical_id);
             let empty = Value::Object(serde_json::Map::new());
-            let parsed = later(logical_id);
-            let properties = parsed
+            let own = own(logical_id);
+            let properties = own
+                .properties
                 .as_ref()
                 .or(declaration.get("Properties"))
                 .unwrap_or(&empty);
@@ -103,7 +104,7 @@ pub fn resources(
                 file,
                 properties,
                 base: &base,
-                span_at,
+                span_at: own.span_at.as_deref().unwrap_or(span_at),
                 context: &context,
                 map: OriginMap::with_capacity(nodes(properties)),
             };
@@ -131,6 +132,15 @@ pub fn resources(
     };
     out.extend(network.read());
     (out, exports::exports(template, &context))
+}
+
+/// What a resource's translation reads from its file alone, when the file has it: its
+/// `Properties`, when the parse left them as text, and where its nodes were written (dropped
+/// with the translation).
+#[derive(Default)]
+pub(super) struct Own<'a> {
+    pub properties: Option<Value>,
+    pub span_at: Option<Box<SpanAt<'a>>>,
 }
 
 /// Intrinsic functions resolved one node at a time, as the translation meets them.
