@@ -740,3 +740,74 @@ fn a_json_templates_resources_read_apart_say_the_same_as_the_whole_document() {
         assert!(loaded.estate.resources.is_empty(), "{name}");
     }
 }
+
+#[test]
+fn a_nested_stack_takes_the_parameters_its_parent_passes() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("cdk.out");
+    std::fs::create_dir_all(&out).unwrap();
+    let write = |name: &str, text: &str| std::fs::write(out.join(name), text).unwrap();
+    // The parent passes a literal and its own role's ARN; the nested template declares both
+    // parameters without a default, so alone it decides neither.
+    write(
+        "Shop.template.json",
+        r#"{"Resources": {
+  "TaskRole": {"Type": "AWS::IAM::Role", "Properties": {
+    "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+      "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]}}},
+  "ApiNestedStackResource": {"Type": "AWS::CloudFormation::Stack",
+    "Properties": {
+      "TemplateURL": {"Fn::Join": ["", ["https://s3.", {"Ref": "AWS::Region"}, ".amazonaws.com/x.json"]]},
+      "Parameters": {
+        "Image": "nginx:latest",
+        "RoleArn": {"Fn::GetAtt": ["TaskRole", "Arn"]},
+        "Stage": {"Ref": "AWS::Region"}}},
+    "Metadata": {"aws:cdk:path": "Shop/Api.NestedStack/Api.NestedStackResource",
+      "aws:asset:path": "ShopApi1A2B3C4D.nested.template.json"}}}}"#,
+    );
+    write(
+        "ShopApi1A2B3C4D.nested.template.json",
+        r#"{"Parameters": {"Image": {"Type": "String"}, "RoleArn": {"Type": "String"},
+  "Stage": {"Type": "String"}},
+ "Resources": {"TaskDef": {"Type": "AWS::ECS::TaskDefinition", "Properties": {
+   "Family": "api", "TaskRoleArn": {"Ref": "RoleArn"},
+   "ContainerDefinitions": [{"Name": "web", "Essential": true,
+     "Image": {"Ref": "Image"}, "Environment": [{"Name": "STAGE", "Value": {"Ref": "Stage"}}]}]}}}}"#,
+    );
+    let rules = catalog::builtin(&BTreeMap::new()).unwrap();
+    let mut linted = lint(Inputs::Paths(vec![out]), Settings::with_rules(rules)).unwrap();
+    let run = linted.judge();
+    assert!(run.input_errors.is_empty(), "{:?}", run.input_errors);
+    let (task, task_definition) = run
+        .estate
+        .resources
+        .iter()
+        .enumerate()
+        .find(|(_, r)| r.kind == ecslint::model::ResourceKind::TaskDefinition)
+        .expect("the nested task definition");
+    let container = &task_definition.doc["containerDefinitions"][0];
+    assert_eq!(container["image"], "nginx:latest");
+    // What the parent does not decide stays undecided in the nested stack.
+    assert_eq!(
+        container["environment"][0]["value"],
+        serde_json::json!({"Ref": "Stage"})
+    );
+    let role = run.estate.links[task]
+        .get("taskRole")
+        .map(|link| link.targets().to_vec());
+    let role_name = role
+        .as_deref()
+        .and_then(|targets| targets.first())
+        .map(|&r| run.estate.resources[r].name.as_str());
+    assert_eq!(
+        role_name,
+        Some("TaskRole"),
+        "the parent's role is the task role"
+    );
+    let mutable = run
+        .evaluations
+        .iter()
+        .find(|e| e.resource == task && run.rules[e.rule].id() == "SEC115")
+        .expect("the mutable image tag is judged");
+    assert_eq!(mutable.outcome, ecslint::engine::outcome::Outcome::Fail);
+}

@@ -214,7 +214,17 @@ pub struct SourceFile {
     /// What a CloudFormation template exports (`Outputs.*.Export.Name`), with the value as
     /// resolved (a resource's token when it names one), for the templates that import it.
     pub exports: Vec<(String, Value)>,
+    /// The nested stacks a CloudFormation template declares, with what it passes them.
+    pub nested: Vec<NestedStack>,
     line_index: std::sync::OnceLock<crate::location::LineIndex>,
+}
+
+/// A nested stack a template declares (`AWS::CloudFormation::Stack`): its template's file,
+/// relative to the declaring template's folder, and the parameter values the parent decides.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NestedStack {
+    pub template: String,
+    pub parameters: std::collections::BTreeMap<String, String>,
 }
 
 impl SourceFile {
@@ -227,6 +237,7 @@ impl SourceFile {
             account: None,
             source: None,
             exports: Vec::new(),
+            nested: Vec::new(),
             line_index: std::sync::OnceLock::new(),
         }
     }

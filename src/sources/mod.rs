@@ -87,12 +87,13 @@ pub fn load(files: &[PathBuf], options: &InputOptions) -> (Estate, Vec<InputErro
 ///
 /// A run that reads no document at all is an input error that says what was seen.
 pub fn load_discovered(discovered: Discovered, options: &InputOptions) -> Loaded {
-    let outcomes: Vec<Result<(SourceFile, Vec<Resource>), Rejection>> = discovered
+    let mut outcomes: Vec<Loaded1> = discovered
         .inputs
         .par_iter()
         .enumerate()
         .map(|(index, input)| load_one(index, &input.path, options))
         .collect();
+    pass_nested_parameters(&discovered.inputs, &mut outcomes, options);
     let read_folders: std::collections::HashSet<&Path> = discovered
         .inputs
         .iter()
@@ -150,6 +151,62 @@ pub fn load_discovered(discovered: Discovered, options: &InputOptions) -> Loaded
             .push(nothing_read(&discovered, &loaded.skipped));
     }
     loaded
+}
+
+/// One input as read.
+type Loaded1 = Result<(SourceFile, Vec<Resource>), Rejection>;
+
+/// Reads again each nested stack's template of the run with the parameter values its parent
+/// passes (`AWS::CloudFormation::Stack`'s `Parameters`, over `--parameter`), which it otherwise
+/// leaves undecided. A nested stack's own nested stacks get theirs in the next round.
+fn pass_nested_parameters(inputs: &[Input], outcomes: &mut [Loaded1], options: &InputOptions) {
+    type Parameters = std::collections::BTreeMap<String, String>;
+    let key = |path: &Path| std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut passed: std::collections::HashMap<PathBuf, Parameters> = Default::default();
+    // Deep enough for CDK's nesting; a parent that names itself stops here too.
+    for _round in 0..4 {
+        let mut wanted: std::collections::HashMap<PathBuf, &Parameters> = Default::default();
+        for (input, outcome) in inputs.iter().zip(outcomes.iter()) {
+            let Ok((file, _)) = outcome else { continue };
+            let folder = input.path.parent().unwrap_or(Path::new("."));
+            for nested in &file.nested {
+                // Two parents of one nested template: the first (in path order) counts.
+                wanted
+                    .entry(key(&folder.join(&nested.template)))
+                    .or_insert(&nested.parameters);
+            }
+        }
+        let changed: Vec<(usize, Parameters)> = inputs
+            .iter()
+            .enumerate()
+            .filter_map(|(i, input)| {
+                let path = key(&input.path);
+                let parameters = *wanted.get(&path)?;
+                // The first read was with none passed.
+                let unchanged = match passed.get(&path) {
+                    Some(before) => before == parameters,
+                    None => parameters.is_empty(),
+                };
+                (!unchanged).then(|| (i, parameters.clone()))
+            })
+            .collect();
+        if changed.is_empty() {
+            return;
+        }
+        let reread: Vec<(usize, Parameters, Loaded1)> = changed
+            .into_par_iter()
+            .map(|(i, parameters)| {
+                let mut options = options.clone();
+                options.parameters.extend(parameters.clone());
+                let outcome = load_one(i, &inputs[i].path, &options);
+                (i, parameters, outcome)
+            })
+            .collect();
+        for (i, parameters, outcome) in reread {
+            passed.insert(key(&inputs[i].path), parameters);
+            outcomes[i] = outcome;
+        }
+    }
 }
 
 /// The error of a run that found no document: what it saw instead.

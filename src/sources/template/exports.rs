@@ -1,6 +1,7 @@
 //! Exports and imports between the templates of one run.
 
 use super::intrinsics::Context;
+use crate::model::NestedStack;
 use crate::model::unknown::pointer_mut;
 use crate::sources::cfn_names;
 use serde_json::Value;
@@ -22,6 +23,61 @@ pub(super) fn exports(template: &Value, context: &Context<'_>) -> Vec<(String, V
         })
         .filter(|(_, value)| !cfn_names::is_intrinsic(value))
         .collect()
+}
+
+/// The nested stacks `template` declares: each `AWS::CloudFormation::Stack` whose template is a
+/// file (CDK's `aws:asset:path`, or a `TemplateURL` that is a relative path, as
+/// `aws cloudformation package` takes it), with the parameters whose values the parent decides.
+pub(super) fn nested_stacks(template: &Value, context: &Context<'_>) -> Vec<NestedStack> {
+    let declared = template.get("Resources").and_then(Value::as_object);
+    declared
+        .into_iter()
+        .flatten()
+        .filter(|(_, d)| {
+            d.get("Type").and_then(Value::as_str) == Some("AWS::CloudFormation::Stack")
+        })
+        .filter_map(|(_, declaration)| {
+            let properties = declaration.get("Properties");
+            let asset = declaration.pointer("/Metadata/aws:asset:path");
+            let url = properties.and_then(|p| p.get("TemplateURL"));
+            let file = asset
+                .and_then(Value::as_str)
+                .or_else(|| url.and_then(Value::as_str).filter(|u| !u.contains("://")))?;
+            let passed = properties
+                .and_then(|p| p.get("Parameters"))
+                .and_then(Value::as_object);
+            let parameters = passed
+                .into_iter()
+                .flatten()
+                .filter_map(|(name, value)| {
+                    Some((name.clone(), as_parameter(&context.resolve(value)?)?))
+                })
+                .collect();
+            Some(NestedStack {
+                template: file.to_string(),
+                parameters,
+            })
+        })
+        .collect()
+}
+
+/// A decided value as a parameter's text: a list joined by commas, as CloudFormation passes a
+/// list to a `CommaDelimitedList`; `None` when the parent does not decide it.
+fn as_parameter(value: &Value) -> Option<String> {
+    match value {
+        Value::String(text) => Some(text.clone()),
+        Value::Number(number) => Some(number.to_string()),
+        Value::Bool(flag) => Some(flag.to_string()),
+        Value::Array(items) => items
+            .iter()
+            .map(|item| match item {
+                Value::Array(_) | Value::Object(_) => None,
+                item => as_parameter(item),
+            })
+            .collect::<Option<Vec<_>>>()
+            .map(|items| items.join(",")),
+        _ => None,
+    }
 }
 
 /// Replaces each `Fn::ImportValue` of a name another template of the run exports with the

@@ -211,11 +211,11 @@ fn read(
     if !is_template(value) {
         return Err(Rejection::Unrecognized(not_a_template(file)));
     }
-    let (resources, exports) = resources(index, stack_name(stem), value, given, span_at, &|_| {
+    let (resources, offered) = resources(index, stack_name(stem), value, given, span_at, &|_| {
         super::Own::default()
     });
     let mut file = file;
-    file.exports = exports;
+    offered.give(&mut file);
     finish(file, resources, value)
 }
 

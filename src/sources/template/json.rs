@@ -146,7 +146,7 @@ pub(in crate::sources) fn read_json(
     given: &BTreeMap<String, String>,
 ) -> Result<(SourceFile, Vec<Resource>), Rejection> {
     let failed: Mutex<Option<(usize, serde_json::Error)>> = Mutex::new(None);
-    let (resources, exports) = {
+    let (resources, offered) = {
         let text = file.text.as_str();
         let bytes = text.as_bytes();
         // The span trees of the resources other passes read (policies, the network), built
@@ -202,7 +202,7 @@ pub(in crate::sources) fn read_json(
         )));
     }
     let mut file = file;
-    file.exports = exports;
+    offered.give(&mut file);
     finish(file, resources, &template.root)
 }
 

@@ -67,9 +67,9 @@ fn resources<'t>(
     given: &BTreeMap<String, String>,
     span_at: &SpanAt<'_>,
     own: &(dyn Fn(&str) -> Own<'t> + Sync),
-) -> (Vec<Resource>, Vec<(String, Value)>) {
+) -> (Vec<Resource>, Offered) {
     let Some(declared) = template.get("Resources").and_then(Value::as_object) else {
-        return (Vec::new(), Vec::new());
+        return (Vec::new(), Offered::default());
     };
     let read: Vec<(&String, &Value, &str, ResourceKind)> = declared
         .iter()
@@ -131,7 +131,26 @@ fn resources<'t>(
         span_at,
     };
     out.extend(network.read());
-    (out, exports::exports(template, &context))
+    let offered = Offered {
+        exports: exports::exports(template, &context),
+        nested: exports::nested_stacks(template, &context),
+    };
+    (out, offered)
+}
+
+/// What a template gives the other templates of its run: its exports, and its nested stacks'
+/// parameters.
+#[derive(Default)]
+struct Offered {
+    exports: Vec<(String, Value)>,
+    nested: Vec<crate::model::NestedStack>,
+}
+
+impl Offered {
+    fn give(self, file: &mut crate::model::SourceFile) {
+        file.exports = self.exports;
+        file.nested = self.nested;
+    }
 }
 
 /// What a resource's translation reads from its file alone, when the file has it: its
