@@ -1,6 +1,7 @@
-//! CloudFormation templates, read by the pieces issue 13 builds (not yet wired to discovery):
-//! a template's ECS resources become API documents whose findings land on the template's own
-//! lines, in YAML and in JSON, with the same verdicts and fingerprints in both.
+//! CloudFormation templates and CDK output: a template's ECS resources become API documents
+//! whose findings land on the template's own lines, in YAML and in JSON, with the same verdicts
+//! and fingerprints in both; references, parameters, exports and nested stacks across the
+//! templates of a run.
 
 use ecslint::engine::catalog;
 use ecslint::lint::{Inputs, Linted, Settings, lint};
