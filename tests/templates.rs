@@ -404,11 +404,17 @@ fn a_services_network_is_followed_through_the_template() {
     );
 }
 
-#[test]
-fn a_cdk_output_folder_is_read_by_its_templates_and_named_by_construct_paths() {
+/// An empty `cdk.out` folder in a temporary directory (removed when the first is dropped).
+fn cdk_out() -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("cdk.out");
     std::fs::create_dir_all(&out).unwrap();
+    (dir, out)
+}
+
+#[test]
+fn a_cdk_output_folder_is_read_by_its_templates_and_named_by_construct_paths() {
+    let (_dir, out) = cdk_out();
     let write = |name: &str, text: &str| std::fs::write(out.join(name), text).unwrap();
     write(
         "manifest.json",
@@ -744,9 +750,7 @@ fn a_json_templates_resources_read_apart_say_the_same_as_the_whole_document() {
 
 #[test]
 fn a_nested_stack_takes_the_parameters_its_parent_passes() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("cdk.out");
-    std::fs::create_dir_all(&out).unwrap();
+    let (_dir, out) = cdk_out();
     let write = |name: &str, text: &str| std::fs::write(out.join(name), text).unwrap();
     // The parent passes a literal and its own role's ARN; the nested template declares both
     // parameters without a default, so alone it decides neither.

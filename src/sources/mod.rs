@@ -87,7 +87,7 @@ pub fn load(files: &[PathBuf], options: &InputOptions) -> (Estate, Vec<InputErro
 ///
 /// A run that reads no document at all is an input error that says what was seen.
 pub fn load_discovered(discovered: Discovered, options: &InputOptions) -> Loaded {
-    let mut outcomes: Vec<Loaded1> = discovered
+    let mut outcomes: Vec<FileOutcome> = discovered
         .inputs
         .par_iter()
         .enumerate()
@@ -153,13 +153,13 @@ pub fn load_discovered(discovered: Discovered, options: &InputOptions) -> Loaded
     loaded
 }
 
-/// One input as read.
-type Loaded1 = Result<(SourceFile, Vec<Resource>), Rejection>;
+/// One input as read, or why not.
+type FileOutcome = Result<(SourceFile, Vec<Resource>), Rejection>;
 
 /// Reads again each nested stack's template of the run with the parameter values its parent
 /// passes (`AWS::CloudFormation::Stack`'s `Parameters`, over `--parameter`), which it otherwise
 /// leaves undecided. A nested stack's own nested stacks get theirs in the next round.
-fn pass_nested_parameters(inputs: &[Input], outcomes: &mut [Loaded1], options: &InputOptions) {
+fn pass_nested_parameters(inputs: &[Input], outcomes: &mut [FileOutcome], options: &InputOptions) {
     type Parameters = std::collections::BTreeMap<String, String>;
     let key = |path: &Path| std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     let mut passed: std::collections::HashMap<PathBuf, Parameters> = Default::default();
@@ -175,6 +175,9 @@ fn pass_nested_parameters(inputs: &[Input], outcomes: &mut [Loaded1], options: &
                     .entry(key(&folder.join(&nested.template)))
                     .or_insert(&nested.parameters);
             }
+        }
+        if wanted.is_empty() {
+            return;
         }
         let changed: Vec<(usize, Parameters)> = inputs
             .iter()
@@ -193,7 +196,7 @@ fn pass_nested_parameters(inputs: &[Input], outcomes: &mut [Loaded1], options: &
         if changed.is_empty() {
             return;
         }
-        let reread: Vec<(usize, Parameters, Loaded1)> = changed
+        let reread: Vec<(usize, Parameters, FileOutcome)> = changed
             .into_par_iter()
             .map(|(i, parameters)| {
                 let mut options = options.clone();

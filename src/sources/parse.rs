@@ -197,7 +197,6 @@ fn parse_members_without(
     members: &[(String, usize)],
     skip: &str,
 ) -> Option<(serde_json::Value, bool)> {
-    let bytes = text.as_bytes();
     if !members.iter().any(|(key, _)| key == skip) {
         return None;
     }
@@ -207,12 +206,18 @@ fn parse_members_without(
             object.insert(key.clone(), serde_json::Value::Array(Vec::new()));
             continue;
         }
-        let mut deserializer = serde_json::Deserializer::from_slice(&bytes[*start..]);
-        let value =
-            <serde_json::Value as serde::Deserialize>::deserialize(&mut deserializer).ok()?;
-        object.insert(key.clone(), value);
+        object.insert(key.clone(), first_value(text, *start).ok()?);
     }
     Some((serde_json::Value::Object(object), true))
+}
+
+/// The JSON value that starts at `start` of `text` (what follows it is not read).
+pub(super) fn first_value(
+    text: &str,
+    start: usize,
+) -> Result<serde_json::Value, serde_json::Error> {
+    let mut deserializer = serde_json::Deserializer::from_str(&text[start..]);
+    serde::Deserialize::deserialize(&mut deserializer)
 }
 
 /// Parses a JSON text into a Value, except the member `skip` of a root object, which is only

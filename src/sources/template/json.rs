@@ -4,7 +4,7 @@
 //! at once, and their parse runs on every core.
 
 use super::super::Rejection;
-use super::super::parse::{error_at, offset_of};
+use super::super::parse::{error_at, first_value, offset_of};
 use super::files::{LastPath, finish, in_resource, stack_name};
 use super::{Own, TYPES, is_template, resources};
 use crate::location::{Span, SpanTree, Step, locate, member_span, object_members};
@@ -30,7 +30,11 @@ impl JsonTemplate {
     pub fn parse(text: &str, members: &[(String, usize)]) -> Option<JsonTemplate> {
         use rayon::prelude::*;
         let bytes = text.as_bytes();
-        let (_, at) = members.iter().rev().find(|(key, _)| key == "Resources")?;
+        // A repeated `Resources` is left to the whole parse.
+        let mut named = members.iter().filter(|(key, _)| key == "Resources");
+        let (Some((_, at)), None) = (named.next(), named.next()) else {
+            return None;
+        };
         let declarations = object_members(bytes, *at)?;
         let parsed: Vec<(Value, Option<usize>)> = declarations
             .par_iter()
@@ -46,17 +50,11 @@ impl JsonTemplate {
             };
             resources.insert(id.clone(), declaration);
         }
-        // A repeated `Resources` is left to the whole parse.
-        if members.iter().filter(|(key, _)| key == "Resources").count() > 1 {
-            return None;
-        }
         let mut root = Map::with_capacity(members.len());
         let mut resources = Some(Value::Object(resources));
         for (key, start) in members {
             let value = match key.as_str() {
-                "Resources" => resources
-                    .take()
-                    .unwrap_or_else(|| Value::Object(Map::new())),
+                "Resources" => resources.take()?,
                 _ => first_value(text, *start).ok()?,
             };
             root.insert(key.clone(), value);
@@ -81,12 +79,6 @@ impl JsonTemplate {
                 .unwrap_or_default(),
         }
     }
-}
-
-/// The JSON value that starts at `start` of `text` (what follows it is not read).
-fn first_value(text: &str, start: usize) -> Result<Value, serde_json::Error> {
-    let mut deserializer = serde_json::Deserializer::from_str(&text[start..]);
-    serde::Deserialize::deserialize(&mut deserializer)
 }
 
 /// The resource declaration at `start`: parsed, except the `Properties` of a type that is

@@ -109,7 +109,7 @@ fn resources<'t>(
                 map: OriginMap::with_capacity(nodes(properties)),
             };
             // The resource itself is shown at its logical id.
-            if let Some(span) = span_at(&base[..2], &[]) {
+            if let Some(span) = (sink.span_at)(&base[..2], &[]) {
                 sink.map.insert(Vec::new(), written(file, span));
             }
             let doc = cfn_names::translate(cfn_type, properties, &resolver, &mut sink)?;
