@@ -816,3 +816,24 @@ fn a_nested_stack_takes_the_parameters_its_parent_passes() {
         .expect("the mutable image tag is judged");
     assert_eq!(mutable.outcome, ecslint::engine::outcome::Outcome::Fail);
 }
+
+#[test]
+fn a_broken_json_template_found_by_walking_is_an_input_error_not_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let infra = dir.path().join("infra");
+    std::fs::create_dir_all(&infra).unwrap();
+    std::fs::write(
+        infra.join("service.template.json"),
+        "{\"Resources\": {\"Task\": {\"Type\": \"AWS::ECS::TaskDefinition\",\n\"Properties\": {\"Cpu\": tru}}}}",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("package.json"), r#"{"name": "shop"}"#).unwrap();
+    let rules = catalog::builtin(&BTreeMap::new()).unwrap();
+    let paths = vec![dir.path().to_path_buf()];
+    let mut linted = lint(Inputs::Paths(paths), Settings::with_rules(rules)).unwrap();
+    let run = linted.judge();
+    assert_eq!(run.input_errors.len(), 1, "{:?}", run.input_errors);
+    let error = &run.input_errors[0];
+    assert!(error.path.ends_with("service.template.json"), "{error:?}");
+    assert_eq!(error.location.as_ref().map(|at| at.line), Some(2));
+}

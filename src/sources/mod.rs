@@ -299,8 +299,11 @@ impl Rejection {
     }
 }
 
-/// Members only ECS, IAM and EC2 documents (and ecslint's snapshots) have, quoted as JSON keys.
+/// Members only ECS, IAM and EC2 documents (and ecslint's snapshots) have, quoted as JSON keys,
+/// and what only a CloudFormation template has (one that declares ECS resources).
 const ECS_MEMBERS: &[&str] = &[
+    "\"AWSTemplateFormatVersion\"",
+    "\"AWS::ECS::",
     "\"containerDefinitions\"",
     // taskDefinition, taskDefinitions, taskDefinitionArn
     "\"taskDefinition",
