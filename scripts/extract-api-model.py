@@ -15,6 +15,7 @@ ROOTS = {
             "GetPolicyVersionResponse"],
     "ec2": ["DescribeSubnetsResult", "DescribeRouteTablesResult", "DescribeSecurityGroupsResult", "DescribeVpcsResult",
             "DescribeInternetGatewaysResult", "DescribeNatGatewaysResult"],
+    "autoscaling": ["AutoScalingGroupsType", "CreateAutoScalingGroupType"],
 }
 
 def load(data_dir, service):
@@ -28,7 +29,7 @@ def load(data_dir, service):
 
 def main():
     data_dir = sys.argv[1]
-    out = {"source": "botocore service models (service-2.json) for ecs, iam and ec2", "shapes": {}}
+    out = {"source": "botocore service models (service-2.json) for ecs, iam, ec2 and autoscaling", "shapes": {}}
     for service, roots in ROOTS.items():
         model = load(data_dir, service)
         shapes = model["shapes"]

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes src/sources/live/query-model.json: for the IAM and EC2 operations a live scan calls, the
+"""Writes src/sources/live/query-model.json: for the IAM, EC2 and Auto Scaling operations a live scan calls, the
 output shapes and their XML element names, cut from botocore's service models. The live source
 uses it to turn those services' XML responses into the JSON the AWS CLI prints, without a
 hand-written mapping per field.
@@ -14,6 +14,7 @@ OPERATIONS = {
             "ListAttachedRolePolicies", "GetPolicy", "GetPolicyVersion"],
     "ec2": ["DescribeSubnets", "DescribeRouteTables", "DescribeSecurityGroups", "DescribeVpcs",
             "DescribeInternetGateways", "DescribeNatGateways"],
+    "autoscaling": ["DescribeAutoScalingGroups"],
 }
 
 
@@ -56,7 +57,7 @@ def main():
                 todo.extend(ref["shape"] for ref in shape["members"].values())
             elif kind == "list":
                 entry["member"] = f"{service}.{shape['member']['shape']}"
-                entry["item"] = shape["member"].get("locationName", "member" if service == "iam" else "item")
+                entry["item"] = shape["member"].get("locationName", "item" if service == "ec2" else "member")
                 entry["flattened"] = shape.get("flattened", False)
                 todo.append(shape["member"]["shape"])
             elif kind == "map":

@@ -160,6 +160,7 @@ fn check_document(model: &Model, doc: &Value, errors: &mut Vec<String>) {
                 "ec2.DescribeVpcsResult",
                 "ec2.DescribeInternetGatewaysResult",
                 "ec2.DescribeNatGatewaysResult",
+                "autoscaling.AutoScalingGroupsType",
             ];
             for (key, value) in map {
                 if key == "taskDefinitions" {

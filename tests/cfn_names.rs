@@ -72,3 +72,70 @@ fn every_iam_role_property_maps_to_a_member_of_the_role_detail() {
         );
     }
 }
+
+/// Every property path of a CloudFormation resource schema, at any depth (`[*]` for a list's
+/// items), following its `$ref`s into `definitions`.
+fn schema_paths(schema: &serde_json::Value) -> Vec<String> {
+    fn walk(
+        schema: &serde_json::Value,
+        node: &serde_json::Value,
+        prefix: &str,
+        depth: usize,
+        out: &mut Vec<String>,
+    ) {
+        let node = match node.get("$ref").and_then(|r| r.as_str()) {
+            Some(reference) => {
+                let name = reference.trim_start_matches("#/definitions/");
+                &schema["definitions"][name]
+            }
+            None => node,
+        };
+        if depth > 12 {
+            return;
+        }
+        if let Some(items) = node.get("items") {
+            walk(schema, items, &format!("{prefix}[*]"), depth + 1, out);
+        }
+        for (name, child) in node
+            .get("properties")
+            .and_then(|p| p.as_object())
+            .into_iter()
+            .flatten()
+        {
+            let path = match prefix {
+                "" => name.clone(),
+                _ => format!("{prefix}.{name}"),
+            };
+            out.push(path.clone());
+            walk(schema, child, &path, depth + 1, out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(schema, schema, "", 0, &mut out);
+    out
+}
+
+#[test]
+fn every_auto_scaling_group_property_maps_to_a_member_of_the_group() {
+    let schema = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/ref/cloudformation/aws-autoscaling-autoscalinggroup.json");
+    let Ok(text) = std::fs::read_to_string(&schema) else {
+        eprintln!("skipped: {} is absent", schema.display());
+        return;
+    };
+    let schema: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let paths = schema_paths(&schema);
+    assert!(paths.len() >= 100, "only {} paths", paths.len());
+    // CloudFormation-only: no member of CreateAutoScalingGroup or the described group.
+    const CLOUDFORMATION_ONLY: [&str; 3] = [
+        "MetricsCollection",
+        "NotificationConfiguration",
+        "NotificationConfigurations",
+    ];
+    let missing: Vec<&String> = paths
+        .iter()
+        .filter(|path| !CLOUDFORMATION_ONLY.iter().any(|p| path.starts_with(p)))
+        .filter(|path| api_path("AWS::AutoScaling::AutoScalingGroup", &steps(path)).is_none())
+        .collect();
+    assert!(missing.is_empty(), "no API member: {missing:#?}");
+}

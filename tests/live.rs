@@ -254,6 +254,15 @@ fn scan_reads_the_account_and_matches_check_on_its_snapshot() {
     );
     assert_eq!(doc["Subnets"].as_array().unwrap().len(), 1);
     assert!(!doc["RouteTables"].as_array().unwrap().is_empty());
+    // The capacity provider's group, read by the name in its ARN.
+    assert_eq!(
+        doc["AutoScalingGroups"][0]["AutoScalingGroupName"],
+        "ecs-hosts"
+    );
+    assert_eq!(
+        doc["AutoScalingGroups"][0]["NewInstancesProtectedFromScaleIn"],
+        false
+    );
     assert_eq!(
         doc["ecslintSnapshot"]["collectionErrors"],
         serde_json::json!([])
@@ -301,9 +310,10 @@ fn scan_reads_the_account_and_matches_check_on_its_snapshot() {
         "scan and check on its snapshot agree"
     );
     let rules: Vec<String> = findings(&scanned).into_iter().map(|f| f.0).collect();
-    // SEC401 needs the role read from IAM, SEC501 the subnet and route table read from EC2.
+    // SEC401 needs the role read from IAM, SEC501 the subnet and route table read from EC2,
+    // REL303 the group read from Auto Scaling.
     for expected in [
-        "SEC107", "SEC115", "SEC201", "REL103", "OPS301", "SEC401", "SEC501",
+        "SEC107", "SEC115", "SEC201", "REL103", "OPS301", "SEC401", "SEC501", "REL303",
     ] {
         assert!(
             rules.iter().any(|r| r == expected),

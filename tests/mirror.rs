@@ -15,12 +15,16 @@ use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 use std::path::Path;
 
-const TYPES: [(ResourceKind, &str); 5] = [
+const TYPES: [(ResourceKind, &str); 6] = [
     (ResourceKind::TaskDefinition, "AWS::ECS::TaskDefinition"),
     (ResourceKind::Service, "AWS::ECS::Service"),
     (ResourceKind::Cluster, "AWS::ECS::Cluster"),
     (ResourceKind::CapacityProvider, "AWS::ECS::CapacityProvider"),
     (ResourceKind::IamRole, "AWS::IAM::Role"),
+    (
+        ResourceKind::AutoScalingGroup,
+        "AWS::AutoScaling::AutoScalingGroup",
+    ),
 ];
 
 /// The network types, their id member, as EC2's describe calls list them.
@@ -51,8 +55,9 @@ const NETWORK: [(ResourceKind, &str, &str); 6] = [
 
 /// Members that name another resource (by ARN, name or id): a template writes a `Ref`, or
 /// `Fn::GetAtt ... Arn` for a role.
-const REFERENCES: [&str; 15] = [
+const REFERENCES: [&str; 16] = [
     "TaskDefinition",
+    "AutoScalingGroupArn",
     "Cluster",
     "CapacityProvider",
     "CapacityProviders",

@@ -837,3 +837,63 @@ fn a_broken_json_template_found_by_walking_is_an_input_error_not_skipped() {
     assert!(error.path.ends_with("service.template.json"), "{error:?}");
     assert_eq!(error.location.as_ref().map(|at| at.line), Some(2));
 }
+
+#[test]
+fn a_capacity_providers_auto_scaling_group_is_followed_through_the_template() {
+    let template = "Parameters:
+  SubnetB: {Type: String, Default: subnet-0b}
+Resources:
+  Subnet:
+    Type: AWS::EC2::Subnet
+    Properties: {VpcId: vpc-1, CidrBlock: 10.0.0.0/24, AvailabilityZone: eu-west-1a}
+  Group:
+    Type: AWS::AutoScaling::AutoScalingGroup
+    Properties:
+      MinSize: '0'
+      MaxSize: '10'
+      VPCZoneIdentifier: [!Ref Subnet, !Ref SubnetB]
+      NewInstancesProtectedFromScaleIn: false
+  Provider:
+    Type: AWS::ECS::CapacityProvider
+    Properties:
+      AutoScalingGroupProvider:
+        AutoScalingGroupArn: !Ref Group
+        ManagedScaling: {Status: ENABLED, TargetCapacity: 100}
+        ManagedTerminationProtection: ENABLED
+";
+    let resources = translated("capacity.yaml", template, &[]);
+    let group = resources
+        .iter()
+        .find(|r| r.kind == ecslint::model::ResourceKind::AutoScalingGroup)
+        .expect("the group is read");
+    // The API's types: sizes are numbers, the subnets one comma-separated string.
+    assert_eq!(group.doc["MaxSize"], serde_json::json!(10));
+    assert_eq!(
+        group.doc["VPCZoneIdentifier"],
+        serde_json::json!("capacity/Subnet,subnet-0b")
+    );
+
+    let mut linted = lint_texts(vec![("capacity.yaml", template)], &[]);
+    let run = linted.judge();
+    let found = rules_and_lines(&run);
+    let protected_line = line_of(template, "NewInstancesProtectedFromScaleIn");
+    assert!(found.contains(&("REL303", protected_line)), "{found:?}");
+
+    // Absent, the member is false: the finding is at the group's logical id.
+    let unset = template.replace("      NewInstancesProtectedFromScaleIn: false\n", "");
+    let mut linted = lint_texts(vec![("capacity.yaml", unset.as_str())], &[]);
+    let run = linted.judge();
+    let found = rules_and_lines(&run);
+    assert!(
+        found.contains(&("REL303", line_of(&unset, "  Group:"))),
+        "{found:?}"
+    );
+
+    let protected = template.replace("ScaleIn: false", "ScaleIn: true");
+    let passed = outcomes(&protected, &[], &["REL303"]);
+    assert_eq!(passed[0].1, "pass", "{passed:?}");
+    // A group outside the template: not evaluated, never passed.
+    let elsewhere = template.replace("!Ref Group", "legacy-group");
+    let unknown = outcomes(&elsewhere, &[], &["REL303"]);
+    assert_eq!(unknown[0].1, "not-evaluated", "{unknown:?}");
+}

@@ -67,6 +67,7 @@ const ACCEPTED_SHAPES: &str = "Accepted documents (detected by shape):
                      get-policy-version output saved as <PolicyName>.json
   network            describe-subnets / -route-tables / -security-groups / -vpcs /
                      -internet-gateways / -nat-gateways outputs
+  Auto Scaling       describe-auto-scaling-groups output (a capacity provider's group)
   snapshot           one object holding several of the collections above
 
 Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it, 2 usage, config or input errors.";

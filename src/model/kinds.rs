@@ -100,6 +100,14 @@ pub const KINDS: &[KindSpec] = &[
         ..spec(ResourceKind::CapacityProvider)
     },
     KindSpec {
+        // describe-auto-scaling-groups output; capacity providers name their group by ARN or name.
+        collection: Some("AutoScalingGroups"),
+        identity: &["AutoScalingGroupName", "AutoScalingGroupARN"],
+        unique: Some("AutoScalingGroupARN"),
+        names: &["AutoScalingGroupName"],
+        ..spec(ResourceKind::AutoScalingGroup)
+    },
+    KindSpec {
         collection: Some("RoleDetailList"),
         singles: &["Role"],
         identity: &["RoleName", "Arn"],

@@ -29,6 +29,7 @@ pub enum ResourceKind {
     Service,
     Cluster,
     CapacityProvider,
+    AutoScalingGroup,
     IamRole,
     IamPolicy,
     Subnet,
@@ -40,12 +41,13 @@ pub enum ResourceKind {
 }
 
 impl ResourceKind {
-    pub const ALL: [ResourceKind; 13] = [
+    pub const ALL: [ResourceKind; 14] = [
         ResourceKind::Account,
         ResourceKind::TaskDefinition,
         ResourceKind::Service,
         ResourceKind::Cluster,
         ResourceKind::CapacityProvider,
+        ResourceKind::AutoScalingGroup,
         ResourceKind::IamRole,
         ResourceKind::IamPolicy,
         ResourceKind::Subnet,
@@ -63,6 +65,7 @@ impl ResourceKind {
             ResourceKind::Service => "service",
             ResourceKind::Cluster => "cluster",
             ResourceKind::CapacityProvider => "capacity-provider",
+            ResourceKind::AutoScalingGroup => "auto-scaling-group",
             ResourceKind::IamRole => "iam-role",
             ResourceKind::IamPolicy => "iam-policy",
             ResourceKind::Subnet => "subnet",

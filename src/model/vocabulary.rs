@@ -43,7 +43,8 @@ pub enum Ref {
 }
 
 use ResourceKind::{
-    Account, CapacityProvider, Cluster, IamRole, SecurityGroup, Service, Subnet, TaskDefinition,
+    Account, AutoScalingGroup, CapacityProvider, Cluster, IamRole, SecurityGroup, Service, Subnet,
+    TaskDefinition,
 };
 
 /// What a service's effective capacity provider strategy is worked out from.
@@ -322,6 +323,14 @@ pub const LINKS: &[Link] = &[
         many: false,
         from: Ref::Derived(&["clusterArn"]),
         meaning: "the account settings of its account and region",
+    },
+    Link {
+        kind: CapacityProvider,
+        name: "autoScalingGroup",
+        target: AutoScalingGroup,
+        many: false,
+        from: Ref::Member("/autoScalingGroupProvider/autoScalingGroupArn"),
+        meaning: "the Auto Scaling group named by autoScalingGroupArn (an ARN or a name)",
     },
 ];
 

@@ -36,6 +36,10 @@ const ROOTS: &[(&str, &str)] = &[
     ("AWS::IAM::Role", "iam.RoleDetail"),
     // Folded into its service's `taskSets`, as describe-services lists them.
     ("AWS::ECS::TaskSet", "ecs.TaskSet"),
+    (
+        "AWS::AutoScaling::AutoScalingGroup",
+        "autoscaling.CreateAutoScalingGroupType",
+    ),
 ];
 
 /// Read-only properties (`Fn::GetAtt` attributes such as `TaskDefinitionArn`) are members of
@@ -44,6 +48,10 @@ const DESCRIBED: &[(&str, &str)] = &[
     ("ecs.RegisterTaskDefinitionRequest", "ecs.TaskDefinition"),
     ("ecs.CreateServiceRequest", "ecs.Service"),
     ("iam.RoleDetail", "iam.Role"),
+    (
+        "autoscaling.CreateAutoScalingGroupType",
+        "autoscaling.AutoScalingGroup",
+    ),
 ];
 
 /// Properties whose API member has another name, by shape (`None`: CloudFormation-only, no
@@ -67,6 +75,27 @@ const RENAMED: &[(&str, &str, Option<&str>)] = &[
     ("ecs.Cluster", "Arn", Some("clusterArn")),
     ("ecs.CapacityProvider", "ClusterName", Some("cluster")),
     ("iam.RoleDetail", "Policies", Some("RolePolicyList")),
+    (
+        "autoscaling.CreateAutoScalingGroupType",
+        "Cooldown",
+        Some("DefaultCooldown"),
+    ),
+    // Separate API calls (EnableMetricsCollection, PutNotificationConfiguration).
+    (
+        "autoscaling.CreateAutoScalingGroupType",
+        "MetricsCollection",
+        None,
+    ),
+    (
+        "autoscaling.CreateAutoScalingGroupType",
+        "NotificationConfiguration",
+        None,
+    ),
+    (
+        "autoscaling.CreateAutoScalingGroupType",
+        "NotificationConfigurations",
+        None,
+    ),
     // A list of ARNs in the template, of `{PolicyArn}` in the API (the template reader
     // rewrites each).
     (
@@ -327,6 +356,21 @@ fn translate_value(
                 out.extend(translated);
             }
             Value::Array(out)
+        }
+        // A list where the API has one comma-separated string (`VPCZoneIdentifier`).
+        ("string", Value::Array(items)) => {
+            let resolved: Option<Vec<String>> = items
+                .iter()
+                .filter_map(resolve)
+                .map(|item| item.as_str().map(str::to_string))
+                .collect();
+            match resolved {
+                Some(parts) => Value::String(parts.join(",")),
+                None => {
+                    sink.undecided(&paths.api, &paths.cfn, value, None);
+                    value.clone()
+                }
+            }
         }
         ("string", Value::Number(n)) => Value::String(n.to_string()),
         ("string", Value::Bool(b)) => Value::String(b.to_string()),

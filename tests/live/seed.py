@@ -23,8 +23,20 @@ trust = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "
 role = iam.create_role(RoleName="web-task", AssumeRolePolicyDocument=trust)["Role"]["Arn"]
 iam.put_role_policy(RoleName="web-task", PolicyName="everything",
                     PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
+# An EC2 capacity provider with managed termination protection, whose group does not protect
+# new instances from scale-in (REL303).
+autoscaling = boto3.client("autoscaling", **kw)
+template = ec2.create_launch_template(LaunchTemplateName="ecs-hosts",
+                                      LaunchTemplateData={"ImageId": "ami-12c6146b", "InstanceType": "t3.micro"})
+autoscaling.create_auto_scaling_group(AutoScalingGroupName="ecs-hosts", MinSize=0, MaxSize=2, DesiredCapacity=0,
+                                      LaunchTemplate={"LaunchTemplateName": "ecs-hosts", "Version": "$Latest"},
+                                      VPCZoneIdentifier=subnet, NewInstancesProtectedFromScaleIn=False)
+hosts = autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=["ecs-hosts"])["AutoScalingGroups"][0]
+ecs.create_capacity_provider(name="ec2-hosts", autoScalingGroupProvider={
+    "autoScalingGroupArn": hosts["AutoScalingGroupARN"], "managedTerminationProtection": "ENABLED",
+    "managedScaling": {"status": "ENABLED", "targetCapacity": 100}})
 ecs.create_cluster(clusterName="prod", settings=[{"name": "containerInsights", "value": "disabled"}],
-                   tags=[{"key": "team", "value": "payments"}])
+                   tags=[{"key": "team", "value": "payments"}], capacityProviders=["ec2-hosts"])
 ecs.put_account_setting(name="containerInsights", value="enabled")
 ecs.register_task_definition(
     family="web", networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256", memory="512", taskRoleArn=role,

@@ -29,6 +29,37 @@ macro_rules! described {
     }};
 }
 
+/// Every page of an XML describe call (`$request` is built again for each page), each page's
+/// lists moved into the collections of `$kinds`; a failed page is recorded and ends it.
+macro_rules! described_pages {
+    ($out:expr, $call:literal, $request:expr, $kinds:expr, $unread:expr) => {{
+        let mut token: Option<String> = None;
+        loop {
+            let capture = Capture::default();
+            $out.called($call);
+            let result = $request
+                .set_next_token(token.clone())
+                .customize()
+                .interceptor(capture.clone())
+                .send()
+                .await;
+            match result {
+                Ok(page) => {
+                    take_xml($out, $call, &capture, $kinds);
+                    token = page.next_token().map(str::to_string);
+                    if token.is_none() {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    $out.failed($call, &short_error(&e), $unread);
+                    break;
+                }
+            }
+        }
+    }};
+}
+
 /// Every item of a paginated list call, one page per call; a failed page is recorded and ends it.
 /// (A macro: each operation's paginator is its own type.)
 macro_rules! paged {

@@ -101,4 +101,11 @@ impl Scope {
             .build();
         aws_sdk_ec2::Client::from_conf(config)
     }
+
+    pub fn autoscaling(&self) -> aws_sdk_autoscaling::Client {
+        let config = aws_sdk_autoscaling::config::Builder::from(&self.config)
+            .retry_partition(self.retry_partition("autoscaling"))
+            .build();
+        aws_sdk_autoscaling::Client::from_conf(config)
+    }
 }

@@ -55,48 +55,20 @@ pub(super) async fn collect_network(scope: &Scope, out: &mut Collected) {
         return;
     }
     // Every route table of those VPCs: explicit subnet associations and the main tables.
-    let mut token = None;
-    loop {
-        let capture = Capture::default();
-        out.called("ec2:DescribeRouteTables");
-        let filter = Filter::builder()
-            .name("vpc-id")
-            .set_values(Some(vpc_ids.clone()))
-            .build();
-        let result = ec2
-            .describe_route_tables()
-            .filters(filter)
-            .set_next_token(token.clone())
-            .customize()
-            .interceptor(capture.clone())
-            .send()
-            .await;
-        match result {
-            Ok(page) => {
-                take_xml(
-                    out,
-                    "ec2:DescribeRouteTables",
-                    &capture,
-                    &[ResourceKind::RouteTable],
-                );
-                token = page.next_token().map(str::to_string);
-                if token.is_none() {
-                    break;
-                }
-            }
-            Err(e) => {
-                out.failed("ec2:DescribeRouteTables", &short_error(&e), "route tables");
-                break;
-            }
-        }
-    }
-    // The gateways the route tables point at, and the VPCs.
     let by_vpc = |name: &str| {
         Filter::builder()
             .name(name)
             .set_values(Some(vpc_ids.clone()))
             .build()
     };
+    described_pages!(
+        out,
+        "ec2:DescribeRouteTables",
+        ec2.describe_route_tables().filters(by_vpc("vpc-id")),
+        &[ResourceKind::RouteTable],
+        "route tables"
+    );
+    // The gateways the route tables point at, and the VPCs.
     let request = ec2
         .describe_internet_gateways()
         .filters(by_vpc("attachment.vpc-id"));

@@ -7,11 +7,12 @@
 //! and the rules (a new ECS field is visible to rules without a code change). The typed output is
 //! used only for paging tokens and ids.
 //!
-//! IAM and EC2 answer in XML; `xml.rs` turns those bodies into the CLI's JSON with the services'
+//! IAM, EC2 and Auto Scaling answer in XML; `xml.rs` turns those bodies into the CLI's JSON with the services'
 //! own models, for the same reason.
 
 #[macro_use]
 mod capture;
+mod autoscaling;
 mod client;
 mod ec2;
 mod ecs;
@@ -23,6 +24,7 @@ mod xml;
 pub use options::{AccountEntry, LiveOptions, read_accounts_file};
 
 use crate::sources::snapshot;
+use autoscaling::collect_groups;
 use capture::Collected;
 use client::{Scope, sdk_config, short_error};
 use ec2::collect_network;
@@ -180,6 +182,7 @@ async fn collect_account(
             }
             collect_iam(&scope, &account_wide, i == 0, &mut collected).await;
             collect_network(&scope, &mut collected).await;
+            collect_groups(&scope, &mut collected).await;
             if let Some(bar) = collected.progress.take() {
                 bar.finish_and_clear();
             }

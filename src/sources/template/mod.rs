@@ -36,6 +36,10 @@ const TYPES: &[(&str, ResourceKind)] = &[
     ("AWS::ECS::Cluster", ResourceKind::Cluster),
     ("AWS::ECS::CapacityProvider", ResourceKind::CapacityProvider),
     ("AWS::IAM::Role", ResourceKind::IamRole),
+    (
+        "AWS::AutoScaling::AutoScalingGroup",
+        ResourceKind::AutoScalingGroup,
+    ),
 ];
 
 /// Whether a parsed document is a CloudFormation template: `AWSTemplateFormatVersion`, or a
