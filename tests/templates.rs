@@ -797,6 +797,15 @@ fn a_nested_stack_takes_the_parameters_its_parent_passes() {
         container["environment"][0]["value"],
         serde_json::json!({"Ref": "Stage"})
     );
+    // ... and says so: the parent passes it a value the parent does not decide.
+    let map = task_definition.origin.map.as_ref().expect("translated");
+    let why: Vec<&str> = map.unknowns.iter().map(|u| u.why.as_str()).collect();
+    assert!(
+        why.iter().any(|w| w.contains(
+            "parameter Stage is passed by the parent stack's ApiNestedStackResource as `{\"Ref\":\"AWS::Region\"}`: AWS::Region is the stack's region"
+        )),
+        "{why:?}"
+    );
     let role = run.estate.links[task]
         .get("taskRole")
         .map(|link| link.targets().to_vec());

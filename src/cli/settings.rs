@@ -135,6 +135,7 @@ pub fn lint(args: &LintArgs, baseline: Option<Baseline>) -> Result<Linted, u8> {
             exclude: args.exclude.clone(),
             input_kind: args.input_kind,
             parameters: parameter_values(args)?,
+            ..InputOptions::default()
         },
         severity: config.severity,
         waivers: config.waivers,

@@ -223,11 +223,13 @@ pub struct SourceFile {
 }
 
 /// A nested stack a template declares (`AWS::CloudFormation::Stack`): its template's file,
-/// relative to the declaring template's folder, and the parameter values the parent decides.
+/// relative to the declaring template's folder, the parameter values the parent decides, and
+/// why it does not decide the others it passes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NestedStack {
     pub template: String,
     pub parameters: std::collections::BTreeMap<String, String>,
+    pub undecided: std::collections::BTreeMap<String, String>,
 }
 
 impl SourceFile {

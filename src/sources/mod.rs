@@ -36,6 +36,17 @@ pub struct InputOptions {
     pub input_kind: InputKind,
     /// Template parameter values (`--parameter`, `--parameters`), pseudo parameters included.
     pub parameters: std::collections::BTreeMap<String, String>,
+    /// Parameters a parent stack passes a nested template without deciding them, with why.
+    pub passed_undecided: std::collections::BTreeMap<String, String>,
+}
+
+impl InputOptions {
+    fn given(&self) -> template::Given<'_> {
+        template::Given {
+            values: &self.parameters,
+            undecided: &self.passed_undecided,
+        }
+    }
 }
 
 impl Default for InputOptions {
@@ -45,6 +56,7 @@ impl Default for InputOptions {
             exclude: Vec::new(),
             input_kind: InputKind::Auto,
             parameters: Default::default(),
+            passed_undecided: Default::default(),
         }
     }
 }
@@ -161,11 +173,13 @@ type FileOutcome = Result<(SourceFile, Vec<Resource>), Rejection>;
 /// leaves undecided. A nested stack's own nested stacks get theirs in the next round.
 fn pass_nested_parameters(inputs: &[Input], outcomes: &mut [FileOutcome], options: &InputOptions) {
     type Parameters = std::collections::BTreeMap<String, String>;
+    // The values a parent decides, and why it does not decide the others it passes.
+    type Passed = (Parameters, Parameters);
     let key = |path: &Path| std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-    let mut passed: std::collections::HashMap<PathBuf, Parameters> = Default::default();
+    let mut passed: std::collections::HashMap<PathBuf, Passed> = Default::default();
     // Deep enough for CDK's nesting; a parent that names itself stops here too.
     for _round in 0..4 {
-        let mut wanted: std::collections::HashMap<PathBuf, &Parameters> = Default::default();
+        let mut wanted: std::collections::HashMap<PathBuf, Passed> = Default::default();
         for (input, outcome) in inputs.iter().zip(outcomes.iter()) {
             let Ok((file, _)) = outcome else { continue };
             let folder = input.path.parent().unwrap_or(Path::new("."));
@@ -173,34 +187,40 @@ fn pass_nested_parameters(inputs: &[Input], outcomes: &mut [FileOutcome], option
                 // Two parents of one nested template: the first (in path order) counts.
                 wanted
                     .entry(key(&folder.join(&nested.template)))
-                    .or_insert(&nested.parameters);
+                    .or_insert_with(|| (nested.parameters.clone(), nested.undecided.clone()));
             }
         }
         if wanted.is_empty() {
             return;
         }
-        let changed: Vec<(usize, Parameters)> = inputs
+        let changed: Vec<(usize, Passed)> = inputs
             .iter()
             .enumerate()
             .filter_map(|(i, input)| {
                 let path = key(&input.path);
-                let parameters = *wanted.get(&path)?;
+                let parameters = wanted.remove(&path)?;
                 // The first read was with none passed.
                 let unchanged = match passed.get(&path) {
-                    Some(before) => before == parameters,
-                    None => parameters.is_empty(),
+                    Some(before) => *before == parameters,
+                    None => parameters.0.is_empty() && parameters.1.is_empty(),
                 };
-                (!unchanged).then(|| (i, parameters.clone()))
+                (!unchanged).then_some((i, parameters))
             })
             .collect();
         if changed.is_empty() {
             return;
         }
-        let reread: Vec<(usize, Parameters, FileOutcome)> = changed
+        let reread: Vec<(usize, Passed, FileOutcome)> = changed
             .into_par_iter()
             .map(|(i, parameters)| {
                 let mut options = options.clone();
-                options.parameters.extend(parameters.clone());
+                // The parent's word counts over `--parameter`, decided or not.
+                let (values, undecided) = &parameters;
+                options
+                    .parameters
+                    .retain(|name, _| !undecided.contains_key(name));
+                options.parameters.extend(values.clone());
+                options.passed_undecided = undecided.clone();
                 let outcome = load_one(i, &inputs[i].path, &options);
                 (i, parameters, outcome)
             })

@@ -52,12 +52,10 @@ pub(super) fn parse_file(
     };
     if kind == InputKind::Auto && is_yaml(&shown, &text) {
         let file = SourceFile::new(shown, text);
-        return template::read_yaml(index, &stem, file, &options.parameters).map(
-            |(mut file, r)| {
-                file.had_bom = had_bom;
-                (file, r)
-            },
-        );
+        return template::read_yaml(index, &stem, file, options.given()).map(|(mut file, r)| {
+            file.had_bom = had_bom;
+            (file, r)
+        });
     }
     // The root object's members, found once by scanning (large files are read several ways),
     // and where a snapshot's task definitions start, found in the same pass.
@@ -105,7 +103,7 @@ pub(super) fn parse_file(
     {
         let mut file = SourceFile::new(shown, text);
         file.had_bom = had_bom;
-        return template::read_json(index, &stem, file, template, &options.parameters);
+        return template::read_json(index, &stem, file, template, options.given());
     }
     // Any other file: parsed whole, except a `taskDefinitions` array, whose elements are
     // deferred like single task definitions.
@@ -127,7 +125,7 @@ pub(super) fn parse_file(
         let mut file = SourceFile::new(shown, text);
         file.had_bom = had_bom;
         let template = template::JsonTemplate::whole(&file.text, root);
-        return template::read_json(index, &stem, file, template, &options.parameters);
+        return template::read_json(index, &stem, file, template, options.given());
     }
     let collection_errors = snapshot_errors(&root);
     let account = root

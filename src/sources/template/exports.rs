@@ -5,6 +5,7 @@ use crate::model::NestedStack;
 use crate::model::unknown::pointer_mut;
 use crate::sources::cfn_names;
 use serde_json::Value;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// What a template exports: each `Outputs` entry with an `Export.Name`, its value resolved as
@@ -36,7 +37,7 @@ pub(super) fn nested_stacks(template: &Value, context: &Context<'_>) -> Vec<Nest
         .filter(|(_, d)| {
             d.get("Type").and_then(Value::as_str) == Some("AWS::CloudFormation::Stack")
         })
-        .filter_map(|(_, declaration)| {
+        .filter_map(|(logical_id, declaration)| {
             let properties = declaration.get("Properties");
             let asset = declaration.pointer("/Metadata/aws:asset:path");
             let url = properties.and_then(|p| p.get("TemplateURL"));
@@ -46,16 +47,27 @@ pub(super) fn nested_stacks(template: &Value, context: &Context<'_>) -> Vec<Nest
             let passed = properties
                 .and_then(|p| p.get("Parameters"))
                 .and_then(Value::as_object);
-            let parameters = passed
-                .into_iter()
-                .flatten()
-                .filter_map(|(name, value)| {
-                    Some((name.clone(), as_parameter(&context.resolve(value)?)?))
-                })
-                .collect();
+            let (mut parameters, mut undecided) = (BTreeMap::new(), BTreeMap::new());
+            // `AWS::NoValue` passes nothing: the nested template's `Default` counts.
+            for (name, value) in passed.into_iter().flatten() {
+                let Some(resolved) = context.resolve(value) else {
+                    continue;
+                };
+                match as_parameter(&resolved) {
+                    Some(text) => parameters.insert(name.clone(), text),
+                    None => undecided.insert(
+                        name.clone(),
+                        format!(
+                            "parameter {name} is passed by the parent stack's {logical_id} as {}",
+                            context.why(&resolved)
+                        ),
+                    ),
+                };
+            }
             Some(NestedStack {
                 template: file.to_string(),
                 parameters,
+                undecided,
             })
         })
         .collect()

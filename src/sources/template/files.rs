@@ -73,7 +73,7 @@ pub(in crate::sources) fn read_yaml(
     index: usize,
     stem: &str,
     file: SourceFile,
-    given: &BTreeMap<String, String>,
+    given: super::Given<'_>,
 ) -> Result<(SourceFile, Vec<Resource>), Rejection> {
     // Every template has `Resources`: other YAML (a 40 MB pnpm-lock.yaml) is not parsed.
     if !["Resources", "AWSTemplateFormatVersion"]
@@ -205,7 +205,7 @@ fn read(
     stem: &str,
     file: SourceFile,
     value: &Value,
-    given: &BTreeMap<String, String>,
+    given: super::Given<'_>,
     span_at: &super::SpanAt<'_>,
 ) -> Result<(SourceFile, Vec<Resource>), Rejection> {
     if !is_template(value) {

@@ -6,7 +6,7 @@
 
 use super::undecided::sub_variables;
 use serde_json::{Map, Value};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::Mutex;
 
 /// Pseudo parameters a template cannot decide, and what they are.
@@ -47,7 +47,7 @@ impl<'t> Context<'t> {
     /// `tokens`: the resources this run reads, by logical id.
     pub fn new(
         template: &'t Value,
-        given: &BTreeMap<String, String>,
+        given: super::Given<'_>,
         tokens: HashMap<String, String>,
     ) -> Self {
         let mut parameters = Map::new();
@@ -67,8 +67,12 @@ impl<'t> Context<'t> {
                 .get("Type")
                 .and_then(Value::as_str)
                 .unwrap_or("");
-            let value = match (given.get(name), declaration.get("Default")) {
+            let value = match (given.values.get(name), declaration.get("Default")) {
                 (Some(text), _) => Value::String(text.clone()),
+                (None, _) if given.undecided.contains_key(name) => {
+                    undecided.insert(name.clone(), given.undecided[name].clone());
+                    continue;
+                }
                 (None, _) if kind.starts_with("AWS::SSM::Parameter::Value") => {
                     undecided.insert(
                         name.clone(),
@@ -105,7 +109,7 @@ impl<'t> Context<'t> {
             undecided.remove(name);
             parameters.insert(name.clone(), value);
         }
-        for (name, text) in given {
+        for (name, text) in given.values {
             if name.starts_with("AWS::") {
                 undecided.remove(name);
                 parameters.insert(name.clone(), Value::String(text.clone()));
@@ -120,7 +124,7 @@ impl<'t> Context<'t> {
             .collect();
         let context = Context {
             parameters,
-            given: given.keys().cloned().collect(),
+            given: given.values.keys().cloned().collect(),
             undecided,
             tokens,
             types,

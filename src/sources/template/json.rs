@@ -11,7 +11,6 @@ use crate::location::{Span, SpanTree, Step, locate, member_span, object_members}
 use crate::model::{Resource, SourceFile};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
-use std::collections::BTreeMap;
 use std::sync::{Mutex, OnceLock};
 
 /// A JSON template as parsed: the document, without the `Properties` of the resources that
@@ -135,7 +134,7 @@ pub(in crate::sources) fn read_json(
     stem: &str,
     file: SourceFile,
     template: JsonTemplate,
-    given: &BTreeMap<String, String>,
+    given: super::Given<'_>,
 ) -> Result<(SourceFile, Vec<Resource>), Rejection> {
     let failed: Mutex<Option<(usize, serde_json::Error)>> = Mutex::new(None);
     let (resources, offered) = {

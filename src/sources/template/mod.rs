@@ -42,6 +42,14 @@ const TYPES: &[(&str, ResourceKind)] = &[
     ),
 ];
 
+/// The parameter values a run gives a template (`--parameter`, `--parameters`, or what its
+/// parent stack passes), and the parameters its parent passes without deciding them, with why.
+#[derive(Clone, Copy)]
+pub(super) struct Given<'a> {
+    pub values: &'a BTreeMap<String, String>,
+    pub undecided: &'a BTreeMap<String, String>,
+}
+
 /// Whether a parsed document is a CloudFormation template: `AWSTemplateFormatVersion`, or a
 /// `Resources` map whose entries have a `Type` such as `AWS::ECS::Service`.
 pub fn is_template(doc: &Value) -> bool {
@@ -68,7 +76,7 @@ fn resources<'t>(
     file: usize,
     stack: &str,
     template: &Value,
-    given: &BTreeMap<String, String>,
+    given: Given<'_>,
     span_at: &SpanAt<'_>,
     own: &(dyn Fn(&str) -> Own<'t> + Sync),
 ) -> (Vec<Resource>, Offered) {
@@ -411,7 +419,12 @@ mod tests {
 
     fn context(template: &Value) -> intrinsics::Context<'_> {
         let tokens = [("TaskRole".to_string(), "web/TaskRole".to_string())];
-        intrinsics::Context::new(template, &BTreeMap::new(), tokens.into_iter().collect())
+        let none = BTreeMap::new();
+        let given = Given {
+            values: &none,
+            undecided: &none,
+        };
+        intrinsics::Context::new(template, given, tokens.into_iter().collect())
     }
 
     #[test]
