@@ -906,3 +906,70 @@ Resources:
     let unknown = outcomes(&elsewhere, &[], &["REL303"]);
     assert_eq!(unknown[0].1, "not-evaluated", "{unknown:?}");
 }
+
+#[test]
+fn a_yaml_template_read_in_parts_says_the_same_as_the_whole_document() {
+    // (rule, start, end, fingerprint) of every finding, lines counted from `first_line`.
+    let found = |text: &str, first_line: usize| {
+        let mut linted = lint_texts(vec![("template.yaml", text)], &[]);
+        let run = linted.judge();
+        assert!(run.input_errors.is_empty(), "{:?}", run.input_errors);
+        let mut found: Vec<_> = run
+            .evaluations
+            .iter()
+            .flat_map(|e| &e.findings)
+            .map(|f| {
+                let (start, end) = (&f.location.start, &f.location.end);
+                (
+                    run.rules[f.rule].id().to_string(),
+                    (start.line + 1 - first_line, start.column),
+                    (end.line + 1 - first_line, end.column),
+                    f.fingerprint.clone(),
+                )
+            })
+            .collect();
+        found.sort();
+        found
+    };
+    // An anchor in one resource and its alias in another: the parts do not parse apart.
+    let anchored = SERVICE.replacen("Image: ", "Image: &image ", 1)
+        + "  Other:\n    Type: AWS::ECS::TaskDefinition\n    Properties:\n      ContainerDefinitions: [{Name: x, Image: *image}]\n";
+    for text in [YAML, SERVICE, anchored.as_str()] {
+        assert!(yaml::cut(text).is_some());
+        // A document marker first: the cut does not take it, so it is parsed whole.
+        let whole = format!("---\n{text}");
+        assert!(yaml::cut(&whole).is_none());
+        let in_parts = found(text, 1);
+        assert!(!in_parts.is_empty());
+        assert_eq!(in_parts, found(&whole, 2));
+    }
+
+    // A repeated logical id: the last declaration counts.
+    let repeated = "Resources:
+  Task:
+    Type: AWS::ECS::TaskDefinition
+    Properties: {Family: first, ContainerDefinitions: [{Name: a, Image: 'nginx:1'}]}
+  Task:
+    Type: AWS::ECS::TaskDefinition
+    Properties: {Family: second, ContainerDefinitions: [{Name: a, Image: 'nginx:1'}]}
+";
+    let resources = translated("repeated.yaml", repeated, &[]);
+    assert_eq!(resources.len(), 1);
+    assert_eq!(resources[0].doc["family"], "second");
+
+    // Broken YAML in one resource: the error the whole parse reports, at its place.
+    let broken = repeated.replace("Family: second,", "Family: [second,");
+    let error_line = |text: String| {
+        let options = sources::InputOptions::default();
+        let loaded = sources::load_texts(vec![("broken.yaml".into(), text)], &options);
+        assert_eq!(loaded.errors.len(), 1, "{:?}", loaded.errors);
+        let error = &loaded.errors[0];
+        (
+            error.location.as_ref().expect("a place").line,
+            error.reason.clone(),
+        )
+    };
+    let (line, reason) = error_line(broken.clone());
+    assert!(reason.contains("flow sequence"), "{reason}");
+    assert_eq!((line + 1, reason), error_line(format!("---\n{broken}")));
+}

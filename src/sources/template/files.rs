@@ -82,6 +82,10 @@ pub(in crate::sources) fn read_yaml(
     {
         return Err(Rejection::Unrecognized(not_a_template(file)));
     }
+    // A template of block style is parsed in parts, on every core.
+    if let Some(template) = super::yaml_parts::YamlTemplate::parse(&file.text) {
+        return super::yaml_parts::read_yaml_parts(index, stem, file, template, given);
+    }
     let parsed = match yaml::parse(&file.text) {
         Ok(parsed) => parsed,
         Err(error) => {

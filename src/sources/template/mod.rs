@@ -12,6 +12,7 @@ mod iam;
 mod intrinsics;
 mod json;
 mod undecided;
+mod yaml_parts;
 
 pub use exports::import_exports;
 pub use files::read_parameters;

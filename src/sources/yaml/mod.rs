@@ -11,8 +11,10 @@ use saphyr_parser::{Event, Parser, ScalarStyle, Tag};
 use serde_json::{Map, Number, Value};
 use std::collections::HashMap;
 
+mod chunks;
 mod spans;
 
+pub use chunks::{Chunks, cut, parse_part};
 pub use spans::{Cursor, YamlSpans};
 use spans::{Edge, SpanNode};
 
@@ -155,6 +157,14 @@ impl Builder<'_> {
                 let (key_start, step) = self
                     .slot()
                     .ok_or_else(|| refuse("a value where none fits"))?;
+                // A block scalar's end event sits at the next token, past the indentation of
+                // the line after it: it ends with its last line.
+                let mut span = span;
+                if matches!(style, ScalarStyle::Literal | ScalarStyle::Folded) {
+                    while span.end > span.start && self.text.get(span.end - 1) == Some(&b' ') {
+                        span.end -= 1;
+                    }
+                }
                 let tag = tag.as_deref();
                 let value = scalar(&text, style, tag);
                 let mut node = self.node(span, Vec::new());
