@@ -7,7 +7,6 @@
 //! guess fails to parse rather than reading something else.
 
 use super::{SpannedYaml, YamlError, parse};
-use crate::location::Span;
 use std::ops::Range;
 
 /// The parts of a template: its top-level members other than `Resources`, and the members of
@@ -123,18 +122,7 @@ pub fn parse_part(text: &str, range: Range<usize>) -> Result<SpannedYaml, YamlEr
         offset: error.offset + start,
         reason: error.reason,
     })?;
-    let shift = |span: &mut Span| {
-        span.start += start;
-        span.end += start;
-    };
-    for node in &mut parsed.spans.nodes {
-        shift(&mut node.span);
-        for edge in &mut node.children {
-            if let Some(key_start) = &mut edge.key_start {
-                *key_start += start;
-            }
-        }
-    }
+    parsed.spans.shift(start);
     Ok(parsed)
 }
 

@@ -15,8 +15,8 @@ mod chunks;
 mod spans;
 
 pub use chunks::{Chunks, cut, parse_part};
+use spans::Edge;
 pub use spans::{Cursor, YamlSpans};
-use spans::{Edge, SpanNode};
 
 /// Containers nested deeper than this are refused, as serde_json refuses deeper JSON.
 const MAX_DEPTH: usize = 128;
@@ -37,6 +37,12 @@ pub struct YamlError {
 
 /// Parses the first document of `text` (a byte-order mark is the caller's to strip).
 pub fn parse(text: &str) -> Result<SpannedYaml, YamlError> {
+    if text.len() > spans::MAX_TEXT {
+        return Err(YamlError {
+            offset: 0,
+            reason: format!("longer than {} bytes", spans::MAX_TEXT),
+        });
+    }
     let offsets = ByteOffsets::new(text);
     let mut builder = Builder {
         text: text.as_bytes(),
@@ -115,9 +121,9 @@ struct Frame {
     step: Option<Step>,
     /// Written `{...}` or `[...]`: it ends with its closing bracket.
     flow: bool,
-    /// Its node in the span tree, and the edges to its children so far.
+    /// Its node in the span tree, and where its edges start in `Builder::pending`.
     node: u32,
-    edges: Vec<Edge>,
+    edges_from: usize,
 }
 
 #[derive(Default)]
@@ -126,6 +132,8 @@ struct Builder<'t> {
     stack: Vec<Frame>,
     root: Option<Value>,
     tree: YamlSpans,
+    /// The edges of the open containers, innermost last.
+    pending: Vec<Edge>,
     /// Anchored nodes: their value and their node in the span tree.
     anchors: HashMap<usize, (Value, u32)>,
 }
@@ -167,7 +175,7 @@ impl Builder<'_> {
                 }
                 let tag = tag.as_deref();
                 let value = scalar(&text, style, tag);
-                let mut node = self.node(span, Vec::new());
+                let mut node = self.tree.leaf(span);
                 let value = match tag.and_then(long_form) {
                     Some(wrapper) => {
                         let inner = if wrapper == "Fn::GetAtt"
@@ -175,14 +183,13 @@ impl Builder<'_> {
                             && let Some((resource, attribute)) = dotted.split_once('.')
                         {
                             // `!GetAtt A.Arn` is `{"Fn::GetAtt": ["A", "Arn"]}`.
-                            let parts = (0..2)
-                                .map(|i| Edge {
-                                    step: Step::Index(i),
-                                    node: self.node(span, Vec::new()),
-                                    key_start: None,
+                            let parts: Vec<Edge> = (0..2)
+                                .map(|i| {
+                                    let part = self.tree.leaf(span);
+                                    self.tree.edge(&Step::Index(i), part, None)
                                 })
                                 .collect();
-                            self.tree.nodes[node as usize].children = parts;
+                            self.tree.finish(node, span, parts.into_iter());
                             Value::Array(vec![resource.into(), attribute.into()])
                         } else {
                             value
@@ -210,7 +217,7 @@ impl Builder<'_> {
                     .slot()
                     .ok_or_else(|| refuse("a value where none fits"))?;
                 // The value was written at its anchor: its spans say so.
-                let own = self.tree.nodes[node as usize].span;
+                let own = self.tree.span(node);
                 self.place(value, step, None, node, own, 0);
             }
             _ => {}
@@ -218,19 +225,12 @@ impl Builder<'_> {
         Ok(false)
     }
 
-    fn node(&mut self, span: Span, children: Vec<Edge>) -> u32 {
-        self.tree.nodes.push(SpanNode { span, children });
-        (self.tree.nodes.len() - 1) as u32
-    }
-
     /// The node of a tag's long form, holding the tagged node under the long-form key.
     fn wrap(&mut self, inner: u32, wrapper: &str, span: Span) -> u32 {
-        let edge = Edge {
-            step: Step::Key(wrapper.to_string()),
-            node: inner,
-            key_start: None,
-        };
-        self.node(span, vec![edge])
+        let node = self.tree.leaf(span);
+        let edge = self.tree.edge(&Step::Key(wrapper.to_string()), inner, None);
+        self.tree.finish(node, span, std::iter::once(edge));
+        node
     }
 
     /// Where the next value goes: its member key's start, and its step in the parent.
@@ -265,7 +265,7 @@ impl Builder<'_> {
         let (key_start, step) = self
             .slot()
             .ok_or_else(|| refuse("a value where none fits".into()))?;
-        let node = self.node(span, Vec::new());
+        let node = self.tree.reserve();
         self.stack.push(Frame {
             value,
             key: None,
@@ -277,7 +277,7 @@ impl Builder<'_> {
             step,
             flow: matches!(self.text.get(span.start), Some(b'{' | b'[')),
             node,
-            edges: Vec::new(),
+            edges_from: self.pending.len(),
         });
         Ok(())
     }
@@ -297,12 +297,8 @@ impl Builder<'_> {
             end,
         };
         let mut node = frame.node;
-        let mut children = frame.edges;
-        children.shrink_to_fit();
-        self.tree.nodes[node as usize] = SpanNode {
-            span: own,
-            children,
-        };
+        let edges = self.pending.drain(frame.edges_from..);
+        self.tree.finish(node, own, edges);
         // Built member by member, a container has room to spare: a template holds hundreds of
         // thousands of small ones.
         let mut value = match frame.value {
@@ -345,11 +341,8 @@ impl Builder<'_> {
         };
         frame.end = frame.end.max(own.end);
         let Some(step) = step else { return };
-        frame.edges.push(Edge {
-            step: step.clone(),
-            node,
-            key_start,
-        });
+        let edge = self.tree.edge(&step, node, key_start);
+        self.pending.push(edge);
         match (&mut frame.value, step) {
             (Value::Object(map), Step::Key(key)) => {
                 map.insert(key, value);
