@@ -18,9 +18,11 @@ pub(in crate::sources) struct YamlTemplate {
     root: Value,
     /// The spans of each top-level member other than `Resources`, by key.
     members: foldhash::HashMap<String, YamlSpans>,
-    /// The spans of each resource declaration, by logical id (its tree's root holds the id).
+    /// The spans of each resource declaration not translated apart, by logical id (its tree's
+    /// root holds the id).
     declarations: foldhash::HashMap<String, YamlSpans>,
-    later: foldhash::HashMap<String, Mutex<Option<Value>>>,
+    /// The properties and spans of each translated resource, taken by its translation.
+    later: foldhash::HashMap<String, Mutex<Option<(Value, YamlSpans)>>>,
 }
 
 /// A part parsed: its single member's key, value and spans.
@@ -66,10 +68,15 @@ impl YamlTemplate {
                 _ => None,
             };
             match properties {
-                Some(properties) => later.insert(id.clone(), Mutex::new(Some(properties))),
-                None => later.remove(&id),
-            };
-            declarations.insert(id.clone(), spans);
+                Some(properties) => {
+                    later.insert(id.clone(), Mutex::new(Some((properties, spans))));
+                    declarations.remove(&id);
+                }
+                None => {
+                    later.remove(&id);
+                    declarations.insert(id.clone(), spans);
+                }
+            }
             resources.insert(id, declaration);
         }
         let mut root = Map::with_capacity(members.len() + 1);
@@ -100,12 +107,7 @@ pub(in crate::sources) fn read_yaml_parts(
     let last = LastPath::new();
     let span_at = |base: &[Step], rest: &[Step]| -> Option<Span> {
         match in_resource(base) {
-            Some((id, base_rest)) => {
-                let spans = template.declarations.get(id)?;
-                let start = || spans.descend(spans.cursor(&base[1..2])?, base_rest);
-                let child = |cursor, step: &Step| spans.descend(cursor, std::slice::from_ref(step));
-                spans.get_from(last.node(base, rest, start, child)?, &[])
-            }
+            Some((id, _)) => in_declaration(template.declarations.get(id)?, &last, base, rest),
             None => {
                 let path = [base, rest].concat();
                 let Some(Step::Key(top)) = path.first() else {
@@ -115,13 +117,22 @@ pub(in crate::sources) fn read_yaml_parts(
             }
         }
     };
-    // A translated resource's properties, taken by its translation and dropped with it.
-    let own = |logical_id: &str| Own {
-        properties: template
+    // A translated resource's properties and spans, taken by its translation and dropped
+    // with it, so the memory they held serves the next translations.
+    let own = |logical_id: &str| {
+        let taken = template
             .later
             .get(logical_id)
-            .and_then(|slot| slot.lock().unwrap_or_else(|e| e.into_inner()).take()),
-        span_at: None,
+            .and_then(|slot| slot.lock().unwrap_or_else(|e| e.into_inner()).take());
+        let Some((properties, spans)) = taken else {
+            return Own::default();
+        };
+        let last = LastPath::new();
+        let span_at = move |base: &[Step], rest: &[Step]| in_declaration(&spans, &last, base, rest);
+        Own {
+            properties: Some(properties),
+            span_at: Some(Box::new(span_at)),
+        }
     };
     let (resources, offered) = resources(
         index,
@@ -134,4 +145,18 @@ pub(in crate::sources) fn read_yaml_parts(
     let mut file = file;
     offered.give(&mut file);
     finish(file, resources, &template.root)
+}
+
+/// Where `base` (a path under `Resources.<id>`) then `rest` was written, in the spans of that
+/// declaration, from where `last` ended.
+fn in_declaration(
+    spans: &YamlSpans,
+    last: &LastPath,
+    base: &[Step],
+    rest: &[Step],
+) -> Option<Span> {
+    let (_, base_rest) = in_resource(base)?;
+    let start = || spans.descend(spans.cursor(&base[1..2])?, base_rest);
+    let child = |cursor, step: &Step| spans.descend(cursor, std::slice::from_ref(step));
+    spans.get_from(last.node(base, rest, start, child)?, &[])
 }
