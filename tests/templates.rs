@@ -973,3 +973,71 @@ fn a_yaml_template_read_in_parts_says_the_same_as_the_whole_document() {
     assert!(reason.contains("flow sequence"), "{reason}");
     assert_eq!((line + 1, reason), error_line(format!("---\n{broken}")));
 }
+
+#[test]
+fn a_rule_reading_a_linked_roles_undecided_policy_is_not_evaluated_never_passed() {
+    let template = "Parameters:
+  Scope: {Type: String}
+Resources:
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement: [{Effect: Allow, Principal: {Service: ecs-tasks.amazonaws.com}, Action: 'sts:AssumeRole', Condition: {StringEquals: {'aws:SourceAccount': '111122223333'}}}]
+      Policies:
+        - PolicyName: app
+          PolicyDocument:
+            Statement:
+              - {Effect: Allow, Action: '*', Resource: !Ref Scope}
+              - {Effect: Allow, Action: 's3:GetObject', Resource: !Sub 'arn:${AWS::Partition}:s3:::data/*'}
+  Task:
+    Type: AWS::ECS::TaskDefinition
+    Properties:
+      Family: web
+      TaskRoleArn: !GetAtt Role.Arn
+      ContainerDefinitions: [{Name: app, Image: 'nginx:1.27', Essential: true}]
+";
+    // What the template decides in a policy document is resolved.
+    let resources = translated("role.yaml", template, &[]);
+    let statements = &resources[0].doc["RolePolicyList"][0]["PolicyDocument"]["Statement"];
+    assert_eq!(statements[1]["Resource"], "arn:aws:s3:::data/*");
+    let undecided = outcomes(template, &[], &["SEC401", "SEC408"]);
+    assert_eq!(undecided[0].1, "not-evaluated", "{undecided:?}");
+    assert!(
+        undecided[0]
+            .2
+            .contains("its taskRole Role has a value the template does not decide")
+            && undecided[0].2.contains("parameter Scope has no Default"),
+        "{undecided:?}"
+    );
+    // The trust policy reads nothing undecided.
+    assert_eq!(undecided[1].1, "pass", "{undecided:?}");
+    assert_eq!(
+        outcomes(template, &[("Scope", "*")], &["SEC401"])[0].1,
+        "fail"
+    );
+    let scoped = outcomes(template, &[("Scope", "arn:aws:s3:::logs/*")], &["SEC401"]);
+    assert_eq!(scoped[0].1, "pass");
+
+    // In a customer managed policy the role attaches: the same.
+    let managed = template
+        .replace(
+            "              - {Effect: Allow, Action: '*', Resource: !Ref Scope}\n",
+            "",
+        )
+        .replace(
+            "  Task:\n",
+            "  Managed:\n    Type: AWS::IAM::ManagedPolicy\n    Properties:\n      Roles: [!Ref Role]\n      PolicyDocument:\n        Statement: [{Effect: Allow, Action: 'iam:PassRole', Resource: !Ref Scope}]\n  Task:\n",
+        );
+    let found = outcomes(&managed, &[], &["SEC404", "SEC408"]);
+    assert_eq!(found[0].1, "not-evaluated", "{found:?}");
+    assert!(
+        found[0].2.contains("Role's managed policy Managed"),
+        "{found:?}"
+    );
+    assert_eq!(found[1].1, "pass", "{found:?}");
+    assert_eq!(
+        outcomes(&managed, &[("Scope", "*")], &["SEC404"])[0].1,
+        "fail"
+    );
+}

@@ -88,7 +88,10 @@ fn evaluate_resource(rules: &[Rule], estate: &Estate, resource: usize) -> Vec<Ev
         }
         return applicable
             .into_iter()
-            .map(|(index, rule)| evaluate_one(index, rule, estate, resource, &doc, &links, &spans))
+            .map(|(index, rule)| {
+                let evaluation = evaluate_one(index, rule, estate, resource, &doc, &links, &spans);
+                doubted(evaluation, rule, estate, &links)
+            })
             .collect();
     }
     let links = &estate.links[resource];
@@ -112,13 +115,14 @@ fn evaluate_resource(rules: &[Rule], estate: &Estate, resource: usize) -> Vec<Ev
                 _ => &subject.doc,
             };
             if !unknowns.iter().any(|u| rule.may_read(&u.path)) {
-                return evaluate_one(index, rule, estate, resource, doc, links, &spans);
+                let evaluation = evaluate_one(index, rule, estate, resource, doc, links, &spans);
+                return doubted(evaluation, rule, estate, links);
             }
             let work = match rule.uses_links {
                 true => linked_work.get_or_insert_with(|| doc.clone()),
                 false => work.get_or_insert_with(|| doc.clone()),
             };
-            undecided::evaluate(
+            let evaluation = undecided::evaluate(
                 (index, rule),
                 (estate, &spans),
                 resource,
@@ -126,14 +130,48 @@ fn evaluate_resource(rules: &[Rule], estate: &Estate, resource: usize) -> Vec<Ev
                 work,
                 links,
                 unknowns,
-            )
+            );
+            doubted(evaluation, rule, estate, links)
         })
         .collect()
+}
+
+/// A pass of a rule that reads a linked resource's value its source left undecided is not
+/// evaluated (see `linked.rs`).
+fn doubted(mut evaluation: Evaluation, rule: &Rule, estate: &Estate, links: &Links) -> Evaluation {
+    if rule.uses_links
+        && evaluation.outcome == Outcome::Pass
+        && let Some(why) = super::linked::doubt(rule, estate, links)
+    {
+        evaluation.outcome = Outcome::NotEvaluated;
+        evaluation.reason = Some(why);
+    }
+    evaluation
 }
 
 /// Puts the linked resources under `_links`, each marked with its origin: of each, only the
 /// parts `reads` says the rules read (all of it when `None`). A service's task definition is
 /// otherwise copied whole to read one member.
+/// What `reads` read of link `name`: `None` when nothing, `Some(None)` when all of it, else the
+/// member chains after `_links.NAME`.
+pub(super) fn read_of_link<'r>(
+    reads: Option<&[&'r LinkRead]>,
+    name: &str,
+) -> Option<Option<Vec<&'r [String]>>> {
+    let Some(reads) = reads else {
+        return Some(None);
+    };
+    let chains: Vec<&[String]> = reads
+        .iter()
+        .filter(|(link, _)| link == name)
+        .map(|(_, chain)| chain.as_slice())
+        .collect();
+    if chains.is_empty() {
+        return None;
+    }
+    Some((!chains.iter().any(|chain| chain.is_empty())).then_some(chains))
+}
+
 fn attach_links(
     doc: &mut Value,
     estate: &Estate,
@@ -142,19 +180,8 @@ fn attach_links(
 ) {
     let mut links = serde_json::Map::new();
     for (name, state) in &resource_links.by_name {
-        let chains: Option<Vec<&[String]>> = match reads {
-            None => None,
-            Some(reads) => {
-                let chains: Vec<&[String]> = reads
-                    .iter()
-                    .filter(|(link, _)| link == name)
-                    .map(|(_, chain)| chain.as_slice())
-                    .collect();
-                if chains.is_empty() {
-                    continue;
-                }
-                (!chains.iter().any(|chain| chain.is_empty())).then_some(chains)
-            }
+        let Some(chains) = read_of_link(reads, name) else {
+            continue;
         };
         let docs: Vec<Value> = state
             .targets()

@@ -6,6 +6,7 @@
 pub mod catalog;
 pub mod eval;
 mod finding;
+mod linked;
 pub mod outcome;
 mod query_check;
 pub mod rule_file;

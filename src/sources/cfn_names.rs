@@ -314,10 +314,16 @@ fn translate_value(
         return Some(value.clone());
     }
     let Some(definition) = shape(shape_name) else {
-        return Some(value.clone());
+        return Some(match value {
+            Value::Object(_) | Value::Array(_) => document(value, resolve, paths, sink),
+            _ => value.clone(),
+        });
     };
     let kind = definition.get("type").and_then(Value::as_str).unwrap_or("");
     Some(match (kind, value) {
+        // A JSON document the API takes as a string (a policy document): its values are
+        // resolved as the template decides them, member by member.
+        ("string", Value::Object(_)) => document(value, resolve, paths, sink),
         ("structure", Value::Object(properties)) => {
             let mut out = Map::with_capacity(properties.len());
             for (property, child) in properties {
@@ -388,6 +394,38 @@ fn translate_value(
         },
         _ => value.clone(),
     })
+}
+
+/// Not a shape of the model: a JSON document, whose members keep their names.
+const DOCUMENT: &str = "document";
+
+/// A JSON document's members (or elements) translated as documents.
+fn document(value: &Value, resolve: Resolver<'_>, paths: &mut Paths, sink: &mut dyn Sink) -> Value {
+    match value {
+        Value::Object(members) => {
+            let mut out = Map::with_capacity(members.len());
+            for (key, child) in members {
+                paths.enter(Step::Key(key.clone()), Step::Key(key.clone()));
+                let translated = translate_value(DOCUMENT, child, resolve, paths, sink);
+                paths.leave();
+                if let Some(translated) = translated {
+                    out.insert(key.clone(), translated);
+                }
+            }
+            Value::Object(out)
+        }
+        Value::Array(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for (i, child) in items.iter().enumerate() {
+                paths.enter(Step::Index(out.len()), Step::Index(i));
+                let translated = translate_value(DOCUMENT, child, resolve, paths, sink);
+                paths.leave();
+                out.extend(translated);
+            }
+            Value::Array(out)
+        }
+        other => other.clone(),
+    }
 }
 
 /// The property path of an API path of a type's document (`containerDefinitions[0].

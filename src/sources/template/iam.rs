@@ -6,7 +6,7 @@
 
 use super::SpanAt;
 use super::intrinsics::Context;
-use super::{Placed, names};
+use super::{Placed, cfn_names, names};
 use crate::location::Step;
 use crate::model::origin::OriginMap;
 use crate::model::{Resource, ResourceKind};
@@ -191,6 +191,13 @@ pub(super) fn place_subtree(sink: &mut Placed<'_>, api: &[Step], cfn: &[Step], v
     // The note says where the value as written came from (`!Ref Param`), not what it became.
     let as_written = super::value_at(sink.properties, cfn).unwrap_or(value);
     sink.moved(api, cfn, as_written);
+    // What the template does not decide in a policy document (`Resource: !Ref Scope`), once.
+    if cfn_names::is_intrinsic(value) {
+        if !sink.map.unknowns.iter().any(|u| u.path == api) {
+            sink.undecided(api, cfn, value, None);
+        }
+        return;
+    }
     for (step, child) in super::children(value) {
         let mut api = api.to_vec();
         let mut cfn = cfn.to_vec();
