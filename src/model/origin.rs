@@ -15,7 +15,7 @@ use std::collections::HashMap;
 /// Where the parts of a translated resource's document were written, by document path.
 #[derive(Debug, Clone, Default)]
 pub struct OriginMap {
-    entries: foldhash::HashMap<PathKey, Written>,
+    entries: foldhash::HashMap<PathKey, Packed>,
     /// The values of the document the source could not decide.
     pub unknowns: Vec<super::unknown::Unknown>,
     /// Where a value came from when it was not written where it is shown ("from parameter
@@ -54,6 +54,41 @@ pub struct Written {
     pub json: bool,
 }
 
+/// A [`Written`] in 16 bytes instead of 32: a template's maps hold a million of them.
+#[derive(Debug, Clone, Copy)]
+struct Packed {
+    file: u32,
+    start: u32,
+    end: u32,
+    json: bool,
+}
+
+impl From<Written> for Packed {
+    fn from(written: Written) -> Packed {
+        // Input files are read whole into memory: none reaches 4 GiB.
+        let narrow = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        Packed {
+            file: narrow(written.file),
+            start: narrow(written.span.start),
+            end: narrow(written.span.end),
+            json: written.json,
+        }
+    }
+}
+
+impl From<Packed> for Written {
+    fn from(packed: Packed) -> Written {
+        Written {
+            file: packed.file as usize,
+            span: Span {
+                start: packed.start as usize,
+                end: packed.end as usize,
+            },
+            json: packed.json,
+        }
+    }
+}
+
 impl OriginMap {
     /// A map with room for `nodes` places without growing (a translation knows about how many
     /// nodes it writes; growing a map of hundreds rehashes it several times).
@@ -65,11 +100,14 @@ impl OriginMap {
     }
 
     pub fn insert(&mut self, path: impl AsRef<[Step]>, written: Written) {
-        self.entries.insert(PathKey::of(path.as_ref()), written);
+        self.entries
+            .insert(PathKey::of(path.as_ref()), Packed::from(written));
     }
 
     pub fn get(&self, path: &[Step]) -> Option<Written> {
-        self.entries.get(&PathKey::of(path)).copied()
+        self.entries
+            .get(&PathKey::of(path))
+            .map(|p| Written::from(*p))
     }
 
     pub fn insert_note(&mut self, path: impl AsRef<[Step]>, note: String) {
@@ -83,6 +121,7 @@ impl OriginMap {
 
     /// Says `to` wherever the map said file `from` (the estate numbers files as it adds them).
     pub fn refile(&mut self, from: usize, to: usize) {
+        let (from, to) = (from as u32, u32::try_from(to).unwrap_or(u32::MAX));
         for written in self.entries.values_mut() {
             if written.file == from {
                 written.file = to;
