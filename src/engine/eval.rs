@@ -149,9 +149,6 @@ fn doubted(mut evaluation: Evaluation, rule: &Rule, estate: &Estate, links: &Lin
     evaluation
 }
 
-/// Puts the linked resources under `_links`, each marked with its origin: of each, only the
-/// parts `reads` says the rules read (all of it when `None`). A service's task definition is
-/// otherwise copied whole to read one member.
 /// What `reads` read of link `name`: `None` when nothing, `Some(None)` when all of it, else the
 /// member chains after `_links.NAME`.
 pub(super) fn read_of_link<'r>(
@@ -172,6 +169,9 @@ pub(super) fn read_of_link<'r>(
     Some((!chains.iter().any(|chain| chain.is_empty())).then_some(chains))
 }
 
+/// Puts the linked resources under `_links`, each marked with its origin: of each, only the
+/// parts `reads` says the rules read (all of it when `None`). A service's task definition is
+/// otherwise copied whole to read one member.
 fn attach_links(
     doc: &mut Value,
     estate: &Estate,

@@ -193,11 +193,9 @@ fn by_target(
     let state = many(references, |r| match target {
         ResourceKind::TaskDefinition => index.task_definition(r),
         ResourceKind::IamRole => index.role(r),
-        // A group's name may hold `/` and `:`; its ARN ends `:autoScalingGroupName/NAME`.
-        ResourceKind::AutoScalingGroup => index.find(target, r).or_else(|| {
-            let (_, name) = r.split_once(":autoScalingGroupName/")?;
-            index.find(target, name)
-        }),
+        ResourceKind::AutoScalingGroup => index
+            .find(target, r)
+            .or_else(|| index.find(target, super::auto_scaling_group_name(r))),
         _ => index
             .find(target, r)
             .or_else(|| index.find(target, arn_name(r))),

@@ -307,7 +307,31 @@ pub fn account_of<'a>(resource: &'a Resource, files: &'a [SourceFile]) -> Option
     arn_account(&resource.id).or_else(|| files.get(resource.origin.file)?.account.as_deref())
 }
 
+/// The name of an Auto Scaling group named by ARN or by name: a group's name may hold `/` and
+/// `:`, so it is what follows `:autoScalingGroupName/` in its ARN.
+pub fn auto_scaling_group_name(reference: &str) -> &str {
+    reference
+        .split_once(":autoScalingGroupName/")
+        .map_or(reference, |(_, name)| name)
+}
+
 /// The last segment of an ARN's resource part (`arn:aws:iam::1:role/path/name` → `name`).
 pub fn arn_name(arn: &str) -> &str {
     arn.rsplit(['/', ':']).next().unwrap_or(arn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::auto_scaling_group_name;
+
+    #[test]
+    fn a_group_is_named_by_its_arn_or_its_name() {
+        assert_eq!(
+            auto_scaling_group_name(
+                "arn:aws:autoscaling:eu-west-1:111122223333:autoScalingGroup:6f5a:autoScalingGroupName/ecs/prod:a"
+            ),
+            "ecs/prod:a"
+        );
+        assert_eq!(auto_scaling_group_name("prod-ondemand"), "prod-ondemand");
+    }
 }

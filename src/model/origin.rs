@@ -63,10 +63,14 @@ struct Packed {
     json: bool,
 }
 
+/// An offset or file number in 32 bits: input files are read whole into memory, and none
+/// reaches 4 GiB.
+fn narrow(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
 impl From<Written> for Packed {
     fn from(written: Written) -> Packed {
-        // Input files are read whole into memory: none reaches 4 GiB.
-        let narrow = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
         Packed {
             file: narrow(written.file),
             start: narrow(written.span.start),
@@ -121,7 +125,7 @@ impl OriginMap {
 
     /// Says `to` wherever the map said file `from` (the estate numbers files as it adds them).
     pub fn refile(&mut self, from: usize, to: usize) {
-        let (from, to) = (from as u32, u32::try_from(to).unwrap_or(u32::MAX));
+        let (from, to) = (narrow(from), narrow(to));
         for written in self.entries.values_mut() {
             if written.file == from {
                 written.file = to;

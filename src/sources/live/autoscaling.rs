@@ -4,19 +4,12 @@
 
 use super::capture::{Capture, Collected, take_xml};
 use super::client::{Scope, short_error};
-use crate::model::ResourceKind;
+use crate::model::{ResourceKind, auto_scaling_group_name};
 use serde_json::Value;
 use std::collections::BTreeSet;
 
 /// DescribeAutoScalingGroups takes at most 50 names a call.
 const NAMES_PER_CALL: usize = 50;
-
-/// The name of a group a capacity provider names by ARN or by name.
-fn group_name(reference: &str) -> &str {
-    reference
-        .split_once(":autoScalingGroupName/")
-        .map_or(reference, |(_, name)| name)
-}
 
 /// The Auto Scaling groups of this region's capacity providers.
 pub(super) async fn collect_groups(scope: &Scope, out: &mut Collected) {
@@ -25,7 +18,7 @@ pub(super) async fn collect_groups(scope: &Scope, out: &mut Collected) {
         .iter()
         .filter_map(|p| p.pointer("/autoScalingGroupProvider/autoScalingGroupArn"))
         .filter_map(Value::as_str)
-        .map(|reference| group_name(reference).to_string())
+        .map(|reference| auto_scaling_group_name(reference).to_string())
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
@@ -43,21 +36,5 @@ pub(super) async fn collect_groups(scope: &Scope, out: &mut Collected) {
             &[ResourceKind::AutoScalingGroup],
             "Auto Scaling groups"
         );
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::group_name;
-
-    #[test]
-    fn a_group_is_named_by_its_arn_or_its_name() {
-        assert_eq!(
-            group_name(
-                "arn:aws:autoscaling:eu-west-1:111122223333:autoScalingGroup:6f5a:autoScalingGroupName/ecs/prod:a"
-            ),
-            "ecs/prod:a"
-        );
-        assert_eq!(group_name("prod-ondemand"), "prod-ondemand");
     }
 }

@@ -7,8 +7,8 @@
 //! and the rules (a new ECS field is visible to rules without a code change). The typed output is
 //! used only for paging tokens and ids.
 //!
-//! IAM, EC2 and Auto Scaling answer in XML; `xml.rs` turns those bodies into the CLI's JSON with the services'
-//! own models, for the same reason.
+//! IAM, EC2 and Auto Scaling answer in XML; `xml.rs` turns those bodies into the CLI's JSON with
+//! the services' own models, for the same reason.
 
 #[macro_use]
 mod capture;

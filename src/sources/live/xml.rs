@@ -1,5 +1,5 @@
-//! IAM, EC2 and Auto Scaling answer in XML. This turns a response into the JSON the AWS CLI prints for it, driven
-//! by the services' own models (`query-model.json`, from botocore by
+//! IAM, EC2 and Auto Scaling answer in XML. This turns a response into the JSON the AWS CLI
+//! prints for it, driven by the services' own models (`query-model.json`, from botocore by
 //! `scripts/extract-query-model.py`): element names, lists and scalar types come from the model, so
 //! no field is mapped by hand and none is dropped.
 

@@ -62,7 +62,7 @@ pub fn cut(text: &str) -> Option<Chunks> {
         }
     };
     for (at, line) in lines(text) {
-        if line.contains('\t') && line.trim_start_matches(' ').starts_with('\t') {
+        if line.trim_start_matches(' ').starts_with('\t') {
             return None;
         }
         let Some(indent) = indentation(line) else {
