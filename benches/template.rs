@@ -8,25 +8,10 @@ use std::process::Command;
 use std::time::Duration;
 
 mod common;
-use common::ms;
+use common::{check, ms};
 
 const TASK_DEFINITIONS: usize = 5_000;
 const RUNS: usize = 5;
-
-fn check(bin: &str, path: &std::path::Path) -> (i32, String) {
-    let output = Command::new(bin)
-        .args(["check", "--no-config", "-f", "json"])
-        .arg(path)
-        .output()
-        .expect("run ecslint");
-    let code = output.status.code().unwrap_or(-1);
-    assert!(
-        matches!(code, 0 | 1),
-        "ecslint failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    (code, String::from_utf8_lossy(&output.stdout).into_owned())
-}
 
 /// Parses the file named by `ECSLINT_BENCH_PARSE` (YAML by its extension) and exits: the
 /// parser alone as a process of its own, which, like `ecslint check`, reads the file and
@@ -48,28 +33,6 @@ fn parse_alone_process() {
         assert!(value.is_object());
     }
     std::process::exit(0);
-}
-
-/// Runs each of `runs` in turn, `RUNS` rounds after one to warm up, so that a slower spell of
-/// the machine weighs on all of them alike; the median of each.
-fn interleaved(runs: &mut [&mut dyn FnMut()]) -> Vec<Duration> {
-    let mut times = vec![Vec::new(); runs.len()];
-    for round in 0..=RUNS {
-        for (run, times) in runs.iter_mut().zip(&mut times) {
-            let start = std::time::Instant::now();
-            run();
-            if round > 0 {
-                times.push(start.elapsed());
-            }
-        }
-    }
-    times
-        .into_iter()
-        .map(|mut t| {
-            t.sort();
-            t[t.len() / 2]
-        })
-        .collect()
 }
 
 fn main() {
@@ -104,28 +67,31 @@ fn main() {
             .expect("run the parser");
         assert!(status.success());
     };
-    let times = interleaved(&mut [
-        &mut || {
-            let mut events = 0usize;
-            for event in saphyr_parser::Parser::new_from_str(&yaml) {
-                event.expect("valid YAML");
-                events += 1;
-            }
-            assert!(events > 0);
-        },
-        &mut || parse_process(&yaml_path),
-        &mut || {
-            check(bin, &yaml_path);
-        },
-        &mut || {
-            let value: serde_json::Value = serde_json::from_str(&json).unwrap();
-            assert!(value.is_object());
-        },
-        &mut || parse_process(&json_path),
-        &mut || {
-            check(bin, &json_path);
-        },
-    ]);
+    let times = common::interleaved(
+        RUNS,
+        &mut [
+            &mut || {
+                let mut events = 0usize;
+                for event in saphyr_parser::Parser::new_from_str(&yaml) {
+                    event.expect("valid YAML");
+                    events += 1;
+                }
+                assert!(events > 0);
+            },
+            &mut || parse_process(&yaml_path),
+            &mut || {
+                check(bin, &yaml_path);
+            },
+            &mut || {
+                let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+                assert!(value.is_object());
+            },
+            &mut || parse_process(&json_path),
+            &mut || {
+                check(bin, &json_path);
+            },
+        ],
+    );
     let [
         yaml_parse,
         yaml_process,

@@ -20,6 +20,45 @@ pub fn time_runs(runs: usize, mut run: impl FnMut()) -> Vec<Duration> {
     times
 }
 
+/// Runs each of `runs` in turn, `rounds` rounds after one to warm up, so that a slower spell
+/// of the machine weighs on all of them alike; the median of each.
+pub fn interleaved(rounds: usize, runs: &mut [&mut dyn FnMut()]) -> Vec<Duration> {
+    let mut times = vec![Vec::new(); runs.len()];
+    for round in 0..=rounds {
+        for (run, times) in runs.iter_mut().zip(&mut times) {
+            let start = Instant::now();
+            run();
+            if round > 0 {
+                times.push(start.elapsed());
+            }
+        }
+    }
+    times
+        .into_iter()
+        .map(|mut t| {
+            t.sort();
+            t[t.len() / 2]
+        })
+        .collect()
+}
+
+/// `ecslint check --format json PATH` with the binary `bin`: its exit code (0 or 1; anything
+/// else fails the bench) and report.
+pub fn check(bin: &str, path: &Path) -> (i32, String) {
+    let output = std::process::Command::new(bin)
+        .args(["check", "--no-config", "-f", "json"])
+        .arg(path)
+        .output()
+        .expect("run ecslint");
+    let code = output.status.code().unwrap_or(-1);
+    assert!(
+        matches!(code, 0 | 1),
+        "ecslint failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (code, String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
 pub fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }

@@ -99,6 +99,14 @@ pub struct LintArgs {
     /// `{"Parameters": {...}}` (a CodePipeline template configuration). Repeatable.
     #[arg(long, value_name = "FILE")]
     pub parameters: Vec<PathBuf>,
+    /// A Terraform variable's value (as `terraform plan -var`): a string, or an HCL value
+    /// such as `["a", "b"]`. Repeatable; wins over --var-file and tfvars files.
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub var: Vec<String>,
+    /// A Terraform variable definitions file (`.tfvars`), read after the folder's
+    /// `terraform.tfvars` and `*.auto.tfvars`. Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub var_file: Vec<PathBuf>,
     /// Glob of files to skip. Repeatable.
     #[arg(long)]
     pub exclude: Vec<String>,

@@ -105,6 +105,23 @@ fn parameter_values(args: &LintArgs) -> Result<std::collections::BTreeMap<String
     Ok(values)
 }
 
+/// The Terraform variable values of `--var` pairs, and the `--var-file` files.
+fn variable_values(args: &LintArgs) -> Result<crate::sources::terraform::Variables, u8> {
+    let mut variables = crate::sources::terraform::Variables {
+        files: args.var_file.clone(),
+        ..Default::default()
+    };
+    for pair in &args.var {
+        let Some((name, value)) = pair.split_once('=').filter(|(k, _)| !k.trim().is_empty()) else {
+            return Err(fail(format!("--var {pair:?}: expected NAME=VALUE")));
+        };
+        variables
+            .values
+            .insert(name.trim().to_string(), value.to_string());
+    }
+    Ok(variables)
+}
+
 /// Resolves config and catalog for `args`, then lints. `baseline`: compare with it when judging.
 pub fn lint(args: &LintArgs, baseline: Option<Baseline>) -> Result<Linted, u8> {
     let (config, mut rules, config_path) = resolve_for(&args.common, &args.paths)?;
@@ -135,6 +152,7 @@ pub fn lint(args: &LintArgs, baseline: Option<Baseline>) -> Result<Linted, u8> {
             exclude: args.exclude.clone(),
             input_kind: args.input_kind,
             parameters: parameter_values(args)?,
+            variables: variable_values(args)?,
             ..InputOptions::default()
         },
         severity: config.severity,

@@ -110,7 +110,10 @@ fn reference(value: &Value) -> Option<String> {
     match value {
         Value::Null => None,
         Value::String(text) => Some(text.clone()),
-        other => Some(other.to_string()),
+        other => match super::unknown::marked(other) {
+            Some(why) => Some(format!("undecided ({why})")),
+            None => Some(other.to_string()),
+        },
     }
 }
 

@@ -279,6 +279,20 @@ impl Estate {
         self.resources.extend(resources);
     }
 
+    /// Adds files read together (a Terraform configuration) and their resources, whose
+    /// origins number those files from 0 in the order given.
+    pub fn add_files(&mut self, files: Vec<SourceFile>, mut resources: Vec<Resource>) {
+        let base = self.files.len();
+        for resource in &mut resources {
+            if let Some(map) = &mut resource.origin.map {
+                std::sync::Arc::make_mut(map).shift_files(base);
+            }
+            resource.origin.file += base;
+        }
+        self.files.extend(files);
+        self.resources.extend(resources);
+    }
+
     pub fn of_kind(&self, kind: ResourceKind) -> impl Iterator<Item = (usize, &Resource)> {
         self.resources
             .iter()

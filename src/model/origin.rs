@@ -133,6 +133,14 @@ impl OriginMap {
         }
     }
 
+    /// Adds `base` to every file number (files added to an estate that already has `base`).
+    pub fn shift_files(&mut self, base: usize) {
+        let base = narrow(base);
+        for written in self.entries.values_mut() {
+            written.file += base;
+        }
+    }
+
     /// For a list member of `len` elements that became objects (`[arn]` →
     /// `[{PolicyArn: arn}]`): each element's place and undecided value is also its `child`'s.
     pub fn nest_under_key(&mut self, list: &str, len: usize, child: &str) {

@@ -6,6 +6,20 @@
 use crate::location::Step;
 use serde_json::Value;
 
+/// What a source writes in a document for a value it could not decide and that has no form of
+/// its own there (Terraform's values known after apply): `{"Ref": "undecided: WHY"}`, an
+/// intrinsic function to the translation, and a reason a person can read where it is shown.
+pub fn marker(why: &str) -> Value {
+    serde_json::json!({ "Ref": format!("{MARKER_PREFIX}{why}") })
+}
+
+const MARKER_PREFIX: &str = "undecided: ";
+
+/// Why a [`marker`] was written, when `value` is one.
+pub fn marked(value: &Value) -> Option<&str> {
+    value.get("Ref")?.as_str()?.strip_prefix(MARKER_PREFIX)
+}
+
 /// One undecided value of a translated document.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Unknown {

@@ -114,6 +114,26 @@ fn shape(name: &str) -> Option<&'static Value> {
     MODEL.get(name)
 }
 
+/// A shape's type in the model (`structure`, `list`, `map`, `string`...), for other sources'
+/// own walks of the model (Terraform's arguments).
+pub fn shape_type(name: &str) -> Option<&'static str> {
+    shape(name)?.get("type")?.as_str()
+}
+
+/// A structure's members: name to shape.
+pub fn shape_members(name: &str) -> Option<&'static Map<String, Value>> {
+    shape(name)?.get("members")?.as_object()
+}
+
+/// The shape of a list's elements or a map's values.
+pub fn element_shape(name: &str) -> &'static str {
+    match shape(name) {
+        Some(definition) if definition.get("member").is_some() => inner_shape(definition, "member"),
+        Some(definition) => inner_shape(definition, "value"),
+        None => "",
+    }
+}
+
 /// What [`member`] answers, by shape and property.
 type Member = Option<(Option<String>, Option<&'static str>)>;
 
@@ -267,7 +287,18 @@ pub fn translate(
     resolve: Resolver<'_>,
     sink: &mut dyn Sink,
 ) -> Option<Value> {
-    let root = root_shape(cfn_type)?;
+    translate_shape(root_shape(cfn_type)?, properties, resolve, sink)
+}
+
+/// [`translate`] from an API shape: for a source whose values already carry the API's member
+/// names (Terraform's arguments, mapped), to take the API's types and resolve as the template
+/// translation does.
+pub fn translate_shape(
+    root: &str,
+    properties: &Value,
+    resolve: Resolver<'_>,
+    sink: &mut dyn Sink,
+) -> Option<Value> {
     let mut paths = Paths::default();
     // `Properties: !Ref AWS::NoValue` is no properties.
     translate_value(root, properties, resolve, &mut paths, sink).or(Some(Value::Object(Map::new())))

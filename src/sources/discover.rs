@@ -51,7 +51,9 @@ pub fn discover(paths: &[PathBuf], options: &InputOptions) -> Result<Discovered,
             .require_git(false)
             // The user's global excludes differ between machines; a gate must not.
             .git_global(false)
-            .filter_entry(|entry| entry.file_name() != ".git")
+            // `.terraform/` is Terraform's working state (providers, copied modules): modules
+            // in it are read through the calls that name them.
+            .filter_entry(|entry| entry.file_name() != ".git" && entry.file_name() != ".terraform")
             .build();
         for entry in walker {
             let entry = match entry {

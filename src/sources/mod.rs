@@ -8,6 +8,7 @@ pub mod cfn_names;
 pub mod shape;
 pub mod snapshot;
 pub mod template;
+pub mod terraform;
 pub mod yaml;
 
 use crate::location;
@@ -25,8 +26,8 @@ use rayon::prelude::*;
 use shape::InputKind;
 use std::path::{Path, PathBuf};
 
-/// What folders are searched for: API JSON, snapshots and templates.
-pub const DEFAULT_INCLUDE: [&str; 4] = ["*.json", "*.yaml", "*.yml", "*.template"];
+/// What folders are searched for: API JSON, snapshots, templates and Terraform.
+pub const DEFAULT_INCLUDE: [&str; 5] = ["*.json", "*.yaml", "*.yml", "*.template", "*.tf"];
 
 /// How inputs are found and read.
 #[derive(Debug, Clone)]
@@ -38,6 +39,8 @@ pub struct InputOptions {
     pub parameters: std::collections::BTreeMap<String, String>,
     /// Parameters a parent stack passes a nested template without deciding them, with why.
     pub passed_undecided: std::collections::BTreeMap<String, String>,
+    /// Terraform variable values (`--var`, `--var-file`).
+    pub variables: terraform::Variables,
 }
 
 impl InputOptions {
@@ -57,6 +60,7 @@ impl Default for InputOptions {
             input_kind: InputKind::Auto,
             parameters: Default::default(),
             passed_undecided: Default::default(),
+            variables: Default::default(),
         }
     }
 }
@@ -98,7 +102,13 @@ pub fn load(files: &[PathBuf], options: &InputOptions) -> (Estate, Vec<InputErro
 ///   read, and is skipped otherwise (JSON with comments such as tsconfig.json, editor settings).
 ///
 /// A run that reads no document at all is an input error that says what was seen.
-pub fn load_discovered(discovered: Discovered, options: &InputOptions) -> Loaded {
+pub fn load_discovered(mut discovered: Discovered, options: &InputOptions) -> Loaded {
+    // Terraform is read a folder at a time: its files are one configuration.
+    let (terraform, inputs): (Vec<Input>, Vec<Input>) = std::mem::take(&mut discovered.inputs)
+        .into_iter()
+        .partition(|input| terraform::is_terraform(&input.path));
+    discovered.inputs = inputs;
+    let configurations = read_terraform(&terraform, options);
     let mut outcomes: Vec<FileOutcome> = discovered
         .inputs
         .par_iter()
@@ -155,6 +165,32 @@ pub fn load_discovered(discovered: Discovered, options: &InputOptions) -> Loaded
             }
         }
     }
+    let module_folders: Vec<PathBuf> = configurations
+        .iter()
+        .flat_map(|(_, read)| read.module_folders.iter().cloned())
+        .collect();
+    for (folder, read) in configurations {
+        // A module another configuration calls is read through its calls only.
+        if terraform::is_module_folder(&folder, &module_folders) {
+            continue;
+        }
+        errors.extend(read.errors);
+        // A configuration whose modules are not here is still read: it says so by name.
+        let calls_unread = !read.not_read.is_empty();
+        let unread = read.not_read.into_iter();
+        loaded
+            .skipped
+            .extend(unread.map(|(path, reason)| Skipped { path, reason }));
+        if read.resources.is_empty() && !calls_unread {
+            let skipped = read.files.into_iter().map(|file| Skipped {
+                path: file.path,
+                reason: terraform::ReadConfig::NOTHING_READ.into(),
+            });
+            loaded.skipped.extend(skipped);
+        } else {
+            loaded.estate.add_files(read.files, read.resources);
+        }
+    }
     loaded.errors.extend(errors);
     template::import_exports(&mut loaded.estate);
     if loaded.estate.files.is_empty() && loaded.errors.is_empty() {
@@ -163,6 +199,35 @@ pub fn load_discovered(discovered: Discovered, options: &InputOptions) -> Loaded
             .push(nothing_read(&discovered, &loaded.skipped));
     }
     loaded
+}
+
+/// The Terraform configurations of the folders these files are in, one per folder.
+fn read_terraform(
+    files: &[Input],
+    options: &InputOptions,
+) -> Vec<(PathBuf, terraform::ReadConfig)> {
+    let mut folders: Vec<PathBuf> = files
+        .iter()
+        .map(|input| input.path.parent().unwrap_or(Path::new(".")).to_path_buf())
+        .collect();
+    folders.sort();
+    folders.dedup();
+    folders
+        .par_iter()
+        .map(|folder| {
+            let shown = match folder.as_os_str().is_empty() {
+                true => ".".to_string(),
+                false => display_path(folder),
+            };
+            let path = if folder.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                folder
+            };
+            let read = terraform::read_folder(path, &shown, &options.variables);
+            (path.to_path_buf(), read)
+        })
+        .collect()
 }
 
 /// One input as read, or why not.
@@ -268,7 +333,7 @@ fn nothing_read(discovered: &Discovered, skipped: &[Skipped]) -> InputError {
             ("files", "are")
         };
         seen.push(format!(
-            "{list} {files} {are} not read (ecslint reads JSON and YAML; --include selects files)"
+            "{list} {files} {are} not read (ecslint reads JSON, YAML and Terraform; --include selects files)"
         ));
     }
     let roots = if discovered.roots.is_empty() {

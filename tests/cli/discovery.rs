@@ -211,12 +211,15 @@ fn found_files_are_errors_only_when_they_are_ours_and_broken() {
 fn a_run_that_reads_no_document_says_what_it_saw_and_fails() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    for name in ["main.tf", "ecs.tf", "variables.tf"] {
+    for name in ["main.tf", "variables.tf"] {
         write(
             root,
             &format!("infra/{name}"),
-            "resource \"aws_ecs_cluster\" \"x\" {}\n",
+            "resource \"aws_s3_bucket\" \"x\" {}\n",
         );
+    }
+    for name in ["main.hcl", "ecs.hcl", "variables.hcl"] {
+        write(root, &format!("infra/{name}"), "cluster \"x\" {}\n");
     }
     write(
         root,
@@ -229,9 +232,9 @@ fn a_run_that_reads_no_document_says_what_it_saw_and_fails() {
     let reason = report["inputErrors"][0]["reason"].as_str().unwrap();
     assert_eq!(
         reason,
-        "no ECS, IAM or EC2 document found: 2 files of no ECS, IAM or EC2 shape skipped \
-         (--verbose lists them); 3 .tf files are not read (ecslint reads JSON and YAML; \
-         --include selects files)"
+        "no ECS, IAM or EC2 document found: 4 files of no ECS, IAM or EC2 shape skipped \
+         (--verbose lists them); 3 .hcl files are not read (ecslint reads JSON, YAML and \
+         Terraform; --include selects files)"
     );
     std::fs::create_dir(root.join("empty")).unwrap();
     let (code, report) = check_json(root, &["empty"]);

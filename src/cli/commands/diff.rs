@@ -20,6 +20,8 @@ pub fn audit(path: &std::path::Path, args: &DiffArgs) -> Result<report::json::Re
         include: crate::sources::DEFAULT_INCLUDE.map(String::from).to_vec(),
         parameter: Vec::new(),
         parameters: Vec::new(),
+        var: Vec::new(),
+        var_file: Vec::new(),
         exclude: Vec::new(),
         verbose: false,
         common: args.common.clone(),

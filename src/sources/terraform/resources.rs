@@ -1,0 +1,227 @@
+//! The resources ecslint reads from a configuration: each instance of a resource block of a
+//! known type, its arguments evaluated, mapped to the API's names and translated to the API
+//! document, with an origin map into the `.tf` files (and the files they read).
+
+use super::config::Declared;
+use super::eval::Evaluator;
+use super::instances::{self, Instance};
+use super::mapping::{self, Mapped};
+use super::value::{Node, UnknownShape, Val};
+use crate::location::Step;
+use crate::model::origin::{OriginMap, Written};
+use crate::model::unknown::{MayBe, Unknown};
+use crate::model::{Origin, Resource, ResourceKind};
+use crate::sources::cfn_names;
+use serde_json::Value;
+use std::sync::Arc;
+
+/// The resource types read: the kind each becomes and the API shape of its document.
+pub const TYPES: &[(&str, ResourceKind, &str)] = &[
+    (
+        "aws_ecs_task_definition",
+        ResourceKind::TaskDefinition,
+        "ecs.RegisterTaskDefinitionRequest",
+    ),
+    (
+        "aws_ecs_service",
+        ResourceKind::Service,
+        "ecs.CreateServiceRequest",
+    ),
+    ("aws_ecs_cluster", ResourceKind::Cluster, "ecs.Cluster"),
+    (
+        "aws_ecs_capacity_provider",
+        ResourceKind::CapacityProvider,
+        "ecs.CapacityProvider",
+    ),
+    ("aws_iam_role", ResourceKind::IamRole, "iam.RoleDetail"),
+    (
+        "aws_autoscaling_group",
+        ResourceKind::AutoScalingGroup,
+        "autoscaling.CreateAutoScalingGroupType",
+    ),
+    ("aws_vpc", ResourceKind::Vpc, "ec2.Vpc"),
+    ("aws_subnet", ResourceKind::Subnet, "ec2.Subnet"),
+    (
+        "aws_route_table",
+        ResourceKind::RouteTable,
+        "ec2.RouteTable",
+    ),
+    (
+        "aws_internet_gateway",
+        ResourceKind::InternetGateway,
+        "ec2.InternetGateway",
+    ),
+    (
+        "aws_nat_gateway",
+        ResourceKind::NatGateway,
+        "ec2.NatGateway",
+    ),
+    (
+        "aws_security_group",
+        ResourceKind::SecurityGroup,
+        "ec2.SecurityGroup",
+    ),
+];
+
+/// The ids of every instance of the resources read, by address (`aws_iam_role.task`,
+/// `aws_subnet.private[0]`): what references to their ids and ARNs become.
+pub fn tokens(
+    evaluator: &Evaluator<'_>,
+    prefix: &str,
+) -> std::collections::HashMap<String, String> {
+    let mut tokens = std::collections::HashMap::new();
+    for declared in read_declared(evaluator) {
+        for instance in instances_of(evaluator, declared) {
+            let address = format!("{}{}", declared.address(), instance.suffix());
+            tokens.insert(address.clone(), format!("{prefix}{address}"));
+        }
+    }
+    tokens
+}
+
+fn read_declared<'e, 'c>(evaluator: &'e Evaluator<'c>) -> impl Iterator<Item = &'e Declared<'c>> {
+    evaluator
+        .config
+        .resources
+        .iter()
+        .filter(|d| !d.data && TYPES.iter().any(|(t, ..)| *t == d.kind))
+}
+
+fn instances_of(evaluator: &Evaluator<'_>, declared: &Declared<'_>) -> Vec<Instance> {
+    instances::of(evaluator, declared).unwrap_or_else(|| vec![Instance::single()])
+}
+
+/// Every instance of the resources read, as resources; `prefix` makes their ids unique in a
+/// run (the configuration's folder).
+pub fn read(evaluator: &Evaluator<'_>, prefix: &str, module_address: &str) -> Vec<Resource> {
+    let mut out = Vec::new();
+    for declared in read_declared(evaluator) {
+        let Some(&(kind_name, kind, root)) = TYPES.iter().find(|(t, ..)| *t == declared.kind)
+        else {
+            continue;
+        };
+        for instance in instances_of(evaluator, declared) {
+            let scope = instance.scope(declared.file);
+            let mut members = evaluator.body(&declared.block.body, &scope);
+            let header = header_at(declared);
+            let address = format!("{}{}", declared.address(), instance.suffix());
+            // The id the provider computes is the resource's own (what references to it are).
+            members.push((
+                "id".into(),
+                Node::string(format!("{prefix}{address}"), header),
+            ));
+            super::folds::fold_into(evaluator, declared, &instance, &mut members);
+            let name = format!("{module_address}{address}");
+            let mapped = mapping::map(kind_name, root, &members, header);
+            let (doc, map) = translate(root, &mapped);
+            out.push(Resource {
+                kind,
+                id: format!("{prefix}{address}"),
+                name,
+                doc,
+                origin: Origin {
+                    file: declared.file,
+                    base: Vec::new(),
+                    start: 0,
+                    grafted: Vec::new(),
+                    map: Some(Arc::new(map)),
+                },
+                partial: false,
+                deferred: false,
+                ignore: Vec::new(),
+            });
+        }
+    }
+    out
+}
+
+/// Where a resource block is shown: `resource "aws_ecs_service" "api"`.
+pub fn header_at(declared: &Declared<'_>) -> Option<super::value::At> {
+    use hcl_edit::Span as _;
+    let start = declared.block.ident.span()?.start;
+    let end = declared
+        .block
+        .labels
+        .last()
+        .and_then(|l| l.span())
+        .map_or(start, |s| s.end);
+    super::eval::at(declared.file, Some(start..end))
+}
+
+/// The mapped arguments translated to the API's types, with the origin map.
+fn translate(root: &str, mapped: &Mapped) -> (Value, OriginMap) {
+    let mut heard = Heard {
+        mapped,
+        map: OriginMap::with_capacity(mapped.places.len()),
+    };
+    if let Some((at, _)) = mapped.places.get(&Vec::new()) {
+        heard.map.insert(Vec::new(), written(*at));
+    }
+    let doc = cfn_names::translate_shape(root, &mapped.value, &cfn_names::as_written, &mut heard)
+        .unwrap_or_else(|| Value::Object(Default::default()));
+    (doc, heard.map)
+}
+
+fn written(at: super::value::At) -> Written {
+    Written {
+        file: at.file,
+        span: at.span,
+        json: false,
+    }
+}
+
+/// Hears the translation: where each node was written, and what is unknown.
+struct Heard<'m> {
+    mapped: &'m Mapped,
+    map: OriginMap,
+}
+
+impl cfn_names::Sink for Heard<'_> {
+    fn moved(&mut self, api: &[Step], mapped_path: &[Step], _: &Value) {
+        if api.is_empty() {
+            return;
+        }
+        if let Some((at, note)) = self.mapped.places.get(mapped_path) {
+            self.map.insert(api, written(*at));
+            if let Some(note) = note {
+                self.map.insert_note(api, note.to_string());
+            }
+        }
+    }
+
+    fn undecided(
+        &mut self,
+        api: &[Step],
+        mapped_path: &[Step],
+        _: &Value,
+        branches: cfn_names::Branches,
+    ) {
+        let Some(unknown) = self.mapped.unknowns.get(mapped_path) else {
+            return;
+        };
+        let may_be = match (&unknown.shape, branches) {
+            (UnknownShape::Branches { condition, .. }, Some([when_true, when_false])) => {
+                MayBe::Branches {
+                    condition: condition.clone(),
+                    when_true,
+                    when_false,
+                }
+            }
+            (UnknownShape::Text(parts), _) => MayBe::Text(parts.clone()),
+            _ => MayBe::Anything,
+        };
+        self.map.unknowns.push(Unknown {
+            path: api.to_vec(),
+            why: unknown.why.clone(),
+            may_be,
+        });
+    }
+}
+
+/// The text of a node, when known.
+pub fn text_of(node: &Node) -> Option<String> {
+    match &node.value {
+        Val::Unknown(_) => None,
+        _ => node.as_text().map(|t| t.into_owned()),
+    }
+}

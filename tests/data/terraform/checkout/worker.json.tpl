@@ -1,0 +1,8 @@
+[
+  {
+    "name": "worker",
+    "image": "${image}",
+    "essential": true,
+    "readonlyRootFilesystem": false
+  }
+]

@@ -1,0 +1,2 @@
+# the image a release pins
+image = "public.ecr.aws/app/web:latest"
