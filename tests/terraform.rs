@@ -369,6 +369,62 @@ fn modules_are_read_through_their_calls_with_what_each_call_passes() {
     );
 }
 
+/// The community ECS module's layout (cluster, service and container definition modules),
+/// written here with local sources.
+#[test]
+fn the_ecs_module_layout_is_followed_through_its_modules() {
+    let run = check(vec![folder("ecs-modules")], Variables::default());
+    assert!(run.errors.is_empty(), "{:?}", run.errors);
+    let show = format!("{:#?}\n{:#?}", run.findings, run.not_evaluated);
+    let task = "module.ecs_service.aws_ecs_task_definition.this";
+    let service = "module.ecs_service.aws_ecs_service.this";
+    // A container definition module per container, its output assembled by a `for`: the
+    // sidecar's mutable image is found where the container module writes the image.
+    let sidecar = run
+        .findings
+        .iter()
+        .find(|f| f.0 == "SEC115" && f.1 == task)
+        .unwrap_or_else(|| panic!("{show}"));
+    assert!(sidecar.4.contains("container 'sidecar'"), "{}", sidecar.4);
+    assert_eq!(
+        sidecar.2,
+        "ecs-modules/modules/container-definition/main.tf"
+    );
+    // The customer managed policy attached by `aws_iam_role_policy_attachment`: at its action.
+    assert!(
+        has(
+            &run,
+            "SEC402",
+            task,
+            "ecs-modules/modules/service/main.tf",
+            51
+        ),
+        "{show}"
+    );
+    // The cluster's strategy comes from aws_ecs_cluster_capacity_providers (FARGATE_SPOT), and
+    // Container Insights from aws_ecs_account_setting_default: both pass.
+    for (rule, resource) in [
+        ("COST201", service),
+        ("OPS301", "module.ecs_cluster.aws_ecs_cluster.this"),
+    ] {
+        assert!(
+            !run.findings.iter().any(|f| f.0 == rule && f.1 == resource),
+            "{rule}: {show}"
+        );
+        assert!(
+            !run.not_evaluated
+                .iter()
+                .any(|f| f.0 == rule && f.1 == resource),
+            "{rule}: {show}"
+        );
+    }
+    assert!(
+        run.resources
+            .iter()
+            .any(|r| r == "aws_ecs_account_setting_default")
+    );
+}
+
 #[test]
 fn a_module_that_is_not_here_is_named_as_not_read() {
     let rules = catalog::builtin(&BTreeMap::new()).unwrap();

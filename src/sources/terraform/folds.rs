@@ -72,6 +72,29 @@ const FOLDS: &[Fold] = &[
         },
     },
     Fold {
+        kind: "aws_ecs_cluster_capacity_providers",
+        owner: "aws_ecs_cluster",
+        names_owner: "cluster_name",
+        add: |args, at| {
+            let strategy = get(args, "default_capacity_provider_strategy")?;
+            Some((
+                "default_capacity_provider_strategy",
+                strategy.clone().placed(at),
+            ))
+        },
+    },
+    Fold {
+        kind: "aws_ecs_cluster_capacity_providers",
+        owner: "aws_ecs_cluster",
+        names_owner: "cluster_name",
+        add: |args, _| {
+            Some((
+                "capacity_providers",
+                get(args, "capacity_providers")?.clone(),
+            ))
+        },
+    },
+    Fold {
         kind: "aws_internet_gateway_attachment",
         owner: "aws_internet_gateway",
         names_owner: "internet_gateway_id",
@@ -185,18 +208,21 @@ pub fn fold_into(
         names.push(name);
     }
     for declared in evaluator.config.resources.iter().filter(|d| !d.data) {
-        let Some(fold) = folds.iter().find(|f| f.kind == declared.kind) else {
+        let these: Vec<&&Fold> = folds.iter().filter(|f| f.kind == declared.kind).collect();
+        let Some(first) = these.first() else {
             continue;
         };
         let each = instances::of(evaluator, declared).unwrap_or_else(|| vec![Instance::single()]);
         for other in each {
             let args = evaluator.body(&declared.block.body, &other.scope(declared.file));
-            let named = get(&args, fold.names_owner).and_then(text_of);
+            let named = get(&args, first.names_owner).and_then(text_of);
             if !named.is_some_and(|n| names.contains(&n)) {
                 continue;
             }
-            if let Some((list, entry)) = (fold.add)(&args, header_at(declared)) {
-                push(members, list, entry);
+            for fold in &these {
+                if let Some((list, entry)) = (fold.add)(&args, header_at(declared)) {
+                    push(members, list, entry);
+                }
             }
         }
     }
@@ -204,6 +230,13 @@ pub fn fold_into(
 
 /// Adds `entry` to the list argument `list` (a scalar argument becomes the entry, once).
 fn push(members: &mut Vec<(String, Node)>, list: &str, entry: Node) {
+    // A list of entries (capacity providers, strategy blocks) adds each.
+    let entries = match (&entry.value, list) {
+        (Val::List(items), "capacity_providers" | "default_capacity_provider_strategy") => {
+            items.clone()
+        }
+        _ => vec![entry.clone()],
+    };
     match members.iter_mut().find(|(k, _)| k == list) {
         Some((
             _,
@@ -211,14 +244,14 @@ fn push(members: &mut Vec<(String, Node)>, list: &str, entry: Node) {
                 value: Val::List(items),
                 ..
             },
-        )) => items.push(entry),
+        )) => items.extend(entries),
         // Unknown as a whole, or a scalar already set: what else it holds is not known.
         Some(_) => {}
         None => {
             let at = entry.at;
             let value = match list {
                 "vpc_id" => entry,
-                _ => Node::new(Val::List(vec![entry]), at),
+                _ => Node::new(Val::List(entries), at),
             };
             members.push((list.to_string(), value));
         }

@@ -323,6 +323,20 @@ fn convert_value(how: &str, node: &Node) -> Node {
         "key_value" => pairs("key", "value"),
         "Key_Value" => pairs("Key", "Value"),
         "name_value" => pairs("name", "value"),
+        "policy_version" => {
+            let version = vec![
+                ("VersionId".to_string(), Node::string("v1", node.at)),
+                (
+                    "IsDefaultVersion".to_string(),
+                    Node::new(Val::Bool(true), node.at),
+                ),
+                ("Document".to_string(), parse_json(node)),
+            ];
+            Node::new(
+                Val::List(vec![Node::new(Val::Object(version), node.at)]),
+                node.at,
+            )
+        }
         each if each.starts_with("each_as:") => {
             let key = &each["each_as:".len()..];
             let items = match &node.value {

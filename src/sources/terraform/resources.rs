@@ -39,6 +39,16 @@ pub const TYPES: &[(&str, ResourceKind, &str)] = &[
         ResourceKind::AutoScalingGroup,
         "autoscaling.CreateAutoScalingGroupType",
     ),
+    (
+        "aws_iam_policy",
+        ResourceKind::IamPolicy,
+        "iam.ManagedPolicyDetail",
+    ),
+    (
+        "aws_ecs_account_setting_default",
+        ResourceKind::Account,
+        "ecs.ListAccountSettingsResponse",
+    ),
     ("aws_vpc", ResourceKind::Vpc, "ec2.Vpc"),
     ("aws_subnet", ResourceKind::Subnet, "ec2.Subnet"),
     (
@@ -95,11 +105,23 @@ fn instances_of(evaluator: &Evaluator<'_>, declared: &Declared<'_>) -> Vec<Insta
 /// run (the configuration's folder).
 pub fn read(evaluator: &Evaluator<'_>, prefix: &str, module_address: &str) -> Vec<Resource> {
     let mut out = Vec::new();
+    let mut settings: Vec<Node> = Vec::new();
+    let mut settings_at = None;
     for declared in read_declared(evaluator) {
         let Some(&(kind_name, kind, root)) = TYPES.iter().find(|(t, ..)| *t == declared.kind)
         else {
             continue;
         };
+        // The account's settings are one document: each resource is one of its settings.
+        if kind == ResourceKind::Account {
+            for instance in instances_of(evaluator, declared) {
+                let scope = instance.scope(declared.file);
+                let args = evaluator.body(&declared.block.body, &scope);
+                settings.push(Node::new(Val::Object(args), header_at(declared)));
+                settings_at = settings_at.or(Some(declared.file));
+            }
+            continue;
+        }
         for instance in instances_of(evaluator, declared) {
             let scope = instance.scope(declared.file);
             let mut members = evaluator.body(&declared.block.body, &scope);
@@ -111,6 +133,9 @@ pub fn read(evaluator: &Evaluator<'_>, prefix: &str, module_address: &str) -> Ve
                 Node::string(format!("{prefix}{address}"), header),
             ));
             super::folds::fold_into(evaluator, declared, &instance, &mut members);
+            if kind == ResourceKind::IamPolicy {
+                members.push(("default_version_id".into(), Node::string("v1", header)));
+            }
             let name = format!("{module_address}{address}");
             let mapped = mapping::map(kind_name, root, &members, header);
             let (doc, map) = translate(root, &mapped);
@@ -131,6 +156,29 @@ pub fn read(evaluator: &Evaluator<'_>, prefix: &str, module_address: &str) -> Ve
                 ignore: Vec::new(),
             });
         }
+    }
+    if let Some(file) = settings_at {
+        let address = "aws_ecs_account_setting_default";
+        let at = settings.first().and_then(|s| s.at);
+        let members = vec![("setting".to_string(), Node::new(Val::List(settings), at))];
+        let mapped = mapping::map(address, "ecs.ListAccountSettingsResponse", &members, at);
+        let (doc, map) = translate("ecs.ListAccountSettingsResponse", &mapped);
+        out.push(Resource {
+            kind: ResourceKind::Account,
+            id: format!("{prefix}{address}"),
+            name: format!("{module_address}{address}"),
+            doc,
+            origin: Origin {
+                file,
+                base: Vec::new(),
+                start: 0,
+                grafted: Vec::new(),
+                map: Some(Arc::new(map)),
+            },
+            partial: false,
+            deferred: false,
+            ignore: Vec::new(),
+        });
     }
     out
 }
