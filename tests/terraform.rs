@@ -445,6 +445,38 @@ fn a_module_that_is_not_here_is_named_as_not_read() {
 }
 
 #[test]
+fn json_syntax_is_read_with_its_places() {
+    let run = check(vec![folder("json")], Variables::default());
+    assert!(run.errors.is_empty(), "{:?}", run.errors);
+    let show = format!("{:#?}", run.findings);
+    // Inside the JSON string's interpolation, with its escaped quotes: the member's column.
+    let privileged = run
+        .findings
+        .iter()
+        .find(|f| f.0 == "SEC101")
+        .unwrap_or_else(|| panic!("{show}"));
+    assert_eq!(
+        (privileged.2.as_str(), privileged.3),
+        ("json/main.tf.json", 11)
+    );
+    assert!(
+        privileged.4.contains("container 'web' "),
+        "{}",
+        privileged.4
+    );
+    assert!(
+        has(
+            &run,
+            "SEC201",
+            "aws_ecs_service.web",
+            "json/main.tf.json",
+            21
+        ),
+        "{show}"
+    );
+}
+
+#[test]
 fn a_file_that_does_not_parse_is_an_error_at_its_place_and_hides_nothing_else() {
     let run = check(
         vec![folder("broken"), folder("checkout")],

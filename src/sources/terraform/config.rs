@@ -10,6 +10,9 @@ pub struct ParsedFile {
     /// How the file is shown (`infra/main.tf`).
     pub path: String,
     pub body: Body,
+    /// For a `.tf.json` file, where its blocks' names were written (its blocks are made, not
+    /// parsed, and have no spans).
+    pub headers: super::json_syntax::Headers,
 }
 
 /// What the files of one folder declare, borrowed from their parsed bodies.
@@ -38,6 +41,8 @@ pub struct Declared<'c> {
     pub kind: &'c str,
     pub name: &'c str,
     pub block: &'c Block,
+    /// Where the block's name was written, when the block has no span (JSON syntax).
+    pub header: Option<std::ops::Range<usize>>,
 }
 
 impl Declared<'_> {
@@ -77,12 +82,14 @@ impl<'c> Config<'c> {
                     (ident @ ("resource" | "data"), [kind, name]) => {
                         let at = config.resources.len();
                         config.index.insert((ident == "data", kind, name), at);
+                        let key = (ident.to_string(), format!("{kind}.{name}"));
                         config.resources.push(Declared {
                             file: parsed.file,
                             data: ident == "data",
                             kind,
                             name,
                             block,
+                            header: parsed.headers.get(&key).cloned(),
                         })
                     }
                     ("module", [_]) => config.modules.push((parsed.file, block)),

@@ -176,8 +176,12 @@ impl<'c> Evaluator<'c> {
             match structure {
                 Structure::Attribute(attribute) => {
                     let mut node = self.eval(&attribute.value, scope);
-                    if node.at.is_some() && node.at == at(scope.file, attribute.value.span()) {
-                        node.at = at(scope.file, attribute.span());
+                    let whole = at(scope.file, attribute.span());
+                    if whole.is_some()
+                        && node.at.is_some()
+                        && node.at == at(scope.file, attribute.value.span())
+                    {
+                        node.at = whole;
                     }
                     members.push((attribute.key.as_str().to_string(), node));
                 }

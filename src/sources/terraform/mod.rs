@@ -12,6 +12,7 @@ mod eval;
 mod folds;
 mod functions;
 mod instances;
+mod json_syntax;
 pub mod mapping;
 mod modules;
 mod references;
@@ -33,8 +34,13 @@ pub use resources::TYPES;
 /// Whether a path is a Terraform file ecslint reads as part of its folder's configuration
 /// (not one of the modules `terraform init` copied into `.terraform/`).
 pub fn is_terraform(path: &Path) -> bool {
-    path.extension().is_some_and(|e| e == "tf")
-        && !path.components().any(|c| c.as_os_str() == ".terraform")
+    is_tf_name(path) && !path.components().any(|c| c.as_os_str() == ".terraform")
+}
+
+/// `*.tf` or `*.tf.json`.
+pub(super) fn is_tf_name(path: &Path) -> bool {
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    name.ends_with(".tf") || name.ends_with(".tf.json")
 }
 
 /// The variable values a run gives (`--var NAME=VALUE`, `--var-file FILE`).
@@ -153,7 +159,7 @@ fn parse_folder(
     let mut paths: Vec<PathBuf> = match std::fs::read_dir(folder) {
         Ok(entries) => entries
             .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|e| e == "tf") && p.is_file())
+            .filter(|p| is_tf_name(p) && p.is_file())
             .collect(),
         Err(error) => {
             read.errors
@@ -175,13 +181,18 @@ fn parse_folder(
                 continue;
             }
         };
-        match hcl_edit::parser::parse_body(&text) {
-            Ok(body) => {
+        let parsed_text = match shown_path.ends_with(".json") {
+            true => json_syntax::body(&text),
+            false => hcl_edit::parser::parse_body(&text).map(|body| (body, Default::default())),
+        };
+        match parsed_text {
+            Ok((body, headers)) => {
                 let file = files.add(shown_path.clone(), Arc::from(text));
                 parsed.push(config::ParsedFile {
                     file,
                     path: shown_path,
                     body,
+                    headers,
                 });
             }
             Err(error) => read.errors.push(hcl_error(&shown_path, &error)),

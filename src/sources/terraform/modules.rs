@@ -56,6 +56,7 @@ pub fn read_calls(
             kind: "module",
             name: &name,
             block,
+            header: None,
         };
         let shown_call = evaluator.files.path(file).unwrap_or_default();
         let source = block
@@ -78,11 +79,8 @@ pub fn read_calls(
             ));
             continue;
         };
-        let has_tf = std::fs::read_dir(&folder).is_ok_and(|entries| {
-            entries
-                .flatten()
-                .any(|e| e.path().extension().is_some_and(|x| x == "tf"))
-        });
+        let has_tf = std::fs::read_dir(&folder)
+            .is_ok_and(|entries| entries.flatten().any(|e| super::is_tf_name(&e.path())));
         if !has_tf {
             let why = format!("module `{name}` ({source}) is not read: {shown} has no .tf file");
             read.not_read.push((shown_call, why));

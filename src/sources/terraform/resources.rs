@@ -186,6 +186,9 @@ pub fn read(evaluator: &Evaluator<'_>, prefix: &str, module_address: &str) -> Ve
 /// Where a resource block is shown: `resource "aws_ecs_service" "api"`.
 pub fn header_at(declared: &Declared<'_>) -> Option<super::value::At> {
     use hcl_edit::Span as _;
+    if let Some(header) = &declared.header {
+        return super::eval::at(declared.file, Some(header.clone()));
+    }
     let start = declared.block.ident.span()?.start;
     let end = declared
         .block
