@@ -4,7 +4,6 @@
 //! group's `aws_security_group_rule` and `aws_vpc_security_group_*_rule`; an internet gateway's
 //! attachment. Each entry is placed at the resource that adds it.
 
-use super::config::Declared;
 use super::eval::Evaluator;
 use super::instances::{self, Instance};
 use super::resources::{header_at, text_of};
@@ -185,44 +184,55 @@ fn list_of(node: &Node) -> Node {
     Node::new(Val::List(vec![node.clone()]), node.at)
 }
 
-/// Adds to `owner`'s arguments (`members`) what the configuration's resources that name it
-/// (by its id, or its name) add.
-pub fn fold_into(
-    evaluator: &Evaluator<'_>,
-    owner: &Declared<'_>,
-    instance: &Instance,
-    members: &mut Vec<(String, Node)>,
-) {
-    let folds: Vec<&Fold> = FOLDS.iter().filter(|f| f.owner == owner.kind).collect();
-    if folds.is_empty() {
-        return;
+/// A resource that may complete another: its type, its arguments, where it is shown.
+pub struct Part {
+    pub kind: String,
+    pub args: Vec<(String, Node)>,
+    pub at: Option<At>,
+}
+
+/// Whether resources of `kind` complete others.
+pub fn is_part(kind: &str) -> bool {
+    FOLDS.iter().any(|f| f.kind == kind)
+}
+
+/// The parts of a configuration: every instance of its resources that complete others.
+pub fn parts(evaluator: &Evaluator<'_>) -> Vec<Part> {
+    let mut parts = Vec::new();
+    for declared in evaluator.config.resources.iter() {
+        if declared.data || !is_part(declared.kind) {
+            continue;
+        }
+        let each = instances::of(evaluator, declared).unwrap_or_else(|| vec![Instance::single()]);
+        for instance in each {
+            parts.push(Part {
+                kind: declared.kind.to_string(),
+                args: evaluator.body(&declared.block.body, &instance.scope(declared.file)),
+                at: header_at(declared),
+            });
+        }
     }
-    let address = format!("{}{}", owner.address(), instance.suffix());
-    let mut names: Vec<String> = evaluator
-        .tokens
-        .get(&address)
-        .cloned()
-        .into_iter()
-        .collect();
-    if let Some(name) = get(members, "name").and_then(text_of) {
-        names.push(name);
-    }
-    for declared in evaluator.config.resources.iter().filter(|d| !d.data) {
-        let these: Vec<&&Fold> = folds.iter().filter(|f| f.kind == declared.kind).collect();
+    parts
+}
+
+/// Adds to the arguments (`members`) of a resource of type `owner`, known by `names` (its id,
+/// its name), what the parts that name it add.
+pub fn fold(owner: &str, names: &[String], parts: &[Part], members: &mut Vec<(String, Node)>) {
+    for part in parts {
+        let these: Vec<&Fold> = FOLDS
+            .iter()
+            .filter(|f| f.owner == owner && f.kind == part.kind)
+            .collect();
         let Some(first) = these.first() else {
             continue;
         };
-        let each = instances::of(evaluator, declared).unwrap_or_else(|| vec![Instance::single()]);
-        for other in each {
-            let args = evaluator.body(&declared.block.body, &other.scope(declared.file));
-            let named = get(&args, first.names_owner).and_then(text_of);
-            if !named.is_some_and(|n| names.contains(&n)) {
-                continue;
-            }
-            for fold in &these {
-                if let Some((list, entry)) = (fold.add)(&args, header_at(declared)) {
-                    push(members, list, entry);
-                }
+        let named = get(&part.args, first.names_owner).and_then(text_of);
+        if !named.is_some_and(|n| names.contains(&n)) {
+            continue;
+        }
+        for fold in &these {
+            if let Some((list, entry)) = (fold.add)(&part.args, part.at) {
+                push(members, list, entry);
             }
         }
     }

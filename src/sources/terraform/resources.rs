@@ -6,7 +6,7 @@ use super::config::Declared;
 use super::eval::Evaluator;
 use super::instances::{self, Instance};
 use super::mapping::{self, Mapped};
-use super::value::{Node, UnknownShape, Val};
+use super::value::{At, Node, UnknownShape, Val};
 use crate::location::Step;
 use crate::model::origin::{OriginMap, Written};
 use crate::model::unknown::{MayBe, Unknown};
@@ -105,82 +105,145 @@ fn instances_of(evaluator: &Evaluator<'_>, declared: &Declared<'_>) -> Vec<Insta
 /// run (the configuration's folder).
 pub fn read(evaluator: &Evaluator<'_>, prefix: &str, module_address: &str) -> Vec<Resource> {
     let mut out = Vec::new();
-    let mut settings: Vec<Node> = Vec::new();
-    let mut settings_at = None;
+    let parts = super::folds::parts(evaluator);
+    let mut settings = Settings::default();
     for declared in read_declared(evaluator) {
-        let Some(&(kind_name, kind, root)) = TYPES.iter().find(|(t, ..)| *t == declared.kind)
-        else {
-            continue;
-        };
-        // The account's settings are one document: each resource is one of its settings.
-        if kind == ResourceKind::Account {
-            for instance in instances_of(evaluator, declared) {
-                let scope = instance.scope(declared.file);
-                let args = evaluator.body(&declared.block.body, &scope);
-                settings.push(Node::new(Val::Object(args), header_at(declared)));
-                settings_at = settings_at.or(Some(declared.file));
-            }
-            continue;
-        }
         for instance in instances_of(evaluator, declared) {
             let scope = instance.scope(declared.file);
-            let mut members = evaluator.body(&declared.block.body, &scope);
-            let header = header_at(declared);
             let address = format!("{}{}", declared.address(), instance.suffix());
-            // The id the provider computes is the resource's own (what references to it are).
-            members.push((
-                "id".into(),
-                Node::string(format!("{prefix}{address}"), header),
-            ));
-            super::folds::fold_into(evaluator, declared, &instance, &mut members);
-            if kind == ResourceKind::IamPolicy {
-                members.push(("default_version_id".into(), Node::string("v1", header)));
-            }
-            let name = format!("{module_address}{address}");
-            let mapped = mapping::map(kind_name, root, &members, header);
-            let (doc, map) = translate(root, &mapped);
-            out.push(Resource {
-                kind,
-                id: format!("{prefix}{address}"),
-                name,
-                doc,
-                origin: Origin {
-                    file: declared.file,
-                    base: Vec::new(),
-                    start: 0,
-                    grafted: Vec::new(),
-                    map: Some(Arc::new(map)),
-                },
-                partial: false,
-                deferred: false,
-                ignore: Vec::new(),
-            });
+            let one = One {
+                kind: declared.kind,
+                address: &address,
+                members: evaluator.body(&declared.block.body, &scope),
+                header: header_at(declared),
+                file: declared.file,
+            };
+            out.extend(one.build(prefix, module_address, &parts, &mut settings));
         }
     }
-    if let Some(file) = settings_at {
-        let address = "aws_ecs_account_setting_default";
-        let at = settings.first().and_then(|s| s.at);
-        let members = vec![("setting".to_string(), Node::new(Val::List(settings), at))];
-        let mapped = mapping::map(address, "ecs.ListAccountSettingsResponse", &members, at);
-        let (doc, map) = translate("ecs.ListAccountSettingsResponse", &mapped);
-        out.push(Resource {
-            kind: ResourceKind::Account,
-            id: format!("{prefix}{address}"),
-            name: format!("{module_address}{address}"),
-            doc,
-            origin: Origin {
-                file,
-                base: Vec::new(),
-                start: 0,
-                grafted: Vec::new(),
-                map: Some(Arc::new(map)),
-            },
-            partial: false,
-            deferred: false,
-            ignore: Vec::new(),
-        });
-    }
+    out.extend(settings.build(prefix, module_address));
     out
+}
+
+/// One instance of a resource of a type read, with its arguments: what a configuration
+/// evaluates and what a plan lists.
+pub struct One<'a> {
+    pub kind: &'a str,
+    /// Its address in its module (`aws_ecs_service.api["blue"]`).
+    pub address: &'a str,
+    pub members: Vec<(String, Node)>,
+    pub header: Option<At>,
+    pub file: usize,
+}
+
+/// The account settings of a configuration: every `aws_ecs_account_setting_default` is one.
+#[derive(Default)]
+pub struct Settings {
+    settings: Vec<Node>,
+    file: Option<usize>,
+}
+
+impl One<'_> {
+    /// The resource, its id `prefix` and address, completed by the `parts` that name it;
+    /// none for an account setting, which joins `settings`.
+    pub fn build(
+        mut self,
+        prefix: &str,
+        module_address: &str,
+        parts: &[super::folds::Part],
+        settings: &mut Settings,
+    ) -> Option<Resource> {
+        let &(kind_name, kind, root) = TYPES.iter().find(|(t, ..)| *t == self.kind)?;
+        if kind == ResourceKind::Account {
+            settings
+                .settings
+                .push(Node::new(Val::Object(self.members), self.header));
+            settings.file = settings.file.or(Some(self.file));
+            return None;
+        }
+        let id = format!("{prefix}{}", self.address);
+        // The id the provider computes is the resource's own (what references to it are).
+        self.members.retain(|(k, _)| k != "id");
+        self.members
+            .push(("id".into(), Node::string(id.clone(), self.header)));
+        let mut names = vec![id.clone()];
+        names.extend(
+            self.members
+                .iter()
+                .find(|(k, _)| k == "name")
+                .and_then(|(_, v)| text_of(v)),
+        );
+        super::folds::fold(kind_name, &names, parts, &mut self.members);
+        if kind == ResourceKind::IamPolicy {
+            self.members
+                .push(("default_version_id".into(), Node::string("v1", self.header)));
+        }
+        let name = format!("{module_address}{}", self.address);
+        Some(resource(
+            kind,
+            (id, name),
+            kind_name,
+            root,
+            &self.members,
+            (self.file, self.header),
+        ))
+    }
+}
+
+impl Settings {
+    /// The account settings resource, when there are settings.
+    pub fn build(self, prefix: &str, module_address: &str) -> Option<Resource> {
+        let file = self.file?;
+        let address = "aws_ecs_account_setting_default";
+        let at = self.settings.first().and_then(|s| s.at);
+        let members = vec![(
+            "setting".to_string(),
+            Node::new(Val::List(self.settings), at),
+        )];
+        let names = (
+            format!("{prefix}{address}"),
+            format!("{module_address}{address}"),
+        );
+        let root = "ecs.ListAccountSettingsResponse";
+        Some(resource(
+            ResourceKind::Account,
+            names,
+            address,
+            root,
+            &members,
+            (file, at),
+        ))
+    }
+}
+
+/// A resource of `kind`, `(id, name)`, from the arguments of a resource of Terraform type
+/// `kind_name` whose document has shape `root`, shown in `file` at `header`.
+fn resource(
+    kind: ResourceKind,
+    (id, name): (String, String),
+    kind_name: &str,
+    root: &str,
+    members: &[(String, Node)],
+    (file, header): (usize, Option<At>),
+) -> Resource {
+    let mapped = mapping::map(kind_name, root, members, header);
+    let (doc, map) = translate(root, &mapped);
+    Resource {
+        kind,
+        id,
+        name,
+        doc,
+        origin: Origin {
+            file,
+            base: Vec::new(),
+            start: 0,
+            grafted: Vec::new(),
+            map: Some(Arc::new(map)),
+        },
+        partial: false,
+        deferred: false,
+        ignore: Vec::new(),
+    }
 }
 
 /// Where a resource block is shown: `resource "aws_ecs_service" "api"`.
