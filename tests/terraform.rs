@@ -477,6 +477,76 @@ fn json_syntax_is_read_with_its_places() {
 }
 
 #[test]
+fn a_plan_is_read_alone_following_unknown_values_through_its_configuration() {
+    let plan = folder("planned").join("plan.json");
+    let run = check(vec![plan], Variables::default());
+    assert!(run.errors.is_empty(), "{:?}", run.errors);
+    let show = format!("{:#?}\n{:#?}", run.findings, run.not_evaluated);
+    let task = "aws_ecs_task_definition.web";
+    // The planned container definitions, in the plan file.
+    assert!(
+        run.findings
+            .iter()
+            .any(|f| f.0 == "SEC101" && f.1 == task && f.2 == "planned/plan.json"),
+        "{show}"
+    );
+    // `task_role_arn` and the role policy's `role` are unknown in the plan; the configuration
+    // says they are the role's ARN and id: the role, and its policy, are linked.
+    let everything = run.findings.iter().find(|f| f.0 == "SEC401" && f.1 == task);
+    assert!(
+        everything.is_some_and(|f| f.2 == "planned/plan.json"),
+        "{show}"
+    );
+    // A role attribute the configuration does not set is the provider's to compute.
+    assert!(
+        !run.not_evaluated
+            .iter()
+            .any(|f| f.2.contains("inline_policy")),
+        "{show}"
+    );
+}
+
+#[test]
+fn a_plan_and_its_configuration_are_reported_in_the_configuration() {
+    let run = check(vec![folder("planned")], Variables::default());
+    assert!(run.errors.is_empty(), "{:?}", run.errors);
+    let show = format!("{:#?}\n{:#?}", run.findings, run.not_evaluated);
+    let task = "aws_ecs_task_definition.web";
+    // `var.image` has no value in the configuration; the plan's value decides, and the
+    // finding is on the line of the `.tf` file that writes the image.
+    assert!(has(&run, "SEC115", task, "planned/main.tf", 40), "{show}");
+    assert!(has(&run, "SEC101", task, "planned/main.tf", 42), "{show}");
+    assert!(
+        has(
+            &run,
+            "SEC201",
+            "aws_ecs_service.web[\"blue\"]",
+            "planned/main.tf",
+            56
+        ),
+        "{show}"
+    );
+    // Each resource once.
+    let mut names = run.resources.clone();
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), run.resources.len(), "{:?}", run.resources);
+    // The configuration alone cannot tell the image.
+    let alone = check(
+        vec![folder("planned").join("main.tf")],
+        Variables::default(),
+    );
+    assert!(
+        alone
+            .not_evaluated
+            .iter()
+            .any(|f| f.0 == "SEC115" && f.2.contains("variable `image`")),
+        "{:#?}",
+        alone.not_evaluated
+    );
+}
+
+#[test]
 fn a_file_that_does_not_parse_is_an_error_at_its_place_and_hides_nothing_else() {
     let run = check(
         vec![folder("broken"), folder("checkout")],

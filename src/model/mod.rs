@@ -219,6 +219,8 @@ pub struct SourceFile {
     pub exports: Vec<(String, Value)>,
     /// The nested stacks a CloudFormation template declares, with what it passes them.
     pub nested: Vec<NestedStack>,
+    /// The file is `terraform show -json` output (a plan or a state).
+    pub terraform_plan: bool,
     line_index: std::sync::OnceLock<crate::location::LineIndex>,
 }
 
@@ -243,6 +245,7 @@ impl SourceFile {
             source: None,
             exports: Vec::new(),
             nested: Vec::new(),
+            terraform_plan: false,
             line_index: std::sync::OnceLock::new(),
         }
     }

@@ -193,6 +193,7 @@ pub fn load_discovered(mut discovered: Discovered, options: &InputOptions) -> Lo
     }
     loaded.errors.extend(errors);
     template::import_exports(&mut loaded.estate);
+    terraform::join_plans(&mut loaded.estate);
     if loaded.estate.files.is_empty() && loaded.errors.is_empty() {
         loaded
             .errors

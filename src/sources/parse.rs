@@ -2,7 +2,7 @@
 //! collection errors, and the split into resources (deferred task definitions read by their head).
 
 use super::shape::{self, InputKind};
-use super::{InputOptions, Rejection, names_ecs_member, template};
+use super::{InputOptions, Rejection, names_ecs_member, template, terraform};
 use crate::location::{self, locate};
 use crate::model::input::InputError;
 use crate::model::{Resource, SourceFile};
@@ -126,6 +126,25 @@ pub(super) fn parse_file(
         file.had_bom = had_bom;
         let template = template::JsonTemplate::whole(&file.text, root);
         return template::read_json(index, &stem, file, template, options.given());
+    }
+    // `terraform show -json` output: a plan or a state.
+    if kind == InputKind::Auto && !skipped && terraform::is_plan(&root) {
+        let folder = Path::new(&shown)
+            .parent()
+            .map(|p| p.to_string_lossy().replace('\\', "/"));
+        let prefix = match folder.as_deref() {
+            None | Some("") | Some(".") => String::new(),
+            Some(folder) => format!("{folder}/"),
+        };
+        let resources = terraform::read_plan(index, &text, &root, &prefix);
+        if resources.is_empty() {
+            let reason = "a Terraform plan with no ECS, IAM or EC2 resource ecslint reads".into();
+            return Err(Rejection::Unrecognized(error_at(shown, text, 0, reason)));
+        }
+        let mut file = SourceFile::new(shown, text);
+        file.had_bom = had_bom;
+        file.terraform_plan = true;
+        return Ok((file, resources));
     }
     let collection_errors = snapshot_errors(&root);
     let account = root

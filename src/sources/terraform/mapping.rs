@@ -224,6 +224,13 @@ impl Mapper<'_> {
                 }
                 Value::Array(out)
             }
+            // One value where the API has a list (a plan's reference to one resource).
+            ("list", Val::String(_) | Val::Rendered(_)) => {
+                self.path.push(Step::Index(0));
+                let element = self.value(element_shape(shape), argument_path, node);
+                self.path.pop();
+                Value::Array(vec![element])
+            }
             ("list", Val::Object(_)) => {
                 self.path.push(Step::Index(0));
                 let element = self.value(element_shape(shape), argument_path, node);

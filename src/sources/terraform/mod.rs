@@ -15,6 +15,7 @@ mod instances;
 mod json_syntax;
 pub mod mapping;
 mod modules;
+mod plan;
 mod references;
 mod resources;
 mod template;
@@ -29,6 +30,7 @@ use std::sync::Arc;
 use value::Node;
 
 pub use modules::is_module_folder;
+pub use plan::{is_plan, read_plan};
 pub use resources::TYPES;
 
 /// Whether a path is a Terraform file ecslint reads as part of its folder's configuration
@@ -212,6 +214,61 @@ fn hcl_error(shown: &str, error: &hcl_edit::parser::Error) -> InputError {
         Some(at),
         format!("not valid HCL: {}", error.message()),
     )
+}
+
+/// A plan and the configuration it was made from, in one run: each resource of the plan keeps
+/// its planned values (variables and what `terraform plan` decided), and is shown where the
+/// configuration wrote it; the configuration's own reading of it goes. Matched by id: the
+/// plan's folder and the resource's address, as the configuration's.
+pub fn join_plans(estate: &mut crate::model::Estate) {
+    let is_plan = |r: &Resource| {
+        estate
+            .files
+            .get(r.origin.file)
+            .is_some_and(|f| f.terraform_plan)
+    };
+    let configured: std::collections::HashMap<(crate::model::ResourceKind, &str), usize> = estate
+        .resources
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| !is_plan(r) && r.origin.map.is_some())
+        .map(|(i, r)| ((r.kind, r.id.as_str()), i))
+        .collect();
+    let mut joined: Vec<(usize, usize)> = Vec::new();
+    for (i, resource) in estate.resources.iter().enumerate() {
+        if is_plan(resource)
+            && let Some(&from) = configured.get(&(resource.kind, resource.id.as_str()))
+            && estate.files[estate.resources[from].origin.file]
+                .path
+                .contains(".tf")
+        {
+            joined.push((i, from));
+        }
+    }
+    if joined.is_empty() {
+        return;
+    }
+    let mut drop = vec![false; estate.resources.len()];
+    for &(planned, from) in &joined {
+        let source = estate.resources[from].origin.clone();
+        let unknowns = estate.resources[planned]
+            .origin
+            .map
+            .as_ref()
+            .map(|m| m.unknowns.clone())
+            .unwrap_or_default();
+        let mut map = source.map.as_deref().cloned().unwrap_or_default();
+        map.unknowns = unknowns;
+        let resource = &mut estate.resources[planned];
+        resource.origin.file = source.file;
+        resource.origin.map = Some(Arc::new(map));
+        drop[from] = true;
+    }
+    let mut index = 0;
+    estate.resources.retain(|_| {
+        index += 1;
+        !drop[index - 1]
+    });
 }
 
 /// Each declared variable's value: `--var`, then `--var-file` files, then `*.auto.tfvars` and
