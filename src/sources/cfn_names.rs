@@ -125,6 +125,15 @@ pub fn shape_members(name: &str) -> Option<&'static Map<String, Value>> {
     shape(name)?.get("members")?.as_object()
 }
 
+/// The describe output a request shape's read-only members are in (`ecs.CreateServiceRequest`
+/// → `ecs.Service`: a service's `clusterArn`).
+pub fn described(shape_name: &str) -> Option<&'static str> {
+    DESCRIBED
+        .iter()
+        .find(|(request, _)| *request == shape_name)
+        .map(|(_, described)| *described)
+}
+
 /// The shape of a list's elements or a map's values.
 pub fn element_shape(name: &str) -> &'static str {
     match shape(name) {

@@ -5,7 +5,7 @@
 
 use super::value::{At, Node, Unknown, Val, parse_json};
 use crate::location::Step;
-use crate::sources::cfn_names::{element_shape, shape_members, shape_type};
+use crate::sources::cfn_names::{described, element_shape, shape_members, shape_type};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};
@@ -103,6 +103,11 @@ fn camel(name: &str) -> String {
 
 /// The API member an argument is, by name (ignoring case), or its plural for a repeated block.
 pub fn member_of(shape: &str, argument: &str) -> Option<(String, &'static str)> {
+    member_in(shape, argument).or_else(|| member_in(described(shape)?, argument))
+}
+
+/// [`member_of`] in one shape, without its describe output's.
+fn member_in(shape: &str, argument: &str) -> Option<(String, &'static str)> {
     let members = shape_members(shape)?;
     let wanted = camel(argument);
     let find = |name: &str| {
@@ -172,9 +177,12 @@ impl Mapper<'_> {
         let Some((first, rest)) = steps.split_first() else {
             return;
         };
-        let Some(member_shape) = shape_members(shape)
-            .and_then(|m| m.get(first))
-            .and_then(Value::as_str)
+        let member_shape = |shape: &str| {
+            shape_members(shape)
+                .and_then(|m| m.get(first))
+                .and_then(Value::as_str)
+        };
+        let Some(member_shape) = member_shape(shape).or_else(|| member_shape(described(shape)?))
         else {
             return;
         };

@@ -1,0 +1,346 @@
+//! The mirror property of Terraform: every built-in rule's fixtures, rendered as a Terraform
+//! configuration (one resource block per resource, arguments named after the API's members in
+//! snake_case, `container_definitions` and policies in `jsonencode`, references between the
+//! resources as Terraform expressions), give the same outcomes and findings as the API
+//! documents, each finding at its own node of the `.tf` file. A fixture holding what a
+//! configuration does not declare (a bare container-definition list, account settings other
+//! than `aws_ecs_account_setting_default`'s) is left out, and counted.
+
+use ecslint::engine::catalog::{self, Rule};
+use ecslint::engine::outcome::Outcome;
+use ecslint::lint::{Inputs, Settings, lint};
+use ecslint::model::ResourceKind;
+use ecslint::sources;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// The Terraform type of each kind, and the member that is its id (the reader adds it).
+const TYPES: &[(ResourceKind, &str, Option<&str>)] = &[
+    (
+        ResourceKind::TaskDefinition,
+        "aws_ecs_task_definition",
+        None,
+    ),
+    (ResourceKind::Service, "aws_ecs_service", None),
+    (ResourceKind::Cluster, "aws_ecs_cluster", None),
+    (
+        ResourceKind::CapacityProvider,
+        "aws_ecs_capacity_provider",
+        None,
+    ),
+    (ResourceKind::IamRole, "aws_iam_role", None),
+    (ResourceKind::IamPolicy, "aws_iam_policy", Some("Arn")),
+    (
+        ResourceKind::AutoScalingGroup,
+        "aws_autoscaling_group",
+        None,
+    ),
+    (ResourceKind::Vpc, "aws_vpc", Some("VpcId")),
+    (ResourceKind::Subnet, "aws_subnet", Some("SubnetId")),
+    (
+        ResourceKind::RouteTable,
+        "aws_route_table",
+        Some("RouteTableId"),
+    ),
+    (
+        ResourceKind::InternetGateway,
+        "aws_internet_gateway",
+        Some("InternetGatewayId"),
+    ),
+    (
+        ResourceKind::NatGateway,
+        "aws_nat_gateway",
+        Some("NatGatewayId"),
+    ),
+    (
+        ResourceKind::SecurityGroup,
+        "aws_security_group",
+        Some("GroupId"),
+    ),
+];
+
+/// Members that name another resource (by ARN, name or id): a configuration writes a
+/// reference to it.
+const REFERENCES: &[&str] = &[
+    "taskDefinition",
+    "autoScalingGroupArn",
+    "cluster",
+    "capacityProvider",
+    "capacityProviders",
+    "taskRoleArn",
+    "executionRoleArn",
+    "subnets",
+    "securityGroups",
+    "security_groups",
+    "SubnetId",
+    "VpcId",
+    "GatewayId",
+    "NatGatewayId",
+    "RouteTableId",
+    "InternetGatewayId",
+    "GroupId",
+    "PolicyArn",
+];
+
+/// Members whose value the provider takes as a JSON string.
+const JSON_ENCODED: &[&str] = &["containerDefinitions"];
+
+/// `networkConfiguration` → `network_configuration`.
+fn snake(name: &str) -> String {
+    let mut out = String::new();
+    let chars: Vec<char> = name.chars().collect();
+    for (i, c) in chars.iter().enumerate() {
+        if c.is_uppercase() {
+            let after_lower = i > 0 && chars[i - 1].is_lowercase();
+            let before_lower = i > 0 && chars.get(i + 1).is_some_and(|n| n.is_lowercase());
+            if after_lower || (before_lower && i > 0) {
+                out.push('_');
+            }
+            out.extend(c.to_lowercase());
+        } else {
+            out.push(*c);
+        }
+    }
+    out
+}
+
+/// A value written as HCL: references raw, strings with `${` escaped.
+fn hcl(value: &Value, indent: usize, out: &mut String) {
+    let pad = "  ".repeat(indent);
+    match value {
+        Value::String(text) if text.starts_with("\u{0}ref:") => out.push_str(&text[5..]),
+        Value::String(text) => {
+            let quoted = serde_json::to_string(text).unwrap();
+            out.push_str(&quoted.replace("${", "$${").replace("%{", "%%{"));
+        }
+        Value::Array(items) => {
+            out.push_str("[\n");
+            for item in items {
+                out.push_str(&format!("{pad}  "));
+                hcl(item, indent + 1, out);
+                out.push_str(",\n");
+            }
+            out.push_str(&format!("{pad}]"));
+        }
+        Value::Object(members) => {
+            out.push_str("{\n");
+            for (key, child) in members {
+                out.push_str(&format!(
+                    "{pad}  {} = ",
+                    serde_json::to_string(key).unwrap()
+                ));
+                hcl(child, indent + 1, out);
+                out.push('\n');
+            }
+            out.push_str(&format!("{pad}}}"));
+        }
+        scalar => out.push_str(&scalar.to_string()),
+    }
+}
+
+/// The fixture's resources as one configuration, or why it cannot be one.
+fn as_configuration(name: &str, text: &str) -> Result<String, String> {
+    let loaded = sources::load_texts(vec![(name.into(), text.into())], &Default::default());
+    let estate = loaded.estate;
+    let mut named: Vec<(Vec<String>, String)> = Vec::new();
+    let mut blocks: Vec<(String, String, Value)> = Vec::new();
+    for (i, resource) in estate.resources.iter().enumerate() {
+        if resource.partial {
+            return Err("a bare container-definition list".into());
+        }
+        let doc = resource.document(&estate.files);
+        let block = format!("r{i}");
+        if resource.kind == ResourceKind::Account {
+            let settings = doc
+                .get("settings")
+                .and_then(Value::as_array)
+                .ok_or("account settings that are not one list")?;
+            for (j, setting) in settings.iter().enumerate() {
+                let block = format!("{block}_{j}");
+                blocks.push((
+                    "aws_ecs_account_setting_default".into(),
+                    block,
+                    setting.clone(),
+                ));
+            }
+            continue;
+        }
+        let Some(&(_, kind, id_member)) = TYPES.iter().find(|(k, ..)| *k == resource.kind) else {
+            return Err(format!("holds a {} resource", resource.kind.as_str()));
+        };
+        let mut args = doc.as_object().cloned().unwrap_or_default();
+        args.retain(|k, _| !k.starts_with('_'));
+        // The provider's `network_configuration` is the API's `awsvpcConfiguration`, with
+        // `assign_public_ip` a bool.
+        if let Some(Value::Object(mut awsvpc)) = args
+            .get_mut("networkConfiguration")
+            .and_then(|n| n.get_mut("awsvpcConfiguration"))
+            .map(Value::take)
+        {
+            if let Some(assign) = awsvpc.get_mut("assignPublicIp") {
+                *assign = Value::Bool(assign.as_str() == Some("ENABLED"));
+            }
+            let snaked = awsvpc.into_iter().map(|(k, v)| (snake(&k), v)).collect();
+            args.insert("networkConfiguration".into(), Value::Object(snaked));
+        }
+        let mut names = vec![resource.id.clone(), resource.name.clone()];
+        if let Some(id_member) = id_member {
+            names.extend(
+                args.remove(id_member)
+                    .and_then(|v| v.as_str().map(str::to_string)),
+            );
+        }
+        let attribute = match resource.kind {
+            ResourceKind::IamRole | ResourceKind::IamPolicy | ResourceKind::TaskDefinition => "arn",
+            _ => "id",
+        };
+        named.push((names, format!("{kind}.{block}.{attribute}")));
+        blocks.push((kind.to_string(), block, Value::Object(args)));
+    }
+    let reference = |text: &str| -> Option<String> {
+        named
+            .iter()
+            .find(|(names, _)| names.iter().any(|n| n == text))
+            .map(|(_, expression)| format!("\u{0}ref:{expression}"))
+    };
+    let mut out = String::new();
+    for (kind, block, mut args) in blocks {
+        refer(&mut args, &reference);
+        out.push_str(&format!("resource \"{kind}\" \"{block}\" {{\n"));
+        for (key, value) in args.as_object().into_iter().flatten() {
+            out.push_str(&format!("  {} = ", snake(key)));
+            if JSON_ENCODED.contains(&key.as_str()) {
+                out.push_str("jsonencode(");
+                hcl(value, 1, &mut out);
+                out.push(')');
+            } else {
+                hcl(value, 1, &mut out);
+            }
+            out.push('\n');
+        }
+        out.push_str("}\n\n");
+    }
+    Ok(out)
+}
+
+fn refer(value: &mut Value, reference: &dyn Fn(&str) -> Option<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map.iter_mut() {
+                let names_resource = REFERENCES.contains(&key.as_str());
+                match child {
+                    Value::String(text) if names_resource => {
+                        if let Some(written) = reference(text) {
+                            *child = Value::String(written);
+                        }
+                    }
+                    Value::Array(items) if names_resource => {
+                        for item in items.iter_mut() {
+                            if let Some(written) = item.as_str().and_then(reference) {
+                                *item = Value::String(written);
+                            }
+                        }
+                    }
+                    other => refer(other, reference),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| refer(v, reference)),
+        _ => {}
+    }
+}
+
+/// (outcome, the document paths of its findings) of `rule` on each resource, sorted.
+type Judged = Vec<(Outcome, Vec<String>)>;
+
+fn judged(rule: &Rule, inputs: Inputs, tf: bool) -> Result<Judged, String> {
+    let settings = Settings {
+        keep_every_outcome: true,
+        ..Settings::with_rules(vec![rule.clone()])
+    };
+    let linted = lint(inputs, settings)?;
+    if let Some(error) = linted.input_errors.first() {
+        return Err(error.to_string());
+    }
+    let mut found = Vec::new();
+    for evaluation in &linted.evaluations {
+        let mut paths = Vec::new();
+        for finding in &evaluation.findings {
+            let at = &finding.location;
+            if tf && !at.exact {
+                return Err(format!("{} placed at an enclosing node", at.path));
+            }
+            if tf && !linted.estate.files[at.file].path.ends_with("main.tf") {
+                return Err(format!(
+                    "a finding in {}",
+                    linted.estate.files[at.file].path
+                ));
+            }
+            let steps = linted
+                .estate
+                .resources
+                .iter()
+                .filter_map(|r| at.steps.strip_prefix(r.origin.base.as_slice()))
+                .min_by_key(|rest| rest.len())
+                .unwrap_or(&at.steps);
+            paths.push(format!("{steps:?}"));
+        }
+        paths.sort();
+        found.push((evaluation.outcome, paths));
+    }
+    found.sort_by(|a, b| (a.0.as_str(), &a.1).cmp(&(b.0.as_str(), &b.1)));
+    Ok(found)
+}
+
+#[test]
+fn every_fixture_judged_as_terraform_gives_the_api_outcome() {
+    let rules = catalog::builtin(&BTreeMap::new()).unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+    let scratch = tempfile::tempdir().unwrap();
+    let (mut mirrored, mut left_out, mut wrong) = (0, BTreeMap::new(), Vec::new());
+    for rule in rules.iter() {
+        let Some(dir) = ecslint::ruletest::fixture_dir(rule, &root) else {
+            continue;
+        };
+        let mut fixtures: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "json"))
+            .collect();
+        fixtures.sort();
+        for fixture in fixtures {
+            let name = fixture.file_name().unwrap().to_string_lossy().to_string();
+            let text = std::fs::read_to_string(&fixture).unwrap();
+            let shown = format!("{} {name}", rule.id());
+            let configuration = match as_configuration(&name, &text) {
+                Ok(configuration) => configuration,
+                Err(why) => {
+                    *left_out.entry(why).or_insert(0) += 1;
+                    continue;
+                }
+            };
+            let texts = Inputs::Texts(vec![(name.clone(), text.clone())]);
+            let expected = judged(rule, texts, false).unwrap();
+            let folder = scratch.path().join(format!("{}-{mirrored}", rule.id()));
+            std::fs::create_dir_all(&folder).unwrap();
+            std::fs::write(folder.join("main.tf"), &configuration).unwrap();
+            match judged(rule, Inputs::Paths(vec![folder]), true) {
+                Ok(got) if got != expected => wrong.push(format!(
+                    "{shown}: {got:?}, API {expected:?}\n{configuration}"
+                )),
+                Ok(_) => {}
+                Err(e) => wrong.push(format!("{shown}: {e}\n{configuration}")),
+            }
+            mirrored += 1;
+        }
+    }
+    eprintln!("{mirrored} fixtures mirrored as Terraform; left out: {left_out:?}");
+    assert!(
+        wrong.is_empty(),
+        "{} differ:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+    assert!(mirrored >= 150, "only {mirrored} fixtures mirrored");
+}
