@@ -179,6 +179,18 @@ pub fn fix_edit(
     let spec = run.rules[finding.rule].file.fix.as_ref()?;
     let (owner, node) = &finding.violating;
     let violating = (*owner, node.as_slice());
+    if let Some((file, start, end, text)) =
+        sources::terraform::fix_edit(run.estate, violating, &spec.path, &spec.value)
+    {
+        let description = spec.description.clone();
+        return Some(findings::fix::Edit {
+            file,
+            start,
+            end,
+            text,
+            description,
+        });
+    }
     let target =
         sources::template::fix_target(run.estate, templates, violating, &spec.path, &spec.value)?;
     let text = &run.estate.files[target.file].text;

@@ -21,6 +21,10 @@ struct Run {
     resources: Vec<String>,
 }
 
+fn folder_path(name: &str) -> PathBuf {
+    folder(name)
+}
+
 fn folder(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/data/terraform")
@@ -544,6 +548,77 @@ fn a_plan_and_its_configuration_are_reported_in_the_configuration() {
         "{:#?}",
         alone.not_evaluated
     );
+}
+
+/// The fixes of every fixable finding of a folder's configuration, applied to its files.
+fn fix_folder(folder: &Path) -> usize {
+    let rules = catalog::builtin(&BTreeMap::new()).unwrap();
+    let mut linted = lint(
+        Inputs::Paths(vec![folder.to_path_buf()]),
+        Settings::with_rules(rules),
+    )
+    .unwrap();
+    let run = linted.judge();
+    let edits: Vec<_> = run
+        .evaluations
+        .iter()
+        .flat_map(|e| &e.findings)
+        .filter_map(|f| ecslint::lint::fix_edit(&run, f, &Default::default()))
+        .collect();
+    for (i, file) in run.estate.files.iter().enumerate() {
+        let mine: Vec<_> = edits.iter().filter(|e| e.file == i).cloned().collect();
+        if !mine.is_empty() {
+            let (fixed, _) = ecslint::findings::fix::apply(&file.text, &mine);
+            std::fs::write(file.source.as_ref().unwrap(), fixed).unwrap();
+        }
+    }
+    edits.len()
+}
+
+#[test]
+fn fixes_edit_the_terraform_that_wrote_each_value() {
+    let copy = tempfile::tempdir().unwrap();
+    let folder = copy.path().join("checkout");
+    std::fs::create_dir(&folder).unwrap();
+    for entry in std::fs::read_dir(folder_path("checkout")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            std::fs::copy(&path, folder.join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    let before = std::fs::read_to_string(folder.join("main.tf")).unwrap();
+    assert!(fix_folder(&folder) >= 6);
+    let after = std::fs::read_to_string(folder.join("main.tf")).unwrap();
+    // Lines were added or changed, none lost: comments and formatting stay.
+    let kept = before
+        .lines()
+        .filter(|l| after.lines().any(|a| a == *l))
+        .count();
+    assert!(kept + 2 >= before.lines().count(), "{after}");
+    assert!(
+        after.contains("      readonlyRootFilesystem = true\n"),
+        "{after}"
+    );
+    assert!(
+        after.contains("  deployment_circuit_breaker {\n    enable = true\n"),
+        "{after}"
+    );
+    let template = std::fs::read_to_string(folder.join("worker.json.tpl")).unwrap();
+    assert!(
+        template.contains("\"readonlyRootFilesystem\": true"),
+        "{template}"
+    );
+    let run = check(vec![folder.clone()], Variables::default());
+    assert!(run.errors.is_empty(), "{:?}", run.errors);
+    for rule in ["SEC102", "SEC201", "COST203", "REL201"] {
+        assert!(
+            !run.findings.iter().any(|f| f.0 == rule),
+            "{rule} left: {:#?}\n{after}",
+            run.findings
+        );
+    }
+    // Fixing again changes nothing.
+    assert_eq!(fix_folder(&folder), 0);
 }
 
 #[test]

@@ -115,7 +115,9 @@ fn render(value: &Value) -> String {
 pub fn apply(text: &str, edits: &[Edit]) -> (String, usize) {
     let mut sorted: Vec<&Edit> = edits.iter().collect();
     sorted.sort_by(|a, b| b.start.cmp(&a.start).then(b.end.cmp(&a.end)));
-    sorted.dedup_by(|a, b| a.start == b.start && a.end == b.end && a.text == b.text);
+    // The same edit for several findings (each instance of a `for_each` resource) once.
+    let mut seen = std::collections::HashSet::new();
+    sorted.retain(|e| seen.insert((e.start, e.end, e.text.as_str())));
     let mut out = text.to_string();
     let mut applied = 0;
     let mut floor = usize::MAX;

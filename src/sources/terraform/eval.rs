@@ -21,31 +21,43 @@ pub const HOLE: char = '\u{FFFC}';
 /// the configuration's first: `.tf` files, tfvars, what `file` and `templatefile` read.
 #[derive(Default)]
 pub struct Files {
-    entries: RefCell<Vec<(String, Arc<str>)>>,
+    entries: RefCell<Vec<File>>,
+}
+
+/// A file of a configuration: how it is shown, where it was read from (none for a `--var`
+/// value), its text.
+pub struct File {
+    pub shown: String,
+    pub source: Option<std::path::PathBuf>,
+    pub text: Arc<str>,
 }
 
 impl Files {
-    /// Adds a file (shown as `shown`), returning its number.
-    pub fn add(&self, shown: String, text: Arc<str>) -> usize {
+    /// Adds a file (shown as `shown`, read from `source`), returning its number.
+    pub fn add(&self, shown: String, source: Option<std::path::PathBuf>, text: Arc<str>) -> usize {
         let mut entries = self.entries.borrow_mut();
-        entries.push((shown, text));
+        entries.push(File {
+            shown,
+            source,
+            text,
+        });
         entries.len() - 1
     }
 
     pub fn text(&self, file: usize) -> Option<Arc<str>> {
-        self.entries.borrow().get(file).map(|(_, t)| t.clone())
+        self.entries.borrow().get(file).map(|f| f.text.clone())
     }
 
     pub fn path(&self, file: usize) -> Option<String> {
-        self.entries.borrow().get(file).map(|(p, _)| p.clone())
+        self.entries.borrow().get(file).map(|f| f.shown.clone())
     }
 
     /// The number of the file shown as `shown`, when it was added.
     pub fn find(&self, shown: &str) -> Option<usize> {
-        self.entries.borrow().iter().position(|(p, _)| p == shown)
+        self.entries.borrow().iter().position(|f| f.shown == shown)
     }
 
-    pub fn into_inner(self) -> Vec<(String, Arc<str>)> {
+    pub fn into_inner(self) -> Vec<File> {
         self.entries.into_inner()
     }
 }
@@ -148,8 +160,8 @@ impl<'c> Evaluator<'c> {
     }
 
     /// Adds a file the configuration reads (a tfvars file, a template), returning its index.
-    pub fn add_text(&self, shown: &str, text: String) -> usize {
-        self.files.add(shown.to_string(), Arc::from(text))
+    pub fn add_text(&self, shown: &str, source: Option<std::path::PathBuf>, text: String) -> usize {
+        self.files.add(shown.to_string(), source, Arc::from(text))
     }
 
     /// Evaluates a block's body into an object: attributes as members, nested blocks as lists

@@ -313,13 +313,14 @@ impl Evaluator<'_> {
         if let Some(file) = self.files.find(&shown) {
             return Ok((file, self.files.text(file).unwrap_or_default()));
         }
-        let text = std::fs::read_to_string(self.folder.join(relative))
+        let source = self.folder.join(relative);
+        let text = std::fs::read_to_string(&source)
             .map_err(|e| format!("file {shown} cannot be read: {e}"))?;
         let text: std::sync::Arc<str> = match text.strip_prefix('\u{feff}') {
             Some(stripped) => stripped.into(),
             None => text.into(),
         };
-        Ok((self.files.add(shown, text.clone()), text))
+        Ok((self.files.add(shown, Some(source), text.clone()), text))
     }
 }
 

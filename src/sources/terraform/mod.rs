@@ -9,6 +9,7 @@
 mod config;
 mod data;
 mod eval;
+mod fix;
 mod folds;
 mod functions;
 mod instances;
@@ -29,6 +30,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use value::Node;
 
+pub use fix::fix_edit;
 pub use modules::is_module_folder;
 pub use plan::{is_plan, read_plan};
 pub use resources::TYPES;
@@ -95,7 +97,11 @@ pub fn read_folder(folder: &Path, shown: &str, variables: &Variables) -> ReadCon
     read.files = files
         .into_inner()
         .into_iter()
-        .map(|(path, text)| SourceFile::new(path, text.to_string()))
+        .map(|file| {
+            let mut read = SourceFile::new(file.shown, file.text.to_string());
+            read.source = file.source;
+            read
+        })
         .collect();
     read
 }
@@ -189,7 +195,7 @@ fn parse_folder(
         };
         match parsed_text {
             Ok((body, headers)) => {
-                let file = files.add(shown_path.clone(), Arc::from(text));
+                let file = files.add(shown_path.clone(), Some(path.clone()), Arc::from(text));
                 parsed.push(config::ParsedFile {
                     file,
                     path: shown_path,
@@ -343,7 +349,7 @@ fn variable_values(
                 continue;
             }
         };
-        let file = evaluator.add_text(&shown, text);
+        let file = evaluator.add_text(&shown, Some(path.clone()), text);
         for attribute in body.attributes() {
             let node = evaluator.eval(&attribute.value, &Scope::in_file(file));
             let at = eval::at(file, hcl_edit::Span::span(attribute));
@@ -359,7 +365,7 @@ fn variable_values(
         let node = match hcl_edit::parser::parse_expr(value) {
             // A complex value is written as HCL; a plain word is a string.
             Ok(expression) if !matches!(expression, hcl_edit::expr::Expression::Variable(_)) => {
-                let scratch = evaluator.add_text(&format!("--var {name}"), value.clone());
+                let scratch = evaluator.add_text(&format!("--var {name}"), None, value.clone());
                 evaluator.eval(&expression, &Scope::in_file(scratch))
             }
             _ => Node::string(value.clone(), None),

@@ -6,7 +6,7 @@
 //! `aws_iam_role.task`), anything else stays undecided, saying what it refers to.
 
 use super::folds::{Part, is_part};
-use super::resources::{One, Settings};
+use super::resources::{One, build_all};
 use super::value::{At, Node, Val, json_nodes};
 use crate::location::Span;
 use crate::model::Resource;
@@ -81,20 +81,25 @@ pub fn read_plan(file: usize, text: &str, doc: &Value, prefix: &str) -> Vec<Reso
             at: l.at,
         })
         .collect();
+    // Grouped by module: ids and names are prefixed with each module's address.
     let mut out = Vec::new();
-    let mut settings = Settings::default();
-    for resource in listed {
-        let one = One {
-            kind: &resource.kind,
-            address: &resource.address,
-            members: members(&resource.values),
-            header: resource.at,
-            file,
-        };
-        let module_prefix = format!("{prefix}{}", resource.module);
-        out.extend(one.build(&module_prefix, &resource.module, &parts, &mut settings));
+    let mut modules: Vec<String> = listed.iter().map(|l| l.module.clone()).collect();
+    modules.dedup();
+    for module in modules {
+        let ones: Vec<One> = listed
+            .iter()
+            .filter(|l| l.module == module)
+            .map(|l| One {
+                kind: &l.kind,
+                address: l.address.clone(),
+                members: members(&l.values),
+                header: l.at,
+                file,
+            })
+            .collect();
+        let module_prefix = format!("{prefix}{module}");
+        out.extend(build_all(ones, (&module_prefix, &module), &parts));
     }
-    out.extend(settings.build(prefix, ""));
     out
 }
 

@@ -104,23 +104,45 @@ fn instances_of(evaluator: &Evaluator<'_>, declared: &Declared<'_>) -> Vec<Insta
 /// Every instance of the resources read, as resources; `prefix` makes their ids unique in a
 /// run (the configuration's folder).
 pub fn read(evaluator: &Evaluator<'_>, prefix: &str, module_address: &str) -> Vec<Resource> {
-    let mut out = Vec::new();
     let parts = super::folds::parts(evaluator);
-    let mut settings = Settings::default();
+    let mut ones = Vec::new();
     for declared in read_declared(evaluator) {
         for instance in instances_of(evaluator, declared) {
             let scope = instance.scope(declared.file);
-            let address = format!("{}{}", declared.address(), instance.suffix());
-            let one = One {
+            ones.push(One {
                 kind: declared.kind,
-                address: &address,
+                address: format!("{}{}", declared.address(), instance.suffix()),
                 members: evaluator.body(&declared.block.body, &scope),
                 header: header_at(declared),
                 file: declared.file,
-            };
-            out.extend(one.build(prefix, module_address, &parts, &mut settings));
+            });
         }
     }
+    build_all(ones, (prefix, module_address), &parts)
+}
+
+/// The resources of `ones`, their ids prefixed with `prefix` and names with `module_address`,
+/// completed by `parts`. Evaluation is done: the mapping and translation run on every core.
+pub fn build_all(
+    ones: Vec<One<'_>>,
+    (prefix, module_address): (&str, &str),
+    parts: &[super::folds::Part],
+) -> Vec<Resource> {
+    use rayon::prelude::*;
+    let mut settings = Settings::default();
+    let (accounts, others): (Vec<One>, Vec<One>) = ones
+        .into_iter()
+        .partition(|one| one.kind == "aws_ecs_account_setting_default");
+    for one in accounts {
+        settings
+            .settings
+            .push(Node::new(Val::Object(one.members), one.header));
+        settings.file = settings.file.or(Some(one.file));
+    }
+    let mut out: Vec<Resource> = others
+        .into_par_iter()
+        .filter_map(|one| one.build(prefix, module_address, parts))
+        .collect();
     out.extend(settings.build(prefix, module_address));
     out
 }
@@ -130,7 +152,7 @@ pub fn read(evaluator: &Evaluator<'_>, prefix: &str, module_address: &str) -> Ve
 pub struct One<'a> {
     pub kind: &'a str,
     /// Its address in its module (`aws_ecs_service.api["blue"]`).
-    pub address: &'a str,
+    pub address: String,
     pub members: Vec<(String, Node)>,
     pub header: Option<At>,
     pub file: usize,
@@ -144,23 +166,15 @@ pub struct Settings {
 }
 
 impl One<'_> {
-    /// The resource, its id `prefix` and address, completed by the `parts` that name it;
-    /// none for an account setting, which joins `settings`.
-    pub fn build(
+    /// The resource, its id `prefix` and address, completed by the `parts` that name it
+    /// (account settings are [`build_all`]'s).
+    fn build(
         mut self,
         prefix: &str,
         module_address: &str,
         parts: &[super::folds::Part],
-        settings: &mut Settings,
     ) -> Option<Resource> {
         let &(kind_name, kind, root) = TYPES.iter().find(|(t, ..)| *t == self.kind)?;
-        if kind == ResourceKind::Account {
-            settings
-                .settings
-                .push(Node::new(Val::Object(self.members), self.header));
-            settings.file = settings.file.or(Some(self.file));
-            return None;
-        }
         let id = format!("{prefix}{}", self.address);
         // The id the provider computes is the resource's own (what references to it are).
         self.members.retain(|(k, _)| k != "id");
