@@ -10,9 +10,9 @@ use crate::location::Span;
 use hcl_edit::Span as _;
 use hcl_edit::expr::{BinaryOperator, Expression, TraversalOperator, UnaryOperator};
 use hcl_edit::structure::{Body, Structure};
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::RwLock;
 
 /// Stands for an unknown part of a rendered string, so JSON parsed from it keeps the rest.
 pub const HOLE: char = '\u{FFFC}';
@@ -21,7 +21,7 @@ pub const HOLE: char = '\u{FFFC}';
 /// the configuration's first: `.tf` files, tfvars, what `file` and `templatefile` read.
 #[derive(Default)]
 pub struct Files {
-    entries: RefCell<Vec<File>>,
+    entries: RwLock<Vec<File>>,
 }
 
 /// A file of a configuration: how it is shown, where it was read from (none for a `--var`
@@ -35,7 +35,26 @@ pub struct File {
 impl Files {
     /// Adds a file (shown as `shown`, read from `source`), returning its number.
     pub fn add(&self, shown: String, source: Option<std::path::PathBuf>, text: Arc<str>) -> usize {
-        let mut entries = self.entries.borrow_mut();
+        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
+        entries.push(File {
+            shown,
+            source,
+            text,
+        });
+        entries.len() - 1
+    }
+
+    /// Adds a file unless one shown as `shown` was added (by another thread) first.
+    pub fn add_once(
+        &self,
+        shown: String,
+        source: Option<std::path::PathBuf>,
+        text: Arc<str>,
+    ) -> usize {
+        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
+        if let Some(file) = entries.iter().position(|f| f.shown == shown) {
+            return file;
+        }
         entries.push(File {
             shown,
             source,
@@ -45,21 +64,41 @@ impl Files {
     }
 
     pub fn text(&self, file: usize) -> Option<Arc<str>> {
-        self.entries.borrow().get(file).map(|f| f.text.clone())
+        self.read().get(file).map(|f| f.text.clone())
     }
 
     pub fn path(&self, file: usize) -> Option<String> {
-        self.entries.borrow().get(file).map(|f| f.shown.clone())
+        self.read().get(file).map(|f| f.shown.clone())
     }
 
     /// The number of the file shown as `shown`, when it was added.
     pub fn find(&self, shown: &str) -> Option<usize> {
-        self.entries.borrow().iter().position(|f| f.shown == shown)
+        self.read().iter().position(|f| f.shown == shown)
     }
 
     pub fn into_inner(self) -> Vec<File> {
-        self.entries.into_inner()
+        self.entries.into_inner().unwrap_or_else(|e| e.into_inner())
     }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Vec<File>> {
+        self.entries.read().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+thread_local! {
+    /// How deep the expression being evaluated on this thread is.
+    static DEPTH: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    /// The locals being evaluated on this thread, to tell a local that refers to itself.
+    pub(super) static EVALUATING: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Locks as readable whatever another thread's panic left.
+pub(super) fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    lock.read().unwrap_or_else(|e| e.into_inner())
+}
+
+pub(super) fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+    lock.write().unwrap_or_else(|e| e.into_inner())
 }
 
 /// References followed deeper than this are taken as a cycle.
@@ -79,11 +118,11 @@ pub struct Evaluator<'c> {
     /// What references to the resources ecslint reads become: their ids, by address
     /// (`aws_iam_role.task`, `aws_subnet.private[0]`).
     pub tokens: HashMap<String, String>,
-    pub(super) locals: RefCell<HashMap<String, Option<Node>>>,
+    /// The locals evaluated so far (resources are evaluated on every core).
+    pub(super) locals: RwLock<HashMap<String, Node>>,
     /// The outputs of the modules this one calls, by call name (a list or map of them for a
     /// call with `count` or `for_each`).
-    pub(super) module_outputs: RefCell<HashMap<String, Node>>,
-    pub(super) depth: std::cell::Cell<usize>,
+    pub(super) module_outputs: RwLock<HashMap<String, Node>>,
 }
 
 /// The names an expression sees besides the configuration's: `count.index`, `each.key` and
@@ -137,9 +176,8 @@ impl<'c> Evaluator<'c> {
             folder,
             variables: HashMap::new(),
             tokens: HashMap::new(),
-            locals: RefCell::default(),
-            module_outputs: RefCell::default(),
-            depth: std::cell::Cell::new(0),
+            locals: RwLock::default(),
+            module_outputs: RwLock::default(),
         }
     }
 
@@ -247,12 +285,12 @@ impl<'c> Evaluator<'c> {
 
     pub fn eval(&self, expression: &Expression, scope: &Scope) -> Node {
         let here = at(scope.file, expression.span());
-        if self.depth.get() > MAX_DEPTH {
+        if DEPTH.get() > MAX_DEPTH {
             return Node::unknown("references nested too deep (a cycle?)", here);
         }
-        self.depth.set(self.depth.get() + 1);
+        DEPTH.set(DEPTH.get() + 1);
         let node = self.eval_inner(expression, scope, here);
-        self.depth.set(self.depth.get() - 1);
+        DEPTH.set(DEPTH.get() - 1);
         node
     }
 

@@ -320,7 +320,8 @@ impl Evaluator<'_> {
             Some(stripped) => stripped.into(),
             None => text.into(),
         };
-        Ok((self.files.add(shown, Some(source), text.clone()), text))
+        let file = self.files.add_once(shown, Some(source), text.clone());
+        Ok((file, self.files.text(file).unwrap_or(text)))
     }
 }
 

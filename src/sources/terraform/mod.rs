@@ -16,6 +16,7 @@ mod instances;
 mod json_syntax;
 pub mod mapping;
 mod modules;
+mod parts;
 mod plan;
 mod references;
 mod resources;
@@ -150,7 +151,7 @@ pub(super) fn read_module(
     evaluator.tokens = resources::tokens(&evaluator, &prefix);
     let mut resources = modules::read_calls(&evaluator, module, root_prefix, read);
     // Locals read while counting instances saw no ids or module outputs yet.
-    evaluator.locals.borrow_mut().clear();
+    eval::write(&evaluator.locals).clear();
     resources.extend(resources::read(&evaluator, &prefix, &module.address));
     let outputs = modules::outputs(&evaluator);
     (resources, outputs)
@@ -191,7 +192,7 @@ fn parse_folder(
         };
         let parsed_text = match shown_path.ends_with(".json") {
             true => json_syntax::body(&text),
-            false => hcl_edit::parser::parse_body(&text).map(|body| (body, Default::default())),
+            false => parts::parse(&text).map(|body| (body, Default::default())),
         };
         match parsed_text {
             Ok((body, headers)) => {

@@ -147,7 +147,7 @@ pub fn read_calls(
                 None,
             ),
         };
-        evaluator.module_outputs.borrow_mut().insert(name, value);
+        super::eval::write(&evaluator.module_outputs).insert(name, value);
     }
     resources
 }

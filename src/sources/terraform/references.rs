@@ -4,7 +4,7 @@
 //! known only after apply.
 
 use super::config::Declared;
-use super::eval::{Evaluator, Scope, why};
+use super::eval::{EVALUATING, Evaluator, Scope, read, why, write};
 use super::value::{At, Node, Val};
 use hcl_edit::expr::TraversalOperator;
 use std::sync::Arc;
@@ -36,7 +36,7 @@ impl Evaluator<'_> {
                 ),
                 1,
             ),
-            ("module", Some(name)) => match self.module_outputs.borrow().get(name) {
+            ("module", Some(name)) => match read(&self.module_outputs).get(name) {
                 Some(outputs) => (outputs.clone().placed(here), 1),
                 None => (
                     Node::unknown(
@@ -82,20 +82,20 @@ impl Evaluator<'_> {
     }
 
     fn local(&self, name: &str) -> Node {
-        if let Some(known) = self.locals.borrow().get(name) {
-            return match known {
-                Some(node) => node.clone(),
-                None => Node::unknown(format!("`local.{name}` refers to itself"), None),
-            };
+        if let Some(known) = read(&self.locals).get(name) {
+            return known.clone();
         }
         let Some(&(file, attribute)) = self.config.locals.get(name) else {
             return Node::unknown(format!("no `local.{name}` is declared"), None);
         };
-        self.locals.borrow_mut().insert(name.to_string(), None);
+        let cycle = EVALUATING.with_borrow(|names| names.iter().any(|n| n == name));
+        if cycle {
+            return Node::unknown(format!("`local.{name}` refers to itself"), None);
+        }
+        EVALUATING.with_borrow_mut(|names| names.push(name.to_string()));
         let node = self.eval(&attribute.value, &Scope::in_file(file));
-        self.locals
-            .borrow_mut()
-            .insert(name.to_string(), Some(node.clone()));
+        EVALUATING.with_borrow_mut(|names| names.pop());
+        write(&self.locals).insert(name.to_string(), node.clone());
         node
     }
 

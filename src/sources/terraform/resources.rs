@@ -104,20 +104,27 @@ fn instances_of(evaluator: &Evaluator<'_>, declared: &Declared<'_>) -> Vec<Insta
 /// Every instance of the resources read, as resources; `prefix` makes their ids unique in a
 /// run (the configuration's folder).
 pub fn read(evaluator: &Evaluator<'_>, prefix: &str, module_address: &str) -> Vec<Resource> {
+    use rayon::prelude::*;
     let parts = super::folds::parts(evaluator);
-    let mut ones = Vec::new();
-    for declared in read_declared(evaluator) {
-        for instance in instances_of(evaluator, declared) {
-            let scope = instance.scope(declared.file);
-            ones.push(One {
-                kind: declared.kind,
-                address: format!("{}{}", declared.address(), instance.suffix()),
-                members: evaluator.body(&declared.block.body, &scope),
-                header: header_at(declared),
-                file: declared.file,
-            });
-        }
-    }
+    let declared: Vec<&Declared<'_>> = read_declared(evaluator).collect();
+    // Each resource on its own: a configuration of thousands is evaluated on every core.
+    let ones: Vec<One> = declared
+        .par_iter()
+        .flat_map_iter(|declared| {
+            instances_of(evaluator, declared)
+                .into_iter()
+                .map(move |instance| {
+                    let scope = instance.scope(declared.file);
+                    One {
+                        kind: declared.kind,
+                        address: format!("{}{}", declared.address(), instance.suffix()),
+                        members: evaluator.body(&declared.block.body, &scope),
+                        header: header_at(declared),
+                        file: declared.file,
+                    }
+                })
+        })
+        .collect();
     build_all(ones, (prefix, module_address), &parts)
 }
 
