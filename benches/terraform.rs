@@ -86,7 +86,10 @@ fn main() {
          | configuration | `.tf` MB | resources | findings | parser in-process ms | parser process ms | `ecslint check` ms | ratio to in-process | ratio to process |\n\
          |---|---|---|---|---|---|---|---|---|\n"
     );
-    for (label, services) in [("task definitions", false), ("and their services", true)] {
+    for (label, services) in [
+        ("task definitions", false),
+        ("task definitions and their services", true),
+    ] {
         report.push_str(&measure(bin, label, services));
     }
     report.push_str("\nTarget: `check` at most 3× the parser alone.\n");

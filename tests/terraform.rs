@@ -713,6 +713,91 @@ fn peer_terraform_reads_without_errors_and_finds_every_resource() {
     );
 }
 
+/// Public plans and states (`terraform show -json`), read in place when present: each reads
+/// without an error, and every resource of a type ecslint reads in it becomes a resource.
+#[test]
+fn public_plans_and_states_read_without_errors() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/terraform-json");
+    if !root.is_dir() {
+        eprintln!("skipped: {} is absent", root.display());
+        return;
+    }
+    let types: Vec<&str> = ecslint::sources::terraform::TYPES
+        .iter()
+        .map(|(t, ..)| *t)
+        .collect();
+    let mut stack = vec![root.clone()];
+    let (mut files, mut declared) = (0, 0);
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            if path.extension().is_none_or(|e| e != "json") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            let Ok(doc) = serde_json::from_str::<serde_json::Value>(&text) else {
+                continue;
+            };
+            if !ecslint::sources::terraform::is_plan(&doc) {
+                continue;
+            }
+            files += 1;
+            // The managed resources of the types read, in every module of the planned values.
+            let mut wanted = Vec::new();
+            let mut modules = vec![
+                doc.pointer("/planned_values/root_module")
+                    .or(doc.pointer("/values/root_module"))
+                    .cloned()
+                    .unwrap_or_default(),
+            ];
+            while let Some(module) = modules.pop() {
+                for resource in module["resources"].as_array().into_iter().flatten() {
+                    let kind = resource["type"].as_str().unwrap_or("");
+                    if resource["mode"] == "managed"
+                        && types.contains(&kind)
+                        && kind != "aws_ecs_account_setting_default"
+                    {
+                        wanted.push(resource["address"].as_str().unwrap_or("").to_string());
+                    }
+                }
+                modules.extend(
+                    module["child_modules"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .cloned(),
+                );
+            }
+            let rules = catalog::builtin(&BTreeMap::new()).unwrap();
+            let mut linted = lint(
+                Inputs::Paths(vec![path.clone()]),
+                Settings::with_rules(rules),
+            )
+            .unwrap();
+            let run = linted.judge();
+            assert!(
+                run.input_errors.is_empty() || wanted.is_empty(),
+                "{}: {:?}",
+                path.display(),
+                run.input_errors
+            );
+            for address in &wanted {
+                declared += 1;
+                assert!(
+                    run.estate.resources.iter().any(|r| &r.name == address),
+                    "{}: {address} not read",
+                    path.display()
+                );
+            }
+        }
+    }
+    eprintln!("public plans and states: {files} files, {declared} resources of the types read");
+}
+
 fn walk_tf(root: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![root.to_path_buf()];
