@@ -10,7 +10,7 @@ use miette::{
 use std::fmt;
 
 pub(super) use super::mask::Mask;
-use super::mask::{mask, mask_plain_scalars, string_values};
+use super::mask::{mask, mask_hcl, mask_plain_scalars, string_values};
 
 /// Bytes of a long line shown around the span (and from the start of a context line).
 const WIDTH: usize = 160;
@@ -127,9 +127,13 @@ impl Excerpt {
             }
             other => other,
         };
-        mask(&mut bytes, masking, shown.clone());
-        if !matches!(text.trim_start().as_bytes().first(), Some(b'{' | b'[')) {
-            mask_plain_scalars(&mut bytes, masking, shown);
+        if name.ends_with(".tf") || name.ends_with(".tfvars") {
+            mask_hcl(&mut bytes, masking, shown);
+        } else {
+            mask(&mut bytes, masking, shown.clone());
+            if !matches!(text.trim_start().as_bytes().first(), Some(b'{' | b'[')) {
+                mask_plain_scalars(&mut bytes, masking, shown);
+            }
         }
         // Only ASCII bytes inside strings were replaced: still UTF-8.
         let excerpt = String::from_utf8_lossy(&bytes).into_owned();

@@ -249,6 +249,101 @@ fn mask_yaml_line(
     }
 }
 
+/// Terraform (HCL) writes `key = "value"` and `"key": "value"` (in heredoc JSON): each quoted
+/// value is masked unless its key (the last `key =` or `key:` before it on its line) is
+/// harmless, written in either case (`network_mode` is `networkMode`), or it is the finding's
+/// own shown value; a block's labels (`resource "aws_ecs_service" "api" {`) are shown; a
+/// comment (`#`, `//`) is masked whole. Unquoted values (numbers, booleans, references such as
+/// `var.image`) are code, and shown.
+pub(super) fn mask_hcl(text: &mut [u8], mask: Mask, shown: std::ops::Range<usize>) {
+    let mut line_start = 0;
+    while line_start < text.len() {
+        let line_end =
+            memchr::memchr(b'\n', &text[line_start..]).map_or(text.len(), |i| line_start + i);
+        mask_hcl_line(text, line_start, line_end, mask, &shown);
+        line_start = line_end + 1;
+    }
+}
+
+fn mask_hcl_line(
+    text: &mut [u8],
+    start: usize,
+    end: usize,
+    mask: Mask,
+    shown: &std::ops::Range<usize>,
+) {
+    let line = text[start..end].to_vec();
+    // A block's header: a name, labels, then `{` before any `=` (outside the labels' quotes).
+    let trimmed = line.trim_ascii();
+    let mut in_quote = false;
+    let opener = trimmed.iter().find(|&&b| {
+        in_quote ^= b == b'"';
+        !in_quote && matches!(b, b'=' | b'{')
+    });
+    let header = trimmed.first().is_some_and(|b| b.is_ascii_alphabetic()) && opener == Some(&b'{');
+    let mut key: Option<(usize, usize)> = None;
+    let mut word: Option<(usize, usize)> = None;
+    let mut i = 0;
+    while i < line.len() {
+        match line[i] {
+            b'#' => return star(&mut text[start + i + 1..end]),
+            b'/' if line.get(i + 1) == Some(&b'/') => return star(&mut text[start + i + 2..end]),
+            b'"' => {
+                let open = i;
+                let mut close = i + 1;
+                while close < line.len() && line[close] != b'"' {
+                    close += if line[close] == b'\\' { 2 } else { 1 };
+                }
+                let close = close.min(line.len());
+                let after = line[close.min(line.len())..]
+                    .iter()
+                    .skip(1)
+                    .find(|b| !matches!(b, b' ' | b'\t'));
+                if matches!(after, Some(b'=' | b':'))
+                    && line.get(close + 1..close + 3) != Some(b"==")
+                {
+                    key = Some((open + 1, close));
+                } else {
+                    let harmless = key.is_some_and(|(from, to)| harmless_key(&line[from..to]));
+                    let own = shown.contains(&(start + open));
+                    let print = match mask {
+                        Mask::AllValues => false,
+                        Mask::UnlessHarmless { show_span } => {
+                            header || harmless || (show_span && own)
+                        }
+                    };
+                    if !print {
+                        star(&mut text[start + open + 1..start + close]);
+                    }
+                }
+                word = None;
+                i = close + 1;
+                continue;
+            }
+            b'=' | b':' if line.get(i + 1) != Some(&b'=') => key = word.take().or(key),
+            b if b.is_ascii_alphanumeric() || b == b'_' || b == b'-' => {
+                let from = word.filter(|(_, to)| *to == i).map_or(i, |(from, _)| from);
+                word = Some((from, i + 1));
+            }
+            b' ' | b'\t' => {}
+            _ => word = None,
+        }
+        i += 1;
+    }
+}
+
+/// Whether a key (snake_case or camelCase) names a member whose values are never secret.
+fn harmless_key(key: &[u8]) -> bool {
+    let normalized: Vec<u8> = key
+        .iter()
+        .filter(|b| **b != b'_')
+        .map(u8::to_ascii_lowercase)
+        .collect();
+    HARMLESS
+        .iter()
+        .any(|h| h.as_bytes().eq_ignore_ascii_case(&normalized))
+}
+
 /// Replaces every byte but white space and YAML's punctuation with `*` (offsets hold).
 fn star(bytes: &mut [u8]) {
     for byte in bytes {
@@ -258,5 +353,42 @@ fn star(bytes: &mut [u8]) {
         ) {
             *byte = b'*';
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn masked_hcl(text: &str, shown: std::ops::Range<usize>) -> String {
+        let mut bytes = text.as_bytes().to_vec();
+        mask_hcl(&mut bytes, Mask::UnlessHarmless { show_span: true }, shown);
+        String::from_utf8(bytes).unwrap()
+    }
+
+    #[test]
+    fn terraform_frames_show_code_and_harmless_values_and_mask_the_rest() {
+        let text = "resource \"aws_ecs_task_definition\" \"app\" { # owner: alice\n  \
+                    network_mode = \"awsvpc\"\n  \
+                    environment = [{ name = \"DB_PASSWORD\", value = \"hunter2\" }]\n  \
+                    image = var.image\n  \"secretOptions\": \"s3cr3t\"\n}\n";
+        let masked = masked_hcl(text, 0..0);
+        // Labels, harmless values and code stay; comments and other values are starred.
+        assert!(
+            masked.starts_with("resource \"aws_ecs_task_definition\" \"app\" { #"),
+            "{masked}"
+        );
+        assert!(!masked.contains("alice"), "{masked}");
+        assert!(masked.contains("network_mode = \"awsvpc\""), "{masked}");
+        assert!(masked.contains("name = \"DB_PASSWORD\""), "{masked}");
+        assert!(
+            !masked.contains("hunter2") && !masked.contains("s3cr3t"),
+            "{masked}"
+        );
+        assert!(masked.contains("image = var.image"), "{masked}");
+        assert_eq!(masked.len(), text.len(), "offsets hold");
+        // The finding's own value is shown.
+        let own = text.find("\"hunter2\"").unwrap();
+        assert!(masked_hcl(text, own..own + 9).contains("hunter2"));
     }
 }
