@@ -5,6 +5,9 @@ use super::config::Declared;
 use super::eval::{Evaluator, Scope, entries, why};
 use super::value::{Node, Val};
 
+/// The largest `count` expanded into instances.
+const MAX_COUNT: usize = 10_000;
+
 /// One instance of a resource.
 #[derive(Debug, Clone)]
 pub struct Instance {
@@ -67,6 +70,11 @@ pub fn of(evaluator: &Evaluator<'_>, declared: &Declared<'_>) -> Option<Vec<Inst
     if let Some(count) = body.get_attribute("count") {
         let n = evaluator.eval(&count.value, &scope);
         return Some(match n.as_f64() {
+            // More instances than any estate has: a mistake or a hostile input; not expanded.
+            Some(many) if many > MAX_COUNT as f64 => {
+                let why = format!("a count of {many}, more than ecslint expands ({MAX_COUNT})");
+                vec![unknown_key(&Node::unknown(why, None), true)]
+            }
             Some(n) => (0..n.max(0.0) as usize)
                 .map(|i| Instance {
                     key: Some(Node::new(Val::Number(i.into()), None)),
