@@ -621,6 +621,46 @@ fn fixes_edit_the_terraform_that_wrote_each_value() {
     assert_eq!(fix_folder(&folder), 0);
 }
 
+/// A plan of a child module: its resources addressed under the call, and a reference inside
+/// the module (`aws_iam_role.task.arn`) followed to the module's own role.
+#[test]
+fn a_plans_child_modules_are_read_and_their_references_followed() {
+    let policy = r#"{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\"}]}"#;
+    let plan = format!(
+        r#"{{"format_version": "1.2",
+  "planned_values": {{"root_module": {{"child_modules": [{{"address": "module.svc", "resources": [
+    {{"address": "module.svc.aws_iam_role.task", "mode": "managed", "type": "aws_iam_role", "name": "task",
+      "values": {{"name": "svc-task", "inline_policy": [{{"name": "all", "policy": "{policy}"}}]}}}},
+    {{"address": "module.svc.aws_ecs_task_definition.this", "mode": "managed", "type": "aws_ecs_task_definition", "name": "this",
+      "values": {{"family": "svc", "container_definitions": "[{{\"name\":\"app\",\"image\":\"app:1.0.0\"}}]"}}}}
+  ]}}]}}}},
+  "resource_changes": [
+    {{"address": "module.svc.aws_ecs_task_definition.this", "change": {{"actions": ["create"], "after_unknown": {{"task_role_arn": true, "arn": true}}}}}}
+  ],
+  "configuration": {{"root_module": {{"module_calls": {{"svc": {{"source": "./svc", "module": {{"resources": [
+    {{"address": "aws_ecs_task_definition.this", "expressions": {{"task_role_arn": {{"references": ["aws_iam_role.task.arn", "aws_iam_role.task"]}}}}}}
+  ]}}}}}}}}}}
+}}"#
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("plan.json");
+    std::fs::write(&path, plan).unwrap();
+    let run = check(vec![path], Variables::default());
+    assert!(run.errors.is_empty(), "{:?}", run.errors);
+    let task = "module.svc.aws_ecs_task_definition.this";
+    assert!(
+        run.resources.iter().any(|r| r == task),
+        "{:?}",
+        run.resources
+    );
+    assert!(
+        run.findings.iter().any(|f| f.0 == "SEC401" && f.1 == task),
+        "{:#?}\n{:#?}",
+        run.findings,
+        run.not_evaluated
+    );
+}
+
 #[test]
 fn a_file_that_does_not_parse_is_an_error_at_its_place_and_hides_nothing_else() {
     let run = check(
