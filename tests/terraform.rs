@@ -295,6 +295,22 @@ fn a_tfvars_value_wins_over_the_default_and_says_so() {
         "{}",
         image.4
     );
+    // A JSON tfvars file is read too, after terraform.tfvars.
+    let copy = tempfile::tempdir().unwrap();
+    for name in ["main.tf", "terraform.tfvars"] {
+        std::fs::copy(folder("tfvars").join(name), copy.path().join(name)).unwrap();
+    }
+    std::fs::write(
+        copy.path().join("pin.auto.tfvars.json"),
+        "{\"image\": \"web:3.1.0\"}\n",
+    )
+    .unwrap();
+    let run = check(vec![copy.path().to_path_buf()], Variables::default());
+    assert!(
+        !run.findings.iter().any(|f| f.0 == "SEC115"),
+        "{:#?}",
+        run.findings
+    );
     // --var-file comes after terraform.tfvars, and --var after both.
     let pinned = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(pinned.path(), "image = \"public.ecr.aws/app/web:2.4.0\"\n").unwrap();
@@ -535,6 +551,23 @@ fn a_plan_and_its_configuration_are_reported_in_the_configuration() {
     names.sort();
     names.dedup();
     assert_eq!(names.len(), run.resources.len(), "{:?}", run.resources);
+    // A plan written elsewhere (the repository's root) joins its configuration by address.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let plan = elsewhere.path().join("plan.json");
+    std::fs::copy(folder("planned").join("plan.json"), &plan).unwrap();
+    let run = check(
+        vec![folder("planned").join("main.tf"), plan],
+        Variables::default(),
+    );
+    assert!(
+        has(&run, "SEC115", task, "planned/main.tf", 40),
+        "{:#?}",
+        run.findings
+    );
+    assert_eq!(
+        run.resources.iter().filter(|r| r.as_str() == task).count(),
+        1
+    );
     // The configuration alone cannot tell the image.
     let alone = check(
         vec![folder("planned").join("main.tf")],

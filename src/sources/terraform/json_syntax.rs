@@ -82,6 +82,14 @@ fn as_native(text: &str) -> String {
     String::from_utf8(out).unwrap_or_else(|_| text.to_string())
 }
 
+/// A JSON object's members as attributes (a `.tfvars.json` file).
+pub fn attributes(text: &str) -> Result<Body, hcl_edit::parser::Error> {
+    match hcl_edit::parser::parse_expr(as_native(text).trim_end())? {
+        Expression::Object(object) => Ok(arguments(&object)),
+        _ => Ok(Body::new()),
+    }
+}
+
 /// The blocks under `value` once `labels` more labels are read from its keys.
 fn blocks(
     kind: &str,

@@ -225,8 +225,9 @@ fn hcl_error(shown: &str, error: &hcl_edit::parser::Error) -> InputError {
 
 /// A plan and the configuration it was made from, in one run: each resource of the plan keeps
 /// its planned values (variables and what `terraform plan` decided), and is shown where the
-/// configuration wrote it; the configuration's own reading of it goes. Matched by id: the
-/// plan's folder and the resource's address, as the configuration's.
+/// configuration wrote it; the configuration's own reading of it goes. Matched by id (the
+/// plan's folder and the resource's address, as the configuration's), else by address when
+/// one configuration of the run has it.
 pub fn join_plans(estate: &mut crate::model::Estate) {
     let is_plan = |r: &Resource| {
         estate
@@ -241,10 +242,32 @@ pub fn join_plans(estate: &mut crate::model::Estate) {
         .filter(|(_, r)| !is_plan(r) && r.origin.map.is_some())
         .map(|(i, r)| ((r.kind, r.id.as_str()), i))
         .collect();
+    // A plan written elsewhere than its configuration (the repository's root): by address,
+    // when one configuration of the run has it.
+    let mut by_address: std::collections::HashMap<(crate::model::ResourceKind, &str), Vec<usize>> =
+        Default::default();
+    for &i in configured.values() {
+        let r = &estate.resources[i];
+        by_address
+            .entry((r.kind, r.name.as_str()))
+            .or_default()
+            .push(i);
+    }
     let mut joined: Vec<(usize, usize)> = Vec::new();
     for (i, resource) in estate.resources.iter().enumerate() {
-        if is_plan(resource)
-            && let Some(&from) = configured.get(&(resource.kind, resource.id.as_str()))
+        if !is_plan(resource) {
+            continue;
+        }
+        let from = configured
+            .get(&(resource.kind, resource.id.as_str()))
+            .copied()
+            .or_else(
+                || match by_address.get(&(resource.kind, resource.name.as_str())) {
+                    Some(only) if only.len() == 1 => Some(only[0]),
+                    _ => None,
+                },
+            );
+        if let Some(from) = from
             && estate.files[estate.resources[from].origin.file]
                 .path
                 .contains(".tf")
@@ -307,12 +330,18 @@ fn variable_values(
         values.insert(name.to_string(), node);
     }
     // Later sources win, as in Terraform.
-    let mut tfvars: Vec<PathBuf> = vec![folder.join("terraform.tfvars")];
+    let mut tfvars: Vec<PathBuf> = vec![
+        folder.join("terraform.tfvars"),
+        folder.join("terraform.tfvars.json"),
+    ];
     let mut auto: Vec<PathBuf> = std::fs::read_dir(folder)
         .map(|entries| {
             entries
                 .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.to_string_lossy().ends_with(".auto.tfvars"))
+                .filter(|p| {
+                    let name = p.to_string_lossy();
+                    name.ends_with(".auto.tfvars") || name.ends_with(".auto.tfvars.json")
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -334,19 +363,15 @@ fn variable_values(
                 continue;
             }
         };
-        let body = match hcl_edit::parser::parse_body(&text) {
+        // `.tfvars.json`: one JSON object of values.
+        let parsed = match shown.ends_with(".json") {
+            true => json_syntax::attributes(&text),
+            false => hcl_edit::parser::parse_body(&text),
+        };
+        let body = match parsed {
             Ok(body) => body,
             Err(error) => {
-                let location = error.location();
-                let at = crate::location::LineCol {
-                    line: location.line(),
-                    column: location.column(),
-                };
-                errors.push(error_at(
-                    &shown,
-                    Some(at),
-                    format!("not valid HCL: {}", error.message()),
-                ));
+                errors.push(hcl_error(&shown, &error));
                 continue;
             }
         };
