@@ -694,6 +694,22 @@ fn a_plans_child_modules_are_read_and_their_references_followed() {
     );
 }
 
+/// A block and arguments the provider maps into one API structure make one structure.
+#[test]
+fn blocks_mapped_into_one_structure_merge() {
+    let dir = tempfile::tempdir().unwrap();
+    let service = "resource \"aws_ecs_service\" \"s\" {\n  name = \"s\"\n  \
+                   deployment_circuit_breaker {\n    enable   = true\n    rollback = true\n  }\n  \
+                   deployment_configuration {\n    strategy = \"ROLLING\"\n  }\n}\n";
+    std::fs::write(dir.path().join("main.tf"), service).unwrap();
+    let run = check(vec![dir.path().to_path_buf()], Variables::default());
+    assert!(
+        !run.findings.iter().any(|f| f.0 == "REL201"),
+        "{:#?}",
+        run.findings
+    );
+}
+
 #[test]
 fn a_file_that_does_not_parse_is_an_error_at_its_place_and_hides_nothing_else() {
     let run = check(

@@ -189,7 +189,14 @@ impl Mapper<'_> {
         self.path.push(Step::Key(first.clone()));
         if rest.is_empty() {
             let value = self.value(member_shape, argument_path, node);
-            out.insert(first.clone(), value);
+            // A block and arguments mapped into one structure (`deployment_configuration` and
+            // `deployment_circuit_breaker`) make one: members merge.
+            match (out.get_mut(first), value) {
+                (Some(Value::Object(existing)), Value::Object(more)) => existing.extend(more),
+                (_, value) => {
+                    out.insert(first.clone(), value);
+                }
+            }
         } else {
             self.place(node);
             let entry = out
