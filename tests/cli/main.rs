@@ -34,6 +34,43 @@ fn assert_valid_sarif(bytes: &[u8]) -> serde_json::Value {
 }
 
 #[test]
+fn sarif_of_terraform_points_into_the_tf_files() {
+    let output = Command::cargo_bin("ecslint")
+        .unwrap()
+        .current_dir(repo())
+        .args([
+            "check",
+            "--no-config",
+            "-f",
+            "sarif",
+            "tests/data/terraform/checkout",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let log = assert_valid_sarif(&output.stdout);
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    let files: std::collections::BTreeSet<&str> = results
+        .iter()
+        .filter_map(|r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str())
+        .collect();
+    assert!(
+        files.contains("tests/data/terraform/checkout/main.tf"),
+        "{files:?}"
+    );
+    assert!(
+        files.contains("tests/data/terraform/checkout/worker.json.tpl"),
+        "{files:?}"
+    );
+    let privileged = results.iter().find(|r| r["ruleId"] == "SEC101").unwrap();
+    let region = &privileged["locations"][0]["physicalLocation"]["region"];
+    assert_eq!(
+        (region["startLine"].as_u64(), region["startColumn"].as_u64()),
+        (Some(8), Some(7))
+    );
+}
+
+#[test]
 fn sarif_with_baseline_waivers_and_input_errors_stays_valid() {
     let dir = tempfile::tempdir().unwrap();
     let td =
