@@ -101,9 +101,24 @@ fn camel(name: &str) -> String {
     out
 }
 
+/// An API member's name and shape.
+type Member = Option<(String, &'static str)>;
+
 /// The API member an argument is, by name (ignoring case), or its plural for a repeated block.
-pub fn member_of(shape: &str, argument: &str) -> Option<(String, &'static str)> {
-    member_in(shape, argument).or_else(|| member_in(described(shape)?, argument))
+pub fn member_of(shape: &str, argument: &str) -> Member {
+    thread_local! {
+        /// The answers so far: a configuration asks the same few hundred questions for each of
+        /// its resources.
+        static KNOWN: std::cell::RefCell<foldhash::HashMap<(String, String), Member>> =
+            Default::default();
+    }
+    let key = (shape.to_string(), argument.to_string());
+    if let Some(found) = KNOWN.with_borrow(|known| known.get(&key).cloned()) {
+        return found;
+    }
+    let found = member_in(shape, argument).or_else(|| member_in(described(shape)?, argument));
+    KNOWN.with_borrow_mut(|known| known.insert(key, found.clone()));
+    found
 }
 
 /// [`member_of`] in one shape, without its describe output's.
