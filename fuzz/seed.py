@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """Builds seed corpora for the fuzz targets from the repository's own fixtures and rules.
-Usage: fuzz/seed.py OUT_DIR  (writes OUT_DIR/{load,locate,rule_file,jsonpath,pipeline,fix,yaml}/)"""
+Usage: fuzz/seed.py OUT_DIR  (writes OUT_DIR/{load,locate,rule_file,jsonpath,pipeline,fix,yaml,terraform}/)"""
 import glob, os, shutil, sys, tomllib
 
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 out = sys.argv[1]
-for target in ("load", "locate", "rule_file", "jsonpath", "pipeline", "fix", "yaml"):
+for target in ("load", "locate", "rule_file", "jsonpath", "pipeline", "fix", "yaml", "terraform"):
     os.makedirs(os.path.join(out, target), exist_ok=True)
 fixtures = sorted(glob.glob(os.path.join(root, "fixtures", "**", "*.json"), recursive=True))
 for i, path in enumerate(fixtures):
@@ -51,3 +51,8 @@ Resources:
           Command: !If [IsProd, [run], !Ref AWS::NoValue]
         - *app
 """)
+
+# Terraform: the test configurations' files, each on its own.
+terraform = sorted(glob.glob(os.path.join(root, "tests", "data", "terraform", "**", "*.tf*"), recursive=True))
+for i, path in enumerate(terraform):
+    shutil.copy(path, os.path.join(out, "terraform", f"{i}"))

@@ -164,6 +164,11 @@ impl OriginMap {
         self.entries.len()
     }
 
+    /// Every place recorded (in no order): for checks that they lie inside their files.
+    pub fn places(&self) -> impl Iterator<Item = Written> + '_ {
+        self.entries.values().map(|p| Written::from(*p))
+    }
+
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
