@@ -4,7 +4,6 @@
 //! JSON), measured side by side. Run with `cargo bench --bench template`; it prints a report and
 //! writes it to `target/bench-template.md`. Target: `check` at most 3× the parser.
 
-use std::process::Command;
 use std::time::Duration;
 
 mod common;
@@ -60,13 +59,6 @@ fn main() {
         "{resources} resources read"
     );
 
-    let parse_process = |path: &std::path::Path| {
-        let status = Command::new(std::env::current_exe().unwrap())
-            .env("ECSLINT_BENCH_PARSE", path)
-            .status()
-            .expect("run the parser");
-        assert!(status.success());
-    };
     let times = common::interleaved(
         RUNS,
         &mut [
@@ -78,7 +70,7 @@ fn main() {
                 }
                 assert!(events > 0);
             },
-            &mut || parse_process(&yaml_path),
+            &mut || common::parse_as_process(&yaml_path),
             &mut || {
                 check(bin, &yaml_path);
             },
@@ -86,7 +78,7 @@ fn main() {
                 let value: serde_json::Value = serde_json::from_str(&json).unwrap();
                 assert!(value.is_object());
             },
-            &mut || parse_process(&json_path),
+            &mut || common::parse_as_process(&json_path),
             &mut || {
                 check(bin, &json_path);
             },

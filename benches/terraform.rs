@@ -4,8 +4,6 @@
 //! bench --bench terraform`; it prints a report and writes it to `target/bench-terraform.md`.
 //! Target: `check` at most 3× the parser.
 
-use std::process::Command;
-
 mod common;
 use common::{check, ms};
 
@@ -115,13 +113,6 @@ fn measure(bin: &str, label: &str, services: bool) -> String {
         resources as usize >= TASK_DEFINITIONS,
         "{resources} resources read"
     );
-    let parse_process = || {
-        let status = Command::new(std::env::current_exe().unwrap())
-            .env("ECSLINT_BENCH_PARSE", &path)
-            .status()
-            .expect("run the parser");
-        assert!(status.success());
-    };
     let times = common::interleaved(
         RUNS,
         &mut [
@@ -129,7 +120,7 @@ fn measure(bin: &str, label: &str, services: bool) -> String {
                 let body = hcl_edit::parser::parse_body(&tf).expect("valid HCL");
                 assert!(!body.is_empty());
             },
-            &mut || parse_process(),
+            &mut || common::parse_as_process(&path),
             &mut || {
                 check(bin, &dir);
             },

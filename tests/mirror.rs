@@ -6,6 +6,8 @@
 //! route table) or a bare container-definition list (whose verdicts are about its missing task)
 //! is left out, and counted.
 
+mod common;
+
 use ecslint::engine::catalog::{self, Rule};
 use ecslint::engine::outcome::Outcome;
 use ecslint::lint::{Inputs, Settings, lint};
@@ -13,7 +15,6 @@ use ecslint::model::ResourceKind;
 use ecslint::sources::{self, cfn_names};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
-use std::path::Path;
 
 const TYPES: [(ResourceKind, &str); 6] = [
     (ResourceKind::TaskDefinition, "AWS::ECS::TaskDefinition"),
@@ -203,15 +204,7 @@ fn judged(rule: &Rule, name: &str, text: &str) -> Result<(Judged, Vec<String>), 
             if !at.exact {
                 return Err(format!("{} placed at an enclosing node", at.path));
             }
-            // The path in the resource's document: an API file's path starts at its root.
-            let steps = linted
-                .estate
-                .resources
-                .iter()
-                .filter_map(|r| at.steps.strip_prefix(r.origin.base.as_slice()))
-                .min_by_key(|rest| rest.len())
-                .unwrap_or(&at.steps);
-            paths.push(format!("{steps:?}"));
+            paths.push(common::document_path(&linted, at));
             fingerprints.push(finding.fingerprint.clone());
         }
         paths.sort();
@@ -267,36 +260,9 @@ fn as_template(name: &str, text: &str) -> Result<Value, String> {
     };
     resources.extend(more);
     for declaration in resources.values_mut() {
-        refer(&mut declaration["Properties"], &reference);
+        common::refer(&mut declaration["Properties"], &REFERENCES, &reference);
     }
     Ok(json!({"AWSTemplateFormatVersion": "2010-09-09", "Resources": resources}))
-}
-
-fn refer(value: &mut Value, reference: &dyn Fn(&str) -> Option<Value>) {
-    match value {
-        Value::Object(map) => {
-            for (key, child) in map.iter_mut() {
-                let names_resource = REFERENCES.contains(&key.as_str());
-                match child {
-                    Value::String(text) if names_resource => {
-                        if let Some(written) = reference(text) {
-                            *child = written;
-                        }
-                    }
-                    Value::Array(items) if names_resource => {
-                        for item in items.iter_mut() {
-                            if let Some(written) = item.as_str().and_then(reference) {
-                                *item = written;
-                            }
-                        }
-                    }
-                    other => refer(other, reference),
-                }
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(|v| refer(v, reference)),
-        _ => {}
-    }
 }
 
 /// Block-style YAML (scalars as JSON, which YAML reads the same).
@@ -336,51 +302,37 @@ fn block(child: &Value, indent: usize, out: &mut String) {
 #[test]
 fn every_fixture_judged_as_a_template_gives_the_api_outcome() {
     let rules = catalog::builtin(&BTreeMap::new()).unwrap();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
     let (mut mirrored, mut left_out, mut wrong) = (0, BTreeMap::new(), Vec::new());
-    for rule in rules.iter() {
-        let Some(dir) = ecslint::ruletest::fixture_dir(rule, &root) else {
-            continue;
+    for (rule, name, text) in common::fixtures(&rules) {
+        let shown = format!("{} {name}", rule.id());
+        let template = match as_template(&name, &text) {
+            Ok(template) => template,
+            Err(why) => {
+                *left_out.entry(why).or_insert(0) += 1;
+                continue;
+            }
         };
-        let mut fixtures: Vec<_> = std::fs::read_dir(&dir)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|e| e == "json"))
-            .collect();
-        fixtures.sort();
-        for fixture in fixtures {
-            let name = fixture.file_name().unwrap().to_string_lossy().to_string();
-            let text = std::fs::read_to_string(&fixture).unwrap();
-            let shown = format!("{} {name}", rule.id());
-            let template = match as_template(&name, &text) {
-                Ok(template) => template,
-                Err(why) => {
-                    *left_out.entry(why).or_insert(0) += 1;
-                    continue;
+        let expected = outcomes(rule, &name, &text).unwrap();
+        let mut yaml_text = String::new();
+        yaml(&template, 0, &mut yaml_text);
+        let json_text = serde_json::to_string_pretty(&template).unwrap();
+        let mut fingerprints = Vec::new();
+        for (form, text) in [("template.json", &json_text), ("template.yaml", &yaml_text)] {
+            match judged(rule, form, text) {
+                Ok((got, _)) if got != expected => {
+                    wrong.push(format!("{shown} as {form}: {got:?}, API {expected:?}"))
                 }
-            };
-            let expected = outcomes(rule, &name, &text).unwrap();
-            let mut yaml_text = String::new();
-            yaml(&template, 0, &mut yaml_text);
-            let json_text = serde_json::to_string_pretty(&template).unwrap();
-            let mut fingerprints = Vec::new();
-            for (form, text) in [("template.json", &json_text), ("template.yaml", &yaml_text)] {
-                match judged(rule, form, text) {
-                    Ok((got, _)) if got != expected => {
-                        wrong.push(format!("{shown} as {form}: {got:?}, API {expected:?}"))
-                    }
-                    Ok((_, printed)) => fingerprints.push(printed),
-                    Err(e) => wrong.push(format!("{shown} as {form}: {e}")),
-                }
+                Ok((_, printed)) => fingerprints.push(printed),
+                Err(e) => wrong.push(format!("{shown} as {form}: {e}")),
             }
-            // The same template in JSON and in YAML: the same findings to a baseline.
-            if fingerprints.len() == 2 && fingerprints[0] != fingerprints[1] {
-                wrong.push(format!(
-                    "{shown}: fingerprints differ between JSON and YAML"
-                ));
-            }
-            mirrored += 1;
         }
+        // The same template in JSON and in YAML: the same findings to a baseline.
+        if fingerprints.len() == 2 && fingerprints[0] != fingerprints[1] {
+            wrong.push(format!(
+                "{shown}: fingerprints differ between JSON and YAML"
+            ));
+        }
+        mirrored += 1;
     }
     eprintln!("{mirrored} fixtures mirrored; left out: {left_out:?}");
     assert!(

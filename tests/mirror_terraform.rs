@@ -8,6 +8,8 @@
 //! configuration does not declare (a bare container-definition list, account settings other
 //! than `aws_ecs_account_setting_default`'s) is left out, and counted.
 
+mod common;
+
 use ecslint::engine::catalog::{self, Rule};
 use ecslint::engine::outcome::Outcome;
 use ecslint::lint::{Inputs, Settings, lint};
@@ -15,7 +17,6 @@ use ecslint::model::ResourceKind;
 use ecslint::sources;
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::path::Path;
 
 /// The Terraform type of each kind, and the member that is its id (the reader adds it).
 const TYPES: &[(ResourceKind, &str, Option<&str>)] = &[
@@ -224,14 +225,14 @@ fn blocks(name: &str, text: &str) -> Result<Vec<Block>, String> {
         named.push((names, format!("{kind}.{block}.{attribute}")));
         blocks.push((kind.to_string(), block, Value::Object(args)));
     }
-    let reference = |text: &str| -> Option<String> {
+    let reference = |text: &str| -> Option<Value> {
         named
             .iter()
             .find(|(names, _)| names.iter().any(|n| n == text))
-            .map(|(_, expression)| format!("\u{0}ref:{expression}"))
+            .map(|(_, expression)| Value::String(format!("\u{0}ref:{expression}")))
     };
     for (_, _, args) in blocks.iter_mut() {
-        refer(args, &reference);
+        common::refer(args, REFERENCES, &reference);
     }
     Ok(blocks)
 }
@@ -406,33 +407,6 @@ fn without_refs(value: &Value) -> Value {
     }
 }
 
-fn refer(value: &mut Value, reference: &dyn Fn(&str) -> Option<String>) {
-    match value {
-        Value::Object(map) => {
-            for (key, child) in map.iter_mut() {
-                let names_resource = REFERENCES.contains(&key.as_str());
-                match child {
-                    Value::String(text) if names_resource => {
-                        if let Some(written) = reference(text) {
-                            *child = Value::String(written);
-                        }
-                    }
-                    Value::Array(items) if names_resource => {
-                        for item in items.iter_mut() {
-                            if let Some(written) = item.as_str().and_then(reference) {
-                                *item = Value::String(written);
-                            }
-                        }
-                    }
-                    other => refer(other, reference),
-                }
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(|v| refer(v, reference)),
-        _ => {}
-    }
-}
-
 /// (outcome, the document paths of its findings) of `rule` on each resource, sorted.
 type Judged = Vec<(Outcome, Vec<String>)>;
 
@@ -461,14 +435,7 @@ fn judged(rule: &Rule, inputs: Inputs, tf: Option<&str>) -> Result<Judged, Strin
                     linted.estate.files[at.file].path
                 ));
             }
-            let steps = linted
-                .estate
-                .resources
-                .iter()
-                .filter_map(|r| at.steps.strip_prefix(r.origin.base.as_slice()))
-                .min_by_key(|rest| rest.len())
-                .unwrap_or(&at.steps);
-            paths.push(format!("{steps:?}"));
+            paths.push(common::document_path(&linted, at));
         }
         paths.sort();
         found.push((evaluation.outcome, paths));
@@ -480,55 +447,41 @@ fn judged(rule: &Rule, inputs: Inputs, tf: Option<&str>) -> Result<Judged, Strin
 #[test]
 fn every_fixture_judged_as_terraform_gives_the_api_outcome() {
     let rules = catalog::builtin(&BTreeMap::new()).unwrap();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
     let scratch = tempfile::tempdir().unwrap();
     let (mut mirrored, mut left_out, mut wrong) = (0, BTreeMap::new(), Vec::new());
-    for rule in rules.iter() {
-        let Some(dir) = ecslint::ruletest::fixture_dir(rule, &root) else {
-            continue;
+    for (rule, name, text) in common::fixtures(&rules) {
+        let shown = format!("{} {name}", rule.id());
+        let configuration = match as_configuration(&name, &text) {
+            Ok(configuration) => configuration,
+            Err(why) => {
+                *left_out.entry(why).or_insert(0) += 1;
+                continue;
+            }
         };
-        let mut fixtures: Vec<_> = std::fs::read_dir(&dir)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|e| e == "json"))
-            .collect();
-        fixtures.sort();
-        for fixture in fixtures {
-            let name = fixture.file_name().unwrap().to_string_lossy().to_string();
-            let text = std::fs::read_to_string(&fixture).unwrap();
-            let shown = format!("{} {name}", rule.id());
-            let configuration = match as_configuration(&name, &text) {
-                Ok(configuration) => configuration,
-                Err(why) => {
-                    *left_out.entry(why).or_insert(0) += 1;
-                    continue;
-                }
-            };
-            let texts = Inputs::Texts(vec![(name.clone(), text.clone())]);
-            let expected = judged(rule, texts, None).unwrap();
-            let folder = scratch.path().join(format!("{}-{mirrored}", rule.id()));
-            std::fs::create_dir_all(&folder).unwrap();
-            std::fs::write(folder.join("main.tf"), &configuration).unwrap();
-            match judged(rule, Inputs::Paths(vec![folder.clone()]), Some("main.tf")) {
-                Ok(got) if got != expected => wrong.push(format!(
-                    "{shown}: {got:?}, API {expected:?}\n{configuration}"
-                )),
-                Ok(_) => {}
-                Err(e) => wrong.push(format!("{shown}: {e}\n{configuration}")),
-            }
-            // The same fixture as a plan of that configuration, read alone.
-            let plan = as_plan(&name, &text).unwrap();
-            let plan_path = folder.join("plan.json");
-            std::fs::write(&plan_path, serde_json::to_string_pretty(&plan).unwrap()).unwrap();
-            match judged(rule, Inputs::Paths(vec![plan_path]), Some("plan.json")) {
-                Ok(got) if got != expected => wrong.push(format!(
-                    "{shown} as a plan: {got:?}, API {expected:?}\n{plan:#}"
-                )),
-                Ok(_) => {}
-                Err(e) => wrong.push(format!("{shown} as a plan: {e}")),
-            }
-            mirrored += 1;
+        let texts = Inputs::Texts(vec![(name.clone(), text.clone())]);
+        let expected = judged(rule, texts, None).unwrap();
+        let folder = scratch.path().join(format!("{}-{mirrored}", rule.id()));
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::write(folder.join("main.tf"), &configuration).unwrap();
+        match judged(rule, Inputs::Paths(vec![folder.clone()]), Some("main.tf")) {
+            Ok(got) if got != expected => wrong.push(format!(
+                "{shown}: {got:?}, API {expected:?}\n{configuration}"
+            )),
+            Ok(_) => {}
+            Err(e) => wrong.push(format!("{shown}: {e}\n{configuration}")),
         }
+        // The same fixture as a plan of that configuration, read alone.
+        let plan = as_plan(&name, &text).unwrap();
+        let plan_path = folder.join("plan.json");
+        std::fs::write(&plan_path, serde_json::to_string_pretty(&plan).unwrap()).unwrap();
+        match judged(rule, Inputs::Paths(vec![plan_path]), Some("plan.json")) {
+            Ok(got) if got != expected => wrong.push(format!(
+                "{shown} as a plan: {got:?}, API {expected:?}\n{plan:#}"
+            )),
+            Ok(_) => {}
+            Err(e) => wrong.push(format!("{shown} as a plan: {e}")),
+        }
+        mirrored += 1;
     }
     eprintln!("{mirrored} fixtures mirrored as Terraform; left out: {left_out:?}");
     assert!(

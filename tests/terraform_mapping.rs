@@ -2,7 +2,7 @@
 //! camelCase name": every entry names a member of the API model (botocore's), step by step
 //! from the resource's API shape, and converts with a conversion the mapping knows.
 
-use ecslint::sources::cfn_names::{element_shape, shape_members, shape_type};
+use ecslint::sources::api_model::{element_shape, shape_members, shape_type};
 use ecslint::sources::terraform::{TYPES, mapping};
 
 /// The shape at the end of a dotted member path from `shape`, lists stepped through.

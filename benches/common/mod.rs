@@ -59,6 +59,16 @@ pub fn check(bin: &str, path: &Path) -> (i32, String) {
     (code, String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
+/// Runs this bench binary again with `ECSLINT_BENCH_PARSE=path`: the parser alone, as a
+/// process of its own (each bench's `main` starts by answering that variable).
+pub fn parse_as_process(path: &Path) {
+    let status = std::process::Command::new(std::env::current_exe().unwrap())
+        .env("ECSLINT_BENCH_PARSE", path)
+        .status()
+        .expect("run the parser");
+    assert!(status.success());
+}
+
 pub fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }

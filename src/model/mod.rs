@@ -129,6 +129,33 @@ pub struct Resource {
 }
 
 impl Resource {
+    /// A resource a source translated (a template's, a configuration's): `(kind, id, name)`,
+    /// its API document, where it is (`(file, base)`, the path of what it was translated from,
+    /// empty when that is not one node) and the origin map the source filled.
+    pub fn translated(
+        (kind, id, name): (ResourceKind, String, String),
+        doc: Value,
+        (file, base): (usize, Vec<crate::location::Step>),
+        map: Option<origin::OriginMap>,
+    ) -> Resource {
+        Resource {
+            kind,
+            id,
+            name,
+            doc,
+            origin: Origin {
+                file,
+                base,
+                start: 0,
+                grafted: Vec::new(),
+                map: map.map(std::sync::Arc::new),
+            },
+            partial: false,
+            deferred: false,
+            ignore: Vec::new(),
+        }
+    }
+
     /// The resource's document: the kept one, or parsed from its file for a deferred resource.
     pub fn document(&self, files: &[SourceFile]) -> Value {
         if !self.deferred {

@@ -173,11 +173,18 @@ pub(super) fn mask(text: &mut [u8], mask: Mask, shown: std::ops::Range<usize>) {
 /// null, or it is the finding's own shown value; a comment is masked whole. Quoted values were
 /// masked by [`mask`] (double quotes) or are masked here (single quotes).
 pub(super) fn mask_plain_scalars(text: &mut [u8], mask: Mask, shown: std::ops::Range<usize>) {
+    each_line(text, |text, start, end| {
+        mask_yaml_line(text, start, end, mask, &shown)
+    });
+}
+
+/// Calls `mask` with each line's start and end offsets.
+fn each_line(text: &mut [u8], mut mask: impl FnMut(&mut [u8], usize, usize)) {
     let mut line_start = 0;
     while line_start < text.len() {
         let line_end =
             memchr::memchr(b'\n', &text[line_start..]).map_or(text.len(), |i| line_start + i);
-        mask_yaml_line(text, line_start, line_end, mask, &shown);
+        mask(text, line_start, line_end);
         line_start = line_end + 1;
     }
 }
@@ -256,13 +263,9 @@ fn mask_yaml_line(
 /// comment (`#`, `//`) is masked whole. Unquoted values (numbers, booleans, references such as
 /// `var.image`) are code, and shown.
 pub(super) fn mask_hcl(text: &mut [u8], mask: Mask, shown: std::ops::Range<usize>) {
-    let mut line_start = 0;
-    while line_start < text.len() {
-        let line_end =
-            memchr::memchr(b'\n', &text[line_start..]).map_or(text.len(), |i| line_start + i);
-        mask_hcl_line(text, line_start, line_end, mask, &shown);
-        line_start = line_end + 1;
-    }
+    each_line(text, |text, start, end| {
+        mask_hcl_line(text, start, end, mask, &shown)
+    });
 }
 
 fn mask_hcl_line(

@@ -6,22 +6,12 @@
 //! template wrote another (`Cpu: 512` is the API's string `"512"`). Intrinsic functions are kept
 //! as written, for the template reader to resolve.
 //!
-//! The model is botocore's, cut to the shapes ecslint reads (`data/aws-api-model.json`, made by
-//! `scripts/extract-api-model.py`) and compiled in.
+//! The model is botocore's, cut to the shapes ecslint reads (`api_model`).
 
+use super::api_model::{described, inner_shape, shape};
 use crate::location::Step;
 use serde_json::{Map, Value};
 use std::borrow::Cow;
-use std::sync::LazyLock;
-
-static MODEL: LazyLock<Map<String, Value>> = LazyLock::new(|| {
-    let root: Value =
-        serde_json::from_str(include_str!("../../data/aws-api-model.json")).unwrap_or_default();
-    root.get("shapes")
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default()
-});
 
 /// The API shape each CloudFormation type's `Properties` become: the request that creates the
 /// resource, or its describe output where the model has no request.
@@ -39,18 +29,6 @@ const ROOTS: &[(&str, &str)] = &[
     (
         "AWS::AutoScaling::AutoScalingGroup",
         "autoscaling.CreateAutoScalingGroupType",
-    ),
-];
-
-/// Read-only properties (`Fn::GetAtt` attributes such as `TaskDefinitionArn`) are members of
-/// the describe output, not of the request.
-const DESCRIBED: &[(&str, &str)] = &[
-    ("ecs.RegisterTaskDefinitionRequest", "ecs.TaskDefinition"),
-    ("ecs.CreateServiceRequest", "ecs.Service"),
-    ("iam.RoleDetail", "iam.Role"),
-    (
-        "autoscaling.CreateAutoScalingGroupType",
-        "autoscaling.AutoScalingGroup",
     ),
 ];
 
@@ -110,39 +88,6 @@ pub fn root_shape(cfn_type: &str) -> Option<&'static str> {
     ROOTS.iter().find(|(t, _)| *t == cfn_type).map(|(_, s)| *s)
 }
 
-fn shape(name: &str) -> Option<&'static Value> {
-    MODEL.get(name)
-}
-
-/// A shape's type in the model (`structure`, `list`, `map`, `string`...), for other sources'
-/// own walks of the model (Terraform's arguments).
-pub fn shape_type(name: &str) -> Option<&'static str> {
-    shape(name)?.get("type")?.as_str()
-}
-
-/// A structure's members: name to shape.
-pub fn shape_members(name: &str) -> Option<&'static Map<String, Value>> {
-    shape(name)?.get("members")?.as_object()
-}
-
-/// The describe output a request shape's read-only members are in (`ecs.CreateServiceRequest`
-/// → `ecs.Service`: a service's `clusterArn`).
-pub fn described(shape_name: &str) -> Option<&'static str> {
-    DESCRIBED
-        .iter()
-        .find(|(request, _)| *request == shape_name)
-        .map(|(_, described)| *described)
-}
-
-/// The shape of a list's elements or a map's values.
-pub fn element_shape(name: &str) -> &'static str {
-    match shape(name) {
-        Some(definition) if definition.get("member").is_some() => inner_shape(definition, "member"),
-        Some(definition) => inner_shape(definition, "value"),
-        None => "",
-    }
-}
-
 /// What [`member`] answers, by shape and property.
 type Member = Option<(Option<String>, Option<&'static str>)>;
 
@@ -190,10 +135,7 @@ fn member_in_model(shape_name: &str, property: &str) -> Member {
     let mut caseless = members.keys().filter(|m| m.eq_ignore_ascii_case(property));
     match (caseless.next(), caseless.next()) {
         (Some(name), None) => Some((Some(name.clone()), member_shape(name))),
-        _ => DESCRIBED
-            .iter()
-            .find(|(request, _)| *request == shape_name)
-            .and_then(|(_, described)| member_in_model(described, property)),
+        _ => member_in_model(described(shape_name)?, property),
     }
 }
 
@@ -282,11 +224,6 @@ impl<F: FnMut(&[Step], &[Step])> Sink for F {
 struct Deaf;
 impl Sink for Deaf {
     fn moved(&mut self, _: &[Step], _: &[Step], _: &Value) {}
-}
-
-/// The shape of a map's values (`"value"`) or a list's elements (`"member"`).
-fn inner_shape(definition: &'static Value, member: &str) -> &'static str {
-    definition.get(member).and_then(Value::as_str).unwrap_or("")
 }
 
 /// The API document of a type's `Properties`, telling `sink` where each node was written.
@@ -536,12 +473,7 @@ fn property_of(shape_name: &str, member_name: &str) -> Option<(String, &'static 
         let members = shape(shape_name)?.get("members")?.as_object()?;
         members.get(member_name)?.as_str()
     };
-    let member_shape = lookup(shape_name).or_else(|| {
-        DESCRIBED
-            .iter()
-            .find(|(request, _)| *request == shape_name)
-            .and_then(|(_, described)| lookup(described))
-    })?;
+    let member_shape = lookup(shape_name).or_else(|| lookup(described(shape_name)?))?;
     let renamed = RENAMED
         .iter()
         .find(|(s, _, api)| *s == shape_name && *api == Some(member_name))

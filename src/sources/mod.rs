@@ -4,6 +4,7 @@
 #[cfg(feature = "live")]
 pub mod live;
 
+pub mod api_model;
 pub mod cfn_names;
 pub mod shape;
 pub mod snapshot;

@@ -136,7 +136,7 @@ pub(super) fn parse_file(
             None | Some("") | Some(".") => String::new(),
             Some(folder) => format!("{folder}/"),
         };
-        let resources = terraform::read_plan(index, &text, &root, &prefix);
+        let resources = terraform::read_plan(index, &text, root, &prefix);
         if resources.is_empty() {
             let reason = "a Terraform plan with no ECS, IAM or EC2 resource ecslint reads".into();
             return Err(Rejection::Unrecognized(error_at(shown, text, 0, reason)));

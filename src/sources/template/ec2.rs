@@ -178,7 +178,7 @@ impl Reader<'_> {
             }
         }
         Some(Built {
-            resource: super::translated(
+            resource: Resource::translated(
                 (kind, id, name),
                 Value::Object(doc),
                 (self.file, base),

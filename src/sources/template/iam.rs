@@ -121,7 +121,7 @@ pub(super) fn attach_policies(
             if let Some(span) = span_at(&base[..2], &[]) {
                 map.insert(Vec::new(), super::written(file, span));
             }
-            resources.push(super::translated(
+            resources.push(Resource::translated(
                 (ResourceKind::IamPolicy, id.clone(), name.clone()),
                 json!({
                     "PolicyName": name,

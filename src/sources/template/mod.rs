@@ -24,11 +24,10 @@ use super::cfn_names::{self, Branches};
 use crate::location::{Span, Step};
 use crate::model::origin::{OriginMap, Written};
 use crate::model::unknown::Unknown;
-use crate::model::{Origin, Resource, ResourceKind};
+use crate::model::{Resource, ResourceKind};
 use serde_json::Value;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 /// The ECS resource types read, and the kind each becomes.
 const TYPES: &[(&str, ResourceKind)] = &[
@@ -130,7 +129,12 @@ fn resources<'t>(
                 iam::place_inline_documents(&mut sink, &doc, properties);
             }
             let map = sink.map;
-            Some(translated((kind, id, name), doc, (file, base), Some(map)))
+            Some(Resource::translated(
+                (kind, id, name),
+                doc,
+                (file, base),
+                Some(map),
+            ))
         })
         .collect();
     iam::attach_policies((file, stack), template, &context, span_at, &mut out);
@@ -376,32 +380,6 @@ fn children(value: &Value) -> Vec<(Step, &Value)> {
             .map(|(i, v)| (Step::Index(i), v))
             .collect(),
         _ => Vec::new(),
-    }
-}
-
-/// A resource a template declares: `(kind, id, name)`, its API document, and where it is
-/// (`(file, base)`, the path of its properties) with its origin map.
-fn translated(
-    (kind, id, name): (ResourceKind, String, String),
-    doc: Value,
-    (file, base): (usize, Vec<Step>),
-    map: Option<OriginMap>,
-) -> Resource {
-    Resource {
-        kind,
-        id,
-        name,
-        doc,
-        origin: Origin {
-            file,
-            base,
-            start: 0,
-            grafted: Vec::new(),
-            map: map.map(Arc::new),
-        },
-        partial: false,
-        deferred: false,
-        ignore: Vec::new(),
     }
 }
 

@@ -120,6 +120,9 @@ pub struct Evaluator<'c> {
     pub tokens: HashMap<String, String>,
     /// The locals evaluated so far (resources are evaluated on every core).
     pub(super) locals: RwLock<HashMap<String, Node>>,
+    /// The instances of each resource with `count` or `for_each`, by address, once evaluated:
+    /// every reference to such a resource asks.
+    pub(super) instances: RwLock<HashMap<String, Option<Vec<super::instances::Instance>>>>,
     /// The outputs of the modules this one calls, by call name (a list or map of them for a
     /// call with `count` or `for_each`).
     pub(super) module_outputs: RwLock<HashMap<String, Node>>,
@@ -177,6 +180,7 @@ impl<'c> Evaluator<'c> {
             variables: HashMap::new(),
             tokens: HashMap::new(),
             locals: RwLock::default(),
+            instances: RwLock::default(),
             module_outputs: RwLock::default(),
         }
     }
@@ -184,6 +188,13 @@ impl<'c> Evaluator<'c> {
     /// The text of file `file`, when the configuration has it.
     pub fn text(&self, file: usize) -> Option<Arc<str>> {
         self.files.text(file)
+    }
+
+    /// Forgets what was evaluated before the ids of the resources and the modules' outputs
+    /// were known.
+    pub(super) fn forget(&self) {
+        write(&self.locals).clear();
+        write(&self.instances).clear();
     }
 
     /// `path:line` of a place, for notes.

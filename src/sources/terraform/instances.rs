@@ -65,6 +65,17 @@ impl Instance {
 /// either (one instance, no key). A count or collection Terraform only knows when it applies
 /// gives one instance whose key is unknown.
 pub fn of(evaluator: &Evaluator<'_>, declared: &Declared<'_>) -> Option<Vec<Instance>> {
+    let address = declared.address();
+    if let Some(known) = super::eval::read(&evaluator.instances).get(&address) {
+        return known.clone();
+    }
+    let instances = evaluate(evaluator, declared);
+    super::eval::write(&evaluator.instances).insert(address, instances.clone());
+    instances
+}
+
+/// [`of`], evaluated.
+fn evaluate(evaluator: &Evaluator<'_>, declared: &Declared<'_>) -> Option<Vec<Instance>> {
     let body = &declared.block.body;
     let scope = Scope::in_file(declared.file);
     if let Some(count) = body.get_attribute("count") {

@@ -5,7 +5,7 @@
 
 use super::value::{At, Node, Unknown, Val, parse_json};
 use crate::location::Step;
-use crate::sources::cfn_names::{described, element_shape, shape_members, shape_type};
+use crate::sources::api_model::{described, element_shape, shape_members, shape_type};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};

@@ -151,7 +151,7 @@ pub(super) fn read_module(
     evaluator.tokens = resources::tokens(&evaluator, &prefix);
     let mut resources = modules::read_calls(&evaluator, module, root_prefix, read);
     // Locals read while counting instances saw no ids or module outputs yet.
-    eval::write(&evaluator.locals).clear();
+    evaluator.forget();
     resources.extend(resources::read(&evaluator, &prefix, &module.address));
     let outputs = modules::outputs(&evaluator);
     (resources, outputs)

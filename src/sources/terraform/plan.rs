@@ -7,10 +7,11 @@
 
 use super::folds::{Part, is_part};
 use super::resources::{One, build_all};
-use super::value::{At, Node, Val, json_nodes};
+use super::value::{At, Node, Val, placed_value};
 use crate::location::Span;
 use crate::model::Resource;
 use serde_json::Value;
+use std::collections::HashMap;
 
 /// Whether a parsed JSON document is `terraform show -json` output.
 pub fn is_plan(doc: &Value) -> bool {
@@ -31,11 +32,33 @@ struct Listed {
 /// The resources of plan `doc` (text `text`, file `file`); ids are prefixed with `prefix`
 /// (the plan's folder), as a configuration's are, so a plan and its configuration name each
 /// resource alike.
-pub fn read_plan(file: usize, text: &str, doc: &Value, prefix: &str) -> Vec<Resource> {
+pub fn read_plan(file: usize, text: &str, mut doc: Value, prefix: &str) -> Vec<Resource> {
+    // What the unknown values are told from, by address; the rest becomes placed nodes.
+    let changes = doc
+        .as_object_mut()
+        .and_then(|d| d.remove("resource_changes"))
+        .unwrap_or_default();
+    let configuration = doc
+        .as_object_mut()
+        .and_then(|d| d.remove("configuration"))
+        .unwrap_or_default();
+    let after_unknown: HashMap<&str, &Value> = changes
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| {
+            Some((
+                c.get("address")?.as_str()?,
+                c.pointer("/change/after_unknown")?,
+            ))
+        })
+        .collect();
+    let mut configured = HashMap::new();
+    if let Some(root) = configuration.get("root_module") {
+        expressions(root, "", &mut configured);
+    }
     let place = |span: Span| (Some(At { file, span }), None);
-    let Ok(tree) = json_nodes(text, &place) else {
-        return Vec::new();
-    };
+    let tree = placed_value(doc, text, &place);
     let root = tree
         .get("planned_values")
         .or_else(|| tree.get("values"))
@@ -50,18 +73,10 @@ pub fn read_plan(file: usize, text: &str, doc: &Value, prefix: &str) -> Vec<Reso
         .collect();
     for resource in &mut listed {
         let full = format!("{}{}", resource.module, resource.address);
-        let change = doc
-            .get("resource_changes")
-            .and_then(Value::as_array)
-            .and_then(|changes| {
-                changes
-                    .iter()
-                    .find(|c| c.get("address").and_then(Value::as_str) == Some(&full))
-            });
-        let Some(unknown) = change.and_then(|c| c.pointer("/change/after_unknown")) else {
+        let Some(unknown) = after_unknown.get(full.as_str()) else {
             continue;
         };
-        let expressions = configuration_of(doc, &resource.module, &resource.address);
+        let expressions = configured.get(&without_keys(&full)).copied();
         let context = Unknowns {
             configured: expressions.is_some(),
             full: &full,
@@ -152,22 +167,49 @@ fn list(module: &Node, module_address: &str, out: &mut Vec<Listed>) {
     }
 }
 
-/// The configuration's expressions of the resource at `address` in module `module`
-/// (`module.a.module.b.`), without its instance key.
-fn configuration_of<'d>(doc: &'d Value, module: &str, address: &str) -> Option<&'d Value> {
-    let mut at = doc.pointer("/configuration/root_module")?;
-    for call in module.split('.').collect::<Vec<_>>().chunks(2) {
-        if let [_, name] = call {
-            let name = name.split('[').next().unwrap_or(name);
-            at = at.get("module_calls")?.get(name)?.get("module")?;
+/// The configuration's expressions of every resource of a module and of the modules it calls,
+/// by address without instance keys (`module.svc.aws_ecs_service.this`).
+fn expressions<'d>(module: &'d Value, address: &str, out: &mut HashMap<String, &'d Value>) {
+    for resource in module
+        .get("resources")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        if let (Some(own), Some(expressions)) = (
+            resource.get("address").and_then(Value::as_str),
+            resource.get("expressions"),
+        ) {
+            out.insert(format!("{address}{own}"), expressions);
         }
     }
-    let bare = address.split('[').next().unwrap_or(address);
-    at.get("resources")?
-        .as_array()?
-        .iter()
-        .find(|r| r.get("address").and_then(Value::as_str) == Some(bare))?
-        .get("expressions")
+    for (name, call) in module
+        .get("module_calls")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        if let Some(inner) = call.get("module") {
+            expressions(inner, &format!("{address}module.{name}."), out);
+        }
+    }
+}
+
+/// An address without its instance keys: `module.svc["a"].aws_x.y[0]` → `module.svc.aws_x.y`.
+fn without_keys(address: &str) -> String {
+    let mut out = String::with_capacity(address.len());
+    let mut depth = 0;
+    let mut quoted = false;
+    for c in address.chars() {
+        match (c, depth, quoted) {
+            ('"', 1, _) => quoted = !quoted,
+            ('[', _, false) => depth += 1,
+            (']', _, false) => depth -= 1,
+            (c, 0, _) => out.push(c),
+            _ => {}
+        }
+    }
+    out
 }
 
 /// What an unknown value of one resource may be told from.

@@ -10,10 +10,9 @@ use super::value::{At, Node, UnknownShape, Val};
 use crate::location::Step;
 use crate::model::origin::{OriginMap, Written};
 use crate::model::unknown::{MayBe, Unknown};
-use crate::model::{Origin, Resource, ResourceKind};
+use crate::model::{Resource, ResourceKind};
 use crate::sources::cfn_names;
 use serde_json::Value;
-use std::sync::Arc;
 
 /// The resource types read: the kind each becomes and the API shape of its document.
 pub const TYPES: &[(&str, ResourceKind, &str)] = &[
@@ -249,22 +248,7 @@ fn resource(
 ) -> Resource {
     let mapped = mapping::map(kind_name, root, members, header);
     let (doc, map) = translate(root, &mapped);
-    Resource {
-        kind,
-        id,
-        name,
-        doc,
-        origin: Origin {
-            file,
-            base: Vec::new(),
-            start: 0,
-            grafted: Vec::new(),
-            map: Some(Arc::new(map)),
-        },
-        partial: false,
-        deferred: false,
-        ignore: Vec::new(),
-    }
+    Resource::translated((kind, id, name), doc, (file, Vec::new()), Some(map))
 }
 
 /// Where a resource block is shown: `resource "aws_ecs_service" "api"`.

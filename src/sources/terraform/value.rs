@@ -325,9 +325,14 @@ pub fn json_nodes(text: &str, place: &Place<'_>) -> Result<Node, (String, usize)
         let offset = crate::sources::offset_of(text, e.line(), e.column());
         (e.to_string(), offset)
     })?;
+    Ok(placed_value(value, text, place))
+}
+
+/// [`json_nodes`] of a value already parsed from `text` (the whole of it).
+pub fn placed_value(value: Value, text: &str, place: &Place<'_>) -> Node {
     let tree = SpanTree::build(text.as_bytes(), 0);
     let mut path = Vec::new();
-    Ok(placed_json(value, text, tree.as_ref(), &mut path, place))
+    placed_json(value, text, tree.as_ref(), &mut path, place)
 }
 
 fn placed_json(

@@ -1,0 +1,74 @@
+//! What the mirror tests share: every rule's fixtures, a finding's path in its resource's
+//! document, and references between a fixture's resources rewritten as the other form writes
+//! them.
+#![allow(dead_code)]
+
+use ecslint::engine::catalog::Rule;
+use ecslint::engine::outcome::Location;
+use ecslint::lint::Linted;
+use serde_json::Value;
+use std::path::Path;
+
+/// Every rule's JSON fixtures, in order: (rule, file name, text).
+pub fn fixtures(rules: &[Rule]) -> Vec<(&Rule, String, String)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+    let mut out = Vec::new();
+    for rule in rules {
+        let Some(dir) = ecslint::ruletest::fixture_dir(rule, &root) else {
+            continue;
+        };
+        let mut paths: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "json"))
+            .collect();
+        paths.sort();
+        for path in paths {
+            let name = path.file_name().unwrap().to_string_lossy().to_string();
+            out.push((rule, name, std::fs::read_to_string(&path).unwrap()));
+        }
+    }
+    out
+}
+
+/// The path of a finding in its resource's document: an API file's path starts at its root,
+/// a translated resource's at its own.
+pub fn document_path(linted: &Linted, at: &Location) -> String {
+    let steps = linted
+        .estate
+        .resources
+        .iter()
+        .filter_map(|r| at.steps.strip_prefix(r.origin.base.as_slice()))
+        .min_by_key(|rest| rest.len())
+        .unwrap_or(&at.steps);
+    format!("{steps:?}")
+}
+
+/// Rewrites the values of members in `names` (and each element of a list of them) that
+/// `reference` knows as another resource.
+pub fn refer(value: &mut Value, names: &[&str], reference: &dyn Fn(&str) -> Option<Value>) {
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map.iter_mut() {
+                let names_resource = names.contains(&key.as_str());
+                match child {
+                    Value::String(text) if names_resource => {
+                        if let Some(written) = reference(text) {
+                            *child = written;
+                        }
+                    }
+                    Value::Array(items) if names_resource => {
+                        for item in items.iter_mut() {
+                            if let Some(written) = item.as_str().and_then(reference) {
+                                *item = written;
+                            }
+                        }
+                    }
+                    other => refer(other, names, reference),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| refer(v, names, reference)),
+        _ => {}
+    }
+}
