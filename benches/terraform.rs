@@ -70,8 +70,27 @@ fn parse_alone_process() {
     std::process::exit(0);
 }
 
+/// Writes the two configurations under the folder named by `ECSLINT_BENCH_WRITE` (`tds/` and
+/// `services/`) and exits: the bench's input, for profiling a single run.
+fn write_inputs() {
+    let Some(dir) = std::env::var_os("ECSLINT_BENCH_WRITE") else {
+        return;
+    };
+    for (name, services) in [("tds", false), ("services", true)] {
+        let folder = std::path::Path::new(&dir).join(name);
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::write(
+            folder.join("main.tf"),
+            configuration(TASK_DEFINITIONS, services),
+        )
+        .unwrap();
+    }
+    std::process::exit(0);
+}
+
 fn main() {
     parse_alone_process();
+    write_inputs();
     let bin = env!("CARGO_BIN_EXE_ecslint");
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut report = format!(

@@ -2,7 +2,7 @@
 //! camelCase name": every entry names a member of the API model (botocore's), step by step
 //! from the resource's API shape, and converts with a conversion the mapping knows.
 
-use ecslint::sources::api_model::{element_shape, shape_members, shape_type};
+use ecslint::sources::api_model::{self, element_shape, shape_type};
 use ecslint::sources::terraform::{TYPES, mapping};
 
 /// The shape at the end of a dotted member path from `shape`, lists stepped through.
@@ -10,8 +10,7 @@ fn walk(shape: &str, path: &str) -> Option<&'static str> {
     let mut current: &'static str = "";
     let mut at = shape.to_string();
     for name in path.split('.') {
-        let members = shape_members(&at)?;
-        current = members.get(name)?.as_str()?;
+        current = api_model::shape(&at)?.member(name)?;
         at = current.to_string();
         while shape_type(&at) == Some("list") {
             at = element_shape(&at).to_string();

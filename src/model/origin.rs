@@ -28,10 +28,10 @@ pub struct OriginMap {
 /// documents and most of the translation's time. Two paths share a key with a chance of about
 /// 2^-128, far below that of the machine miscomputing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-struct PathKey(u64, u64);
+pub struct PathKey(u64, u64);
 
 impl PathKey {
-    fn of(path: &[Step]) -> PathKey {
+    pub fn of(path: &[Step]) -> PathKey {
         use foldhash::quality::FixedState;
         use std::hash::BuildHasher;
         const SEEDS: [FixedState; 2] = [

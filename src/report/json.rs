@@ -11,6 +11,7 @@ use crate::model::ResourceKind;
 use crate::model::input::InputError;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
+use std::io::Write;
 
 pub const FORMAT_VERSION: u32 = 1;
 
@@ -147,7 +148,7 @@ pub fn write(
     options: &ReportOptions,
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
-    let findings = run
+    let findings: Vec<JsonFinding<'_>> = run
         .judged()
         .into_iter()
         .map(|judged| {
@@ -188,7 +189,7 @@ pub fn write(
         version: FORMAT_VERSION,
         tool: Tool::this(),
         summary: run.summary(),
-        findings,
+        findings: Vec::new(),
         not_evaluated,
         input_errors: Cow::Borrowed(&run.input_errors),
         skipped: Cow::Borrowed(&run.skipped),
@@ -204,6 +205,124 @@ pub fn write(
         collection_errors: run.collection_errors().map(Cow::Borrowed).collect(),
         merged: None,
     };
-    serde_json::to_writer_pretty(&mut *out, &report)?;
-    out.write_all(b"\n")
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, out);
+    write_with_findings(&report, &findings, &mut out)?;
+    out.write_all(b"\n")?;
+    out.flush()
+}
+
+/// Writes `report` as pretty JSON with `findings` in its empty `findings` member, the same
+/// bytes `serde_json::to_writer_pretty` writes for the whole. The findings are serialized on
+/// every core, a batch at a time, and written in order: they are most of a large report's
+/// bytes, and the rest is small.
+fn write_with_findings(
+    report: &Report<'_>,
+    findings: &[JsonFinding<'_>],
+    out: &mut impl std::io::Write,
+) -> std::io::Result<()> {
+    use rayon::prelude::*;
+    // Members of the root are indented by two spaces, theirs by more: this is the root's.
+    const EMPTY: &str = "\n  \"findings\": [],\n";
+    const BATCH: usize = 2048;
+    let text = serde_json::to_string_pretty(report)?;
+    let at = match text.find(EMPTY) {
+        Some(at) if !findings.is_empty() => at,
+        _ => return out.write_all(text.as_bytes()),
+    };
+    out.write_all(&text.as_bytes()[..at + EMPTY.len() - 3])?;
+    for (batch_index, batch) in findings.chunks(BATCH).enumerate() {
+        let rendered: Vec<Vec<u8>> = batch
+            .par_iter()
+            .map(|finding| {
+                let mut bytes = Vec::with_capacity(1024);
+                let mut serializer =
+                    serde_json::Serializer::with_formatter(&mut bytes, element_formatter());
+                finding.serialize(&mut serializer).map(|()| bytes)
+            })
+            .collect::<Result<_, _>>()?;
+        for (i, bytes) in rendered.iter().enumerate() {
+            let first = batch_index == 0 && i == 0;
+            out.write_all(if first { b"\n    " } else { b",\n    " })?;
+            out.write_all(bytes)?;
+        }
+    }
+    out.write_all(b"\n  ]")?;
+    out.write_all(&text.as_bytes()[at + EMPTY.len() - 2..])
+}
+
+/// A pretty formatter placed where an element of a member of the root is: its lines indented
+/// as in the whole report.
+fn element_formatter() -> serde_json::ser::PrettyFormatter<'static> {
+    use serde_json::ser::Formatter;
+    let mut formatter = serde_json::ser::PrettyFormatter::new();
+    let mut sink = std::io::sink();
+    // Opening the root and a member's array leaves the formatter two levels in.
+    let _ = formatter.begin_object(&mut sink);
+    let _ = formatter.begin_array(&mut sink);
+    formatter
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::catalog::{Pillar, Severity};
+
+    fn finding(i: usize) -> JsonFinding<'static> {
+        let at = |line| LineCol { line, column: 3 };
+        JsonFinding {
+            rule: Cow::Owned(format!("SEC{i:03}")),
+            name: Cow::Borrowed("a-rule"),
+            severity: Severity::High,
+            pillars: Cow::Owned(vec![Pillar::Security, Pillar::Reliability]),
+            resource: ResourceRef {
+                kind: ResourceKind::TaskDefinition,
+                id: Cow::Owned(format!("arn:aws:ecs:eu-west-1:1:task-definition/app{i}:1")),
+                name: Cow::Owned(format!("app{i}")),
+                account: i.is_multiple_of(2).then_some(Cow::Borrowed("111122223333")),
+            },
+            message: Cow::Owned(format!(
+                "Container \"app\" of app{i} runs as root\nbecause…"
+            )),
+            location: FindingLocation {
+                file: Cow::Borrowed("infra/main.tf"),
+                path: Cow::Owned(format!("containerDefinitions[{i}].user")),
+                start: at(i),
+                end: at(i + 1),
+            },
+            fingerprint: Cow::Owned(format!("{i:032x}")),
+            waiver: None,
+            baseline_state: i.is_multiple_of(3).then_some(BaselineState::New),
+            help_uri: "https://example.test/rules/SEC001.md".into(),
+        }
+    }
+
+    /// The findings written on every core, a batch at a time, give the bytes serde_json
+    /// writes for the whole report: across batches, and with no findings.
+    #[test]
+    fn findings_written_apart_read_as_the_whole() {
+        for count in [0, 1, 3, 4100] {
+            let findings: Vec<JsonFinding> = (0..count).map(finding).collect();
+            let report = Report {
+                version: FORMAT_VERSION,
+                tool: Tool::this(),
+                summary: Summary::default(),
+                findings: Vec::new(),
+                not_evaluated: Vec::new(),
+                input_errors: Cow::Owned(Vec::new()),
+                skipped: Cow::Owned(Vec::new()),
+                waiver_problems: vec!["a \"findings\": [] problem".into()],
+                absent: None,
+                collection_errors: Vec::new(),
+                merged: None,
+            };
+            let mut written = Vec::new();
+            write_with_findings(&report, &findings, &mut written).unwrap();
+            let whole = Report { findings, ..report };
+            let expected = serde_json::to_string_pretty(&whole).unwrap();
+            assert!(
+                String::from_utf8(written).unwrap() == expected,
+                "{count} findings"
+            );
+        }
+    }
 }

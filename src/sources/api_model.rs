@@ -27,19 +27,65 @@ const DESCRIBED: &[(&str, &str)] = &[
     ),
 ];
 
-/// A shape's definition.
-pub(super) fn shape(name: &str) -> Option<&'static Value> {
-    MODEL.get(name)
+/// A shape of the model, compiled for lookups: sources ask the same few hundred questions of it
+/// for every resource, and the model's JSON objects hash every key they are asked for.
+#[derive(Debug)]
+pub struct Shape {
+    /// `structure`, `list`, `map`, `string`, `integer`...
+    pub kind: &'static str,
+    /// A structure's members in the model's order: name and shape.
+    pub members: Vec<(&'static str, &'static str)>,
+    /// Where each member is in `members`, by name.
+    index: foldhash::HashMap<&'static str, usize>,
+    /// A list's element shape, or a map's value shape ("" for other kinds).
+    pub element: &'static str,
+}
+
+impl Shape {
+    /// The shape of member `name` of a structure.
+    pub fn member(&self, name: &str) -> Option<&'static str> {
+        self.index.get(name).map(|&at| self.members[at].1)
+    }
+}
+
+static SHAPES: LazyLock<foldhash::HashMap<&'static str, Shape>> = LazyLock::new(|| {
+    let text = |value: &'static Value, key: &str| value.get(key).and_then(Value::as_str);
+    MODEL
+        .iter()
+        .map(|(name, definition)| {
+            let members: Vec<(&'static str, &'static str)> = definition
+                .get("members")
+                .and_then(Value::as_object)
+                .into_iter()
+                .flatten()
+                .map(|(member, shape)| (member.as_str(), shape.as_str().unwrap_or("")))
+                .collect();
+            let index = members
+                .iter()
+                .enumerate()
+                .map(|(at, (member, _))| (*member, at))
+                .collect();
+            let shape = Shape {
+                kind: text(definition, "type").unwrap_or(""),
+                members,
+                index,
+                element: text(definition, "member")
+                    .or_else(|| text(definition, "value"))
+                    .unwrap_or(""),
+            };
+            (name.as_str(), shape)
+        })
+        .collect()
+});
+
+/// A shape by name.
+pub fn shape(name: &str) -> Option<&'static Shape> {
+    SHAPES.get(name)
 }
 
 /// A shape's type (`structure`, `list`, `map`, `string`...).
 pub fn shape_type(name: &str) -> Option<&'static str> {
-    shape(name)?.get("type")?.as_str()
-}
-
-/// A structure's members: name to shape.
-pub fn shape_members(name: &str) -> Option<&'static Map<String, Value>> {
-    shape(name)?.get("members")?.as_object()
+    Some(shape(name)?.kind)
 }
 
 /// The describe output a request shape's read-only members are in (`ecs.CreateServiceRequest`
@@ -53,14 +99,5 @@ pub fn described(shape_name: &str) -> Option<&'static str> {
 
 /// The shape of a list's elements or a map's values.
 pub fn element_shape(name: &str) -> &'static str {
-    match shape(name) {
-        Some(definition) if definition.get("member").is_some() => inner_shape(definition, "member"),
-        Some(definition) => inner_shape(definition, "value"),
-        None => "",
-    }
-}
-
-/// The shape of a map's values (`"value"`) or a list's elements (`"member"`).
-pub(super) fn inner_shape(definition: &'static Value, member: &str) -> &'static str {
-    definition.get(member).and_then(Value::as_str).unwrap_or("")
+    shape(name).map_or("", |shape| shape.element)
 }

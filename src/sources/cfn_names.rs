@@ -8,7 +8,7 @@
 //!
 //! The model is botocore's, cut to the shapes ecslint reads (`api_model`).
 
-use super::api_model::{described, inner_shape, shape};
+use super::api_model::{described, shape};
 use crate::location::Step;
 use serde_json::{Map, Value};
 use std::borrow::Cow;
@@ -115,8 +115,8 @@ fn member(shape_name: &str, property: &str) -> Member {
 }
 
 fn member_in_model(shape_name: &str, property: &str) -> Member {
-    let members = shape(shape_name)?.get("members")?.as_object()?;
-    let member_shape = |name: &str| members.get(name).and_then(Value::as_str);
+    let definition = shape(shape_name).filter(|s| s.kind == "structure")?;
+    let member_shape = |name: &str| definition.member(name);
     if let Some((_, _, renamed)) = RENAMED
         .iter()
         .find(|(s, p, _)| *s == shape_name && *p == property)
@@ -128,13 +128,15 @@ fn member_in_model(shape_name: &str, property: &str) -> Member {
         .next()
         .map(|first| first.to_lowercase().chain(chars).collect())
         .unwrap_or_default();
-    if members.contains_key(&lowered) {
+    if definition.member(&lowered).is_some() {
         let found = member_shape(&lowered);
         return Some((Some(lowered), found));
     }
-    let mut caseless = members.keys().filter(|m| m.eq_ignore_ascii_case(property));
+    let mut caseless = (definition.members.iter())
+        .map(|(member, _)| *member)
+        .filter(|m| m.eq_ignore_ascii_case(property));
     match (caseless.next(), caseless.next()) {
-        (Some(name), None) => Some((Some(name.clone()), member_shape(name))),
+        (Some(name), None) => Some((Some(name.to_string()), member_shape(name))),
         _ => member_in_model(described(shape_name)?, property),
     }
 }
@@ -161,7 +163,7 @@ fn walk_model(
     let mut out = Vec::with_capacity(path.len());
     for step in path {
         let definition = shape(current)?;
-        match (step, definition.get("type").and_then(Value::as_str)?) {
+        match (step, definition.kind) {
             (Step::Key(name), "structure") => {
                 let (renamed, next) = structure(current, name)?;
                 out.push(Step::Key(renamed));
@@ -169,11 +171,11 @@ fn walk_model(
             }
             (Step::Key(key), "map") => {
                 out.push(Step::Key(key.clone()));
-                current = inner_shape(definition, "value");
+                current = definition.element;
             }
             (Step::Index(i), "list") => {
                 out.push(Step::Index(*i));
-                current = inner_shape(definition, "member");
+                current = definition.element;
             }
             _ => return None,
         }
@@ -296,7 +298,7 @@ fn translate_value(
             _ => value.clone(),
         });
     };
-    let kind = definition.get("type").and_then(Value::as_str).unwrap_or("");
+    let kind = definition.kind;
     Some(match (kind, value) {
         // A JSON document the API takes as a string (a policy document): its values are
         // resolved as the template decides them, member by member.
@@ -317,7 +319,7 @@ fn translate_value(
             Value::Object(out)
         }
         ("map", Value::Object(entries)) => {
-            let value_shape = inner_shape(definition, "value");
+            let value_shape = definition.element;
             let mut out = Map::with_capacity(entries.len());
             for (key, child) in entries {
                 paths.enter(Step::Key(key.clone()), Step::Key(key.clone()));
@@ -330,7 +332,7 @@ fn translate_value(
             Value::Object(out)
         }
         ("list", Value::Array(items)) => {
-            let item_shape = inner_shape(definition, "member");
+            let item_shape = definition.element;
             let mut out = Vec::with_capacity(items.len());
             for (i, child) in items.iter().enumerate() {
                 paths.enter(Step::Index(out.len()), Step::Index(i));
@@ -438,7 +440,7 @@ fn render_value(shape_name: &str, value: &Value) -> Value {
     let Some(definition) = shape(shape_name) else {
         return value.clone();
     };
-    let kind = definition.get("type").and_then(Value::as_str).unwrap_or("");
+    let kind = definition.kind;
     match (kind, value) {
         ("structure", Value::Object(members)) => {
             let mut out = Map::new();
@@ -451,7 +453,7 @@ fn render_value(shape_name: &str, value: &Value) -> Value {
             Value::Object(out)
         }
         ("map", Value::Object(entries)) => {
-            let value_shape = inner_shape(definition, "value");
+            let value_shape = definition.element;
             Value::Object(
                 entries
                     .iter()
@@ -460,7 +462,7 @@ fn render_value(shape_name: &str, value: &Value) -> Value {
             )
         }
         ("list", Value::Array(items)) => {
-            let item_shape = inner_shape(definition, "member");
+            let item_shape = definition.element;
             Value::Array(items.iter().map(|v| render_value(item_shape, v)).collect())
         }
         _ => value.clone(),
@@ -469,10 +471,7 @@ fn render_value(shape_name: &str, value: &Value) -> Value {
 
 /// The property an API member of `shape_name` is written as, and the member's shape.
 fn property_of(shape_name: &str, member_name: &str) -> Option<(String, &'static str)> {
-    let lookup = |shape_name: &str| {
-        let members = shape(shape_name)?.get("members")?.as_object()?;
-        members.get(member_name)?.as_str()
-    };
+    let lookup = |shape_name: &str| shape(shape_name)?.member(member_name);
     let member_shape = lookup(shape_name).or_else(|| lookup(described(shape_name)?))?;
     let renamed = RENAMED
         .iter()

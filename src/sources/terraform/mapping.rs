@@ -5,8 +5,10 @@
 
 use super::value::{At, Node, Unknown, Val, parse_json};
 use crate::location::Step;
-use crate::sources::api_model::{described, element_shape, shape_members, shape_type};
+use crate::model::origin::PathKey;
+use crate::sources::api_model::{self, described, element_shape, shape_type};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};
 
@@ -57,8 +59,8 @@ pub static RULES: LazyLock<HashMap<String, HashMap<String, Rule>>> = LazyLock::n
 #[derive(Default)]
 pub struct Mapped {
     pub value: Value,
-    pub places: HashMap<Vec<Step>, (At, Option<Arc<str>>)>,
-    pub unknowns: HashMap<Vec<Step>, Unknown>,
+    pub places: foldhash::HashMap<PathKey, (At, Option<Arc<str>>)>,
+    pub unknowns: foldhash::HashMap<PathKey, Unknown>,
 }
 
 /// Maps the arguments of a resource of `kind` whose API document has shape `root`.
@@ -72,7 +74,7 @@ pub fn map(kind: &str, root: &str, members: &[(String, Node)], at: Option<At>) -
     let mut out = Map::new();
     mapper.structure(root, "", members, &mut out);
     if let Some(at) = at {
-        mapper.mapped.places.insert(Vec::new(), (at, None));
+        mapper.mapped.places.insert(PathKey::of(&[]), (at, None));
     }
     mapper.mapped.value = Value::Object(out);
     mapper.mapped
@@ -109,27 +111,29 @@ pub fn member_of(shape: &str, argument: &str) -> Member {
     thread_local! {
         /// The answers so far: a configuration asks the same few hundred questions for each of
         /// its resources.
-        static KNOWN: std::cell::RefCell<foldhash::HashMap<(String, String), Member>> =
-            Default::default();
+        static KNOWN: std::cell::RefCell<Known> = Default::default();
     }
-    let key = (shape.to_string(), argument.to_string());
-    if let Some(found) = KNOWN.with_borrow(|known| known.get(&key).cloned()) {
-        return found;
-    }
-    let found = member_in(shape, argument).or_else(|| member_in(described(shape)?, argument));
-    KNOWN.with_borrow_mut(|known| known.insert(key, found.clone()));
-    found
+    type Known = foldhash::HashMap<String, foldhash::HashMap<String, Member>>;
+    KNOWN.with_borrow_mut(|known| {
+        // Looked up by borrowed strings; owned only the first time.
+        if let Some(found) = known.get(shape).and_then(|m| m.get(argument)) {
+            return found.clone();
+        }
+        let found = member_in(shape, argument).or_else(|| member_in(described(shape)?, argument));
+        (known.entry(shape.to_string()).or_default()).insert(argument.to_string(), found.clone());
+        found
+    })
 }
 
 /// [`member_of`] in one shape, without its describe output's.
 fn member_in(shape: &str, argument: &str) -> Option<(String, &'static str)> {
-    let members = shape_members(shape)?;
+    let members = &api_model::shape(shape)?.members;
     let wanted = camel(argument);
     let find = |name: &str| {
         members
             .iter()
             .find(|(member, _)| member.eq_ignore_ascii_case(name))
-            .map(|(member, s)| (member.clone(), s.as_str().unwrap_or("")))
+            .map(|(member, s)| (member.to_string(), *s))
     };
     find(&wanted)
         .or_else(|| find(&format!("{wanted}s")))
@@ -141,7 +145,7 @@ impl Mapper<'_> {
         if let Some(at) = node.at {
             self.mapped
                 .places
-                .insert(self.path.clone(), (at, node.note.clone()));
+                .insert(PathKey::of(&self.path), (at, node.note.clone()));
         }
     }
 
@@ -173,8 +177,8 @@ impl Mapper<'_> {
                 },
             };
             let converted = match convert.as_deref() {
-                Some(how) => convert_value(how, child),
-                None => child.clone(),
+                Some(how) => Cow::Owned(convert_value(how, child)),
+                None => Cow::Borrowed(child),
             };
             self.set(shape, &steps, &path, &converted, out);
         }
@@ -192,11 +196,7 @@ impl Mapper<'_> {
         let Some((first, rest)) = steps.split_first() else {
             return;
         };
-        let member_shape = |shape: &str| {
-            shape_members(shape)
-                .and_then(|m| m.get(first))
-                .and_then(Value::as_str)
-        };
+        let member_shape = |name: &str| api_model::shape(name)?.member(first);
         let Some(member_shape) = member_shape(shape).or_else(|| member_shape(described(shape)?))
         else {
             return;
@@ -241,8 +241,7 @@ impl Mapper<'_> {
             }
             // A block where the API has one structure.
             ("structure", Val::List(blocks)) if !blocks.is_empty() => {
-                let first = blocks[0].clone();
-                self.value(shape, argument_path, &first)
+                self.value(shape, argument_path, &blocks[0])
             }
             ("list", Val::List(items)) => {
                 let element = element_shape(shape);
@@ -304,7 +303,7 @@ impl Mapper<'_> {
     fn unknown(&mut self, shape: &str, argument_path: &str, unknown: &Unknown) -> Value {
         self.mapped
             .unknowns
-            .insert(self.path.clone(), unknown.clone());
+            .insert(PathKey::of(&self.path), unknown.clone());
         match &unknown.shape {
             super::value::UnknownShape::Branches {
                 condition,

@@ -8,7 +8,7 @@ use super::instances::{self, Instance};
 use super::mapping::{self, Mapped};
 use super::value::{At, Node, UnknownShape, Val};
 use crate::location::Step;
-use crate::model::origin::{OriginMap, Written};
+use crate::model::origin::{OriginMap, PathKey, Written};
 use crate::model::unknown::{MayBe, Unknown};
 use crate::model::{Resource, ResourceKind};
 use crate::sources::cfn_names;
@@ -273,7 +273,7 @@ fn translate(root: &str, mapped: &Mapped) -> (Value, OriginMap) {
         mapped,
         map: OriginMap::with_capacity(mapped.places.len()),
     };
-    if let Some((at, _)) = mapped.places.get(&Vec::new()) {
+    if let Some((at, _)) = mapped.places.get(&PathKey::of(&[])) {
         heard.map.insert(Vec::new(), written(*at));
     }
     let doc = cfn_names::translate_shape(root, &mapped.value, &cfn_names::as_written, &mut heard)
@@ -300,7 +300,7 @@ impl cfn_names::Sink for Heard<'_> {
         if api.is_empty() {
             return;
         }
-        if let Some((at, note)) = self.mapped.places.get(mapped_path) {
+        if let Some((at, note)) = self.mapped.places.get(&PathKey::of(mapped_path)) {
             self.map.insert(api, written(*at));
             if let Some(note) = note {
                 self.map.insert_note(api, note.to_string());
@@ -315,7 +315,7 @@ impl cfn_names::Sink for Heard<'_> {
         _: &Value,
         branches: cfn_names::Branches,
     ) {
-        let Some(unknown) = self.mapped.unknowns.get(mapped_path) else {
+        let Some(unknown) = self.mapped.unknowns.get(&PathKey::of(mapped_path)) else {
             return;
         };
         let may_be = match (&unknown.shape, branches) {
