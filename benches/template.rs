@@ -47,6 +47,14 @@ fn main() {
     let (yaml_path, json_path) = (dir.join("stack.yaml"), dir.join("stack.json"));
     std::fs::write(&yaml_path, &yaml).unwrap();
     std::fs::write(&json_path, &json).unwrap();
+    // `ECSLINT_BENCH_WRITE=DIR`: the two templates written there, for profiling a single run.
+    if let Some(keep) = std::env::var_os("ECSLINT_BENCH_WRITE") {
+        std::fs::create_dir_all(&keep).unwrap();
+        std::fs::copy(&yaml_path, std::path::Path::new(&keep).join("stack.yaml")).unwrap();
+        std::fs::copy(&json_path, std::path::Path::new(&keep).join("stack.json")).unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+        return;
+    }
     // What was read: every resource, and findings (a realistic share of containers run as
     // root or with a writable root filesystem).
     let (_, report) = check(bin, &yaml_path);

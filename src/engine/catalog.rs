@@ -465,15 +465,22 @@ pub fn compile_all(
     sources: &[(String, String)],
     overrides: &BTreeMap<String, BTreeMap<String, ParamValue>>,
 ) -> Result<Vec<Rule>, Vec<RuleError>> {
-    let mut errors = Vec::new();
+    use rayon::prelude::*;
     let empty = BTreeMap::new();
-    let mut rules = Vec::new();
-    for (source, text) in sources {
-        let id = toml::from_str::<toml::Table>(text)
-            .ok()
-            .and_then(|t| t.get("id").and_then(|v| v.as_str()).map(str::to_string))
-            .unwrap_or_default();
-        match compile(source, text, overrides.get(&id).unwrap_or(&empty)) {
+    // On every core: compiling the catalog comes before anything else in a run.
+    let compiled: Vec<Result<Rule, RuleError>> = sources
+        .par_iter()
+        .map(|(source, text)| {
+            let id = toml::from_str::<toml::Table>(text)
+                .ok()
+                .and_then(|t| t.get("id").and_then(|v| v.as_str()).map(str::to_string))
+                .unwrap_or_default();
+            compile(source, text, overrides.get(&id).unwrap_or(&empty))
+        })
+        .collect();
+    let (mut rules, mut errors) = (Vec::new(), Vec::new());
+    for result in compiled {
+        match result {
             Ok(rule) => rules.push(rule),
             Err(error) => errors.push(error),
         }
