@@ -212,54 +212,16 @@ pub fn write(
 }
 
 /// Writes `report` as pretty JSON with `findings` in its empty `findings` member, the same
-/// bytes `serde_json::to_writer_pretty` writes for the whole. The findings are serialized on
-/// every core, a batch at a time, and written in order: they are most of a large report's
-/// bytes, and the rest is small.
+/// bytes `serde_json::to_writer_pretty` writes for the whole; the findings serialized on every
+/// core (they are most of a large report's bytes).
 fn write_with_findings(
     report: &Report<'_>,
     findings: &[JsonFinding<'_>],
-    out: &mut impl std::io::Write,
+    out: &mut impl Write,
 ) -> std::io::Result<()> {
-    use rayon::prelude::*;
-    // Members of the root are indented by two spaces, theirs by more: this is the root's.
-    const EMPTY: &str = "\n  \"findings\": [],\n";
-    const BATCH: usize = 2048;
-    let text = serde_json::to_string_pretty(report)?;
-    let at = match text.find(EMPTY) {
-        Some(at) if !findings.is_empty() => at,
-        _ => return out.write_all(text.as_bytes()),
-    };
-    out.write_all(&text.as_bytes()[..at + EMPTY.len() - 3])?;
-    for (batch_index, batch) in findings.chunks(BATCH).enumerate() {
-        let rendered: Vec<Vec<u8>> = batch
-            .par_iter()
-            .map(|finding| {
-                let mut bytes = Vec::with_capacity(1024);
-                let mut serializer =
-                    serde_json::Serializer::with_formatter(&mut bytes, element_formatter());
-                finding.serialize(&mut serializer).map(|()| bytes)
-            })
-            .collect::<Result<_, _>>()?;
-        for (i, bytes) in rendered.iter().enumerate() {
-            let first = batch_index == 0 && i == 0;
-            out.write_all(if first { b"\n    " } else { b",\n    " })?;
-            out.write_all(bytes)?;
-        }
-    }
-    out.write_all(b"\n  ]")?;
-    out.write_all(&text.as_bytes()[at + EMPTY.len() - 2..])
-}
-
-/// A pretty formatter placed where an element of a member of the root is: its lines indented
-/// as in the whole report.
-fn element_formatter() -> serde_json::ser::PrettyFormatter<'static> {
-    use serde_json::ser::Formatter;
-    let mut formatter = serde_json::ser::PrettyFormatter::new();
-    let mut sink = std::io::sink();
-    // Opening the root and a member's array leaves the formatter two levels in.
-    let _ = formatter.begin_object(&mut sink);
-    let _ = formatter.begin_array(&mut sink);
-    formatter
+    let document = serde_json::to_string_pretty(report)?;
+    let render = |finding: &JsonFinding<'_>, at: super::splice::Element| at.bytes(finding);
+    super::splice::write_with_elements(&document, "findings", 2, findings, render, out)
 }
 
 #[cfg(test)]

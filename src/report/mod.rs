@@ -11,6 +11,7 @@ mod mask;
 pub mod merge;
 pub mod pretty;
 pub mod sarif;
+mod splice;
 
 use crate::engine::catalog::Rule;
 use crate::findings::RunResult;

@@ -470,23 +470,45 @@ pub fn write(
     for_github: bool,
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
-    // Results are serialized as they are built, never held together: a large estate has
-    // hundreds of thousands of them.
+    use std::io::Write;
+    // Results are built and serialized on every core a batch at a time, never held together:
+    // a large estate has hundreds of thousands of them.
     let root = std::env::current_dir().unwrap_or_default();
     let log = skeleton(run, options);
-    let streamed = Streamed(std::cell::RefCell::new(Some(results(
-        run, for_github, &root,
-    ))));
+    let no_results = Streamed(std::cell::RefCell::new(Some(std::iter::empty())));
     let document = StreamedLog {
         schema: log.schema.as_deref(),
         version: &log.version,
         runs: [StreamedRun {
             run: &log.runs[0],
-            results: &streamed,
+            results: &no_results,
         }],
     };
-    serde_json::to_writer_pretty(&mut *out, &document)?;
-    out.write_all(b"\n")
+    let document = serde_json::to_string_pretty(&document)?;
+    let absent = match &run.baseline {
+        Some(comparison) if !for_github => comparison.absent.as_slice(),
+        _ => &[],
+    };
+    let items: Vec<Item<'_, '_>> = (run.judged().into_iter())
+        .filter(|judged| !(for_github && judged.waiver.is_some()))
+        .map(Item::Finding)
+        .chain(absent.iter().map(Item::Absent))
+        .collect();
+    let render = |item: &Item<'_, '_>, at: super::splice::Element| match item {
+        Item::Finding(judged) => at.bytes(&finding_result(run, judged, &root)),
+        Item::Absent(entry) => at.bytes(&absent_result(run, entry, &root)),
+    };
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, out);
+    // Elements of `runs[0].results`: four levels in.
+    super::splice::write_with_elements(&document, "results", 4, &items, render, &mut out)?;
+    out.write_all(b"\n")?;
+    out.flush()
+}
+
+/// What a result is made of, in [`results`]' order.
+enum Item<'r, 'a> {
+    Finding(crate::findings::Judged<'r>),
+    Absent(&'a crate::findings::baseline::BaselineEntry),
 }
 
 /// A sequence serialized from an iterator, once.
