@@ -13,6 +13,23 @@ pub fn write_atomically(
     path: &Path,
     fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
+    write_replacing(path, fill, true)
+}
+
+/// [`write_atomically`] without waiting for the disk: for a report, which a crash loses no
+/// work of (it is made again), and whose sync took longer than writing it (200 MB).
+pub fn write_report(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    write_replacing(path, fill, false)
+}
+
+fn write_replacing(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    sync: bool,
+) -> std::io::Result<()> {
     if let Ok(existing) = std::fs::symlink_metadata(path)
         && !existing.file_type().is_file()
     {
@@ -38,7 +55,9 @@ pub fn write_atomically(
         let mut out = std::io::BufWriter::new(file);
         fill(&mut out)?;
         let file = out.into_inner().map_err(|e| e.into_error())?;
-        file.sync_all()?;
+        if sync {
+            file.sync_all()?;
+        }
         // Keep the permissions of a file that is replaced.
         if let Ok(existing) = std::fs::metadata(path) {
             std::fs::set_permissions(&temporary, existing.permissions())?;

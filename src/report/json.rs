@@ -175,7 +175,7 @@ pub fn write(
             }
         })
         .collect();
-    let not_evaluated = run
+    let not_evaluated: Vec<NotEvaluated<'_>> = run
         .evaluations
         .iter()
         .filter(|e| e.outcome == Outcome::NotEvaluated)
@@ -190,7 +190,7 @@ pub fn write(
         tool: Tool::this(),
         summary: run.summary(),
         findings: Vec::new(),
-        not_evaluated,
+        not_evaluated: Vec::new(),
         input_errors: Cow::Borrowed(&run.input_errors),
         skipped: Cow::Borrowed(&run.skipped),
         waiver_problems: run
@@ -206,22 +206,34 @@ pub fn write(
         merged: None,
     };
     let mut out = std::io::BufWriter::with_capacity(1 << 16, out);
-    write_with_findings(&report, &findings, &mut out)?;
+    write_with_findings(&report, &findings, &not_evaluated, &mut out)?;
     out.write_all(b"\n")?;
     out.flush()
 }
 
-/// Writes `report` as pretty JSON with `findings` in its empty `findings` member, the same
-/// bytes `serde_json::to_writer_pretty` writes for the whole; the findings serialized on every
-/// core (they are most of a large report's bytes).
+/// Writes `report` as pretty JSON with `findings` and `not_evaluated` in its empty members of
+/// those names, the same bytes `serde_json::to_writer_pretty` writes for the whole; those two
+/// serialized on every core (they are most of a large report's bytes).
 fn write_with_findings(
     report: &Report<'_>,
     findings: &[JsonFinding<'_>],
+    not_evaluated: &[NotEvaluated<'_>],
     out: &mut impl Write,
 ) -> std::io::Result<()> {
+    use super::splice::{Element, split_at_empty, write_elements};
     let document = serde_json::to_string_pretty(report)?;
-    let render = |finding: &JsonFinding<'_>, at: super::splice::Element| at.bytes(finding);
-    super::splice::write_with_elements(&document, "findings", 2, findings, render, out)
+    let cut = split_at_empty(&document, "findings", 2).and_then(|(head, rest)| {
+        let (middle, tail) = split_at_empty(rest, "notEvaluated", 2)?;
+        Some((head, middle, tail))
+    });
+    let Some((head, middle, tail)) = cut else {
+        return out.write_all(document.as_bytes());
+    };
+    out.write_all(head.as_bytes())?;
+    write_elements(findings, 2, |f, at: Element| at.bytes(f), out)?;
+    out.write_all(middle.as_bytes())?;
+    write_elements(not_evaluated, 2, |n, at: Element| at.bytes(n), out)?;
+    out.write_all(tail.as_bytes())
 }
 
 #[cfg(test)]
@@ -258,12 +270,19 @@ mod tests {
         }
     }
 
-    /// The findings written on every core, a batch at a time, give the bytes serde_json
-    /// writes for the whole report: across batches, and with no findings.
+    /// The findings and rules not evaluated written on every core, a batch at a time, give the
+    /// bytes serde_json writes for the whole report: across batches, and with none.
     #[test]
     fn findings_written_apart_read_as_the_whole() {
         for count in [0, 1, 3, 4100] {
             let findings: Vec<JsonFinding> = (0..count).map(finding).collect();
+            let not_evaluated: Vec<NotEvaluated> = (0..count / 2 + 1)
+                .map(|i| NotEvaluated {
+                    rule: Cow::Owned(format!("REL{i}")),
+                    resource: finding(i).resource,
+                    reason: (i % 3 != 0).then_some(Cow::Borrowed("a field the rule needs")),
+                })
+                .collect();
             let report = Report {
                 version: FORMAT_VERSION,
                 tool: Tool::this(),
@@ -278,8 +297,12 @@ mod tests {
                 merged: None,
             };
             let mut written = Vec::new();
-            write_with_findings(&report, &findings, &mut written).unwrap();
-            let whole = Report { findings, ..report };
+            write_with_findings(&report, &findings, &not_evaluated, &mut written).unwrap();
+            let whole = Report {
+                findings,
+                not_evaluated,
+                ..report
+            };
             let expected = serde_json::to_string_pretty(&whole).unwrap();
             assert!(
                 String::from_utf8(written).unwrap() == expected,

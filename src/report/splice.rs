@@ -38,17 +38,42 @@ pub(super) fn write_with_elements<T: Sync>(
     render: impl Fn(&T, Element) -> std::io::Result<Vec<u8>> + Sync,
     out: &mut impl Write,
 ) -> std::io::Result<()> {
-    use rayon::prelude::*;
-    let indent = |depth: usize| "  ".repeat(depth);
+    match split_at_empty(document, key, depth) {
+        Some((head, tail)) => {
+            out.write_all(head.as_bytes())?;
+            write_elements(items, depth, render, out)?;
+            out.write_all(tail.as_bytes())
+        }
+        None => out.write_all(document.as_bytes()),
+    }
+}
+
+/// `document` cut inside its empty array member `key` whose elements are at `depth`: up to
+/// its `[`, and after its `]`.
+pub(super) fn split_at_empty<'d>(
+    document: &'d str,
+    key: &str,
+    depth: usize,
+) -> Option<(&'d str, &'d str)> {
     // The member's line: indented one level less than its elements, which is what makes it
     // the member of that depth and no other.
     let empty = format!("\n{}\"{key}\": []", indent(depth - 1));
-    let at = match document.find(&empty) {
-        Some(at) if !items.is_empty() => at,
-        _ => return out.write_all(document.as_bytes()),
-    };
-    let open = at + empty.len() - 1;
-    out.write_all(&document.as_bytes()[..open])?;
+    let open = document.find(&empty)? + empty.len() - 1;
+    Some((&document[..open], &document[open + 1..]))
+}
+
+/// The elements `render` serializes for `items`, serialized a batch at a time on every core,
+/// then the array's `]`: what follows its `[` in the document.
+pub(super) fn write_elements<T: Sync>(
+    items: &[T],
+    depth: usize,
+    render: impl Fn(&T, Element) -> std::io::Result<Vec<u8>> + Sync,
+    out: &mut impl Write,
+) -> std::io::Result<()> {
+    use rayon::prelude::*;
+    if items.is_empty() {
+        return out.write_all(b"]");
+    }
     let (first, next) = (
         format!("\n{}", indent(depth)),
         format!(",\n{}", indent(depth)),
@@ -67,8 +92,11 @@ pub(super) fn write_with_elements<T: Sync>(
             out.write_all(bytes)?;
         }
     }
-    write!(out, "\n{}]", indent(depth - 1))?;
-    out.write_all(&document.as_bytes()[open + 1..])
+    write!(out, "\n{}]", indent(depth - 1))
+}
+
+fn indent(depth: usize) -> String {
+    "  ".repeat(depth)
 }
 
 /// A pretty formatter that has opened `depth` containers: what it writes is indented as at

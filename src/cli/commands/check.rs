@@ -26,7 +26,7 @@ pub fn check(args: CheckArgs) -> u8 {
     }
     let written = match args.output.as_deref() {
         Some(path) => {
-            crate::output::write_atomically(path, |out| report::write(format, &run, &options, out))
+            crate::output::write_report(path, |out| report::write(format, &run, &options, out))
         }
         None => {
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
