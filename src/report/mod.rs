@@ -66,7 +66,7 @@ pub fn write(
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
     match format {
-        Format::Pretty => out.write_all(pretty::render(run, options).as_bytes()),
+        Format::Pretty => pretty::write(run, options, out),
         Format::Json => json::write(run, options, out),
         Format::Sarif => sarif::write(run, options, false, out),
         Format::SarifGithub => sarif::write(run, options, true, out),

@@ -37,72 +37,108 @@ pub fn render_input_error(
     }
 }
 
-pub fn render(run: &RunResult<'_>, options: &ReportOptions) -> String {
+/// Findings rendered together, then written: bounds what is held beside the output.
+const BATCH: usize = 1024;
+
+/// Writes the report: each finding with its code frame (rendered on every core, a batch at a
+/// time, written in order), then input errors, notes and the summary.
+pub fn write(
+    run: &RunResult<'_>,
+    options: &ReportOptions,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    use rayon::prelude::*;
     let handler = handler(options);
-    let mut out = String::new();
-    let mut current_file = None;
-    for judged in run.judged() {
-        let finding = judged.finding;
-        let rule = &run.rules[finding.rule];
-        let file = &run.estate.files[finding.location.file];
-        if current_file != Some(finding.location.file) {
-            current_file = Some(finding.location.file);
-            let _ = writeln!(out, "\n── {} ──", file.path);
+    let judged = run.judged();
+    for (batch_index, batch) in judged.chunks(BATCH).enumerate() {
+        let texts: Vec<String> = (batch.par_iter().enumerate())
+            .map(|(i, one)| {
+                let index = batch_index * BATCH + i;
+                let file = one.finding.location.file;
+                let new_file = index == 0 || judged[index - 1].finding.location.file != file;
+                finding_text(run, &handler, one, new_file)
+            })
+            .collect();
+        for text in texts {
+            out.write_all(text.as_bytes())?;
         }
-        let severity = match judged.severity {
-            Severity::Critical | Severity::High => miette::Severity::Error,
-            Severity::Medium => miette::Severity::Warning,
-            _ => miette::Severity::Advice,
-        };
-        let waived = judged
-            .waiver
-            .map(|w| format!(" [waived: {}]", run.waivers[w].reason))
-            .unwrap_or_default();
-        let state = judged
-            .baseline_state
-            .map(|s| format!(" [{}]", s.as_str()))
-            .unwrap_or_default();
-        let message = format!("{} ({}){waived}{state}", finding.message, judged.severity);
-        let code = format!("{} {}", rule.id(), rule.name());
-        let resource = &run.estate.resources[finding.resource];
-        if rule.file.sensitive {
-            // A code frame would print the secret: show the place only.
-            let _ = writeln!(
-                out,
-                "  × {code}: {message}\n    at {}:{}:{} in {} {} (value not shown)\n",
-                file.path,
-                finding.location.start.line,
-                finding.location.start.column,
-                resource.kind,
-                resource.name
-            );
-            continue;
-        }
-        let len = finding
-            .location
-            .byte_end
-            .saturating_sub(finding.location.byte_start);
-        out.push_str(&render_frame(
-            &handler,
-            Frame {
-                message,
-                code,
-                help: Some(format!(
-                    "{} — see `ecslint explain {}`",
-                    rule.file.title,
-                    rule.id()
-                )),
-                label: format!("{} {}", resource.kind, resource.name),
-                name: &file.path,
-                text: &file.text,
-                span: SourceSpan::new(finding.location.byte_start.into(), len),
-                at: finding.location.start,
-                // Sensitive rules print no frame at all (above).
-                mask: Mask::UnlessHarmless { show_span: true },
-                severity,
-            },
-        ));
     }
+    out.write_all(closing(run, options).as_bytes())
+}
+
+/// One finding: its file's heading when it is the file's first, its message, and its frame.
+fn finding_text(
+    run: &RunResult<'_>,
+    handler: &miette::GraphicalReportHandler,
+    judged: &crate::findings::Judged<'_>,
+    new_file: bool,
+) -> String {
+    let mut out = String::new();
+    let finding = judged.finding;
+    let rule = &run.rules[finding.rule];
+    let file = &run.estate.files[finding.location.file];
+    if new_file {
+        let _ = writeln!(out, "\n── {} ──", file.path);
+    }
+    let severity = match judged.severity {
+        Severity::Critical | Severity::High => miette::Severity::Error,
+        Severity::Medium => miette::Severity::Warning,
+        _ => miette::Severity::Advice,
+    };
+    let waived = judged
+        .waiver
+        .map(|w| format!(" [waived: {}]", run.waivers[w].reason))
+        .unwrap_or_default();
+    let state = judged
+        .baseline_state
+        .map(|s| format!(" [{}]", s.as_str()))
+        .unwrap_or_default();
+    let message = format!("{} ({}){waived}{state}", finding.message, judged.severity);
+    let code = format!("{} {}", rule.id(), rule.name());
+    let resource = &run.estate.resources[finding.resource];
+    if rule.file.sensitive {
+        // A code frame would print the secret: show the place only.
+        let _ = writeln!(
+            out,
+            "  × {code}: {message}\n    at {}:{}:{} in {} {} (value not shown)\n",
+            file.path,
+            finding.location.start.line,
+            finding.location.start.column,
+            resource.kind,
+            resource.name
+        );
+        return out;
+    }
+    let len = finding
+        .location
+        .byte_end
+        .saturating_sub(finding.location.byte_start);
+    out.push_str(&render_frame(
+        handler,
+        Frame {
+            message,
+            code,
+            help: Some(format!(
+                "{} — see `ecslint explain {}`",
+                rule.file.title,
+                rule.id()
+            )),
+            label: format!("{} {}", resource.kind, resource.name),
+            name: &file.path,
+            text: &file.text,
+            span: SourceSpan::new(finding.location.byte_start.into(), len),
+            at: finding.location.start,
+            // Sensitive rules print no frame at all (above).
+            mask: Mask::UnlessHarmless { show_span: true },
+            severity,
+        },
+    ));
+    out
+}
+
+/// What follows the findings: input errors, waiver problems, notes, the summary.
+fn closing(run: &RunResult<'_>, options: &ReportOptions) -> String {
+    let mut out = String::new();
     if !run.input_errors.is_empty() {
         let _ = writeln!(out, "\n── input errors ──");
         for error in &run.input_errors {
