@@ -10,7 +10,6 @@
 use rayon::prelude::*;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Duration;
 
 mod common;
@@ -82,35 +81,9 @@ fn json_files(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// The floor: read and parse every file into a serde_json `Value`, in parallel.
-fn parse_only(paths: &[PathBuf]) {
-    let parsed: usize = paths
-        .par_iter()
-        .map(|p| {
-            let bytes = std::fs::read(p).unwrap();
-            let value: Value = serde_json::from_slice(&bytes).unwrap();
-            usize::from(value.is_object())
-        })
-        .sum();
-    assert_eq!(parsed, paths.len());
-}
-
-/// `ecslint check -f FORMAT -o OUT DIR` under /usr/bin/time: peak RSS in MB.
-fn check(bin: &str, format: &str, dir: &Path, out: &Path) -> f64 {
-    let output = Command::new("/usr/bin/time")
-        .args(["-f", "%M"])
-        .arg(bin)
-        .args(["check", "--no-config", "-f", format, "-o"])
-        .arg(out)
-        .arg(dir)
-        .output()
-        .expect("run /usr/bin/time ecslint");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(matches!(output.status.code(), Some(0 | 1)), "{stderr}");
-    let kib: f64 = (stderr.lines().last())
-        .and_then(|l| l.trim().parse().ok())
-        .unwrap_or(0.0);
-    kib / 1024.0
+/// The peak RSS of `ecslint check -f FORMAT`, in MB (its time is the round's).
+fn peak(bin: &str, format: &str, dir: &Path, out: &Path) -> f64 {
+    common::check_measured(bin, format, dir, out).1
 }
 
 fn main() {
@@ -166,7 +139,7 @@ fn main() {
             .map(|p| std::fs::metadata(p).unwrap().len())
             .sum();
         let out = root.join(format!("density-{n}.report"));
-        check(bin, "json", &dir, &out);
+        common::check_measured(bin, "json", &dir, &out);
         let report_json: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
         let findings = report_json["findings"].as_array().map_or(0, Vec::len);
         let mut peaks = [0.0f64; 3];
@@ -175,10 +148,12 @@ fn main() {
             common::interleaved(
                 ROUNDS,
                 &mut [
-                    &mut || parse_only(&paths),
-                    &mut || *json_peak = json_peak.max(check(bin, "json", &dir, &out)),
-                    &mut || *sarif_peak = sarif_peak.max(check(bin, "sarif", &dir, &out)),
-                    &mut || *pretty_peak = pretty_peak.max(check(bin, "pretty", &dir, &out)),
+                    &mut || {
+                        common::parse_only(&paths);
+                    },
+                    &mut || *json_peak = json_peak.max(peak(bin, "json", &dir, &out)),
+                    &mut || *sarif_peak = sarif_peak.max(peak(bin, "sarif", &dir, &out)),
+                    &mut || *pretty_peak = pretty_peak.max(peak(bin, "pretty", &dir, &out)),
                 ],
             )
         };

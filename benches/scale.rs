@@ -5,10 +5,8 @@
 //! /usr/bin/time). `cargo bench --bench scale [-- 1000 10000]`; the report is printed and written
 //! to target/bench-scale.md.
 
-use rayon::prelude::*;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 mod common;
 
@@ -21,46 +19,6 @@ fn json_files(dir: &Path, out: &mut Vec<PathBuf>) {
             out.push(path);
         }
     }
-}
-
-/// The floor: read and parse every file into a serde_json Value, in parallel.
-fn parse_only(paths: &[PathBuf]) -> Duration {
-    let start = Instant::now();
-    let parsed: usize = paths
-        .par_iter()
-        .map(|p| {
-            let bytes = std::fs::read(p).unwrap();
-            let value: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
-            usize::from(value.is_object() || value.is_array())
-        })
-        .sum();
-    assert_eq!(parsed, paths.len());
-    start.elapsed()
-}
-
-/// Runs the release binary under /usr/bin/time; returns (wall, peak RSS in MB).
-fn lint(bin: &str, target: &Path) -> (Duration, f64) {
-    let start = Instant::now();
-    let output = Command::new("/usr/bin/time")
-        .args(["-f", "%M"])
-        .arg(bin)
-        .args(["check", "--no-config", "-f", "json", "-o", "/dev/null"])
-        .arg(target)
-        .output()
-        .expect("run /usr/bin/time ecslint");
-    let wall = start.elapsed();
-    assert!(
-        matches!(output.status.code(), Some(0 | 1)),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let kib: f64 = stderr
-        .lines()
-        .last()
-        .and_then(|l| l.trim().parse().ok())
-        .unwrap_or(0.0);
-    (wall, kib / 1024.0)
 }
 
 fn best<T: Copy + PartialOrd>(runs: &[T]) -> T {
@@ -109,9 +67,16 @@ fn main() {
                 .iter()
                 .map(|p| std::fs::metadata(p).unwrap().len())
                 .sum();
-            parse_only(&paths); // warm the page cache
-            let parse = best(&(0..3).map(|_| parse_only(&paths)).collect::<Vec<_>>());
-            let runs: Vec<(Duration, f64)> = (0..3).map(|_| lint(bin, &target)).collect();
+            common::parse_only(&paths); // warm the page cache
+            let parse = best(
+                &(0..3)
+                    .map(|_| common::parse_only(&paths))
+                    .collect::<Vec<_>>(),
+            );
+            let null = Path::new("/dev/null");
+            let runs: Vec<(Duration, f64)> = (0..3)
+                .map(|_| common::check_measured(bin, "json", &target, null))
+                .collect();
             let wall = best(&runs.iter().map(|r| r.0).collect::<Vec<_>>());
             let rss = runs.iter().map(|r| r.1).fold(0.0, f64::max);
             let line = format!(

@@ -69,6 +69,44 @@ pub fn parse_as_process(path: &Path) {
     assert!(status.success());
 }
 
+/// The floor of a run: read and parse every file into a serde_json `Value`, in parallel as
+/// ecslint reads files.
+pub fn parse_only(paths: &[std::path::PathBuf]) -> Duration {
+    use rayon::prelude::*;
+    let start = Instant::now();
+    let parsed: usize = paths
+        .par_iter()
+        .map(|p| {
+            let bytes = std::fs::read(p).unwrap();
+            let value: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+            usize::from(value.is_object() || value.is_array())
+        })
+        .sum();
+    assert_eq!(parsed, paths.len());
+    start.elapsed()
+}
+
+/// `ecslint check -f FORMAT -o OUT TARGET` with the binary `bin` under /usr/bin/time: its wall
+/// time and peak RSS in MB.
+pub fn check_measured(bin: &str, format: &str, target: &Path, out: &Path) -> (Duration, f64) {
+    let start = Instant::now();
+    let output = std::process::Command::new("/usr/bin/time")
+        .args(["-f", "%M"])
+        .arg(bin)
+        .args(["check", "--no-config", "-f", format, "-o"])
+        .arg(out)
+        .arg(target)
+        .output()
+        .expect("run /usr/bin/time ecslint");
+    let wall = start.elapsed();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(matches!(output.status.code(), Some(0 | 1)), "{stderr}");
+    let kib: f64 = (stderr.lines().last())
+        .and_then(|l| l.trim().parse().ok())
+        .unwrap_or(0.0);
+    (wall, kib / 1024.0)
+}
+
 pub fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }

@@ -39,7 +39,8 @@ pub fn resolve(common: &CommonArgs) -> Result<(Config, Vec<Rule>), u8> {
 }
 
 /// Phase timings on stderr when `ECSLINT_TIMINGS` is set: for profiling large estates.
-struct Timer {
+#[derive(Clone)]
+pub struct Timer {
     start: Option<std::time::Instant>,
     last: std::cell::Cell<Option<std::time::Instant>>,
 }
@@ -53,7 +54,7 @@ impl Timer {
         }
     }
 
-    fn lap(&self, phase: &str) {
+    pub fn lap(&self, phase: &str) {
         if let (Some(start), Some(last)) = (self.start, self.last.get()) {
             let now = std::time::Instant::now();
             eprintln!(
@@ -83,10 +84,12 @@ fn memory() -> String {
     }
 }
 
-/// A lint run and what the CLI adds: the config's gate threshold.
+/// A lint run and what the CLI adds: the config's gate threshold, and the run's phase timer
+/// (for the phases after linting).
 pub struct Linted {
     linted: crate::lint::Linted,
     fail_on: Option<Severity>,
+    pub timer: Timer,
 }
 
 /// The template parameter values of `--parameters` files, then `--parameter` pairs.
@@ -168,6 +171,7 @@ pub fn lint(args: &LintArgs, baseline: Option<Baseline>) -> Result<Linted, u8> {
     Ok(Linted {
         linted,
         fail_on: config.fail_on,
+        timer,
     })
 }
 

@@ -147,30 +147,40 @@ pub(super) fn encode_uri(path: &str) -> String {
 pub fn to_log(run: &RunResult<'_>, options: &ReportOptions, for_github: bool) -> sarif::Sarif {
     let root = std::env::current_dir().unwrap_or_default();
     let mut log = skeleton(run, options);
-    log.runs[0].results = Some(results(run, for_github, &root).collect());
+    let items = items(run, for_github);
+    let results = items
+        .iter()
+        .map(|item| result_of(run, item, &root))
+        .collect();
+    log.runs[0].results = Some(results);
     log
 }
 
-/// Every result of the run, built one at a time: the findings in report order (without the
-/// waived ones for GitHub), then those of the baseline that are gone.
-fn results<'r>(
-    run: &'r RunResult<'_>,
-    for_github: bool,
-    root: &'r std::path::Path,
-) -> impl Iterator<Item = sarif::Result> + 'r {
+/// What the results are made of, in order: the findings in report order (without the waived
+/// ones for GitHub), then those of the baseline that are gone.
+fn items<'r>(run: &'r RunResult<'_>, for_github: bool) -> Vec<Item<'r>> {
     let absent = match &run.baseline {
         Some(comparison) if !for_github => comparison.absent.as_slice(),
         _ => &[],
     };
-    run.judged()
-        .into_iter()
-        .filter(move |judged| !(for_github && judged.waiver.is_some()))
-        .map(move |judged| finding_result(run, &judged, root))
-        .chain(
-            absent
-                .iter()
-                .map(move |entry| absent_result(run, entry, root)),
-        )
+    (run.judged().into_iter())
+        .filter(|judged| !(for_github && judged.waiver.is_some()))
+        .map(Item::Finding)
+        .chain(absent.iter().map(Item::Absent))
+        .collect()
+}
+
+/// What a result is made of.
+enum Item<'r> {
+    Finding(crate::findings::Judged<'r>),
+    Absent(&'r crate::findings::baseline::BaselineEntry),
+}
+
+fn result_of(run: &RunResult<'_>, item: &Item<'_>, root: &std::path::Path) -> sarif::Result {
+    match item {
+        Item::Finding(judged) => finding_result(run, judged, root),
+        Item::Absent(entry) => absent_result(run, entry, root),
+    }
 }
 
 /// The log without its results: rules, notifications, invocation.
@@ -475,29 +485,18 @@ pub fn write(
     // a large estate has hundreds of thousands of them.
     let root = std::env::current_dir().unwrap_or_default();
     let log = skeleton(run, options);
-    let no_results = Streamed(std::cell::RefCell::new(Some(std::iter::empty())));
-    let document = StreamedLog {
+    let document = LogWithoutResults {
         schema: log.schema.as_deref(),
         version: &log.version,
-        runs: [StreamedRun {
+        runs: [RunWithoutResults {
             run: &log.runs[0],
-            results: &no_results,
+            results: [],
         }],
     };
     let document = serde_json::to_string_pretty(&document)?;
-    let absent = match &run.baseline {
-        Some(comparison) if !for_github => comparison.absent.as_slice(),
-        _ => &[],
-    };
-    let items: Vec<Item<'_, '_>> = (run.judged().into_iter())
-        .filter(|judged| !(for_github && judged.waiver.is_some()))
-        .map(Item::Finding)
-        .chain(absent.iter().map(Item::Absent))
-        .collect();
-    let render = |item: &Item<'_, '_>, at: super::splice::Element| match item {
-        Item::Finding(judged) => at.bytes(&finding_result(run, judged, &root)),
-        Item::Absent(entry) => at.bytes(&absent_result(run, entry, &root)),
-    };
+    let items = items(run, for_github);
+    let render =
+        |item: &Item<'_>, at: super::splice::Element| at.bytes(&result_of(run, item, &root));
     let mut out = std::io::BufWriter::with_capacity(1 << 16, out);
     // Elements of `runs[0].results`: four levels in.
     super::splice::write_with_elements(&document, "results", 4, &items, render, &mut out)?;
@@ -505,33 +504,19 @@ pub fn write(
     out.flush()
 }
 
-/// What a result is made of, in [`results`]' order.
-enum Item<'r, 'a> {
-    Finding(crate::findings::Judged<'r>),
-    Absent(&'a crate::findings::baseline::BaselineEntry),
-}
-
-/// A sequence serialized from an iterator, once.
-struct Streamed<I>(std::cell::RefCell<Option<I>>);
-
-impl<I: Iterator<Item = sarif::Result>> serde::Serialize for Streamed<I> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let items = self.0.borrow_mut().take();
-        serializer.collect_seq(items.into_iter().flatten())
-    }
-}
-
 #[derive(serde::Serialize)]
-struct StreamedRun<'a, R> {
+struct RunWithoutResults<'a> {
     #[serde(flatten)]
     run: &'a sarif::Run,
-    results: R,
+    results: [sarif::Result; 0],
 }
 
+/// The log with its results empty, in the order the log is written (the results are filled
+/// in by [`super::splice`]).
 #[derive(serde::Serialize)]
-struct StreamedLog<'a, R> {
+struct LogWithoutResults<'a> {
     #[serde(rename = "$schema", skip_serializing_if = "Option::is_none")]
     schema: Option<&'a str>,
     version: &'a Value,
-    runs: [StreamedRun<'a, R>; 1],
+    runs: [RunWithoutResults<'a>; 1],
 }

@@ -97,6 +97,33 @@ pub fn described(shape_name: &str) -> Option<&'static str> {
         .map(|(_, described)| *described)
 }
 
+/// Answers to a question about a shape and a name, kept per thread: a source asks the same few
+/// hundred of them for every node it translates.
+pub type Answers<V> = std::cell::RefCell<foldhash::HashMap<String, foldhash::HashMap<String, V>>>;
+
+/// The answer in `answers` about `shape_name` and `name`, worked out by `find` the first time
+/// (looked up by borrowed strings; owned only then).
+pub fn remembered<V: Clone + 'static>(
+    answers: &'static std::thread::LocalKey<Answers<V>>,
+    (shape_name, name): (&str, &str),
+    find: impl FnOnce() -> V,
+) -> V {
+    answers.with_borrow_mut(|known| {
+        if let Some(found) = known.get(shape_name).and_then(|m| m.get(name)) {
+            return found.clone();
+        }
+        let found = find();
+        (known.entry(shape_name.to_string()).or_default()).insert(name.to_string(), found.clone());
+        found
+    })
+}
+
+/// The shape of member `name` of structure `shape_name`, or of its describe output's.
+pub fn member_shape(shape_name: &str, name: &str) -> Option<&'static str> {
+    let of = |shape_name: &str| shape(shape_name)?.member(name);
+    of(shape_name).or_else(|| of(described(shape_name)?))
+}
+
 /// The shape of a list's elements or a map's values.
 pub fn element_shape(name: &str) -> &'static str {
     shape(name).map_or("", |shape| shape.element)

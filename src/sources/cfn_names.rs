@@ -8,7 +8,7 @@
 //!
 //! The model is botocore's, cut to the shapes ecslint reads (`api_model`).
 
-use super::api_model::{described, shape};
+use super::api_model::{Answers, described, member_shape, remembered, shape};
 use crate::location::Step;
 use serde_json::{Map, Value};
 use std::borrow::Cow;
@@ -92,51 +92,42 @@ pub fn root_shape(cfn_type: &str) -> Option<&'static str> {
 type Member = Option<(Option<String>, Option<&'static str>)>;
 
 thread_local! {
-    /// [`member`]'s answers: a template asks the same few hundred questions for every node.
-    static MEMBERS: std::cell::RefCell<foldhash::HashMap<String, foldhash::HashMap<String, Member>>> =
-        Default::default();
+    /// [`member`]'s answers.
+    static MEMBERS: Answers<Member> = Default::default();
 }
 
 /// The API member a property of `shape_name` maps to, and that member's shape. `Some((None,
 /// _))`: a CloudFormation-only property.
 fn member(shape_name: &str, property: &str) -> Member {
-    MEMBERS.with_borrow_mut(|known| {
-        // Looked up by borrowed strings; owned only the first time.
-        if let Some(found) = known.get(shape_name).and_then(|m| m.get(property)) {
-            return found.clone();
-        }
-        let found = member_in_model(shape_name, property);
-        known
-            .entry(shape_name.to_string())
-            .or_default()
-            .insert(property.to_string(), found.clone());
-        found
+    remembered(&MEMBERS, (shape_name, property), || {
+        member_in_model(shape_name, property)
     })
 }
 
 fn member_in_model(shape_name: &str, property: &str) -> Member {
     let definition = shape(shape_name).filter(|s| s.kind == "structure")?;
-    let member_shape = |name: &str| definition.member(name);
     if let Some((_, _, renamed)) = RENAMED
         .iter()
         .find(|(s, p, _)| *s == shape_name && *p == property)
     {
-        return Some((renamed.map(str::to_string), renamed.and_then(member_shape)));
+        return Some((
+            renamed.map(str::to_string),
+            renamed.and_then(|name| definition.member(name)),
+        ));
     }
     let mut chars = property.chars();
     let lowered: String = chars
         .next()
         .map(|first| first.to_lowercase().chain(chars).collect())
         .unwrap_or_default();
-    if definition.member(&lowered).is_some() {
-        let found = member_shape(&lowered);
-        return Some((Some(lowered), found));
+    if let Some(found) = definition.member(&lowered) {
+        return Some((Some(lowered), Some(found)));
     }
     let mut caseless = (definition.members.iter())
         .map(|(member, _)| *member)
         .filter(|m| m.eq_ignore_ascii_case(property));
     match (caseless.next(), caseless.next()) {
-        (Some(name), None) => Some((Some(name.to_string()), member_shape(name))),
+        (Some(name), None) => Some((Some(name.to_string()), definition.member(name))),
         _ => member_in_model(described(shape_name)?, property),
     }
 }
@@ -471,8 +462,7 @@ fn render_value(shape_name: &str, value: &Value) -> Value {
 
 /// The property an API member of `shape_name` is written as, and the member's shape.
 fn property_of(shape_name: &str, member_name: &str) -> Option<(String, &'static str)> {
-    let lookup = |shape_name: &str| shape(shape_name)?.member(member_name);
-    let member_shape = lookup(shape_name).or_else(|| lookup(described(shape_name)?))?;
+    let shape_of_member = member_shape(shape_name, member_name)?;
     let renamed = RENAMED
         .iter()
         .find(|(s, _, api)| *s == shape_name && *api == Some(member_name))
@@ -484,7 +474,7 @@ fn property_of(shape_name: &str, member_name: &str) -> Option<(String, &'static 
             .map(|first| first.to_uppercase().chain(chars).collect())
             .unwrap_or_default()
     });
-    Some((property, member_shape))
+    Some((property, shape_of_member))
 }
 
 #[cfg(test)]

@@ -12,9 +12,9 @@ pub fn check(args: CheckArgs) -> u8 {
         Ok(linted) => linted,
         Err(code) => return code,
     };
-    let timings = std::env::var_os("ECSLINT_TIMINGS").map(|_| std::time::Instant::now());
+    let timer = linted.timer.clone();
     let (run, config_fail_on) = judge(linted);
-    let judged = timings.map(|start| start.elapsed());
+    timer.lap("judge");
     let format = args.format.unwrap_or(Format::Pretty);
     let options = report_options(&args.lint, args.output.as_deref());
     if let Some(path) = args.output.as_deref() {
@@ -33,14 +33,7 @@ pub fn check(args: CheckArgs) -> u8 {
             report::write(format, &run, &options, &mut out).and_then(|()| out.flush())
         }
     };
-    if let (Some(start), Some(judged)) = (timings, judged) {
-        let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
-        eprintln!("timing: judge      {:>8.1} ms", ms(judged));
-        eprintln!(
-            "timing: report     {:>8.1} ms",
-            ms(start.elapsed() - judged)
-        );
-    }
+    timer.lap("report");
     if let Err(e) = written {
         let place = args
             .output

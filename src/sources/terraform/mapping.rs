@@ -109,19 +109,10 @@ type Member = Option<(String, &'static str)>;
 /// The API member an argument is, by name (ignoring case), or its plural for a repeated block.
 pub fn member_of(shape: &str, argument: &str) -> Member {
     thread_local! {
-        /// The answers so far: a configuration asks the same few hundred questions for each of
-        /// its resources.
-        static KNOWN: std::cell::RefCell<Known> = Default::default();
+        static KNOWN: api_model::Answers<Member> = Default::default();
     }
-    type Known = foldhash::HashMap<String, foldhash::HashMap<String, Member>>;
-    KNOWN.with_borrow_mut(|known| {
-        // Looked up by borrowed strings; owned only the first time.
-        if let Some(found) = known.get(shape).and_then(|m| m.get(argument)) {
-            return found.clone();
-        }
-        let found = member_in(shape, argument).or_else(|| member_in(described(shape)?, argument));
-        (known.entry(shape.to_string()).or_default()).insert(argument.to_string(), found.clone());
-        found
+    api_model::remembered(&KNOWN, (shape, argument), || {
+        member_in(shape, argument).or_else(|| member_in(described(shape)?, argument))
     })
 }
 
@@ -196,9 +187,7 @@ impl Mapper<'_> {
         let Some((first, rest)) = steps.split_first() else {
             return;
         };
-        let member_shape = |name: &str| api_model::shape(name)?.member(first);
-        let Some(member_shape) = member_shape(shape).or_else(|| member_shape(described(shape)?))
-        else {
+        let Some(member_shape) = api_model::member_shape(shape, first) else {
             return;
         };
         self.path.push(Step::Key(first.clone()));
