@@ -2,7 +2,8 @@
 """Live-scan benchmark against moto's server on 127.0.0.1.
 
 Usage: scripts/bench-scan.py N [CONCURRENCY]   (N task definitions as N/5 families of 5 revisions,
-N/10 services; --concurrency, default 8)
+N/10 services; --concurrency, default 8). Then scans again with `--since` the first scan's snapshot
+(nothing changed) and reports the calls of that incremental scan.
 
 Seeds moto through boto3, puts the call-counting proxy (tests/live/faults.py, no faults) in front,
 times `ecslint scan` (the newer of target/release and target/debug) with /usr/bin/time,
@@ -86,6 +87,19 @@ def main():
                                 env=env, capture_output=True, text=True)
         direct_wall = direct.stderr.strip().splitlines()[-1].split()[0]
         snapshot = json.loads((out / "report.snapshot.json").read_text())
+        # Nothing changed since: an incremental scan from the full scan's snapshot, counted by the proxy.
+        env["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{proxy_port}"
+        incremental = subprocess.run(["/usr/bin/time", "-f", "%e %M", str(BINARY), "scan", "--no-config", "--region", "us-east-1",
+                                      "--concurrency", CONCURRENCY, "--since", str(out / "report.snapshot.json"),
+                                      "-f", "json", "-o", str(out / "incremental.json")], env=env, capture_output=True, text=True)
+        if incremental.returncode not in (0, 1):
+            sys.exit(f"ecslint scan --since failed ({incremental.returncode}): {incremental.stderr[-2000:]}")
+        since_wall, since_rss_kb = incremental.stderr.strip().splitlines()[-1].split()
+        counted = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{proxy_port}/__calls").read())
+        counted.pop("__max_in_flight", None)
+        since_calls = {a: n - calls.get(a, 0) for a, n in counted.items() if n - calls.get(a, 0)}
+        since_snapshot = json.loads((out / "incremental.snapshot.json").read_text())
+        same = all(since_snapshot[k] == snapshot[k] for k in snapshot if k != "ecslintSnapshot")
     finally:
         for process in (proxy, moto):
             if process:
@@ -98,6 +112,14 @@ def main():
               f"| wall time, straight to moto | {float(direct_wall):.2f} s |\n| API calls | {total} |\n| most calls in flight | {max_in_flight} |\n"
               f"| peak RSS | {int(rss_kb) / 1024:.0f} MB |\n| task definitions read | {len(snapshot['taskDefinitions'])} |\n"
               f"| services read | {len(snapshot['services'])} |\n\n| action | calls |\n|---|---|\n{rows}\n")
+    since_total = sum(since_calls.values())
+    since_rows = "\n".join(f"| {action} | {count} |" for action, count in sorted(since_calls.items()))
+    report += (f"\n## Unchanged incremental scan (`--since` the full scan's snapshot)\n\n"
+               f"| measure | value |\n|---|---|\n| wall time, through the counting proxy | {float(since_wall):.2f} s |\n"
+               f"| API calls | {since_total} ({since_total / total:.3f}x the full scan's; target <= 0.1x) |\n"
+               f"| task definitions taken from the snapshot | {since_snapshot['ecslintSnapshot'].get('reusedTaskDefinitions')} |\n"
+               f"| peak RSS | {int(since_rss_kb) / 1024:.0f} MB |\n| resources identical to the full scan's | {same} |\n\n"
+               f"| action | calls |\n|---|---|\n{since_rows}\n")
     if N == 5000:
         report += (f"\nProwler 5.46 on this estate (issue figures): ~68 s, 5,525 calls. ecslint: "
                    f"{float(direct_wall) / 68:.1%} of the time (straight to moto; {float(wall) / 68:.1%} through the proxy), "

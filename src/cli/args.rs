@@ -199,6 +199,10 @@ pub struct LiveArgs {
     /// Regions read at once in each account.
     #[arg(long, default_value_t = 4, value_name = "N")]
     pub region_concurrency: usize,
+    /// Incremental scan: take the task definition revisions an earlier snapshot of `collect` or
+    /// `scan` (or a merge of them) holds from it instead of describing them again. Repeatable.
+    #[arg(long, value_name = "SNAPSHOT")]
+    pub since: Vec<PathBuf>,
 }
 
 #[cfg(feature = "live")]
@@ -228,6 +232,7 @@ impl LiveArgs {
             external_id: self.external_id.clone(),
             profile: self.profile.clone(),
             endpoint_url: self.endpoint_url.clone(),
+            since: std::sync::Arc::new(crate::sources::live::read_since(&self.since)?),
         })
     }
 }

@@ -36,6 +36,7 @@ pub fn is_snapshot(text: &str) -> bool {
 pub fn merge(inputs: &[(String, String)]) -> Result<String, String> {
     let mut parts = Vec::new();
     let mut calls: BTreeMap<String, u64> = BTreeMap::new();
+    let mut reused: Option<u64> = None;
     let mut errors = Vec::new();
     let mut regional = Vec::new();
     let known: Vec<_> = resource_members().collect();
@@ -102,6 +103,9 @@ pub fn merge(inputs: &[(String, String)]) -> Result<String, String> {
                 "role": field("role"),
                 "tool": field("tool"),
             })),
+        }
+        if let Some(n) = meta.get("reusedTaskDefinitions").and_then(Value::as_u64) {
+            *reused.get_or_insert(0) += n;
         }
         if let Some(Value::Object(counted)) = meta.get("calls") {
             for (call, n) in counted {
@@ -180,6 +184,9 @@ pub fn merge(inputs: &[(String, String)]) -> Result<String, String> {
         meta.insert(key.into(), value.flatten().unwrap_or(Value::Null));
     }
     meta.insert("calls".into(), json!(calls));
+    if let Some(reused) = reused {
+        meta.insert("reusedTaskDefinitions".into(), json!(reused));
+    }
     meta.insert("collectionErrors".into(), Value::Array(errors));
     meta.insert("parts".into(), Value::Array(parts));
 
@@ -221,6 +228,9 @@ pub struct Header {
     pub region: Option<String>,
     /// Calls made, by operation (`ecs:ListServices`).
     pub calls: BTreeMap<&'static str, usize>,
+    /// In an incremental scan (`--since`), the task definitions taken from the earlier
+    /// snapshots: a DescribeTaskDefinition call saved each.
+    pub reused: Option<usize>,
     /// `{call, error, unread}` for each call that failed.
     pub collection_errors: Vec<Value>,
 }
@@ -246,6 +256,11 @@ pub fn write(
             "collectionErrors": header.collection_errors,
         }),
     );
+    if let (Some(reused), Some(Value::Object(meta))) =
+        (header.reused, doc.get_mut("ecslintSnapshot"))
+    {
+        meta.insert("reusedTaskDefinitions".into(), json!(reused));
+    }
     let mut settings = Some(settings);
     for (spec, key) in collections() {
         let items = resources.remove(&spec.kind).unwrap_or_default();

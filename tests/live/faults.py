@@ -2,14 +2,16 @@
 
 moto answers ECS List* calls in one page and never throttles or denies. This proxy, on 127.0.0.1,
 forwards every request to moto and then, as the real services would:
-  * pages ECS ListClusters / ListTaskDefinitionFamilies (100 per page) and ListServices (10);
+  * pages ECS ListClusters, ListServices, ListTaskDefinitionFamilies and ListTaskDefinitions as
+    asked (maxResults, at most 100; without it 100, and 10 for ListServices), or in pages of at
+    most N (--page-size N: a service may answer fewer than asked);
   * answers a throttling error every Nth call (--throttle-every N);
   * denies the actions named with --deny (e.g. iam:GetAccountAuthorizationDetails), or with
     --deny ACTION@TEXT only the requests whose parameters contain TEXT (sts:AssumeRole@ACCOUNT_ID);
 and counts calls per action (GET /__calls returns them as JSON, with "__max_in_flight": the most
 requests it was answering at once).
 
-Usage: faults.py UPSTREAM PORT [--throttle-every N] [--deny ACTION]...
+Usage: faults.py UPSTREAM PORT [--throttle-every N] [--page-size N] [--deny ACTION]...
 """
 import argparse
 import json
@@ -23,11 +25,13 @@ parser = argparse.ArgumentParser()
 parser.add_argument("upstream")
 parser.add_argument("port", type=int)
 parser.add_argument("--throttle-every", type=int, default=0)
+parser.add_argument("--page-size", type=int, default=100)
 parser.add_argument("--deny", action="append", default=[])
 args = parser.parse_args()
 
+# The list member of each paged call, and its page size when maxResults is not given.
 PAGES = {"ListClusters": ("clusterArns", 100), "ListServices": ("serviceArns", 10),
-         "ListTaskDefinitionFamilies": ("families", 100)}
+         "ListTaskDefinitionFamilies": ("families", 100), "ListTaskDefinitions": ("taskDefinitionArns", 100)}
 lock = threading.Lock()
 calls = {}
 count = [0]
@@ -123,7 +127,8 @@ class Proxy(BaseHTTPRequestHandler):
         if protocol == "json" and name in PAGES:
             request = json.loads(body or b"{}")
             token = request.pop("nextToken", None)
-            request.pop("maxResults", None)
+            asked = request.pop("maxResults", None) or PAGES[name][1]
+            size = max(1, min(asked, 100, args.page_size))
             body = json.dumps(request).encode()
         forward = urllib.request.Request(args.upstream + self.path, data=body, method="POST")
         for key, value in self.headers.items():
@@ -135,7 +140,7 @@ class Proxy(BaseHTTPRequestHandler):
         except urllib.error.HTTPError as failure:
             status, data, content_type = failure.code, failure.read(), failure.headers.get("Content-Type", "")
         if status == 200 and protocol == "json" and name in PAGES:
-            key, size = PAGES[name]
+            key = PAGES[name][0]
             result = json.loads(data)
             items = result.get(key, [])
             start = int(token or 0)

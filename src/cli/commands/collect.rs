@@ -29,8 +29,15 @@ pub fn write_snapshots(live: &LiveArgs, output: &std::path::Path) -> Result<Vec<
         let calls: u64 = meta["calls"].as_object().map_or(0, |c| {
             c.values().filter_map(serde_json::Value::as_u64).sum()
         });
+        // An incremental scan says what it did not have to ask again.
+        let saved = match meta["reusedTaskDefinitions"].as_u64() {
+            Some(reused) => {
+                format!(" ({reused} task definitions taken from --since: {reused} calls saved)")
+            }
+            None => String::new(),
+        };
         eprintln!(
-            "{region}: {} task definitions, {} services, {} clusters in {calls} calls; {} calls failed -> {}",
+            "{region}: {} task definitions, {} services, {} clusters in {calls} calls{saved}; {} calls failed -> {}",
             snapshot["taskDefinitions"].as_array().map_or(0, Vec::len),
             snapshot["services"].as_array().map_or(0, Vec::len),
             snapshot["clusters"].as_array().map_or(0, Vec::len),

@@ -128,6 +128,8 @@ pub(super) struct Collected {
     /// `{call, error, unread}` for each failed call.
     pub errors: Vec<Value>,
     pub calls: BTreeMap<&'static str, usize>,
+    /// Task definitions taken from the `--since` snapshots instead of described.
+    pub reused: usize,
 }
 
 impl Collected {

@@ -2,19 +2,21 @@
 
 use super::capture::{Capture, Collected, member_list};
 use super::client::{Scope, short_error};
+use super::since::{Reusable, latest_revisions};
 use crate::model::ResourceKind;
 use aws_sdk_ecs::types::{
     CapacityProviderField, ClusterField, ServiceField, TaskDefinitionFamilyStatus,
     TaskDefinitionField,
 };
 use serde_json::Value;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
 /// Reads one region's ECS estate.
 pub(super) async fn collect_region(
     scope: &Scope,
     concurrency: usize,
     all_revisions: bool,
+    since: &Reusable,
     progress: indicatif::ProgressBar,
 ) -> Collected {
     let ecs = scope.ecs();
@@ -83,7 +85,7 @@ pub(super) async fn collect_region(
     }
 
     // Task definitions: the latest ACTIVE revision of every family, and every revision a service
-    // runs; each described once.
+    // runs; each described once, or taken from the `--since` snapshots when they hold it.
     let service_refs: BTreeSet<String> = out
         .of(ResourceKind::Service)
         .iter()
@@ -93,33 +95,8 @@ pub(super) async fn collect_region(
                 .map(str::to_string)
         })
         .collect();
-    let mut wanted = BTreeSet::new();
-    if all_revisions {
-        let request = ecs
-            .list_task_definitions()
-            .status(aws_sdk_ecs::types::TaskDefinitionStatus::Active)
-            .max_results(100);
-        let arns: Vec<String> = paged!(
-            out,
-            "ecs:ListTaskDefinitions",
-            request,
-            task_definition_arns,
-            "task definition revisions"
-        );
-        wanted.extend(arns);
-    }
-    let request = ecs
-        .list_task_definition_families()
-        .status(TaskDefinitionFamilyStatus::Active)
-        .max_results(100);
-    let families: Vec<String> = paged!(
-        out,
-        "ecs:ListTaskDefinitionFamilies",
-        request,
-        families,
-        "task definitions"
-    );
-    wanted.extend(families);
+    let (wanted, active) =
+        wanted_task_definitions(&ecs, &mut out, all_revisions, since.is_given()).await;
     // The listed families and revisions first; then the revisions services run that those did not
     // already include (usually none: services mostly run the latest revision).
     let mut seen_arns = BTreeSet::new();
@@ -137,7 +114,24 @@ pub(super) async fn collect_region(
                 .cloned()
                 .collect()
         };
-        for (reference, result) in describe_task_definitions(&ecs, references, concurrency).await {
+        // Only a revision listed ACTIVE is taken from a snapshot: its status has not changed.
+        let (reused, to_describe): (Vec<_>, Vec<_>) = references
+            .into_iter()
+            .map(|reference| match active.contains(&reference) {
+                true => (since.task_definition(&reference), reference),
+                false => (None, reference),
+            })
+            .partition(|(earlier, _)| earlier.is_some());
+        for (earlier, arn) in reused {
+            if let Some(td) = earlier
+                && seen_arns.insert(arn)
+            {
+                out.reused += 1;
+                out.push(ResourceKind::TaskDefinition, td);
+            }
+        }
+        let to_describe = to_describe.into_iter().map(|(_, r)| r).collect();
+        for (reference, result) in describe_task_definitions(&ecs, to_describe, concurrency).await {
             out.called("ecs:DescribeTaskDefinition");
             match result {
                 Ok(Some(mut body)) => {
@@ -166,6 +160,10 @@ pub(super) async fn collect_region(
                 Err(error) => out.failed("ecs:DescribeTaskDefinition", &error, &reference),
             }
         }
+    }
+    // One order whichever were reused: by ARN.
+    if let Some(tds) = out.resources.get_mut(&ResourceKind::TaskDefinition) {
+        tds.sort_by(|a, b| arn_of(a).cmp(arn_of(b)));
     }
 
     // Capacity providers the clusters use (FARGATE and FARGATE_SPOT are not resources).
@@ -242,6 +240,55 @@ pub(super) async fn collect_region(
         }
     }
     out
+}
+
+/// The task definitions a region's scan reads. A full scan names the families (each described
+/// as its latest ACTIVE revision). With `all_revisions`, or in an incremental scan, the ACTIVE
+/// revisions are listed and named by ARN instead: all of them, or each family's latest (the
+/// same revision the family's name describes), so that one an earlier snapshot holds is
+/// recognized and not described again. Also returns the revisions listed ACTIVE.
+async fn wanted_task_definitions(
+    ecs: &aws_sdk_ecs::Client,
+    out: &mut Collected,
+    all_revisions: bool,
+    incremental: bool,
+) -> (BTreeSet<String>, HashSet<String>) {
+    if all_revisions || incremental {
+        let request = ecs
+            .list_task_definitions()
+            .status(aws_sdk_ecs::types::TaskDefinitionStatus::Active)
+            .max_results(100);
+        let arns: Vec<String> = paged!(
+            out,
+            "ecs:ListTaskDefinitions",
+            request,
+            task_definition_arns,
+            "task definition revisions"
+        );
+        let wanted = match all_revisions {
+            true => arns.iter().cloned().collect(),
+            false => latest_revisions(&arns).into_iter().collect(),
+        };
+        return (wanted, arns.into_iter().collect());
+    }
+    let request = ecs
+        .list_task_definition_families()
+        .status(TaskDefinitionFamilyStatus::Active)
+        .max_results(100);
+    let families: Vec<String> = paged!(
+        out,
+        "ecs:ListTaskDefinitionFamilies",
+        request,
+        families,
+        "task definitions"
+    );
+    (families.into_iter().collect(), HashSet::new())
+}
+
+fn arn_of(td: &Value) -> &str {
+    td.get("taskDefinitionArn")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
 }
 
 /// Describes task definitions concurrently (bounded); results in a stable order.

@@ -18,10 +18,12 @@ mod ec2;
 mod ecs;
 mod iam;
 mod options;
+mod since;
 mod targets;
 mod xml;
 
 pub use options::{AccountEntry, LiveOptions, read_accounts_file};
+pub use since::{Reusable, read_since};
 
 use crate::sources::snapshot;
 use autoscaling::collect_groups;
@@ -79,6 +81,8 @@ struct AccountMeta {
     account: Option<String>,
     name: Option<String>,
     role_arn: Option<String>,
+    /// Whether the scan is incremental (`--since`).
+    incremental: bool,
 }
 
 /// One account: enter it (AssumeRole, proven by GetCallerIdentity), read IAM once, then its
@@ -107,6 +111,7 @@ async fn collect_account(
         account: target.account.clone(),
         name: target.name.clone(),
         role_arn: target.role_arn.clone(),
+        incremental: options.since.is_given(),
     };
     // Proves the credentials before any region is read, and names the caller's own account.
     let identity = aws_sdk_sts::Client::new(&config)
@@ -174,8 +179,14 @@ async fn collect_account(
             let _permit = limit.acquire_owned().await;
             let bar = progress.add(indicatif::ProgressBar::new_spinner());
             bar.set_prefix(label.clone());
-            let mut collected =
-                collect_region(&scope, options.concurrency, options.all_revisions, bar).await;
+            let mut collected = collect_region(
+                &scope,
+                options.concurrency,
+                options.all_revisions,
+                &options.since,
+                bar,
+            )
+            .await;
             // Account-wide calls are counted once, in the account's first region's snapshot.
             if i == 0 {
                 collected.called("sts:GetCallerIdentity");
@@ -213,6 +224,7 @@ fn snapshot(region: Option<&str>, meta: &AccountMeta, collected: Collected) -> V
         role: meta.role_arn.clone(),
         region: region.map(str::to_string),
         calls: collected.calls,
+        reused: meta.incremental.then_some(collected.reused),
         collection_errors: collected.errors,
     };
     snapshot::write(header, collected.resources, collected.settings)

@@ -26,6 +26,8 @@ pub struct LiveOptions {
     pub external_id: Option<String>,
     pub profile: Option<String>,
     pub endpoint_url: Option<String>,
+    /// Task definitions earlier snapshots hold (`--since`), not described again.
+    pub since: std::sync::Arc<super::Reusable>,
 }
 
 /// One line of an accounts file: an account id (the role is `--role-name`) or a role ARN.
