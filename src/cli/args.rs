@@ -200,7 +200,8 @@ pub struct LiveArgs {
     #[arg(long, default_value_t = 4, value_name = "N")]
     pub region_concurrency: usize,
     /// Incremental scan: take the task definition revisions an earlier snapshot of `collect` or
-    /// `scan` (or a merge of them) holds from it instead of describing them again. Repeatable.
+    /// `scan` (or a merge of them) holds from it instead of describing them again. A folder
+    /// gives the snapshots in it. Repeatable.
     #[arg(long, value_name = "SNAPSHOT")]
     pub since: Vec<PathBuf>,
 }

@@ -43,11 +43,19 @@ impl Reusable {
     }
 }
 
-/// Reads the snapshots given with `--since`. Errors name the file (and line and column when
-/// it is not JSON); a file that is JSON but not an ecslint snapshot is refused.
+/// Reads the snapshots given with `--since`: files, or folders whose `*.json` snapshots are
+/// read (their other files, such as reports, skipped). Errors name the file (and line and
+/// column when it is not JSON); a file named that is not an ecslint snapshot is refused.
 pub fn read_since(paths: &[std::path::PathBuf]) -> Result<Reusable, String> {
     let mut reusable = Reusable::default();
+    let mut files = Vec::new();
     for path in paths {
+        match path.is_dir() {
+            true => files.extend(snapshots_in(path)?),
+            false => files.push(path.clone()),
+        }
+    }
+    for path in &files {
         reusable.snapshots += 1;
         for raw in task_definitions_of(path)? {
             let Ok(td) = serde_json::from_str::<Identity>(raw.get()) else {
@@ -59,6 +67,22 @@ pub fn read_since(paths: &[std::path::PathBuf]) -> Result<Reusable, String> {
         }
     }
     Ok(reusable)
+}
+
+/// The snapshots directly in `folder`, by name.
+fn snapshots_in(folder: &Path) -> Result<Vec<std::path::PathBuf>, String> {
+    let entries = std::fs::read_dir(folder)
+        .map_err(|e| format!("{}: cannot read the --since folder: {e}", folder.display()))?;
+    let mut found: Vec<_> = entries
+        .filter_map(|entry| Some(entry.ok()?.path()))
+        .filter(|path| path.extension().is_some_and(|e| e == "json") && path.is_file())
+        .filter(|path| {
+            std::fs::read_to_string(path)
+                .is_ok_and(|text| crate::sources::snapshot::is_snapshot(&text))
+        })
+        .collect();
+    found.sort();
+    Ok(found)
 }
 
 /// What a snapshot's task definition is taken by.
@@ -164,6 +188,19 @@ mod tests {
             "web"
         );
         assert!(reusable.task_definition(&arn("web:2")).is_none());
+    }
+
+    #[test]
+    fn a_folder_gives_its_snapshots_and_skips_its_reports() {
+        let dir = tempfile::tempdir().unwrap();
+        let snapshot = serde_json::json!({
+            "ecslintSnapshot": {"version": 1},
+            "taskDefinitions": [{"taskDefinitionArn": arn("api:7"), "status": "ACTIVE"}]
+        });
+        std::fs::write(dir.path().join("audit.snapshot.json"), snapshot.to_string()).unwrap();
+        std::fs::write(dir.path().join("audit.json"), r#"{"findings": []}"#).unwrap();
+        let reusable = read_since(&[dir.path().to_path_buf()]).unwrap();
+        assert!(reusable.task_definition(&arn("api:7")).is_some());
     }
 
     #[test]
