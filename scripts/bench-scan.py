@@ -55,6 +55,18 @@ for s in range(n // 10):
 '''
 
 
+def timed_scan(endpoint, report, *extra):
+    """`ecslint scan` of us-east-1 at `endpoint` into `report`, under /usr/bin/time: (wall s, peak RSS KB)."""
+    env = {**os.environ, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+           "AWS_EC2_METADATA_DISABLED": "true", "AWS_ENDPOINT_URL": endpoint}
+    result = subprocess.run(["/usr/bin/time", "-f", "%e %M", str(BINARY), "scan", "--no-config", "--region", "us-east-1",
+                             "--concurrency", CONCURRENCY, *extra, "-f", "json", "-o", str(report)],
+                            env=env, capture_output=True, text=True)
+    if result.returncode not in (0, 1):
+        sys.exit(f"ecslint scan {' '.join(extra)} failed ({result.returncode}): {result.stderr[-2000:]}")
+    return result.stderr.strip().splitlines()[-1].split()
+
+
 def main():
     moto_port, proxy_port = free_port(), free_port()
     moto = subprocess.Popen([PYTHON, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(moto_port)],
@@ -69,33 +81,18 @@ def main():
         proxy = subprocess.Popen([PYTHON, str(ROOT / "tests/live/faults.py"), upstream, str(proxy_port)],
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait(proxy_port)
-        env = {**os.environ, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-               "AWS_EC2_METADATA_DISABLED": "true", "AWS_ENDPOINT_URL": f"http://127.0.0.1:{proxy_port}"}
         out = ROOT / "target" / f"bench-scan-{N}"
         out.mkdir(parents=True, exist_ok=True)
-        result = subprocess.run(["/usr/bin/time", "-f", "%e %M", str(BINARY), "scan", "--no-config", "--region", "us-east-1", "--concurrency", CONCURRENCY,
-                                 "-f", "json", "-o", str(out / "report.json")], env=env, capture_output=True, text=True)
-        if result.returncode not in (0, 1):
-            sys.exit(f"ecslint scan failed ({result.returncode}): {result.stderr[-2000:]}")
-        wall, rss_kb = result.stderr.strip().splitlines()[-1].split()
-        calls = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{proxy_port}/__calls").read())
+        proxied = f"http://127.0.0.1:{proxy_port}"
+        wall, rss_kb = timed_scan(proxied, out / "report.json")
+        calls = json.loads(urllib.request.urlopen(f"{proxied}/__calls").read())
         max_in_flight = calls.pop("__max_in_flight", None)
         # The same scan straight to moto: the counting proxy is itself a Python server on the path.
-        env["AWS_ENDPOINT_URL"] = upstream
-        direct = subprocess.run(["/usr/bin/time", "-f", "%e %M", str(BINARY), "scan", "--no-config", "--region", "us-east-1",
-                                 "--concurrency", CONCURRENCY, "-f", "json", "-o", str(out / "direct.json")],
-                                env=env, capture_output=True, text=True)
-        direct_wall = direct.stderr.strip().splitlines()[-1].split()[0]
+        direct_wall, _ = timed_scan(upstream, out / "direct.json")
         snapshot = json.loads((out / "report.snapshot.json").read_text())
         # Nothing changed since: an incremental scan from the full scan's snapshot, counted by the proxy.
-        env["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{proxy_port}"
-        incremental = subprocess.run(["/usr/bin/time", "-f", "%e %M", str(BINARY), "scan", "--no-config", "--region", "us-east-1",
-                                      "--concurrency", CONCURRENCY, "--since", str(out / "report.snapshot.json"),
-                                      "-f", "json", "-o", str(out / "incremental.json")], env=env, capture_output=True, text=True)
-        if incremental.returncode not in (0, 1):
-            sys.exit(f"ecslint scan --since failed ({incremental.returncode}): {incremental.stderr[-2000:]}")
-        since_wall, since_rss_kb = incremental.stderr.strip().splitlines()[-1].split()
-        counted = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{proxy_port}/__calls").read())
+        since_wall, since_rss_kb = timed_scan(proxied, out / "incremental.json", "--since", str(out / "report.snapshot.json"))
+        counted = json.loads(urllib.request.urlopen(f"{proxied}/__calls").read())
         counted.pop("__max_in_flight", None)
         since_calls = {a: n - calls.get(a, 0) for a, n in counted.items() if n - calls.get(a, 0)}
         since_snapshot = json.loads((out / "incremental.snapshot.json").read_text())

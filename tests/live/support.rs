@@ -152,20 +152,29 @@ impl Drop for Moto {
     }
 }
 
-/// Runs a seeding script (tests/live/*.py) against the server; returns what it printed.
-pub fn seed(python: &Path, moto: &Moto, script: &str, extra: &[&str]) -> Vec<u8> {
-    let seeded = std::process::Command::new(python)
-        .arg(repo().join(script))
-        .arg(&moto.endpoint)
-        .args(extra)
+/// Runs `python` with `args`, expecting success; returns what it printed.
+fn run_python<S: AsRef<std::ffi::OsStr>>(
+    python: &Path,
+    args: impl IntoIterator<Item = S>,
+) -> Vec<u8> {
+    let run = std::process::Command::new(python)
+        .args(args)
         .output()
         .unwrap();
     assert!(
-        seeded.status.success(),
+        run.status.success(),
         "{}",
-        String::from_utf8_lossy(&seeded.stderr)
+        String::from_utf8_lossy(&run.stderr)
     );
-    seeded.stdout
+    run.stdout
+}
+
+/// Runs a seeding script (tests/live/*.py) against the server; returns what it printed.
+pub fn seed(python: &Path, moto: &Moto, script: &str, extra: &[&str]) -> Vec<u8> {
+    let script = repo().join(script);
+    let mut args = vec![script.as_os_str(), moto.endpoint.as_ref()];
+    args.extend(extra.iter().map(std::ffi::OsStr::new));
+    run_python(python, args)
 }
 
 pub fn ecslint(endpoint: &str) -> Command {
@@ -236,14 +245,5 @@ pub fn ureq_get(url: &str) -> serde_json::Value {
 pub fn run_boto3(python: &Path, endpoint: &str, code: &str) {
     let prelude = "import boto3, sys; ecs = boto3.client('ecs', endpoint_url=sys.argv[1], \
                    region_name='us-east-1', aws_access_key_id='test', aws_secret_access_key='test')";
-    let run = std::process::Command::new(python)
-        .args(["-c", &format!("{prelude}\n{code}")])
-        .arg(endpoint)
-        .output()
-        .unwrap();
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    run_python(python, ["-c", &format!("{prelude}\n{code}"), endpoint]);
 }

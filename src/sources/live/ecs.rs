@@ -115,22 +115,19 @@ pub(super) async fn collect_region(
                 .collect()
         };
         // Only a revision listed ACTIVE is taken from a snapshot: its status has not changed.
-        let (reused, to_describe): (Vec<_>, Vec<_>) = references
-            .into_iter()
-            .map(|reference| match active.contains(&reference) {
-                true => (since.task_definition(&reference), reference),
-                false => (None, reference),
-            })
-            .partition(|(earlier, _)| earlier.is_some());
-        for (earlier, arn) in reused {
-            if let Some(td) = earlier
-                && seen_arns.insert(arn)
-            {
-                out.reused += 1;
-                out.push(ResourceKind::TaskDefinition, td);
+        let mut to_describe = Vec::new();
+        for reference in references {
+            let earlier = active.contains(&reference);
+            match earlier.then(|| since.task_definition(&reference)).flatten() {
+                Some(td) => {
+                    if seen_arns.insert(reference) {
+                        out.reused += 1;
+                        out.push(ResourceKind::TaskDefinition, td);
+                    }
+                }
+                None => to_describe.push(reference),
             }
         }
-        let to_describe = to_describe.into_iter().map(|(_, r)| r).collect();
         for (reference, result) in describe_task_definitions(&ecs, to_describe, concurrency).await {
             out.called("ecs:DescribeTaskDefinition");
             match result {

@@ -31,6 +31,19 @@ impl std::fmt::Debug for Reusable {
 }
 
 impl Reusable {
+    /// One snapshot's task definitions: the ACTIVE ones, by ARN.
+    fn add(&mut self, task_definitions: Vec<Box<RawValue>>) {
+        self.snapshots += 1;
+        for raw in task_definitions {
+            let Ok(td) = serde_json::from_str::<Identity>(raw.get()) else {
+                continue;
+            };
+            if let (Some("ACTIVE"), Some(arn)) = (td.status.as_deref(), td.arn) {
+                self.task_definitions.insert(arn, raw);
+            }
+        }
+    }
+
     /// Whether any snapshot was given: the scan is then incremental.
     pub fn is_given(&self) -> bool {
         self.snapshots > 0
@@ -48,38 +61,29 @@ impl Reusable {
 /// column when it is not JSON); a file named that is not an ecslint snapshot is refused.
 pub fn read_since(paths: &[std::path::PathBuf]) -> Result<Reusable, String> {
     let mut reusable = Reusable::default();
-    let mut files = Vec::new();
     for path in paths {
         match path.is_dir() {
-            true => files.extend(snapshots_in(path)?),
-            false => files.push(path.clone()),
-        }
-    }
-    for path in &files {
-        reusable.snapshots += 1;
-        for raw in task_definitions_of(path)? {
-            let Ok(td) = serde_json::from_str::<Identity>(raw.get()) else {
-                continue;
-            };
-            if let (Some("ACTIVE"), Some(arn)) = (td.status.as_deref(), td.arn) {
-                reusable.task_definitions.insert(arn, raw);
+            true => {
+                for file in json_files_in(path)? {
+                    // Read once: what is not a snapshot is skipped on the way.
+                    if let Ok(task_definitions) = task_definitions_of(&file) {
+                        reusable.add(task_definitions);
+                    }
+                }
             }
+            false => reusable.add(task_definitions_of(path)?),
         }
     }
     Ok(reusable)
 }
 
-/// The snapshots directly in `folder`, by name.
-fn snapshots_in(folder: &Path) -> Result<Vec<std::path::PathBuf>, String> {
+/// The `*.json` files directly in `folder`, by name.
+fn json_files_in(folder: &Path) -> Result<Vec<std::path::PathBuf>, String> {
     let entries = std::fs::read_dir(folder)
         .map_err(|e| format!("{}: cannot read the --since folder: {e}", folder.display()))?;
     let mut found: Vec<_> = entries
         .filter_map(|entry| Some(entry.ok()?.path()))
         .filter(|path| path.extension().is_some_and(|e| e == "json") && path.is_file())
-        .filter(|path| {
-            std::fs::read_to_string(path)
-                .is_ok_and(|text| crate::sources::snapshot::is_snapshot(&text))
-        })
         .collect();
     found.sort();
     Ok(found)
