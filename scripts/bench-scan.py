@@ -11,89 +11,33 @@ and reads the calls per action from the proxy. Needs the venv .ci/run makes (mot
 Writes target/bench-scan-N.md. Prowler 5.46's figures for the same estate at N=5000 (from the issue):
 about 68 s and 5,525 calls on a 2-core machine.
 """
-import json, os, pathlib, socket, subprocess, sys, time, urllib.request
+import json, sys, urllib.request
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
+from moto_estate import BINARY, ROOT, start_moto, start_proxy, timed_scan
+
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
 CONCURRENCY = sys.argv[2] if len(sys.argv) > 2 else "8"
-PYTHON = os.environ.get("ECSLINT_TEST_PYTHON", str(pathlib.Path.home() / ".cache/ecslint-venv/bin/python"))
-# The most recently built binary (a release build of the SDK takes ~9 minutes).
-BINARY = max((p for p in (ROOT / "target/release/ecslint", ROOT / "target/debug/ecslint") if p.exists()),
-             key=lambda p: p.stat().st_mtime)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait(port):
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    sys.exit(f"nothing listens on {port}")
-
-
-SEED = r'''
-import boto3, sys
-n = int(sys.argv[2])
-kw = dict(endpoint_url=sys.argv[1], region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test")
-ecs = boto3.client("ecs", **kw)
-for c in range(5):
-    ecs.create_cluster(clusterName=f"cluster-{c}")
-for i in range(n):
-    family = f"svc-{i // 5:05}"
-    ecs.register_task_definition(family=family, containerDefinitions=[{"name": "app", "image": f"app:{i}", "memory": 256,
-        "environment": [{"name": f"SETTING_{k}", "value": str(k)} for k in range(8)]}])
-for s in range(n // 10):
-    ecs.create_service(cluster=f"cluster-{s % 5}", serviceName=f"service-{s:05}", taskDefinition=f"svc-{s * 2:05}",
-                       desiredCount=2, launchType="EC2")
-'''
-
-
-def timed_scan(endpoint, report, *extra):
-    """`ecslint scan` of us-east-1 at `endpoint` into `report`, under /usr/bin/time: (wall s, peak RSS KB)."""
-    env = {**os.environ, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-           "AWS_EC2_METADATA_DISABLED": "true", "AWS_ENDPOINT_URL": endpoint}
-    result = subprocess.run(["/usr/bin/time", "-f", "%e %M", str(BINARY), "scan", "--no-config", "--region", "us-east-1",
-                             "--concurrency", CONCURRENCY, *extra, "-f", "json", "-o", str(report)],
-                            env=env, capture_output=True, text=True)
-    if result.returncode not in (0, 1):
-        sys.exit(f"ecslint scan {' '.join(extra)} failed ({result.returncode}): {result.stderr[-2000:]}")
-    return result.stderr.strip().splitlines()[-1].split()
 
 
 def main():
-    moto_port, proxy_port = free_port(), free_port()
-    moto = subprocess.Popen([PYTHON, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(moto_port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    moto, upstream, seeding = start_moto(N)
     proxy = None
     try:
-        wait(moto_port)
-        upstream = f"http://127.0.0.1:{moto_port}"
-        start = time.perf_counter()
-        subprocess.run([PYTHON, "-c", SEED, upstream, str(N)], check=True)
-        seeding = time.perf_counter() - start
-        proxy = subprocess.Popen([PYTHON, str(ROOT / "tests/live/faults.py"), upstream, str(proxy_port)],
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait(proxy_port)
+        proxy, proxied = start_proxy(upstream)
         out = ROOT / "target" / f"bench-scan-{N}"
         out.mkdir(parents=True, exist_ok=True)
-        proxied = f"http://127.0.0.1:{proxy_port}"
-        wall, rss_kb = timed_scan(proxied, out / "report.json")
+        wall, rss_kb, _ = timed_scan(proxied, out / "report.json", CONCURRENCY)
         calls = json.loads(urllib.request.urlopen(f"{proxied}/__calls").read())
         max_in_flight = calls.pop("__max_in_flight", None)
+        calls.pop("__throttled", None)
         # The same scan straight to moto: the counting proxy is itself a Python server on the path.
-        direct_wall, _ = timed_scan(upstream, out / "direct.json")
+        direct_wall, _, _ = timed_scan(upstream, out / "direct.json", CONCURRENCY)
         snapshot = json.loads((out / "report.snapshot.json").read_text())
         # Nothing changed since: an incremental scan from the full scan's snapshot, counted by the proxy.
-        since_wall, since_rss_kb = timed_scan(proxied, out / "incremental.json", "--since", str(out / "report.snapshot.json"))
+        since_wall, since_rss_kb, _ = timed_scan(proxied, out / "incremental.json", CONCURRENCY,
+                                                 "--since", str(out / "report.snapshot.json"))
         counted = json.loads(urllib.request.urlopen(f"{proxied}/__calls").read())
-        counted.pop("__max_in_flight", None)
+        counted = {a: n for a, n in counted.items() if not a.startswith("__")}
         since_calls = {a: n - calls.get(a, 0) for a, n in counted.items() if n - calls.get(a, 0)}
         since_snapshot = json.loads((out / "incremental.snapshot.json").read_text())
         same = all(since_snapshot[k] == snapshot[k] for k in snapshot if k != "ecslintSnapshot")

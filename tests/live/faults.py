@@ -5,17 +5,21 @@ forwards every request to moto and then, as the real services would:
   * pages ECS ListClusters, ListServices, ListTaskDefinitionFamilies and ListTaskDefinitions as
     asked (maxResults, at most 100; without it 100, and 10 for ListServices), or in pages of at
     most N (--page-size N: a service may answer fewer than asked);
-  * answers a throttling error every Nth call (--throttle-every N);
+  * answers a throttling error every Nth call (--throttle-every N), or whenever a call finds its
+    token bucket empty (--aws-rates: the buckets AWS publishes, see RATES);
+  * answers each call no sooner than --latency-ms after it came (a remote endpoint's round trip);
   * denies the actions named with --deny (e.g. iam:GetAccountAuthorizationDetails), or with
     --deny ACTION@TEXT only the requests whose parameters contain TEXT (sts:AssumeRole@ACCOUNT_ID);
 and counts calls per action (GET /__calls returns them as JSON, with "__max_in_flight": the most
-requests it was answering at once).
+requests it was answering at once, and "__throttled": the throttling errors it answered, per action).
 
-Usage: faults.py UPSTREAM PORT [--throttle-every N] [--page-size N] [--deny ACTION]...
+Usage: faults.py UPSTREAM PORT [--throttle-every N | --aws-rates] [--latency-ms MS] [--page-size N]
+                 [--deny ACTION]...
 """
 import argparse
 import json
 import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -25,6 +29,8 @@ parser = argparse.ArgumentParser()
 parser.add_argument("upstream")
 parser.add_argument("port", type=int)
 parser.add_argument("--throttle-every", type=int, default=0)
+parser.add_argument("--aws-rates", action="store_true")
+parser.add_argument("--latency-ms", type=float, default=0)
 parser.add_argument("--page-size", type=int, default=100)
 parser.add_argument("--deny", action="append", default=[])
 args = parser.parse_args()
@@ -32,8 +38,53 @@ args = parser.parse_args()
 # The list member of each paged call, and its page size when maxResults is not given.
 PAGES = {"ListClusters": ("clusterArns", 100), "ListServices": ("serviceArns", 10),
          "ListTaskDefinitionFamilies": ("families", 100), "ListTaskDefinitions": ("taskDefinitionArns", 100)}
+# Token buckets (burst, refill per second) as AWS documents them, per account and Region: ECS
+# shares one bucket among the actions of a category ("Request throttling for the Amazon ECS
+# API"); EC2 gives each non-mutating action its own 100/20 bucket ("Request throttling for the
+# Amazon EC2 API"). AWS publishes no request rates for IAM, STS or Auto Scaling: not limited here.
+ECS_CATEGORIES = {
+    ("ListClusters", "DescribeClusters"): (50, 20),
+    ("ListTaskDefinitions", "ListTaskDefinitionFamilies", "DescribeTaskDefinition"): (50, 20),
+    ("DescribeCapacityProviders",): (50, 20),
+    ("ListTagsForResource",): (50, 20),
+    ("ListAccountSettings",): (50, 20),
+    ("ListServices", "DescribeServices"): (100, 20),
+}
+RATES = {f"ecs:{a}": (actions[0], rate) for actions, rate in ECS_CATEGORIES.items() for a in actions}
+
+
+class Bucket:
+    def __init__(self, burst, refill):
+        self.burst, self.refill, self.tokens, self.at = burst, refill, float(burst), time.monotonic()
+
+    def take(self):
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.refill)
+        self.at = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+
+buckets = {}
+
+
+def out_of_tokens(action):
+    """Whether `action` finds its bucket empty (the caller holds the lock)."""
+    if action in RATES:
+        key, rate = RATES[action]
+    elif action.startswith("ec2:Describe"):
+        key, rate = action, (100, 20)
+    else:
+        return False
+    bucket = buckets.setdefault(key, Bucket(*rate))
+    return not bucket.take()
+
+
 lock = threading.Lock()
 calls = {}
+throttled = {}
 count = [0]
 in_flight = [0, 0]  # now, most
 
@@ -89,7 +140,7 @@ class Proxy(BaseHTTPRequestHandler):
     def do_GET(self):
         if self.path == "/__calls":
             with lock:
-                answer = dict(calls, __max_in_flight=in_flight[1])
+                answer = dict(calls, __max_in_flight=in_flight[1], __throttled=dict(throttled))
                 return self.reply(200, json.dumps(answer).encode(), "application/json")
         return self.reply(404, b"", "text/plain")
 
@@ -107,12 +158,17 @@ class Proxy(BaseHTTPRequestHandler):
                     in_flight[0] -= 1
 
     def answer(self):
+        if args.latency_ms:
+            time.sleep(args.latency_ms / 1000)
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         action, protocol = action_of(self.headers, body)
         with lock:
             calls[action] = calls.get(action, 0) + 1
             count[0] += 1
             throttle = args.throttle_every and count[0] % args.throttle_every == 0
+            throttle = throttle or (args.aws_rates and out_of_tokens(action))
+            if throttle:
+                throttled[action] = throttled.get(action, 0) + 1
         if denied(action, body):
             code = "AccessDeniedException" if protocol == "json" else ("UnauthorizedOperation" if action.startswith("ec2:") else "AccessDenied")
             return self.error(action, protocol, 403 if protocol == "query" else 400, code, f"not authorized to perform {action}")

@@ -25,6 +25,8 @@ pub(super) async fn read_authorization_details(
             .filter(EntityType::Role)
             .filter(EntityType::LocalManagedPolicy)
             .filter(EntityType::AwsManagedPolicy)
+            // The largest page IAM allows (its default is 100): one call for most accounts.
+            .max_items(1000)
             .set_marker(marker.clone())
             .customize()
             .interceptor(capture.clone())
