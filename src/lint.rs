@@ -177,7 +177,7 @@ pub fn fix_edit(
         return Some(edit);
     }
     let spec = run.rules[finding.rule].file.fix.as_ref()?;
-    let (owner, node) = &finding.violating;
+    let (owner, node) = finding.violating.as_deref()?;
     let violating = (*owner, node.as_slice());
     if let Some((file, start, end, text)) =
         sources::terraform::fix_edit(run.estate, violating, &spec.path, &spec.value)

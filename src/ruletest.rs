@@ -64,7 +64,7 @@ pub fn run_fixture(rule: &Rule, path: &Path) -> Result<FixtureRun, String> {
             .collect(),
         reasons: evaluations
             .iter()
-            .filter_map(|e| e.reason.clone())
+            .filter_map(|e| e.reason.as_deref().map(str::to_string))
             .collect(),
         at_node: evaluations
             .iter()

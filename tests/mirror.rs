@@ -205,7 +205,7 @@ fn judged(rule: &Rule, name: &str, text: &str) -> Result<(Judged, Vec<String>), 
                 return Err(format!("{} placed at an enclosing node", at.path));
             }
             paths.push(common::document_path(&linted, at));
-            fingerprints.push(finding.fingerprint.clone());
+            fingerprints.push(finding.fingerprint.to_string());
         }
         paths.sort();
         found.push((evaluation.outcome, paths));

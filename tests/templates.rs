@@ -71,7 +71,7 @@ fn lint_template(name: &str, text: &str) -> Found {
                 run.estate.files[f.location.file].path.clone(),
                 f.location.start.line,
                 f.location.start.column,
-                f.fingerprint.clone(),
+                f.fingerprint.to_string(),
             )
         })
         .collect();
@@ -192,7 +192,7 @@ fn outcomes_named(
             (
                 run.rules[e.rule].id().to_string(),
                 e.outcome.as_str().to_string(),
-                e.reason.clone().unwrap_or_default(),
+                e.reason.as_deref().unwrap_or_default().to_string(),
             )
         })
         .collect();
@@ -338,7 +338,7 @@ fn a_templates_roles_and_policies_are_judged_where_they_are_written() {
         .evaluations
         .iter()
         .filter(|e| e.outcome.as_str() == "not-evaluated")
-        .filter_map(|e| e.reason.clone())
+        .filter_map(|e| e.reason.as_deref().map(str::to_string))
         .collect();
     assert!(
         not_evaluated.iter().all(|r| !r.contains("Role")),
@@ -924,7 +924,7 @@ fn a_yaml_template_read_in_parts_says_the_same_as_the_whole_document() {
                     run.rules[f.rule].id().to_string(),
                     (start.line + 1 - first_line, start.column),
                     (end.line + 1 - first_line, end.column),
-                    f.fingerprint.clone(),
+                    f.fingerprint.to_string(),
                 )
             })
             .collect();

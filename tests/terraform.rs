@@ -56,14 +56,14 @@ fn check(paths: Vec<PathBuf>, variables: Variables) -> Run {
                 resource.clone(),
                 file,
                 finding.location.start.line,
-                finding.message.clone(),
+                finding.message.to_string(),
             ));
-            fingerprints.push((rule, resource, finding.fingerprint.clone()));
+            fingerprints.push((rule, resource, finding.fingerprint.to_string()));
         }
         if evaluation.outcome == ecslint::findings::Outcome::NotEvaluated {
             let rule = run.rules[evaluation.rule].id().to_string();
             let resource = run.estate.resources[evaluation.resource].name.clone();
-            let reason = evaluation.reason.clone().unwrap_or_default();
+            let reason = evaluation.reason.as_deref().unwrap_or_default().to_string();
             not_evaluated.push((rule, resource, reason));
         }
     }

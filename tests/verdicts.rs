@@ -35,7 +35,7 @@ fn judge(id: &str, files: &[(&str, &str)]) -> (Outcome, Vec<String>) {
     let messages = evaluation
         .findings
         .iter()
-        .map(|f| f.message.clone())
+        .map(|f| f.message.to_string())
         .collect();
     (evaluation.outcome, messages)
 }

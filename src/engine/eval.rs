@@ -144,7 +144,7 @@ fn doubted(mut evaluation: Evaluation, rule: &Rule, estate: &Estate, links: &Lin
         && let Some(why) = super::linked::doubt(rule, estate, links)
     {
         evaluation.outcome = Outcome::NotEvaluated;
-        evaluation.reason = Some(why);
+        evaluation.reason = Some(super::outcome::reason(why));
     }
     evaluation
 }
@@ -364,7 +364,7 @@ pub(super) fn evaluation(
         rule: rule_index,
         resource,
         outcome: decision.outcome,
-        reason: decision.reason,
+        reason: decision.reason.map(super::outcome::reason),
         findings,
     }
 }

@@ -3,7 +3,7 @@
 
 use super::catalog::Rule;
 use super::eval::matches;
-use super::outcome::{Finding, Location};
+use super::outcome::{Finding, Fingerprint, Location};
 use crate::location::{Span, Step, first_line, member_span, normalized_path};
 use crate::model::origin::{Spans, Written, path_from_file_root, written_at};
 use crate::model::{Estate, Resource};
@@ -123,7 +123,6 @@ fn show(estate: &Estate, placed: Placed, first_line_only: bool) -> Location {
     Location {
         file: placed.file,
         path: normalized_path(&placed.steps),
-        steps: placed.steps,
         exact: placed.exact,
         start: index.line_col(text, span.start),
         end: index.line_col(text, span.end),
@@ -217,10 +216,11 @@ pub(super) fn finding(
     Finding {
         rule: rule_index,
         resource,
-        message,
+        message: message.into_boxed_str(),
         location,
         node,
-        violating: (owner, path),
+        // Only a fix reads it: a large estate's findings are mostly of rules without one.
+        violating: rule.file.fix.is_some().then(|| Box::new((owner, path))),
         fingerprint,
     }
 }
@@ -236,7 +236,7 @@ fn fingerprint(
     owner_doc: &Value,
     path: &[Step],
     value: &Value,
-) -> String {
+) -> Fingerprint {
     let identity = identity_path(owner_doc, path);
     let value_text = if value.is_object() || value.is_array() {
         String::new()
@@ -254,14 +254,7 @@ fn fingerprint(
         hasher.update(part.as_bytes());
         hasher.update([0]);
     }
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let digest = hasher.finalize();
-    let mut hex = String::with_capacity(32);
-    for byte in &digest[..16] {
-        hex.push(HEX[usize::from(byte >> 4)] as char);
-        hex.push(HEX[usize::from(byte & 0xf)] as char);
-    }
-    hex
+    Fingerprint::of_digest(&hasher.finalize())
 }
 
 /// The path with named array elements written by name: `containerDefinitions[name=web].user`.

@@ -156,11 +156,11 @@ pub(super) fn evaluate(
             rule: rule_index,
             resource,
             outcome: Outcome::NotEvaluated,
-            reason: Some(format!(
+            reason: Some(super::outcome::reason(format!(
                 "depends on what the input does not decide: {}",
                 reasons.join("; ")
-            )),
-            findings: Vec::new(),
+            ))),
+            findings: Box::default(),
         };
     }
     match base_evaluation {
@@ -202,9 +202,11 @@ fn conditional(
         evaluation(rule_index, rule, (estate, spans), resource, work, decision)
     });
     for finding in &mut evaluation.findings {
-        finding
-            .message
-            .push_str(&format!(" (when condition {condition} is {holds})"));
+        let message = format!(
+            "{} (when condition {condition} is {holds})",
+            finding.message
+        );
+        finding.message = message.into_boxed_str();
     }
     Some(evaluation)
 }

@@ -24,13 +24,13 @@ pub struct BaselineComparison {
 
 pub fn baseline_entry(run: &RunResult<'_>, finding: &Finding) -> BaselineEntry {
     BaselineEntry {
-        fingerprint: finding.fingerprint.clone(),
+        fingerprint: finding.fingerprint.to_string(),
         rule: run.rules[finding.rule].id().to_string(),
         resource: run.estate.resources[finding.resource].id.clone(),
         file: run.estate.files[finding.location.file].path.clone(),
         line: finding.location.start.line,
         column: finding.location.start.column,
-        message: finding.message.clone(),
+        message: finding.message.to_string(),
     }
 }
 

@@ -5,7 +5,7 @@
 use super::ReportOptions;
 use crate::engine::catalog::{Pillar, Severity};
 use crate::findings::baseline::{BaselineEntry, BaselineState};
-use crate::findings::{Outcome, RunResult, Summary, Waiver};
+use crate::findings::{Evaluation, Judged, Outcome, RunResult, Summary, Waiver};
 use crate::location::LineCol;
 use crate::model::ResourceKind;
 use crate::model::input::InputError;
@@ -47,7 +47,7 @@ pub struct JsonFinding<'a> {
     pub fingerprint: Cow<'a, str>,
     pub waiver: Option<Cow<'a, Waiver>>,
     pub baseline_state: Option<BaselineState>,
-    pub help_uri: String,
+    pub help_uri: Cow<'a, str>,
 }
 
 impl JsonFinding<'_> {
@@ -148,42 +148,18 @@ pub fn write(
     options: &ReportOptions,
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
-    let findings: Vec<JsonFinding<'_>> = run
-        .judged()
-        .into_iter()
-        .map(|judged| {
-            let finding = judged.finding;
-            let rule = &run.rules[finding.rule];
-            let location = &finding.location;
-            JsonFinding {
-                rule: Cow::Borrowed(rule.id()),
-                name: Cow::Borrowed(rule.name()),
-                severity: judged.severity,
-                pillars: Cow::Borrowed(&rule.file.pillars),
-                resource: resource_ref(run, finding.resource),
-                message: Cow::Borrowed(&finding.message),
-                location: FindingLocation {
-                    file: Cow::Borrowed(&run.estate.files[location.file].path),
-                    path: Cow::Borrowed(&location.path),
-                    start: location.start,
-                    end: location.end,
-                },
-                fingerprint: Cow::Borrowed(&finding.fingerprint),
-                waiver: judged.waiver.map(|w| Cow::Borrowed(&run.waivers[w])),
-                baseline_state: judged.baseline_state,
-                help_uri: super::help_uri(rule, options),
-            }
-        })
+    // Each element is made as it is serialized, not all beforehand: a large estate's findings
+    // are hundreds of MB as report structures. A rule's help link is made once.
+    let help: Vec<String> = run
+        .rules
+        .iter()
+        .map(|rule| super::help_uri(rule, options))
         .collect();
-    let not_evaluated: Vec<NotEvaluated<'_>> = run
+    let judged = run.judged();
+    let not_evaluated: Vec<&Evaluation> = run
         .evaluations
         .iter()
         .filter(|e| e.outcome == Outcome::NotEvaluated)
-        .map(|e| NotEvaluated {
-            rule: Cow::Borrowed(run.rules[e.rule].id()),
-            resource: resource_ref(run, e.resource),
-            reason: e.reason.as_deref().map(Cow::Borrowed),
-        })
         .collect();
     let report = Report {
         version: FORMAT_VERSION,
@@ -206,18 +182,58 @@ pub fn write(
         merged: None,
     };
     let mut out = std::io::BufWriter::with_capacity(1 << 16, out);
-    write_with_findings(&report, &findings, &not_evaluated, &mut out)?;
+    write_with_findings(
+        &report,
+        (&judged, |judged: &Judged<'_>| {
+            json_finding(run, &help, judged)
+        }),
+        (&not_evaluated, |e: &&Evaluation| NotEvaluated {
+            rule: Cow::Borrowed(run.rules[e.rule].id()),
+            resource: resource_ref(run, e.resource),
+            reason: e.reason.as_deref().map(Cow::Borrowed),
+        }),
+        &mut out,
+    )?;
     out.write_all(b"\n")?;
     out.flush()
 }
 
-/// Writes `report` as pretty JSON with `findings` and `not_evaluated` in its empty members of
-/// those names, the same bytes `serde_json::to_writer_pretty` writes for the whole; those two
-/// serialized on every core (they are most of a large report's bytes).
-fn write_with_findings(
+fn json_finding<'a>(
+    run: &'a RunResult<'_>,
+    help: &'a [String],
+    judged: &Judged<'a>,
+) -> JsonFinding<'a> {
+    let finding = judged.finding;
+    let rule = &run.rules[finding.rule];
+    let location = &finding.location;
+    JsonFinding {
+        rule: Cow::Borrowed(rule.id()),
+        name: Cow::Borrowed(rule.name()),
+        severity: judged.severity,
+        pillars: Cow::Borrowed(&rule.file.pillars),
+        resource: resource_ref(run, finding.resource),
+        message: Cow::Borrowed(&finding.message),
+        location: FindingLocation {
+            file: Cow::Borrowed(&run.estate.files[location.file].path),
+            path: Cow::Borrowed(&location.path),
+            start: location.start,
+            end: location.end,
+        },
+        fingerprint: Cow::Borrowed(&finding.fingerprint),
+        waiver: judged.waiver.map(|w| Cow::Borrowed(&run.waivers[w])),
+        baseline_state: judged.baseline_state,
+        help_uri: Cow::Borrowed(&help[finding.rule]),
+    }
+}
+
+/// Writes `report` as pretty JSON with the findings and the rules not evaluated that the two
+/// pairs of items and makers give in its empty members of those names: the same bytes
+/// `serde_json::to_writer_pretty` writes for the whole. Those two are serialized on every core
+/// (they are most of a large report's bytes), each element made as it is serialized.
+fn write_with_findings<'r, F: Sync, N: Sync>(
     report: &Report<'_>,
-    findings: &[JsonFinding<'_>],
-    not_evaluated: &[NotEvaluated<'_>],
+    (findings, finding): (&[F], impl Fn(&F) -> JsonFinding<'r> + Sync),
+    (not_evaluated, entry): (&[N], impl Fn(&N) -> NotEvaluated<'r> + Sync),
     out: &mut impl Write,
 ) -> std::io::Result<()> {
     use super::splice::{Element, split_at_empty, write_elements};
@@ -230,9 +246,9 @@ fn write_with_findings(
         return out.write_all(document.as_bytes());
     };
     out.write_all(head.as_bytes())?;
-    write_elements(findings, 2, |f, at: Element| at.bytes(f), out)?;
+    write_elements(findings, 2, |f, at: Element| at.bytes(&finding(f)), out)?;
     out.write_all(middle.as_bytes())?;
-    write_elements(not_evaluated, 2, |n, at: Element| at.bytes(n), out)?;
+    write_elements(not_evaluated, 2, |n, at: Element| at.bytes(&entry(n)), out)?;
     out.write_all(tail.as_bytes())
 }
 
@@ -297,7 +313,13 @@ mod tests {
                 merged: None,
             };
             let mut written = Vec::new();
-            write_with_findings(&report, &findings, &not_evaluated, &mut written).unwrap();
+            write_with_findings(
+                &report,
+                (&findings, |f: &JsonFinding<'static>| f.clone()),
+                (&not_evaluated, |n: &NotEvaluated<'static>| n.clone()),
+                &mut written,
+            )
+            .unwrap();
             let whole = Report {
                 findings,
                 not_evaluated,

@@ -296,7 +296,7 @@ fn finding_result(
         .logical_locations(vec![logical])
         .build();
     let mut fingerprints = BTreeMap::new();
-    fingerprints.insert("ecslint/v1".to_string(), finding.fingerprint.clone());
+    fingerprints.insert("ecslint/v1".to_string(), finding.fingerprint.to_string());
     let mut properties = BTreeMap::new();
     properties.insert("severity".to_string(), json!(judged.severity));
     properties.insert("jsonPath".to_string(), json!(at.path));

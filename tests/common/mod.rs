@@ -34,14 +34,18 @@ pub fn fixtures(rules: &[Rule]) -> Vec<(&Rule, String, String)> {
 /// The path of a finding in its resource's document: an API file's path starts at its root,
 /// a translated resource's at its own.
 pub fn document_path(linted: &Linted, at: &Location) -> String {
-    let steps = linted
+    // Every step of a normalized path ends with `]`, so a prefix of the text is a prefix of steps.
+    let rest = linted
         .estate
         .resources
         .iter()
-        .filter_map(|r| at.steps.strip_prefix(r.origin.base.as_slice()))
+        .filter_map(|r| {
+            at.path
+                .strip_prefix(&ecslint::location::normalized_path(&r.origin.base))
+        })
         .min_by_key(|rest| rest.len())
-        .unwrap_or(&at.steps);
-    format!("{steps:?}")
+        .unwrap_or(&at.path[1..]);
+    format!("${rest}")
 }
 
 /// Rewrites the values of members in `names` (and each element of a list of them) that
