@@ -13,7 +13,7 @@ about 68 s and 5,525 calls on a 2-core machine.
 """
 import json, sys, urllib.request
 
-from moto_estate import BINARY, ROOT, start_moto, start_proxy, timed_scan
+from moto_estate import BINARY, ROOT, cpu_seconds, start_moto, start_proxy, timed_scan
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
 CONCURRENCY = sys.argv[2] if len(sys.argv) > 2 else "8"
@@ -50,7 +50,7 @@ def main():
     report = (f"# Live scan: {N} task definitions ({N // 5} families x 5 revisions), {N // 10} services, 5 clusters\n\n"
               f"moto on 127.0.0.1 (seeded in {seeding:.0f} s), {BINARY.relative_to(ROOT)}, --concurrency {CONCURRENCY}.\n\n"
               f"| measure | value |\n|---|---|\n| wall time, through the counting proxy | {float(wall):.2f} s |\n"
-              f"| wall time, straight to moto | {float(direct_wall):.2f} s |\n| API calls | {total} |\n| most calls in flight | {max_in_flight} |\n"
+              f"| wall time, straight to moto | {float(direct_wall):.2f} s |\n| ecslint's CPU time (user + system) | {cpu_seconds[0]:.2f} s |\n| API calls | {total} |\n| most calls in flight | {max_in_flight} |\n"
               f"| peak RSS | {int(rss_kb) / 1024:.0f} MB |\n| task definitions read | {len(snapshot['taskDefinitions'])} |\n"
               f"| services read | {len(snapshot['services'])} |\n\n| action | calls |\n|---|---|\n{rows}\n")
     since_total = sum(since_calls.values())

@@ -66,13 +66,18 @@ def start_proxy(upstream, *options):
 
 def timed_scan(endpoint, report, concurrency, *extra):
     """`ecslint scan` of us-east-1 at `endpoint` into `report`, under /usr/bin/time:
-    (wall s, peak RSS KB, exit code)."""
+    (wall s, peak RSS KB, exit code); the CPU seconds it used are in `cpu_seconds` after."""
     env = {**os.environ, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
            "AWS_EC2_METADATA_DISABLED": "true", "AWS_ENDPOINT_URL": endpoint}
-    result = subprocess.run(["/usr/bin/time", "-f", "%e %M", str(BINARY), "scan", "--no-config", "--region", "us-east-1",
+    result = subprocess.run(["/usr/bin/time", "-f", "%e %M %U %S", str(BINARY), "scan", "--no-config", "--region", "us-east-1",
                              "--concurrency", str(concurrency), *extra, "-f", "json", "-o", str(report)],
                             env=env, capture_output=True, text=True)
     if result.returncode not in (0, 1, 3):
         sys.exit(f"ecslint scan {' '.join(extra)} failed ({result.returncode}): {result.stderr[-2000:]}")
-    wall, rss_kb = result.stderr.strip().splitlines()[-1].split()
+    wall, rss_kb, user, system = result.stderr.strip().splitlines()[-1].split()
+    cpu_seconds.append(float(user) + float(system))
     return float(wall), int(rss_kb), result.returncode
+
+
+# The CPU time (user + system) of each timed_scan, in order.
+cpu_seconds = []
