@@ -14,9 +14,12 @@ throttling errors answered, whether the scan was complete (no call given up), an
 buckets set for those calls: the largest (calls in a bucket - burst) / refill. Never part of the
 tests. Writes target/bench-concurrency-N-MSms.md.
 """
-import argparse, json, urllib.request
+import argparse, json, sys, urllib.request
 
 from moto_estate import BINARY, ROOT, start_moto, start_proxy, timed_scan
+
+sys.path.insert(0, str(ROOT / "tests" / "live"))
+from aws_rates import bucket_of  # noqa: E402  (after the path it is found on)
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--latency-ms", type=float, default=0)
@@ -25,21 +28,15 @@ parser.add_argument("levels", type=int, nargs="*")
 ARGS = parser.parse_args()
 N, LATENCY = ARGS.n, ARGS.latency_ms
 LEVELS = ARGS.levels or [1, 2, 4, 8, 16, 32]
-# Must agree with RATES in tests/live/faults.py: bucket name -> (actions, burst, refill).
-BUCKETS = {
-    "ECS task definition reads": (("ListTaskDefinitions", "ListTaskDefinitionFamilies", "DescribeTaskDefinition"), 50, 20),
-    "ECS service reads": (("ListServices", "DescribeServices"), 100, 20),
-    "ECS cluster reads": (("ListClusters", "DescribeClusters"), 50, 20),
-}
-
-
 def floor(calls):
     """The least time AWS's buckets allow for `calls`, and the bucket that sets it."""
-    worst = (0.0, "none")
-    for name, (actions, burst, refill) in BUCKETS.items():
-        n = sum(calls.get(f"ecs:{a}", 0) for a in actions)
-        worst = max(worst, (max(0, n - burst) / refill, name))
-    return worst
+    drawn = {}
+    for action, n in calls.items():
+        bucket = bucket_of(action)
+        if bucket:
+            drawn[bucket] = drawn.get(bucket, 0) + n
+    return max(((max(0, n - burst) / refill, name) for (name, burst, refill), n in drawn.items()),
+               default=(0.0, "none"))
 
 
 def main():

@@ -553,13 +553,25 @@ mod tests {
         }
     }
 
-    /// A rule read from a folder is checked even when its text is a built-in rule's.
+    /// A rule read from a folder is checked, even at a built-in rule's path: only the texts
+    /// shipped are trusted.
     #[test]
-    fn rules_from_folders_are_checked() {
-        let (path, text) = EMBEDDED_RULES[0];
-        let broken = text.replacen("$", "$..*..*", 1);
-        let sources = [(format!("my-rules/{path}"), broken)];
-        let errors = compile_all(&sources, &BTreeMap::new()).unwrap_err();
-        assert!(errors[0].reason.contains("descendant"), "{}", errors[0]);
+    fn rules_not_shipped_are_checked() {
+        let (path, text) = EMBEDDED_RULES
+            .iter()
+            .find(|(_, text)| text.lines().any(|l| l.starts_with("query = ")))
+            .unwrap();
+        let broken: String = text
+            .lines()
+            .map(|line| match line.starts_with("query = ") {
+                true => "query = '''$..a..b'''",
+                false => line,
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        for source in [format!("my-rules/{path}"), path.to_string()] {
+            let errors = compile_all(&[(source, broken.clone())], &BTreeMap::new()).unwrap_err();
+            assert!(errors[0].reason.contains("descendant"), "{}", errors[0]);
+        }
     }
 }

@@ -6,7 +6,7 @@ forwards every request to moto and then, as the real services would:
     asked (maxResults, at most 100; without it 100, and 10 for ListServices), or in pages of at
     most N (--page-size N: a service may answer fewer than asked);
   * answers a throttling error every Nth call (--throttle-every N), or whenever a call finds its
-    token bucket empty (--aws-rates: the buckets AWS publishes, see RATES);
+    token bucket empty (--aws-rates: the buckets AWS publishes, aws_rates.py);
   * answers each call no sooner than --latency-ms after it came (a remote endpoint's round trip);
   * denies the actions named with --deny (e.g. iam:GetAccountAuthorizationDetails), or with
     --deny ACTION@TEXT only the requests whose parameters contain TEXT (sts:AssumeRole@ACCOUNT_ID);
@@ -25,6 +25,8 @@ import urllib.parse
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from aws_rates import bucket_of
+
 parser = argparse.ArgumentParser()
 parser.add_argument("upstream")
 parser.add_argument("port", type=int)
@@ -38,19 +40,6 @@ args = parser.parse_args()
 # The list member of each paged call, and its page size when maxResults is not given.
 PAGES = {"ListClusters": ("clusterArns", 100), "ListServices": ("serviceArns", 10),
          "ListTaskDefinitionFamilies": ("families", 100), "ListTaskDefinitions": ("taskDefinitionArns", 100)}
-# Token buckets (burst, refill per second) as AWS documents them, per account and Region: ECS
-# shares one bucket among the actions of a category ("Request throttling for the Amazon ECS
-# API"); EC2 gives each non-mutating action its own 100/20 bucket ("Request throttling for the
-# Amazon EC2 API"). AWS publishes no request rates for IAM, STS or Auto Scaling: not limited here.
-ECS_CATEGORIES = {
-    ("ListClusters", "DescribeClusters"): (50, 20),
-    ("ListTaskDefinitions", "ListTaskDefinitionFamilies", "DescribeTaskDefinition"): (50, 20),
-    ("DescribeCapacityProviders",): (50, 20),
-    ("ListTagsForResource",): (50, 20),
-    ("ListAccountSettings",): (50, 20),
-    ("ListServices", "DescribeServices"): (100, 20),
-}
-RATES = {f"ecs:{a}": (actions[0], rate) for actions, rate in ECS_CATEGORIES.items() for a in actions}
 
 
 class Bucket:
@@ -72,14 +61,11 @@ buckets = {}
 
 def out_of_tokens(action):
     """Whether `action` finds its bucket empty (the caller holds the lock)."""
-    if action in RATES:
-        key, rate = RATES[action]
-    elif action.startswith("ec2:Describe"):
-        key, rate = action, (100, 20)
-    else:
+    bucket = bucket_of(action)
+    if bucket is None:
         return False
-    bucket = buckets.setdefault(key, Bucket(*rate))
-    return not bucket.take()
+    name, burst, refill = bucket
+    return not buckets.setdefault(name, Bucket(burst, refill)).take()
 
 
 lock = threading.Lock()
