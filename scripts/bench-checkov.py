@@ -23,8 +23,8 @@ import csv, json, os, pathlib, re, statistics, subprocess, sys, time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
-ROUNDS = 3  # Checkov's runs; ecslint's are cheap: 9
-ECSLINT_ROUNDS = 9
+CHECKOV_ROUNDS = 3
+ECSLINT_ROUNDS = 9  # ecslint's runs are cheap
 CHECKOV = "3.3.30"
 VENV = ROOT / "target" / "checkov-venv"
 REF = ROOT.parent / "shared" / "ref" / "cloudformation"
@@ -109,8 +109,8 @@ def main():
     count = template(files, cfn)
     cut = ["unshare", "-n"] if subprocess.run(["unshare", "-n", "true"], capture_output=True).returncode == 0 else []
     ecslint = ROOT / "target" / "release" / "ecslint"
-    ckv_times, ecs_times, summary, findings = [], [], {}, None
-    for _ in range(ROUNDS):
+    ckv_times, ecs_times, summary = [], [], {}
+    for _ in range(CHECKOV_ROUNDS):
         seconds, ckv = timed(cut + [str(checkov), "-f", str(cfn), "--framework", "cloudformation",
                                     "--skip-download", "--quiet", "--compact", "-o", "json"], env)
         if ckv.returncode not in (0, 1):
@@ -125,14 +125,14 @@ def main():
         seconds, run = timed([str(ecslint), "check", "--no-config", "-f", "json", "-o", str(ecslint_report), str(cfn)])
         if run.returncode not in (0, 1):
             sys.exit(f"ecslint failed ({run.returncode}): {run.stderr[-2000:]}")
-        findings = len(json.loads(ecslint_report.read_text())["findings"])
         if round:
             ecs_times.append(seconds)
+    findings = len(json.loads(ecslint_report.read_text())["findings"])
     ckv_time, ecs_time = statistics.median(ckv_times), statistics.median(ecs_times)
     mb = cfn.stat().st_size / 1e6
     report = (
         f"# ecslint and Checkov on one CloudFormation template of {count} task definitions\n\n"
-        f"From `target/bench-estates/{name}`, {mb:.1f} MB; {os.cpu_count()} CPUs; medians of {ROUNDS} "
+        f"From `target/bench-estates/{name}`, {mb:.1f} MB; {os.cpu_count()} CPUs; medians of {CHECKOV_ROUNDS} "
         f"runs of Checkov, then of {ECSLINT_ROUNDS} of ecslint (after one not counted).\n\n"
         f"| tool | seconds (runs) | result |\n|---|---|---|\n"
         f"| Checkov {version} (network cut: {'yes' if cut else 'no'}) | {ckv_time:.2f} "

@@ -48,7 +48,7 @@ def main():
             try:
                 out = ROOT / "target" / f"bench-concurrency-{N}"
                 out.mkdir(parents=True, exist_ok=True)
-                wall, rss_kb, code = timed_scan(proxied, out / f"c{level}-{LATENCY:g}ms.json", level)
+                scan = timed_scan(proxied, out / f"c{level}-{LATENCY:g}ms.json", level)
                 counted = json.loads(urllib.request.urlopen(f"{proxied}/__calls").read())
             finally:
                 proxy.kill()
@@ -57,10 +57,10 @@ def main():
             answered = {a: n - throttled.get(a, 0) for a, n in counted.items()}
             least, bucket = floor(answered)
             snapshot = json.loads((out / f"c{level}-{LATENCY:g}ms.snapshot.json").read_text())
-            complete = code != 3 and len(snapshot["taskDefinitions"]) == N // 5
-            rows.append(f"| {level} | {wall:.1f} | {least:.1f} ({bucket}) | {sum(answered.values())} | "
-                        f"{sum(throttled.values())} | {in_flight} | {'yes' if complete else 'NO (exit ' + str(code) + ')'} | "
-                        f"{rss_kb / 1024:.0f} |")
+            complete = scan.code != 3 and len(snapshot["taskDefinitions"]) == N // 5
+            rows.append(f"| {level} | {scan.wall:.1f} | {least:.1f} ({bucket}) | {sum(answered.values())} | "
+                        f"{sum(throttled.values())} | {in_flight} | {'yes' if complete else 'NO (exit ' + str(scan.code) + ')'} | "
+                        f"{scan.rss_kb / 1024:.0f} |")
             print(rows[-1], flush=True)
     finally:
         moto.kill()

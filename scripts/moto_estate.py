@@ -2,7 +2,7 @@
 boto3 with N task definitions (N/5 families of 5 revisions), N/10 services over 5 clusters, and
 the call-counting proxy (tests/live/faults.py) in front of it. Needs the venv .ci/run makes
 (moto[server], boto3)."""
-import os, pathlib, socket, subprocess, sys, time
+import collections, os, pathlib, socket, subprocess, sys, time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 PYTHON = os.environ.get("ECSLINT_TEST_PYTHON", str(pathlib.Path.home() / ".cache/ecslint-venv/bin/python"))
@@ -64,9 +64,12 @@ def start_proxy(upstream, *options):
     return proxy, f"http://127.0.0.1:{port}"
 
 
+# What /usr/bin/time saw of one scan: wall and CPU (user + system) seconds, peak RSS in KB.
+Scan = collections.namedtuple("Scan", "wall cpu rss_kb code")
+
+
 def timed_scan(endpoint, report, concurrency, *extra):
-    """`ecslint scan` of us-east-1 at `endpoint` into `report`, under /usr/bin/time:
-    (wall s, peak RSS KB, exit code); the CPU seconds it used are in `cpu_seconds` after."""
+    """`ecslint scan` of us-east-1 at `endpoint` into `report`, under /usr/bin/time: a Scan."""
     env = {**os.environ, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
            "AWS_EC2_METADATA_DISABLED": "true", "AWS_ENDPOINT_URL": endpoint}
     result = subprocess.run(["/usr/bin/time", "-f", "%e %M %U %S", str(BINARY), "scan", "--no-config", "--region", "us-east-1",
@@ -75,9 +78,4 @@ def timed_scan(endpoint, report, concurrency, *extra):
     if result.returncode not in (0, 1, 3):
         sys.exit(f"ecslint scan {' '.join(extra)} failed ({result.returncode}): {result.stderr[-2000:]}")
     wall, rss_kb, user, system = result.stderr.strip().splitlines()[-1].split()
-    cpu_seconds.append(float(user) + float(system))
-    return float(wall), int(rss_kb), result.returncode
-
-
-# The CPU time (user + system) of each timed_scan, in order.
-cpu_seconds = []
+    return Scan(float(wall), float(user) + float(system), int(rss_kb), result.returncode)

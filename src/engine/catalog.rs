@@ -241,16 +241,21 @@ fn compile_parsed(
             )
         })
         .collect();
+    // What the query engine would do quietly or without bound, and names the resource lacks.
+    let check_query = |query: &str| -> Result<(), String> {
+        if !checked {
+            return Ok(());
+        }
+        super::query_check::lint_query(query, &params, overrides)?;
+        match crate::model::vocabulary::unknown_names(kind, query) {
+            Some(reason) => Err(reason),
+            None => Ok(()),
+        }
+    };
     let compile_query = |spanned: &toml::Spanned<String>| -> Result<JsonPath, RuleError> {
         let query = substitute(spanned.get_ref(), &params)
             .map_err(|reason| error(Some(spanned.span()), reason))?;
-        if checked {
-            super::query_check::lint_query(&query, &params, overrides)
-                .map_err(|reason| error(Some(spanned.span()), reason))?;
-            if let Some(reason) = crate::model::vocabulary::unknown_names(kind, &query) {
-                return Err(error(Some(spanned.span()), reason));
-            }
-        }
+        check_query(&query).map_err(|reason| error(Some(spanned.span()), reason))?;
         JsonPath::parse(&query)
             .map_err(|e| error(Some(spanned.span()), format!("invalid JSONPath query: {e}")))
     };
@@ -289,13 +294,7 @@ fn compile_parsed(
             .or(text.starts_with('$').then_some(text.as_str()))
         {
             let query = substitute(query_text, &params).map_err(|reason| error(None, reason))?;
-            if checked {
-                super::query_check::lint_query(&query, &params, overrides)
-                    .map_err(|reason| error(None, reason))?;
-                if let Some(reason) = crate::model::vocabulary::unknown_names(kind, &query) {
-                    return Err(error(None, reason));
-                }
-            }
+            check_query(&query).map_err(|reason| error(None, reason))?;
             let compiled = JsonPath::parse(&query)
                 .map_err(|e| error(None, format!("invalid JSONPath in requires: {e}")))?;
             return Ok(if text.starts_with('!') {

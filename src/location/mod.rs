@@ -382,15 +382,14 @@ impl LineIndex {
     }
 
     pub fn line_col(&self, text: &[u8], offset: usize) -> LineCol {
+        // The 0-based line holding `offset`, and where it starts.
+        fn line_of<T: Copy>(starts: &[T], offset: usize, at: fn(T) -> usize) -> (usize, usize) {
+            let line = starts.partition_point(|&s| at(s) <= offset) - 1;
+            (line, at(starts[line]))
+        }
         let (line, start) = match &self.starts {
-            LineStarts::Narrow(starts) => {
-                let line = starts.partition_point(|&s| s as usize <= offset) - 1;
-                (line, starts[line] as usize)
-            }
-            LineStarts::Wide(starts) => {
-                let line = starts.partition_point(|&s| s <= offset) - 1;
-                (line, starts[line])
-            }
+            LineStarts::Narrow(starts) => line_of(starts, offset, |s| s as usize),
+            LineStarts::Wide(starts) => line_of(starts, offset, |s| s),
         };
         let prefix = String::from_utf8_lossy(&text[start..offset.min(text.len())]);
         let column = prefix.encode_utf16().count() + 1;
