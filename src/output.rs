@@ -74,17 +74,17 @@ fn write_replacing(
 /// them would silently replace what the run just read.
 pub fn refuse_inputs<'a>(
     output: &Path,
-    inputs: impl IntoIterator<Item = &'a Path>,
+    inputs: impl IntoIterator<Item = (&'a Path, Option<(u64, u64)>)>,
 ) -> Result<(), String> {
     let Ok(target) = output.canonicalize() else {
         // It does not exist yet: it is no input.
         return Ok(());
     };
     let target_id = file_id(&target);
-    for input in inputs {
-        // By the file's identity where the system gives one: a stat for each of 20,000 inputs,
-        // not a path resolved component by component.
-        let same = match (&target_id, file_id(input)) {
+    for (input, known) in inputs {
+        // By the file's identity where the system gives one: taken when the input was read,
+        // else a stat, not a path resolved component by component.
+        let same = match (&target_id, known.or_else(|| file_id(input))) {
             (Some(target_id), Some(input_id)) => *target_id == input_id,
             _ => input.canonicalize().is_ok_and(|input| input == target),
         };

@@ -74,11 +74,14 @@ fn report_dir(output: Option<&std::path::Path>) -> PathBuf {
 }
 
 /// The files a run read, for refusing to write over them.
-fn input_paths<'a>(run: &'a RunResult<'_>) -> impl Iterator<Item = &'a std::path::Path> + 'a {
+/// The files a run read, with their identities where known.
+fn input_paths<'a>(
+    run: &'a RunResult<'_>,
+) -> impl Iterator<Item = (&'a std::path::Path, Option<(u64, u64)>)> + 'a {
     run.estate
         .files
         .iter()
-        .filter_map(|file| file.source.as_deref())
+        .filter_map(|file| Some((file.source.as_deref()?, file.identity)))
 }
 
 fn write_output(output: Option<&std::path::Path>, text: &str) -> Result<(), u8> {

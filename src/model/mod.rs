@@ -241,6 +241,9 @@ pub struct SourceFile {
     pub account: Option<String>,
     /// The path the file was read from (`path` is only how it is shown); none for stdin.
     pub source: Option<std::path::PathBuf>,
+    /// The device and inode of the file when it was read (Unix): which file it is, known
+    /// without asking the system again.
+    pub identity: Option<FileIdentity>,
     /// What a CloudFormation template exports (`Outputs.*.Export.Name`), with the value as
     /// resolved (a resource's token when it names one), for the templates that import it.
     pub exports: Vec<(String, Value)>,
@@ -250,6 +253,9 @@ pub struct SourceFile {
     pub terraform_plan: bool,
     line_index: std::sync::OnceLock<crate::location::LineIndex>,
 }
+
+/// A file's device and inode.
+pub type FileIdentity = (u64, u64);
 
 /// A nested stack a template declares (`AWS::CloudFormation::Stack`): its template's file,
 /// relative to the declaring template's folder, the parameter values the parent decides, and
@@ -270,6 +276,7 @@ impl SourceFile {
             collection_errors: Vec::new(),
             account: None,
             source: None,
+            identity: None,
             exports: Vec::new(),
             nested: Vec::new(),
             terraform_plan: false,

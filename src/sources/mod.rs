@@ -439,6 +439,25 @@ fn display_path(path: &Path) -> String {
     shown.to_string_lossy().replace('\\', "/")
 }
 
+/// Reads a file with its identity, taken from the open file (no second look-up by path).
+pub fn read_identified(
+    path: &std::path::Path,
+) -> std::io::Result<(Vec<u8>, Option<crate::model::FileIdentity>)> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let metadata = file.metadata()?;
+    let mut bytes = Vec::with_capacity(metadata.len() as usize);
+    file.read_to_end(&mut bytes)?;
+    #[cfg(unix)]
+    let identity = {
+        use std::os::unix::fs::MetadataExt;
+        Some((metadata.dev(), metadata.ino()))
+    };
+    #[cfg(not(unix))]
+    let identity = None;
+    Ok((bytes, identity))
+}
+
 fn load_one(
     index: usize,
     path: &Path,
@@ -449,11 +468,11 @@ fn load_one(
     } else {
         display_path(path)
     };
-    let bytes = if path.as_os_str() == "-" {
+    let (bytes, identity) = if path.as_os_str() == "-" {
         let mut buffer = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buffer).map(|_| buffer)
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buffer).map(|_| (buffer, None))
     } else {
-        std::fs::read(path)
+        read_identified(path)
     }
     .map_err(|e| {
         Rejection::Broken(InputError {
@@ -482,5 +501,7 @@ fn load_one(
             });
         }
     };
-    parse_file(index, shown, text, options)
+    let (mut file, resources) = parse_file(index, shown, text, options)?;
+    file.identity = identity;
+    Ok((file, resources))
 }

@@ -18,7 +18,7 @@ pub fn check(args: CheckArgs) -> u8 {
     let format = args.format.unwrap_or(Format::Pretty);
     let options = report_options(&args.lint, args.output.as_deref());
     if let Some(path) = args.output.as_deref() {
-        let baseline = args.baseline.as_deref().into_iter();
+        let baseline = args.baseline.as_deref().map(|path| (path, None));
         if let Err(message) = crate::output::refuse_inputs(path, input_paths(&run).chain(baseline))
         {
             return fail(message);
@@ -54,7 +54,11 @@ pub fn check(args: CheckArgs) -> u8 {
         }
     }
     let threshold = args.fail_on.or(config_fail_on).unwrap_or(Severity::Info);
-    match run.verdict(threshold) {
+    let verdict = run.verdict(threshold);
+    // The process ends here: freeing a large run's findings one by one would only delay the
+    // exit (tens of milliseconds at 20,000 task definitions), as the estate is not freed either.
+    std::mem::forget(run);
+    match verdict {
         Verdict::InputError => EXIT_ERROR,
         Verdict::Partial => EXIT_PARTIAL,
         Verdict::Findings => EXIT_FINDINGS,
