@@ -3,6 +3,7 @@
 //! from borrowed data, so a report of 100,000 findings is never held twice in memory.
 
 use super::ReportOptions;
+use super::pretty_json::Pretty;
 use crate::engine::catalog::{Pillar, Severity};
 use crate::findings::baseline::{BaselineEntry, BaselineState};
 use crate::findings::{Evaluation, Judged, Outcome, RunResult, Summary, Waiver};
@@ -246,10 +247,97 @@ fn write_with_findings<'r, F: Sync, N: Sync>(
         return out.write_all(document.as_bytes());
     };
     out.write_all(head.as_bytes())?;
-    write_elements(findings, 2, |f, at: Element| at.bytes(&finding(f)), out)?;
+    let finding = |f: &F, at: Element| finding_bytes(&finding(f), at.depth());
+    write_elements(findings, 2, finding, out)?;
     out.write_all(middle.as_bytes())?;
-    write_elements(not_evaluated, 2, |n, at: Element| at.bytes(&entry(n)), out)?;
+    let entry = |n: &N, at: Element| Ok(not_evaluated_bytes(&entry(n), at.depth()));
+    write_elements(not_evaluated, 2, entry, out)?;
     out.write_all(tail.as_bytes())
+}
+
+/// A finding as serde_json writes it pretty at `depth` (its fields in their declared order).
+fn finding_bytes(finding: &JsonFinding<'_>, depth: usize) -> std::io::Result<Vec<u8>> {
+    let mut json = Pretty::at(depth);
+    json.begin_object();
+    json.key("rule");
+    json.string(&finding.rule);
+    json.key("name");
+    json.string(&finding.name);
+    json.key("severity");
+    json.string(finding.severity.as_str());
+    json.key("pillars");
+    json.begin_array();
+    for pillar in finding.pillars.iter() {
+        json.element();
+        json.string(pillar.as_str());
+    }
+    json.end_array();
+    json.key("resource");
+    resource_into(&mut json, &finding.resource);
+    json.key("message");
+    json.string(&finding.message);
+    json.key("location");
+    json.begin_object();
+    json.key("file");
+    json.string(&finding.location.file);
+    json.key("path");
+    json.string(&finding.location.path);
+    for (key, at) in [
+        ("start", finding.location.start),
+        ("end", finding.location.end),
+    ] {
+        json.key(key);
+        json.begin_object();
+        json.key("line");
+        json.number(at.line);
+        json.key("column");
+        json.number(at.column);
+        json.end_object();
+    }
+    json.end_object();
+    json.key("fingerprint");
+    json.string(&finding.fingerprint);
+    json.key("waiver");
+    match &finding.waiver {
+        Some(waiver) => json.serialized(waiver)?,
+        None => json.null(),
+    }
+    json.key("baselineState");
+    match &finding.baseline_state {
+        Some(state) => json.serialized(state)?,
+        None => json.null(),
+    }
+    json.key("helpUri");
+    json.string(&finding.help_uri);
+    json.end_object();
+    Ok(json.bytes)
+}
+
+/// A rule not evaluated as serde_json writes it pretty at `depth`.
+fn not_evaluated_bytes(entry: &NotEvaluated<'_>, depth: usize) -> Vec<u8> {
+    let mut json = Pretty::at(depth);
+    json.begin_object();
+    json.key("rule");
+    json.string(&entry.rule);
+    json.key("resource");
+    resource_into(&mut json, &entry.resource);
+    json.key("reason");
+    json.optional_string(entry.reason.as_deref());
+    json.end_object();
+    json.bytes
+}
+
+fn resource_into(json: &mut Pretty, resource: &ResourceRef<'_>) {
+    json.begin_object();
+    json.key("kind");
+    json.string(resource.kind.as_str());
+    json.key("id");
+    json.string(&resource.id);
+    json.key("name");
+    json.string(&resource.name);
+    json.key("account");
+    json.optional_string(resource.account.as_deref());
+    json.end_object();
 }
 
 #[cfg(test)]
@@ -257,21 +345,30 @@ mod tests {
     use super::*;
     use crate::engine::catalog::{Pillar, Severity};
 
+    /// A finding of each kind of resource, severity, number of pillars, waiver and baseline
+    /// state in turn, with texts that need escapes.
     fn finding(i: usize) -> JsonFinding<'static> {
         let at = |line| LineCol { line, column: 3 };
+        let waiver = Waiver {
+            rule: "SEC".into(),
+            resource: "app*".into(),
+            reason: format!("accepted \"risk\" {i}"),
+            expires: i.is_multiple_of(2).then(|| "2027-01-31".into()),
+            from_tag: false,
+        };
         JsonFinding {
             rule: Cow::Owned(format!("SEC{i:03}")),
             name: Cow::Borrowed("a-rule"),
-            severity: Severity::High,
-            pillars: Cow::Owned(vec![Pillar::Security, Pillar::Reliability]),
+            severity: Severity::ALL[i % Severity::ALL.len()],
+            pillars: Cow::Owned(Pillar::ALL[..i % 3].to_vec()),
             resource: ResourceRef {
-                kind: ResourceKind::TaskDefinition,
+                kind: ResourceKind::ALL[i % ResourceKind::ALL.len()],
                 id: Cow::Owned(format!("arn:aws:ecs:eu-west-1:1:task-definition/app{i}:1")),
-                name: Cow::Owned(format!("app{i}")),
+                name: Cow::Owned(format!("app{i}\u{1}\t")),
                 account: i.is_multiple_of(2).then_some(Cow::Borrowed("111122223333")),
             },
             message: Cow::Owned(format!(
-                "Container \"app\" of app{i} runs as root\nbecause…"
+                "Container \"app\" of app{i} runs as root\nbecause… \\ \u{1f} 😀"
             )),
             location: FindingLocation {
                 file: Cow::Borrowed("infra/main.tf"),
@@ -280,8 +377,12 @@ mod tests {
                 end: at(i + 1),
             },
             fingerprint: Cow::Owned(format!("{i:032x}")),
-            waiver: None,
-            baseline_state: i.is_multiple_of(3).then_some(BaselineState::New),
+            waiver: i.is_multiple_of(5).then_some(Cow::Owned(waiver)),
+            baseline_state: [
+                None,
+                Some(BaselineState::New),
+                Some(BaselineState::Unchanged),
+            ][i % 3],
             help_uri: "https://example.test/rules/SEC001.md".into(),
         }
     }

@@ -10,6 +10,7 @@ pub mod json;
 mod mask;
 pub mod merge;
 pub mod pretty;
+mod pretty_json;
 pub mod sarif;
 mod splice;
 

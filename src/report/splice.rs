@@ -18,6 +18,11 @@ pub(super) struct Element {
 }
 
 impl Element {
+    /// The containers open around the element.
+    pub fn depth(self) -> usize {
+        self.depth
+    }
+
     pub fn bytes(self, element: &impl Serialize) -> std::io::Result<Vec<u8>> {
         let mut bytes = Vec::with_capacity(1024);
         let mut serializer =
@@ -63,7 +68,8 @@ pub(super) fn split_at_empty<'d>(
 }
 
 /// The elements `render` serializes for `items`, serialized a batch at a time on every core,
-/// then the array's `]`: what follows its `[` in the document.
+/// then the array's `]`: what follows its `[` in the document. The next batches are serialized
+/// while one is written, so that no core waits for the output.
 pub(super) fn write_elements<T: Sync>(
     items: &[T],
     depth: usize,
@@ -78,21 +84,35 @@ pub(super) fn write_elements<T: Sync>(
         format!("\n{}", indent(depth)),
         format!(",\n{}", indent(depth)),
     );
-    for (batch_index, batch) in items.chunks(BATCH).enumerate() {
-        let serialized: Vec<Vec<u8>> = batch
-            .par_iter()
-            .map(|item| render(item, Element { depth }))
-            .collect::<Result<_, _>>()?;
-        for (i, bytes) in serialized.iter().enumerate() {
-            let separator = match batch_index == 0 && i == 0 {
-                true => &first,
-                false => &next,
-            };
-            out.write_all(separator.as_bytes())?;
-            out.write_all(bytes)?;
+    let render = &render;
+    std::thread::scope(|scope| {
+        // Two batches ahead at most: what is held beside the output stays bounded.
+        let (send, batches) = std::sync::mpsc::sync_channel(2);
+        scope.spawn(move || {
+            for batch in items.chunks(BATCH) {
+                let serialized: std::io::Result<Vec<Vec<u8>>> = batch
+                    .par_iter()
+                    .map(|item| render(item, Element { depth }))
+                    .collect();
+                let failed = serialized.is_err();
+                // The writer stopped (an output error): nothing more to serialize.
+                if send.send(serialized).is_err() || failed {
+                    break;
+                }
+            }
+        });
+        for (batch_index, serialized) in batches.into_iter().enumerate() {
+            for (i, bytes) in serialized?.iter().enumerate() {
+                let separator = match batch_index == 0 && i == 0 {
+                    true => &first,
+                    false => &next,
+                };
+                out.write_all(separator.as_bytes())?;
+                out.write_all(bytes)?;
+            }
         }
-    }
-    write!(out, "\n{}]", indent(depth - 1))
+        write!(out, "\n{}]", indent(depth - 1))
+    })
 }
 
 fn indent(depth: usize) -> String {
@@ -151,5 +171,35 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// An output that fails mid-array ends the writing with its error, and the batches being
+    /// serialized ahead stop (the call returns instead of waiting on them).
+    #[test]
+    fn an_output_error_ends_the_writing() {
+        struct FailsAfter(usize);
+        impl Write for FailsAfter {
+            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+                if self.0 < bytes.len() {
+                    return Err(std::io::Error::other("disk full"));
+                }
+                self.0 -= bytes.len();
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let items: Vec<usize> = (0..BATCH * 6).collect();
+        let render = |i: &usize, at: Element| at.bytes(&element(i));
+        let error = write_elements(&items, 2, render, &mut FailsAfter(100_000)).unwrap_err();
+        assert_eq!(error.to_string(), "disk full");
+        // An element that cannot be serialized is the error, not a partial array.
+        let failing = |i: &usize, at: Element| match *i == BATCH + 1 {
+            true => Err(std::io::Error::other("not serializable")),
+            false => at.bytes(&element(i)),
+        };
+        let error = write_elements(&items, 2, failing, &mut Vec::new()).unwrap_err();
+        assert_eq!(error.to_string(), "not serializable");
     }
 }
