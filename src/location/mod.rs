@@ -18,29 +18,54 @@ pub enum Step {
 
 impl std::fmt::Display for Step {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Step::Key(key) => {
-                f.write_str("['")?;
+        let mut out = String::new();
+        push_step(&mut out, self);
+        f.write_str(&out)
+    }
+}
+
+/// A step as a normalized path (RFC 9535, 2.7) writes it: `['key']` (quote, backslash and
+/// control characters escaped) or `[0]`.
+fn push_step(out: &mut String, step: &Step) {
+    use std::fmt::Write;
+    match step {
+        Step::Key(key) => {
+            out.push_str("['");
+            // Most keys need no escape: copied whole.
+            if !key.bytes().any(|b| b < 0x20 || b == b'\'' || b == b'\\') {
+                out.push_str(key);
+            } else {
                 for c in key.chars() {
                     match c {
-                        '\'' => f.write_str("\\'")?,
-                        '\\' => f.write_str("\\\\")?,
-                        c if (c as u32) < 0x20 => write!(f, "\\u{:04x}", c as u32)?,
-                        c => write!(f, "{c}")?,
+                        '\'' => out.push_str("\\'"),
+                        '\\' => out.push_str("\\\\"),
+                        // RFC 9535's normal-escapable short forms, then `\u00XX`.
+                        '\u{8}' => out.push_str("\\b"),
+                        '\u{c}' => out.push_str("\\f"),
+                        '\n' => out.push_str("\\n"),
+                        '\r' => out.push_str("\\r"),
+                        '\t' => out.push_str("\\t"),
+                        c if (c as u32) < 0x20 => {
+                            let _ = write!(out, "\\u{:04x}", c as u32);
+                        }
+                        c => out.push(c),
                     }
                 }
-                f.write_str("']")
             }
-            Step::Index(index) => write!(f, "[{index}]"),
+            out.push_str("']");
+        }
+        Step::Index(index) => {
+            let _ = write!(out, "[{index}]");
         }
     }
 }
 
 /// Renders a path as an RFC 9535 normalized path (`$['a'][0]`).
 pub fn normalized_path(steps: &[Step]) -> String {
-    let mut out = String::from("$");
+    let mut out = String::with_capacity(1 + 12 * steps.len());
+    out.push('$');
     for step in steps {
-        out.push_str(&step.to_string());
+        push_step(&mut out, step);
     }
     out
 }
@@ -410,6 +435,18 @@ impl LineIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Normalized paths escape as RFC 9535 (2.7) says: short forms where it has them, else
+    /// `\u00XX` in lower-case hex; other text as it is.
+    #[test]
+    fn normalized_paths_escape_as_the_rfc_says() {
+        let key = Step::Key("a'b\\c\n\t\u{1}\u{8}\u{1f}é/".into());
+        assert_eq!(
+            normalized_path(&[key.clone(), Step::Index(3), Step::Key("image".into())]),
+            r"$['a\'b\\c\n\t\u0001\b\u001fé/'][3]['image']"
+        );
+        assert_eq!(key.to_string(), r"['a\'b\\c\n\t\u0001\b\u001fé/']");
+    }
 
     fn at<'a>(text: &'a str, path: &[Step]) -> Option<&'a str> {
         locate(text.as_bytes(), 0, path).map(|s| &text[s.start..s.end])

@@ -9,7 +9,6 @@ use crate::model::origin::PathKey;
 use crate::sources::api_model::{self, described, element_shape, shape_type};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};
 
 /// Arguments every resource has that are Terraform's, not the API's.
@@ -50,7 +49,10 @@ impl Rule {
 }
 
 /// The exceptions, by resource type and argument path.
-pub static RULES: LazyLock<HashMap<String, HashMap<String, Rule>>> = LazyLock::new(|| {
+pub type Rules = foldhash::HashMap<String, foldhash::HashMap<String, Rule>>;
+
+/// The exceptions, by resource type and argument path.
+pub static RULES: LazyLock<Rules> = LazyLock::new(|| {
     toml::from_str(include_str!("../../../data/terraform-mapping.toml")).unwrap_or_default()
 });
 
@@ -65,7 +67,7 @@ pub struct Mapped {
 
 /// Maps the arguments of a resource of `kind` whose API document has shape `root`.
 pub fn map(kind: &str, root: &str, members: &[(String, Node)], at: Option<At>) -> Mapped {
-    let empty = HashMap::new();
+    let empty = foldhash::HashMap::default();
     let mut mapper = Mapper {
         rules: RULES.get(kind).unwrap_or(&empty),
         mapped: Mapped::default(),
@@ -81,7 +83,7 @@ pub fn map(kind: &str, root: &str, members: &[(String, Node)], at: Option<At>) -
 }
 
 struct Mapper<'r> {
-    rules: &'r HashMap<String, Rule>,
+    rules: &'r foldhash::HashMap<String, Rule>,
     mapped: Mapped,
     path: Vec<Step>,
 }
@@ -155,19 +157,19 @@ impl Mapper<'_> {
                 "" => name.clone(),
                 parent => format!("{parent}.{name}"),
             };
-            let rule = self.rules.get(&path).cloned();
-            let (steps, convert): (Vec<String>, Option<String>) = match &rule {
+            let rules = self.rules;
+            let (steps, convert): (Vec<String>, Option<&str>) = match rules.get(&path) {
                 Some(rule) if rule.api().is_empty() => continue,
                 Some(rule) => (
                     rule.api().split('.').map(str::to_string).collect(),
-                    rule.convert().map(str::to_string),
+                    rule.convert(),
                 ),
                 None => match member_of(shape, name) {
                     Some((member, _)) => (vec![member], None),
                     None => continue,
                 },
             };
-            let converted = match convert.as_deref() {
+            let converted = match convert {
                 Some(how) => Cow::Owned(convert_value(how, child)),
                 None => Cow::Borrowed(child),
             };
