@@ -250,6 +250,9 @@ pub(super) fn handler(options: &ReportOptions) -> GraphicalReportHandler {
         .with_links(false)
         .with_context_lines(1)
         .with_width(100)
+        // Messages wrap at spaces: Unicode's line-break rules (textwrap's default) took a
+        // tenth of a large pretty report's time and only add breaks inside words.
+        .with_word_separator(textwrap::WordSeparator::AsciiSpace)
 }
 
 pub(super) fn render_frame(handler: &GraphicalReportHandler, frame: Frame<'_>) -> String {
