@@ -12,6 +12,7 @@ pub mod merge;
 pub mod pretty;
 mod pretty_json;
 pub mod sarif;
+mod sarif_result;
 mod splice;
 
 use crate::engine::catalog::Rule;

@@ -321,22 +321,9 @@ fn finding_result(
                 .build(),
         );
     let mut result = match judged.waiver {
-        Some(w) => {
-            let waiver = &run.waivers[w];
-            builder
-                .suppressions(vec![
-                    sarif::Suppression::builder()
-                        .kind(json!(if waiver.from_tag {
-                            "inSource"
-                        } else {
-                            "external"
-                        }))
-                        .status(json!("accepted"))
-                        .justification(waiver.reason.clone())
-                        .build(),
-                ])
-                .build()
-        }
+        Some(w) => builder
+            .suppressions(vec![suppression(&run.waivers[w])])
+            .build(),
         None => builder.build(),
     };
     result.baseline_state = judged.baseline_state.map(|state| json!(state));
@@ -344,6 +331,19 @@ fn finding_result(
         result.fixes = Some(vec![sarif_fix(run, &edit, root)]);
     }
     result
+}
+
+/// How a waived finding's result says it is waived.
+pub(super) fn suppression(waiver: &crate::findings::Waiver) -> sarif::Suppression {
+    sarif::Suppression::builder()
+        .kind(json!(if waiver.from_tag {
+            "inSource"
+        } else {
+            "external"
+        }))
+        .status(json!("accepted"))
+        .justification(waiver.reason.clone())
+        .build()
 }
 
 /// One run of ecslint in a log: its rules, results and notifications, paths relative to the
@@ -495,8 +495,15 @@ pub fn write(
     };
     let document = serde_json::to_string_pretty(&document)?;
     let items = items(run, for_github);
-    let render =
-        |item: &Item<'_>, at: super::splice::Element| at.bytes(&result_of(run, item, &root));
+    let render = |item: &Item<'_>, at: super::splice::Element| match item {
+        // A finding's result written straight from the finding; the rest built and serialized.
+        Item::Finding(judged) => {
+            let fix = crate::findings::fix::edit_for(run, judged.finding)
+                .map(|edit| sarif_fix(run, &edit, &root));
+            super::sarif_result::finding_bytes(run, judged, &root, fix, at.depth())
+        }
+        Item::Absent(_) => at.bytes(&result_of(run, item, &root)),
+    };
     let mut out = std::io::BufWriter::with_capacity(1 << 16, out);
     // Elements of `runs[0].results`: four levels in.
     super::splice::write_with_elements(&document, "results", 4, &items, render, &mut out)?;
@@ -519,4 +526,58 @@ struct LogWithoutResults<'a> {
     schema: Option<&'a str>,
     version: &'a Value,
     runs: [RunWithoutResults<'a>; 1],
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::findings::baseline::Baseline;
+    use crate::lint::{Inputs, Settings, lint};
+
+    /// Each finding's result written by hand (`sarif_result.rs`) is the bytes serde_json writes
+    /// for the result built for it: on every rule's fixtures, with fixes, waivers and the
+    /// baseline states of a baseline holding every other finding.
+    #[test]
+    fn results_written_by_hand_are_the_built_ones() {
+        let rules: Vec<Rule> = crate::engine::catalog::builtin(&BTreeMap::new()).unwrap();
+        let inputs = || Inputs::Paths(vec!["fixtures".into()]);
+        let mut first = lint(inputs(), Settings::with_rules(rules.clone())).unwrap();
+        let first = first.judge();
+        let entries = (first.judged().iter().step_by(2))
+            .map(|j| crate::findings::baseline_entry(&first, j.finding))
+            .collect();
+        let settings = Settings {
+            waivers: vec![crate::findings::Waiver {
+                rule: "SEC".into(),
+                resource: "*1*".into(),
+                reason: "a \"reason\"".into(),
+                expires: None,
+                from_tag: false,
+            }],
+            baseline: Some(Baseline::new(entries)),
+            ..Settings::with_rules(rules)
+        };
+        let mut linted = lint(inputs(), settings).unwrap();
+        let run = linted.judge();
+        let root = std::env::current_dir().unwrap();
+        let judged = run.judged();
+        let has = |f: &dyn Fn(&crate::findings::Judged<'_>) -> bool| judged.iter().any(f);
+        assert!(judged.len() > 100, "{}", judged.len());
+        assert!(has(&|j| j.waiver.is_some()) && has(&|j| j.baseline_state.is_some()));
+        assert!(has(
+            &|j| crate::findings::fix::edit_for(&run, j.finding).is_some()
+        ));
+        for j in &judged {
+            let fix = crate::findings::fix::edit_for(&run, j.finding)
+                .map(|edit| sarif_fix(&run, &edit, &root));
+            let ours = super::super::sarif_result::finding_bytes(&run, j, &root, fix, 4).unwrap();
+            let built = super::super::splice::Element::at(4)
+                .bytes(&finding_result(&run, j, &root))
+                .unwrap();
+            assert_eq!(
+                String::from_utf8(ours).unwrap(),
+                String::from_utf8(built).unwrap()
+            );
+        }
+    }
 }

@@ -18,6 +18,12 @@ pub(super) struct Element {
 }
 
 impl Element {
+    /// An element inside `depth` open containers.
+    #[cfg(test)]
+    pub fn at(depth: usize) -> Element {
+        Element { depth }
+    }
+
     /// The containers open around the element.
     pub fn depth(self) -> usize {
         self.depth

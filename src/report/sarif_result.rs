@@ -1,0 +1,103 @@
+//! A finding's SARIF result written by hand: the bytes serde_json writes for the `sarif::Result`
+//! that `sarif.rs` builds for it (members in the schema's alphabetical order, absent ones left
+//! out), without building it. Its rare parts (fixes, suppressions) are built and serialized as
+//! before. A large estate's SARIF log is mostly these results.
+
+use super::pretty_json::Pretty;
+use super::sarif::{artifact, level};
+use crate::findings::{Judged, RunResult};
+use serde_sarif::sarif;
+
+/// The result of `judged` at `depth`, with its fix when `fix` is given (built by the caller).
+pub(super) fn finding_bytes(
+    run: &RunResult<'_>,
+    judged: &Judged<'_>,
+    root: &std::path::Path,
+    fix: Option<sarif::Fix>,
+    depth: usize,
+) -> std::io::Result<Vec<u8>> {
+    let finding = judged.finding;
+    let rule = &run.rules[finding.rule];
+    let resource = &run.estate.resources[finding.resource];
+    let at = &finding.location;
+    let baseline_state = judged.baseline_state.map(|state| serde_json::json!(state));
+    let mut json = Pretty::at(depth);
+    json.begin_object();
+    if let Some(state) = &baseline_state {
+        json.key("baselineState");
+        json.serialized(state)?;
+    }
+    if let Some(fix) = fix {
+        json.key("fixes");
+        json.serialized(&[fix])?;
+    }
+    json.key("level");
+    json.serialized(&level(judged.severity))?;
+    json.key("locations");
+    json.begin_array();
+    json.element();
+    json.begin_object();
+    json.key("logicalLocations");
+    json.begin_array();
+    json.element();
+    json.begin_object();
+    json.key("fullyQualifiedName");
+    json.string(&resource.id);
+    json.key("kind");
+    json.string(resource.kind.as_str());
+    json.key("name");
+    json.string(&resource.name);
+    json.end_object();
+    json.end_array();
+    json.key("physicalLocation");
+    json.begin_object();
+    json.key("artifactLocation");
+    json.serialized(&artifact(&run.estate.files[at.file].path, root))?;
+    json.key("region");
+    json.begin_object();
+    for (key, number) in [
+        ("endColumn", at.end.column),
+        ("endLine", at.end.line),
+        ("startColumn", at.start.column),
+        ("startLine", at.start.line),
+    ] {
+        json.key(key);
+        json.number(number);
+    }
+    json.end_object();
+    json.end_object();
+    json.end_object();
+    json.end_array();
+    json.key("message");
+    json.begin_object();
+    json.key("text");
+    json.string(&finding.message);
+    json.end_object();
+    json.key("partialFingerprints");
+    json.begin_object();
+    json.key("ecslint/v1");
+    json.string(&finding.fingerprint);
+    json.end_object();
+    // A property bag's members in its map's (alphabetical) order.
+    json.key("properties");
+    json.begin_object();
+    if let Some(state) = &baseline_state {
+        json.key("baselineState");
+        json.serialized(state)?;
+    }
+    json.key("jsonPath");
+    json.string(&at.path);
+    json.key("severity");
+    json.string(judged.severity.as_str());
+    json.end_object();
+    json.key("ruleId");
+    json.string(rule.id());
+    json.key("ruleIndex");
+    json.number(finding.rule);
+    if let Some(waiver) = judged.waiver {
+        json.key("suppressions");
+        json.serialized(&[super::sarif::suppression(&run.waivers[waiver])])?;
+    }
+    json.end_object();
+    Ok(json.bytes)
+}
