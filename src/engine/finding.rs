@@ -278,7 +278,10 @@ fn identity_path(doc: &Value, path: &[Step]) -> String {
             }),
             Step::Key(_) => None,
         };
-        out.push_str(&named.unwrap_or_else(|| step.to_string()));
+        match named {
+            Some(named) => out.push_str(&named),
+            None => crate::location::push_step(&mut out, step),
+        }
         node = next;
     }
     out
