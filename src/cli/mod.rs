@@ -77,7 +77,7 @@ fn report_dir(output: Option<&std::path::Path>) -> PathBuf {
 /// The files a run read, with their identities where known.
 fn input_paths<'a>(
     run: &'a RunResult<'_>,
-) -> impl Iterator<Item = (&'a std::path::Path, Option<(u64, u64)>)> + 'a {
+) -> impl Iterator<Item = (&'a std::path::Path, Option<crate::model::FileIdentity>)> + 'a {
     run.estate
         .files
         .iter()

@@ -280,7 +280,9 @@ fn identity_path(doc: &Value, path: &[Step]) -> String {
         };
         match named {
             Some(named) => out.push_str(&named),
-            None => crate::location::push_step(&mut out, step),
+            None => {
+                let _ = crate::location::write_step(&mut out, step);
+            }
         }
         node = next;
     }

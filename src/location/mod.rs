@@ -18,42 +18,35 @@ pub enum Step {
 
 impl std::fmt::Display for Step {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut out = String::new();
-        push_step(&mut out, self);
-        f.write_str(&out)
+        write_step(f, self)
     }
 }
 
 /// A step as a normalized path writes it: `['key']` (quote, backslash and control characters
 /// escaped) or `[0]`.
-pub fn push_step(out: &mut String, step: &Step) {
-    use std::fmt::Write;
+pub fn write_step(out: &mut impl std::fmt::Write, step: &Step) -> std::fmt::Result {
     match step {
         Step::Key(key) => {
-            out.push_str("['");
+            out.write_str("['")?;
             // Most keys need no escape: copied whole.
             if !key.bytes().any(|b| b < 0x20 || b == b'\'' || b == b'\\') {
-                out.push_str(key);
+                out.write_str(key)?;
             } else {
                 for c in key.chars() {
                     match c {
-                        '\'' => out.push_str("\\'"),
-                        '\\' => out.push_str("\\\\"),
+                        '\'' => out.write_str("\\'")?,
+                        '\\' => out.write_str("\\\\")?,
                         // `\u00XX` for every control character, where RFC 9535 has short
                         // forms for five: fingerprints are made of this text (`identity_path`),
                         // so it stays as it was.
-                        c if (c as u32) < 0x20 => {
-                            let _ = write!(out, "\\u{:04x}", c as u32);
-                        }
-                        c => out.push(c),
+                        c if (c as u32) < 0x20 => write!(out, "\\u{:04x}", c as u32)?,
+                        c => out.write_char(c)?,
                     }
                 }
             }
-            out.push_str("']");
+            out.write_str("']")
         }
-        Step::Index(index) => {
-            let _ = write!(out, "[{index}]");
-        }
+        Step::Index(index) => write!(out, "[{index}]"),
     }
 }
 
@@ -62,7 +55,8 @@ pub fn normalized_path(steps: &[Step]) -> String {
     let mut out = String::with_capacity(1 + 12 * steps.len());
     out.push('$');
     for step in steps {
-        push_step(&mut out, step);
+        // Writing to a String cannot fail.
+        let _ = write_step(&mut out, step);
     }
     out
 }

@@ -116,11 +116,7 @@ impl Pretty {
 
     /// Any other value, through serde_json at this depth: for the rare and the small.
     pub fn serialized(&mut self, value: &impl Serialize) -> std::io::Result<()> {
-        let mut formatter = serde_json::ser::PrettyFormatter::new();
-        let mut sink = std::io::sink();
-        for _ in 0..self.indent {
-            let _ = serde_json::ser::Formatter::begin_array(&mut formatter, &mut sink);
-        }
+        let formatter = super::splice::formatter_at(self.indent);
         let mut serializer = serde_json::Serializer::with_formatter(&mut self.bytes, formatter);
         value.serialize(&mut serializer)?;
         self.ended();

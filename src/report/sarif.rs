@@ -397,7 +397,7 @@ pub(super) fn wrap(
 }
 
 /// A fix as one replacement in the finding's file (an insertion has an empty deleted region).
-fn sarif_fix(
+pub(super) fn sarif_fix(
     run: &RunResult<'_>,
     edit: &crate::findings::fix::Edit,
     root: &std::path::Path,
@@ -497,11 +497,7 @@ pub fn write(
     let items = items(run, for_github);
     let render = |item: &Item<'_>, at: super::splice::Element| match item {
         // A finding's result written straight from the finding; the rest built and serialized.
-        Item::Finding(judged) => {
-            let fix = crate::findings::fix::edit_for(run, judged.finding)
-                .map(|edit| sarif_fix(run, &edit, &root));
-            super::sarif_result::finding_bytes(run, judged, &root, fix, at.depth())
-        }
+        Item::Finding(judged) => super::sarif_result::finding_bytes(run, judged, &root, at.depth()),
         Item::Absent(_) => at.bytes(&result_of(run, item, &root)),
     };
     let mut out = std::io::BufWriter::with_capacity(1 << 16, out);
@@ -568,9 +564,7 @@ mod tests {
             &|j| crate::findings::fix::edit_for(&run, j.finding).is_some()
         ));
         for j in &judged {
-            let fix = crate::findings::fix::edit_for(&run, j.finding)
-                .map(|edit| sarif_fix(&run, &edit, &root));
-            let ours = super::super::sarif_result::finding_bytes(&run, j, &root, fix, 4).unwrap();
+            let ours = super::super::sarif_result::finding_bytes(&run, j, &root, 4).unwrap();
             let built = super::super::splice::Element::at(4)
                 .bytes(&finding_result(&run, j, &root))
                 .unwrap();

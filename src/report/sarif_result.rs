@@ -4,16 +4,14 @@
 //! before. A large estate's SARIF log is mostly these results.
 
 use super::pretty_json::Pretty;
-use super::sarif::{artifact, level};
+use super::sarif::{artifact, level, sarif_fix};
 use crate::findings::{Judged, RunResult};
-use serde_sarif::sarif;
 
-/// The result of `judged` at `depth`, with its fix when `fix` is given (built by the caller).
+/// The result of `judged` at `depth`.
 pub(super) fn finding_bytes(
     run: &RunResult<'_>,
     judged: &Judged<'_>,
     root: &std::path::Path,
-    fix: Option<sarif::Fix>,
     depth: usize,
 ) -> std::io::Result<Vec<u8>> {
     let finding = judged.finding;
@@ -27,7 +25,8 @@ pub(super) fn finding_bytes(
         json.key("baselineState");
         json.serialized(state)?;
     }
-    if let Some(fix) = fix {
+    if let Some(edit) = crate::findings::fix::edit_for(run, finding) {
+        let fix = sarif_fix(run, &edit, root);
         json.key("fixes");
         json.serialized(&[fix])?;
     }

@@ -127,7 +127,7 @@ fn indent(depth: usize) -> String {
 
 /// A pretty formatter that has opened `depth` containers: what it writes is indented as at
 /// that depth of a document.
-fn formatter_at(depth: usize) -> PrettyFormatter<'static> {
+pub(super) fn formatter_at(depth: usize) -> PrettyFormatter<'static> {
     let mut formatter = PrettyFormatter::new();
     let mut sink = std::io::sink();
     for _ in 0..depth {
