@@ -76,8 +76,9 @@ pub(super) fn evaluate(
         true => refresh_facts(estate, resource, work),
         false => None,
     };
-    for (&unknown, tried) in unknowns.iter().zip(&candidates) {
-        for candidate in tried.iter().cloned() {
+    for ((&unknown, tried), (_, base)) in unknowns.iter().zip(&candidates).zip(&base) {
+        // The base value is in place already: trying it again decides what the base did.
+        for candidate in tried.iter().filter(|&candidate| candidate != base).cloned() {
             let decision = decide_with(work, &[(unknown, candidate)]);
             if verdict(&decision) != verdict(&base_decision) {
                 depends_on.push(unknown);
@@ -88,7 +89,9 @@ pub(super) fn evaluate(
     // All together, the k-th value of each: a rule may need two of them to agree.
     if depends_on.is_empty() && unknowns.len() > 1 {
         let rounds = candidates.iter().map(Vec::len).max().unwrap_or(0);
-        let mut tried: Vec<Vec<Option<Value>>> = Vec::new();
+        // The base assignment was decided first.
+        let mut tried: Vec<Vec<Option<Value>>> =
+            vec![base.iter().map(|(_, value)| value.clone()).collect()];
         for k in 0..rounds {
             let assignment: Vec<Option<Value>> = candidates
                 .iter()

@@ -385,14 +385,19 @@ pub struct LineCol {
 
 impl LineIndex {
     pub fn new(text: &[u8]) -> Self {
+        // Counted first: grown by doubling, the index of a large file took twice its size in
+        // fresh memory and most of its time (a 47 MB template: 55 ms against 25).
+        let lines = 1 + memchr::memchr_iter(b'\n', text).count();
         let newlines = memchr::memchr_iter(b'\n', text).map(|i| i + 1);
+        fn starts_of<T>(lines: usize, newlines: impl Iterator<Item = T>, zero: T) -> Vec<T> {
+            let mut starts = Vec::with_capacity(lines);
+            starts.push(zero);
+            starts.extend(newlines);
+            starts
+        }
         let starts = match u32::try_from(text.len()) {
-            Ok(_) => LineStarts::Narrow(
-                std::iter::once(0)
-                    .chain(newlines.map(|i| i as u32))
-                    .collect(),
-            ),
-            Err(_) => LineStarts::Wide(std::iter::once(0).chain(newlines).collect()),
+            Ok(_) => LineStarts::Narrow(starts_of(lines, newlines.map(|i| i as u32), 0)),
+            Err(_) => LineStarts::Wide(starts_of(lines, newlines, 0)),
         };
         LineIndex { starts }
     }

@@ -7,6 +7,7 @@ pub use super::index::Index;
 use super::kinds::kind_spec;
 use super::vocabulary::{Link, Ref};
 use super::{Estate, ResourceKind, arn_name, str_field};
+use rayon::prelude::*;
 use serde_json::Value;
 
 /// The state of one named link of a resource.
@@ -142,7 +143,7 @@ pub fn strategy_providers(strategy: Option<&Value>) -> Vec<String> {
 pub fn link(estate: &Estate, index: &Index) -> Vec<Links> {
     estate
         .resources
-        .iter()
+        .par_iter()
         .map(|resource| {
             // Deferred task definitions are linked when they are evaluated.
             if resource.deferred {
