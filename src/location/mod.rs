@@ -4,8 +4,10 @@
 //! walks the original text along the path (member names and array indexes), skipping every other
 //! value without building it. Duplicate keys resolve to the *last* occurrence, as serde_json does.
 
-use memchr::{memchr, memchr2};
+use memchr::memchr;
+use scan::{skip_scalar, skip_string, skip_value, skip_ws};
 
+mod scan;
 mod tree;
 pub use tree::{SpanTree, object_members};
 
@@ -230,112 +232,6 @@ pub fn top_level_members_with_elements(
     }
 }
 
-fn skip_ws(text: &[u8], mut pos: usize) -> usize {
-    while let Some(b) = text.get(pos) {
-        if matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
-            pos += 1;
-        } else {
-            break;
-        }
-    }
-    pos
-}
-
-/// Returns the offset just past the string that starts (with its quote) at `pos`.
-fn skip_string(text: &[u8], pos: usize) -> Option<usize> {
-    let mut i = pos + 1;
-    loop {
-        // Most strings are short: a word at a time, not a search call per string.
-        let found = match words_until(text, i, |x| has_byte(x, b'"') | has_byte(x, b'\\')) {
-            Some(found) => found,
-            None => i + memchr2(b'"', b'\\', text.get(i..)?)?,
-        };
-        if text[found] == b'\\' {
-            i = found + 2;
-        } else {
-            return Some(found + 1);
-        }
-    }
-}
-
-const ONES: u64 = 0x0101_0101_0101_0101;
-
-/// The high bit of each byte of `word` equal to `byte`. Above the lowest, a match may be
-/// false (a borrow carries into the next byte), so only the lowest set bit is to be read.
-fn has_byte(word: u64, byte: u8) -> u64 {
-    let y = word ^ (ONES * u64::from(byte));
-    y.wrapping_sub(ONES) & !y & (ONES * 0x80)
-}
-
-/// The first byte at or after `i` that `find` marks in its 8-byte word, read whole words at a
-/// time; `None` when the text ends in less than a word without one (the caller finishes).
-fn words_until(text: &[u8], mut i: usize, find: impl Fn(u64) -> u64) -> Option<usize> {
-    while let Some(word) = text.get(i..i + 8) {
-        let marks = find(u64::from_le_bytes(word.try_into().ok()?));
-        if marks != 0 {
-            return Some(i + (marks.trailing_zeros() / 8) as usize);
-        }
-        i += 8;
-    }
-    None
-}
-
-/// The first quote or bracket at or after `i`. `[` and `]` differ from `{` and `}` by the
-/// 0x20 bit alone, and no other byte becomes either with it set.
-fn next_structural(text: &[u8], i: usize) -> Option<usize> {
-    let folded = |x: u64| x | (ONES * 0x20);
-    let found = words_until(text, i, |x| {
-        has_byte(x, b'"') | has_byte(folded(x), b'{') | has_byte(folded(x), b'}')
-    });
-    found.or_else(|| {
-        let rest = text.get(i..)?;
-        let at = rest
-            .iter()
-            .position(|b| matches!(b, b'"' | b'{' | b'}' | b'[' | b']'))?;
-        Some(i + at)
-    })
-}
-
-/// Returns the offset just past the value that starts at `pos`.
-fn skip_value(text: &[u8], pos: usize) -> Option<usize> {
-    match text.get(pos)? {
-        b'"' => skip_string(text, pos),
-        b'{' | b'[' => {
-            // Depth counting is enough: strings are skipped whole, so brackets inside them
-            // never count.
-            let mut depth = 0usize;
-            let mut i = pos;
-            loop {
-                i = next_structural(text, i)?;
-                match text[i] {
-                    b'"' => {
-                        i = skip_string(text, i)?;
-                        continue;
-                    }
-                    b'{' | b'[' => depth += 1,
-                    _ => {
-                        depth -= 1;
-                        if depth == 0 {
-                            return Some(i + 1);
-                        }
-                    }
-                }
-                i += 1;
-            }
-        }
-        _ => skip_scalar(text, pos),
-    }
-}
-
-/// Returns the offset just past the number, `true`, `false` or `null` at `pos`.
-fn skip_scalar(text: &[u8], pos: usize) -> Option<usize> {
-    let mut i = pos;
-    while i < text.len() && !matches!(text[i], b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r') {
-        i += 1;
-    }
-    (i > pos).then_some(i)
-}
-
 fn key_matches(raw: &[u8], key: &str) -> bool {
     // Escapes only make a key's text longer than the key.
     if raw.len() < key.len() {
@@ -471,46 +367,6 @@ impl LineIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Values skipped a word at a time end where serde_json's parse of them ends: strings with
-    /// escaped quotes and backslashes, brackets inside strings, and every length around the
-    /// 8-byte words, compact and pretty-printed; a value cut short is never said to end.
-    #[test]
-    fn skipped_values_end_where_serde_ends_them() {
-        let pieces = [
-            "a", "\\\"", "\\\\", "[", "]", "{", "}", "é", " ", "\"", "x1",
-        ];
-        let mut seed = 7u64;
-        let mut next = move |n: usize| {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (seed >> 33) as usize % n
-        };
-        for round in 0..300 {
-            // Keys and strings of pieces, in containers nested a few deep.
-            let mut text_of =
-                |len: usize| -> String { (0..len).map(|_| pieces[next(pieces.len())]).collect() };
-            let mut value = serde_json::Value::String(text_of(round % 23));
-            for depth in 0..(round % 5) {
-                value = match depth % 2 {
-                    0 => serde_json::json!({ text_of(round % 13): value, "n": [1, true, null] }),
-                    _ => serde_json::json!([value, text_of(round % 17), {}]),
-                };
-            }
-            for text in [
-                serde_json::to_string(&value).unwrap(),
-                serde_json::to_string_pretty(&value).unwrap(),
-            ] {
-                let bytes = text.as_bytes();
-                assert_eq!(skip_value(bytes, 0), Some(bytes.len()), "{text}");
-                // The value's last byte closes it: cut anywhere before, it does not end.
-                for cut in 1..bytes.len().min(40) {
-                    assert_eq!(skip_value(&bytes[..bytes.len() - cut], 0), None, "{text}");
-                }
-            }
-        }
-    }
 
     /// Normalized paths escape quotes, backslashes and control characters (`\u00XX`, lower-case
     /// hex); other text is as it is. Fingerprints are made of this text: it must not change.
