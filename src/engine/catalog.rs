@@ -64,6 +64,9 @@ pub struct Rule {
     /// The parts of linked resources the rule reads (`None`: anything), so only those are
     /// attached under `_links`.
     pub link_reads: Option<Vec<super::query_check::LinkRead>>,
+    /// The members of its own document's root the rule reads (`None`: any), so a rule that
+    /// reads linked resources runs on a copy of those alone, with `_links`.
+    pub roots_read: Option<Vec<String>>,
 }
 
 /// What a rule may read, by member name (see `query_check::NamesRead`).
@@ -343,6 +346,10 @@ fn compile_parsed(
         .map(|text| super::query_check::links_read(&substitute(text, &params).ok()?))
         .collect::<Option<Vec<_>>>()
         .map(|reads| reads.concat());
+    let roots_read = query_texts(&file)
+        .map(|text| super::query_check::roots_read(&substitute(text, &params).ok()?))
+        .collect::<Option<Vec<_>>>()
+        .map(|roots| roots.concat());
     let mut literals = Vec::new();
     for text in query_texts(&file) {
         let found = substitute(text, &params)
@@ -362,6 +369,7 @@ fn compile_parsed(
         reads,
         uses_facts,
         link_reads,
+        roots_read,
         severity: file.severity,
         source: source.to_string(),
         kind,

@@ -95,11 +95,27 @@ fn evaluate_resource(rules: &[Rule], estate: &Estate, resource: usize) -> Vec<Ev
             .collect();
     }
     let links = &estate.links[resource];
-    let linked = needs_links.then(|| {
-        let mut doc = subject.doc.clone();
+    let with_links = |mut doc: Value| {
         attach_links(&mut doc, estate, links, link_reads);
         doc
+    };
+    // What of its own document the rules that read links read (`None`: anything): they run
+    // on a copy of those members alone, not of the whole document.
+    let roots: Option<Vec<&str>> = applicable
+        .iter()
+        .filter(|(_, r)| r.uses_links)
+        .map(|(_, r)| r.roots_read.as_deref())
+        .collect::<Option<Vec<_>>>()
+        .map(|roots| roots.into_iter().flatten().map(String::as_str).collect());
+    let linked = needs_links.then(|| {
+        with_links(match &roots {
+            Some(roots) => root_members(&subject.doc, roots),
+            None => subject.doc.clone(),
+        })
     });
+    // The whole document with its links, for a rule that tries undecided values (their facts
+    // are derived again from the whole), made when one does.
+    let mut whole_linked: Option<Value> = None;
     let unknowns = subject
         .origin
         .map
@@ -118,9 +134,14 @@ fn evaluate_resource(rules: &[Rule], estate: &Estate, resource: usize) -> Vec<Ev
                 let evaluation = evaluate_one(index, rule, estate, resource, doc, links, &spans);
                 return doubted(evaluation, rule, estate, links);
             }
-            let work = match rule.uses_links {
-                true => linked_work.get_or_insert_with(|| doc.clone()),
-                false => work.get_or_insert_with(|| doc.clone()),
+            let (doc, work) = match (rule.uses_links, &roots) {
+                (true, Some(_)) => {
+                    let whole =
+                        &*whole_linked.get_or_insert_with(|| with_links(subject.doc.clone()));
+                    (whole, linked_work.get_or_insert_with(|| whole.clone()))
+                }
+                (true, None) => (doc, linked_work.get_or_insert_with(|| doc.clone())),
+                (false, _) => (doc, work.get_or_insert_with(|| doc.clone())),
             };
             let evaluation = undecided::evaluate(
                 (index, rule),
@@ -211,6 +232,18 @@ fn attach_links(
     if let Value::Object(map) = doc {
         map.insert("_links".into(), Value::Object(links));
     }
+}
+
+/// The members of `doc`'s root named in `roots`, in the document's order.
+fn root_members(doc: &Value, roots: &[&str]) -> Value {
+    let Value::Object(map) = doc else {
+        return doc.clone();
+    };
+    let kept = map
+        .iter()
+        .filter(|(key, _)| roots.contains(&key.as_str()))
+        .map(|(key, value)| (key.clone(), value.clone()));
+    Value::Object(kept.collect())
 }
 
 /// The members of `doc` at the end of each of `chains` (member names from its root), with

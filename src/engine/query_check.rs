@@ -315,6 +315,35 @@ pub fn links_read(query: &str) -> Option<Vec<LinkRead>> {
     Some(read)
 }
 
+/// The members of a document's root that `query` reads (`$.containerDefinitions[...]`,
+/// `$._facts.x`); `None` when it may read others (`$..`, `$.*`, `$['...']`, `$` alone).
+/// A text without `$` (a link requirement's name) reads none.
+pub fn roots_read(query: &str) -> Option<Vec<String>> {
+    let bytes = query.as_bytes();
+    let mut roots = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\'' | b'"' => i = skip_string(bytes, i),
+            b'$' if bytes.get(i + 1) == Some(&b'.') => {
+                let name = i + 2;
+                let end = (name..bytes.len())
+                    .find(|&j| !(bytes[j].is_ascii_alphanumeric() || bytes[j] == b'_'))
+                    .unwrap_or(bytes.len());
+                // `$..`, `$.*`, or a name this scan does not read whole (non-ASCII).
+                if end == name || bytes.get(end).is_some_and(|b| !b.is_ascii()) {
+                    return None;
+                }
+                roots.push(query[name..end].to_string());
+                i = end;
+            }
+            b'$' => return None,
+            _ => i += 1,
+        }
+    }
+    Some(roots)
+}
+
 /// The string literal that starts at `start`, decoded (`None` when it is not closed), and the
 /// index just after it.
 fn string_at(query: &str, start: usize) -> (Option<String>, usize) {
@@ -431,6 +460,19 @@ mod tests {
             "$._links",
         ] {
             assert_eq!(super::links_read(anything), None, "{anything}");
+        }
+    }
+
+    #[test]
+    fn roots_read_are_the_members_after_the_root() {
+        let query = "$.containerDefinitions[?@.name == '$.x' && $._facts.fargate]";
+        assert_eq!(
+            super::roots_read(query),
+            Some(vec!["containerDefinitions".into(), "_facts".into()])
+        );
+        assert_eq!(super::roots_read("taskRole"), Some(vec![]));
+        for anything in ["$..image", "$.*", "$['family']", "$", "$.fam\u{e9}"] {
+            assert_eq!(super::roots_read(anything), None, "{anything}");
         }
     }
 
