@@ -178,27 +178,36 @@ fn scan_elements(text: &[u8], start: usize, starts: &mut Vec<usize>) -> Option<u
 /// The member names of the object at the root of `text`, with where each value starts, without
 /// parsing the values. `None` when the root is not an object or the text ends early.
 pub fn top_level_members(text: &[u8]) -> Option<Members> {
-    top_level_members_with_elements(text, "").map(|(members, _)| members)
+    scan_root(text, "", "").map(|scan| scan.members)
 }
 
 /// A root object's member names with where their values start.
 pub type Members = Vec<(String, usize)>;
 
-/// [`top_level_members`], and the element starts of the member `array` when it is a well-formed
-/// array: found in the same pass (a snapshot's task definitions are most of its bytes).
-pub fn top_level_members_with_elements(
-    text: &[u8],
-    array: &str,
-) -> Option<(Members, Option<Vec<usize>>)> {
-    let mut members = Vec::new();
-    let mut elements = None;
+/// What one pass over a root object finds (a large file's bytes are mostly in one member: a
+/// snapshot's task definitions, a template's resources).
+#[derive(Debug, Default, PartialEq)]
+pub struct RootScan {
+    /// Each member's name and where its value starts.
+    pub members: Members,
+    /// The element starts of the member named as the array, when it is a well-formed array.
+    pub elements: Option<Vec<usize>>,
+    /// The members of the member named as the object, when it is a well-formed object.
+    pub object_members: Option<Members>,
+}
+
+/// [`top_level_members`], with the elements of member `array` and the members of member
+/// `object` found in the same pass. A malformed one makes the whole scan `None`, so the
+/// caller takes the exact (error-reporting) path.
+pub fn scan_root(text: &[u8], array: &str, object: &str) -> Option<RootScan> {
+    let mut scan = RootScan::default();
     let mut i = skip_ws(text, 0);
     if text.get(i) != Some(&b'{') {
         return None;
     }
     i = skip_ws(text, i + 1);
     if text.get(i) == Some(&b'}') {
-        return Some((members, elements));
+        return Some(scan);
     }
     loop {
         if text.get(i) != Some(&b'"') {
@@ -211,22 +220,26 @@ pub fn top_level_members_with_elements(
             return None;
         }
         i = skip_ws(text, i + 1);
-        let end = if !array.is_empty() && key == array && text.get(i) == Some(&b'[') {
-            let mut starts = Vec::new();
-            let end = scan_elements(text, i, &mut starts)?;
-            elements = Some(starts);
-            end
-        } else {
-            skip_value(text, i)?
+        let end = match text.get(i) {
+            Some(b'[') if !array.is_empty() && key == array => {
+                let mut starts = Vec::new();
+                let end = scan_elements(text, i, &mut starts)?;
+                scan.elements = Some(starts);
+                end
+            }
+            Some(b'{') if !object.is_empty() && key == object => {
+                let (members, end) = tree::object_members_ending(text, i)?;
+                scan.object_members = Some(members);
+                end
+            }
+            _ => skip_value(text, i)?,
         };
-        members.push((key, i));
+        scan.members.push((key, i));
         i = skip_ws(text, end);
         match text.get(i) {
             Some(b',') => i = skip_ws(text, i + 1),
             // Only white space may follow the root object.
-            Some(b'}') => {
-                return (skip_ws(text, i + 1) == text.len()).then_some((members, elements));
-            }
+            Some(b'}') => return (skip_ws(text, i + 1) == text.len()).then_some(scan),
             _ => return None,
         }
     }
@@ -430,19 +443,22 @@ mod tests {
     #[test]
     fn members_and_array_elements_in_one_pass() {
         let text = br#"{"meta": {"a": [1]}, "items": [ {"x": "]"}, [2], "s" ], "z": 3}"#;
-        let (members, elements) = top_level_members_with_elements(text, "items").unwrap();
-        let keys: Vec<&str> = members.iter().map(|(k, _)| k.as_str()).collect();
+        let scan = scan_root(text, "items", "meta").unwrap();
+        let keys: Vec<&str> = scan.members.iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(keys, ["meta", "items", "z"]);
-        assert_eq!(members, top_level_members(text).unwrap());
-        assert_eq!(elements.unwrap(), element_starts(text, members[1].1));
-        // A broken array: no members, so the caller takes the exact (error-reporting) path.
-        assert!(top_level_members_with_elements(br#"{"items": [1 2]}"#, "items").is_none());
-        assert!(
-            top_level_members_with_elements(br#"{"items": 5}"#, "items")
-                .unwrap()
-                .1
-                .is_none()
+        assert_eq!(scan.members, top_level_members(text).unwrap());
+        let members = &scan.members;
+        assert_eq!(scan.elements.unwrap(), element_starts(text, members[1].1));
+        assert_eq!(
+            scan.object_members.unwrap(),
+            tree::object_members(text, members[0].1).unwrap()
         );
+        // A broken array or object: no members, so the caller takes the exact (error-reporting)
+        // path.
+        assert!(scan_root(br#"{"items": [1 2]}"#, "items", "").is_none());
+        assert!(scan_root(br#"{"meta": {"a" 1}}"#, "", "meta").is_none());
+        let other_types = scan_root(br#"{"items": 5, "meta": []}"#, "items", "meta").unwrap();
+        assert!(other_types.elements.is_none() && other_types.object_members.is_none());
     }
 
     #[test]

@@ -195,6 +195,11 @@ impl Builder {
 /// index whole at once, such as a template's `Resources`, whose members are then indexed each
 /// on its own.
 pub fn object_members(text: &[u8], start: usize) -> Option<Vec<(String, usize)>> {
+    object_members_ending(text, start).map(|(members, _)| members)
+}
+
+/// [`object_members`], and the offset just past the object.
+pub fn object_members_ending(text: &[u8], start: usize) -> Option<(Vec<(String, usize)>, usize)> {
     let mut i = skip_ws(text, start);
     if text.get(i) != Some(&b'{') {
         return None;
@@ -202,7 +207,7 @@ pub fn object_members(text: &[u8], start: usize) -> Option<Vec<(String, usize)>>
     let mut members = Vec::new();
     i = skip_ws(text, i + 1);
     if text.get(i) == Some(&b'}') {
-        return Some(members);
+        return Some((members, i + 1));
     }
     loop {
         if text.get(i) != Some(&b'"') {
@@ -219,7 +224,7 @@ pub fn object_members(text: &[u8], start: usize) -> Option<Vec<(String, usize)>>
         i = skip_ws(text, super::skip_value(text, value)?);
         match text.get(i) {
             Some(b',') => i = skip_ws(text, i + 1),
-            Some(b'}') => return Some(members),
+            Some(b'}') => return Some((members, i + 1)),
             _ => return None,
         }
     }

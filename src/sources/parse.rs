@@ -58,11 +58,12 @@ pub(super) fn parse_file(
         });
     }
     // The root object's members, found once by scanning (large files are read several ways),
-    // and where a snapshot's task definitions start, found in the same pass.
-    let (members, task_definition_starts) =
-        match location::top_level_members_with_elements(text.as_bytes(), "taskDefinitions") {
-            Some((members, starts)) => (Some(members), starts),
-            None => (None, None),
+    // and where a snapshot's task definitions and a template's resources start, found in the
+    // same pass.
+    let (members, task_definition_starts, declarations) =
+        match location::scan_root(text.as_bytes(), "taskDefinitions", "Resources") {
+            Some(scan) => (Some(scan.members), scan.elements, scan.object_members),
+            None => (None, None, None),
         };
     // A file that is one task definition is checked without building its document.
     if kind == InputKind::Auto
@@ -99,7 +100,7 @@ pub(super) fn parse_file(
     if kind == InputKind::Auto
         && let Some(members) = members.as_deref()
         && members.iter().any(|(key, _)| key == "Resources")
-        && let Some(template) = template::JsonTemplate::parse(&text, members)
+        && let Some(template) = template::JsonTemplate::parse(&text, members, declarations)
     {
         let mut file = SourceFile::new(shown, text);
         file.had_bom = had_bom;

@@ -24,9 +24,14 @@ pub(in crate::sources) struct JsonTemplate {
 
 impl JsonTemplate {
     /// The template in `text`, whose root members are `members` (each key and where its value
-    /// starts). `None` when it is not a template, or anything is off: the file is then parsed
-    /// whole, which reports any error at its place.
-    pub fn parse(text: &str, members: &[(String, usize)]) -> Option<JsonTemplate> {
+    /// starts), and `Resources`' members when the scan that found those found them too. `None`
+    /// when it is not a template, or anything is off: the file is then parsed whole, which
+    /// reports any error at its place.
+    pub fn parse(
+        text: &str,
+        members: &[(String, usize)],
+        declarations: Option<Vec<(String, usize)>>,
+    ) -> Option<JsonTemplate> {
         use rayon::prelude::*;
         let bytes = text.as_bytes();
         // A repeated `Resources` is left to the whole parse.
@@ -34,7 +39,10 @@ impl JsonTemplate {
         let (Some((_, at)), None) = (named.next(), named.next()) else {
             return None;
         };
-        let declarations = object_members(bytes, *at)?;
+        let declarations = match declarations {
+            Some(declarations) => declarations,
+            None => object_members(bytes, *at)?,
+        };
         let parsed: Vec<(Value, Option<usize>)> = declarations
             .par_iter()
             .map(|(_, start)| declaration(text, *start))
