@@ -33,7 +33,7 @@ fuzz_target!(|data: &[u8]| {
 fn in_parts(text: &str) -> Option<serde_json::Value> {
     use ecslint::sources::yaml::{cut, parse_part};
     let chunks = cut(text)?;
-    let mut member = |range: &std::ops::Range<usize>| {
+    let member = |range: &std::ops::Range<usize>| {
         let part = parse_part(text, range.clone()).ok()?;
         for (path, span) in part.spans.all() {
             assert!(range.start <= span.start && span.end <= range.end, "{path:?} {span:?}");
