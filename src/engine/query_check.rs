@@ -244,9 +244,7 @@ pub fn names_read(query: &str) -> Option<NamesRead> {
                 i += 1;
             }
             b'.' => {
-                let end = (i + 1..bytes.len())
-                    .find(|&j| !(bytes[j].is_ascii_alphanumeric() || bytes[j] == b'_'))
-                    .unwrap_or(bytes.len());
+                let end = name_end(bytes, i + 1);
                 last.clear();
                 if end > i + 1 {
                     let name = query[i + 1..end].to_string();
@@ -298,9 +296,7 @@ pub fn links_read(query: &str) -> Option<Vec<LinkRead>> {
         let mut i = at + "_links".len();
         let mut names = Vec::new();
         while bytes.get(i) == Some(&b'.') {
-            let end = (i + 1..bytes.len())
-                .find(|&j| !(bytes[j].is_ascii_alphanumeric() || bytes[j] == b'_'))
-                .unwrap_or(bytes.len());
+            let end = name_end(bytes, i + 1);
             // `.*` or `..`: what follows may be anything below.
             if end == i + 1 {
                 break;
@@ -327,9 +323,7 @@ pub fn roots_read(query: &str) -> Option<Vec<String>> {
             b'\'' | b'"' => i = skip_string(bytes, i),
             b'$' if bytes.get(i + 1) == Some(&b'.') => {
                 let name = i + 2;
-                let end = (name..bytes.len())
-                    .find(|&j| !(bytes[j].is_ascii_alphanumeric() || bytes[j] == b'_'))
-                    .unwrap_or(bytes.len());
+                let end = name_end(bytes, name);
                 // `$..`, `$.*`, or a name this scan does not read whole (non-ASCII).
                 if end == name || bytes.get(end).is_some_and(|b| !b.is_ascii()) {
                     return None;
@@ -342,6 +336,13 @@ pub fn roots_read(query: &str) -> Option<Vec<String>> {
         }
     }
     Some(roots)
+}
+
+/// Where the member name written in shorthand (`.name`) from `start` ends.
+fn name_end(bytes: &[u8], start: usize) -> usize {
+    (start..bytes.len())
+        .find(|&j| !(bytes[j].is_ascii_alphanumeric() || bytes[j] == b'_'))
+        .unwrap_or(bytes.len())
 }
 
 /// The string literal that starts at `start`, decoded (`None` when it is not closed), and the

@@ -24,25 +24,21 @@ pub(in crate::sources) struct JsonTemplate {
 
 impl JsonTemplate {
     /// The template in `text`, whose root members are `members` (each key and where its value
-    /// starts), and `Resources`' members when the scan that found those found them too. `None`
-    /// when it is not a template, or anything is off: the file is then parsed whole, which
-    /// reports any error at its place.
+    /// starts) and `declarations` `Resources`' members, both found by one scan of the root.
+    /// `None` when it is not a template, or anything is off: the file is then parsed whole,
+    /// which reports any error at its place.
     pub fn parse(
         text: &str,
         members: &[(String, usize)],
         declarations: Option<Vec<(String, usize)>>,
     ) -> Option<JsonTemplate> {
         use rayon::prelude::*;
-        let bytes = text.as_bytes();
         // A repeated `Resources` is left to the whole parse.
-        let mut named = members.iter().filter(|(key, _)| key == "Resources");
-        let (Some((_, at)), None) = (named.next(), named.next()) else {
+        if members.iter().filter(|(key, _)| key == "Resources").count() != 1 {
             return None;
-        };
-        let declarations = match declarations {
-            Some(declarations) => declarations,
-            None => object_members(bytes, *at)?,
-        };
+        }
+        // The scan lists them when `Resources` is a well-formed object, and only then.
+        let declarations = declarations?;
         let parsed: Vec<(Value, Option<usize>)> = declarations
             .par_iter()
             .map(|(_, start)| declaration(text, *start))

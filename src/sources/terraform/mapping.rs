@@ -48,7 +48,7 @@ impl Rule {
     }
 }
 
-/// The exceptions, by resource type and argument path.
+/// Mapping exceptions by resource type, then by argument path.
 pub type Rules = foldhash::HashMap<String, foldhash::HashMap<String, Rule>>;
 
 /// The exceptions, by resource type and argument path.
