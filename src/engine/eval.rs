@@ -325,12 +325,13 @@ fn check_requirements(
 }
 
 /// What a rule decides on one document, before its findings are placed: the outcome, why, and
-/// the nodes that violate it.
+/// the paths of the nodes that violate it (their values are read from the same document when
+/// the findings are made: a violating container is not copied to be judged).
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct Decision {
     pub outcome: Outcome,
     pub reason: Option<String>,
-    pub violations: Vec<(Vec<Step>, Value)>,
+    pub violations: Vec<Vec<Step>>,
 }
 
 pub(super) fn decide(
@@ -381,7 +382,8 @@ pub(super) fn evaluation(
     let findings = decision
         .violations
         .iter()
-        .map(|(steps, value)| {
+        .map(|steps| {
+            let value = violating_value(rule, doc, steps);
             finding(
                 rule_index,
                 rule,
@@ -415,9 +417,25 @@ fn evaluate_one(
     evaluation(rule_index, rule, (estate, spans), resource, doc, decision)
 }
 
-/// The nodes of `doc` that violate the rule: its query's matches, or the document itself when
-/// what the rule requires is missing.
-fn violations(rule: &Rule, doc: &Value) -> Vec<(Vec<Step>, Value)> {
+/// The value a violation at `steps` is judged and worded by: the matched node, or null for a
+/// rule whose required field is missing (its violation is the document itself).
+fn violating_value<'a>(rule: &Rule, doc: &'a Value, steps: &[Step]) -> &'a Value {
+    static NULL: Value = Value::Null;
+    if matches!(rule.check, Check::Missing(_)) {
+        return &NULL;
+    }
+    steps
+        .iter()
+        .try_fold(doc, |node, step| match step {
+            Step::Key(key) => node.get(key),
+            Step::Index(i) => node.get(*i),
+        })
+        .unwrap_or(&NULL)
+}
+
+/// The paths of the nodes of `doc` that violate the rule: its query's matches, or the document
+/// itself when what the rule requires is missing.
+fn violations(rule: &Rule, doc: &Value) -> Vec<Vec<Step>> {
     if let Some(when) = &rule.when
         && when.query_values(doc).is_empty()
     {
@@ -426,11 +444,11 @@ fn violations(rule: &Rule, doc: &Value) -> Vec<(Vec<Step>, Value)> {
     match &rule.check {
         Check::Matches(query) => matches(query, doc)
             .into_iter()
-            .map(|(steps, value)| (steps, value.clone()))
+            .map(|(steps, _)| steps)
             .collect(),
         Check::Missing(query) => {
             if query.query_values(doc).is_empty() {
-                vec![(Vec::new(), Value::Null)]
+                vec![Vec::new()]
             } else {
                 Vec::new()
             }

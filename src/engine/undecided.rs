@@ -18,11 +18,7 @@ type Tried<'u> = [(&'u Unknown, Option<Value>)];
 
 /// What a decision is judged by: two decisions that agree on it are the same verdict.
 fn verdict(decision: &Decision) -> (Outcome, Vec<&[Step]>) {
-    let mut paths: Vec<&[Step]> = decision
-        .violations
-        .iter()
-        .map(|(path, _)| path.as_slice())
-        .collect();
+    let mut paths: Vec<&[Step]> = decision.violations.iter().map(Vec::as_slice).collect();
     paths.sort();
     (decision.outcome, paths)
 }
