@@ -27,18 +27,32 @@ pub struct OriginMap {
 /// definitions has a million nodes; kept as paths, their keys took more memory than the
 /// documents and most of the translation's time. Two paths share a key with a chance of about
 /// 2^-128, far below that of the machine miscomputing.
+///
+/// A path's key is its parent's key with its last step hashed in ([`PathKey::child`]), so a
+/// walk down a document keys each node in constant time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct PathKey(u64, u64);
 
 impl PathKey {
+    /// The key of the document's root (the empty path).
+    pub const ROOT: PathKey = PathKey(0x243f_6a88_85a3_08d3, 0x1319_8a2e_0370_7344);
+
     pub fn of(path: &[Step]) -> PathKey {
+        path.iter().fold(PathKey::ROOT, |key, step| key.child(step))
+    }
+
+    /// The key of the path one `step` below this one's.
+    pub fn child(self, step: &Step) -> PathKey {
         use foldhash::quality::FixedState;
         use std::hash::BuildHasher;
         const SEEDS: [FixedState; 2] = [
-            FixedState::with_seed(0x243f_6a88_85a3_08d3),
-            FixedState::with_seed(0x1319_8a2e_0370_7344),
+            FixedState::with_seed(0xa409_3822_299f_31d0),
+            FixedState::with_seed(0x082e_fa98_ec4e_6c89),
         ];
-        PathKey(SEEDS[0].hash_one(path), SEEDS[1].hash_one(path))
+        PathKey(
+            SEEDS[0].hash_one((self.0, step)),
+            SEEDS[1].hash_one((self.1, step)),
+        )
     }
 }
 
@@ -104,8 +118,12 @@ impl OriginMap {
     }
 
     pub fn insert(&mut self, path: impl AsRef<[Step]>, written: Written) {
-        self.entries
-            .insert(PathKey::of(path.as_ref()), Packed::from(written));
+        self.insert_at(PathKey::of(path.as_ref()), written);
+    }
+
+    /// [`OriginMap::insert`] by the path's key, for a source that keys its walk as it goes.
+    pub fn insert_at(&mut self, key: PathKey, written: Written) {
+        self.entries.insert(key, Packed::from(written));
     }
 
     pub fn get(&self, path: &[Step]) -> Option<Written> {

@@ -202,6 +202,11 @@ pub trait Sink {
     /// The node at `api` is an intrinsic function the resolver left undecided; for `Fn::If`,
     /// `branches` are its two values translated (`None`: `AWS::NoValue`).
     fn undecided(&mut self, _api: &[Step], _cfn: &[Step], _value: &Value, _branches: Branches) {}
+    /// The translation descends one step, to `api` in the document and `cfn` in the template:
+    /// every `moved` until the matching [`Sink::leave`] is at or below it. A sink that follows
+    /// the walk finds and keys each node from its parent's instead of from the root.
+    fn enter(&mut self, _api: &Step, _cfn: &Step) {}
+    fn leave(&mut self) {}
 }
 
 /// The translated branches of an undecided `Fn::If`, when the value is one.
@@ -251,12 +256,15 @@ struct Paths {
 }
 
 impl Paths {
-    fn enter(&mut self, api: Step, cfn: Step) {
+    /// One step down, told to `sink` too.
+    fn enter(&mut self, sink: &mut dyn Sink, api: Step, cfn: Step) {
+        sink.enter(&api, &cfn);
         self.api.push(api);
         self.cfn.push(cfn);
     }
 
-    fn leave(&mut self) {
+    fn leave(&mut self, sink: &mut dyn Sink) {
+        sink.leave();
         self.api.pop();
         self.cfn.pop();
     }
@@ -300,9 +308,9 @@ fn translate_value(
                 let Some((Some(name), Some(child_shape))) = member(shape_name, property) else {
                     continue;
                 };
-                paths.enter(Step::Key(name.clone()), Step::Key(property.clone()));
+                paths.enter(sink, Step::Key(name.clone()), Step::Key(property.clone()));
                 let translated = translate_value(child_shape, child, resolve, paths, sink);
-                paths.leave();
+                paths.leave(sink);
                 if let Some(translated) = translated {
                     out.insert(name, translated);
                 }
@@ -313,9 +321,9 @@ fn translate_value(
             let value_shape = definition.element;
             let mut out = Map::with_capacity(entries.len());
             for (key, child) in entries {
-                paths.enter(Step::Key(key.clone()), Step::Key(key.clone()));
+                paths.enter(sink, Step::Key(key.clone()), Step::Key(key.clone()));
                 let translated = translate_value(value_shape, child, resolve, paths, sink);
-                paths.leave();
+                paths.leave(sink);
                 if let Some(translated) = translated {
                     out.insert(key.clone(), translated);
                 }
@@ -326,9 +334,9 @@ fn translate_value(
             let item_shape = definition.element;
             let mut out = Vec::with_capacity(items.len());
             for (i, child) in items.iter().enumerate() {
-                paths.enter(Step::Index(out.len()), Step::Index(i));
+                paths.enter(sink, Step::Index(out.len()), Step::Index(i));
                 let translated = translate_value(item_shape, child, resolve, paths, sink);
-                paths.leave();
+                paths.leave(sink);
                 out.extend(translated);
             }
             Value::Array(out)
@@ -375,9 +383,9 @@ fn document(value: &Value, resolve: Resolver<'_>, paths: &mut Paths, sink: &mut 
         Value::Object(members) => {
             let mut out = Map::with_capacity(members.len());
             for (key, child) in members {
-                paths.enter(Step::Key(key.clone()), Step::Key(key.clone()));
+                paths.enter(sink, Step::Key(key.clone()), Step::Key(key.clone()));
                 let translated = translate_value(DOCUMENT, child, resolve, paths, sink);
-                paths.leave();
+                paths.leave(sink);
                 if let Some(translated) = translated {
                     out.insert(key.clone(), translated);
                 }
@@ -387,9 +395,9 @@ fn document(value: &Value, resolve: Resolver<'_>, paths: &mut Paths, sink: &mut 
         Value::Array(items) => {
             let mut out = Vec::with_capacity(items.len());
             for (i, child) in items.iter().enumerate() {
-                paths.enter(Step::Index(out.len()), Step::Index(i));
+                paths.enter(sink, Step::Index(out.len()), Step::Index(i));
                 let translated = translate_value(DOCUMENT, child, resolve, paths, sink);
-                paths.leave();
+                paths.leave(sink);
                 out.extend(translated);
             }
             Value::Array(out)

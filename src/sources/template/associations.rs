@@ -42,6 +42,7 @@ pub(super) fn fold_task_sets(
                 span_at,
                 context,
                 map: take_map(service),
+                walk: None,
             },
         };
         if let Some(span) = span_at(&base[..2], &[]) {
@@ -117,6 +118,7 @@ pub(super) fn fold(
             span_at,
             context,
             map: take_map(cluster),
+            walk: None,
         };
         // Translated as a cluster's own properties: the same members, placed where written.
         let mut given = properties.clone();

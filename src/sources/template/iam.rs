@@ -79,6 +79,7 @@ pub(super) fn attach_policies(
                 span_at,
                 context,
                 map: std::mem::take(map),
+                walk: None,
             };
             place_subtree(
                 &mut sink,

@@ -6,11 +6,13 @@
 use super::super::Rejection;
 use super::super::parse::{error_at, first_value, offset_of};
 use super::files::{LastPath, finish, in_resource, stack_name};
+use super::walk::{JsonStepper, Stepper};
 use super::{Own, TYPES, is_template, resources};
 use crate::location::{Span, SpanTree, Step, locate, member_span, object_members};
 use crate::model::{Resource, SourceFile};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
+use std::sync::Arc;
 use std::sync::{Mutex, OnceLock};
 
 /// A JSON template as parsed: the document, without the `Properties` of the resources that
@@ -175,14 +177,19 @@ pub(in crate::sources) fn read_json(
             };
             let tree = trees
                 .get(logical_id)
-                .and_then(|(start, _)| SpanTree::build(bytes, *start));
+                .and_then(|(start, _)| SpanTree::build(bytes, *start))
+                .map(Arc::new);
+            let stepper = tree
+                .clone()
+                .map(|tree| Box::new(JsonStepper { bytes, tree }) as Box<dyn Stepper>);
             let last = LastPath::new();
             let span_at = move |base: &[Step], rest: &[Step]| {
-                span_in(bytes, tree.as_ref(), &last, base, rest)
+                span_in(bytes, tree.as_deref(), &last, base, rest)
             };
             Own {
                 properties: Some(properties),
                 span_at: Some(Box::new(span_at)),
+                stepper,
             }
         };
         let stack = stack_name(stem);

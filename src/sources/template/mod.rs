@@ -12,6 +12,7 @@ mod iam;
 mod intrinsics;
 mod json;
 mod undecided;
+mod walk;
 mod yaml_parts;
 
 pub use exports::import_exports;
@@ -22,7 +23,7 @@ pub(super) use json::{JsonTemplate, read_json};
 
 use super::cfn_names::{self, Branches};
 use crate::location::{Span, Step};
-use crate::model::origin::{OriginMap, Written};
+use crate::model::origin::{OriginMap, PathKey, Written};
 use crate::model::unknown::Unknown;
 use crate::model::{Resource, ResourceKind};
 use serde_json::Value;
@@ -119,12 +120,15 @@ fn resources<'t>(
                 span_at: own.span_at.as_deref().unwrap_or(span_at),
                 context: &context,
                 map: OriginMap::with_capacity(nodes(properties)),
+                walk: Some(walk::Walk::new(own.stepper.as_deref())),
             };
             // The resource itself is shown at its logical id.
             if let Some(span) = (sink.span_at)(&base[..2], &[]) {
                 sink.map.insert(Vec::new(), written(file, span));
             }
             let doc = cfn_names::translate(cfn_type, properties, &resolver, &mut sink)?;
+            // What is placed after the translation is not where its walk ended.
+            sink.walk = None;
             if kind == ResourceKind::IamRole {
                 iam::place_inline_documents(&mut sink, &doc, properties);
             }
@@ -177,6 +181,8 @@ impl Offered {
 pub(super) struct Own<'a> {
     pub properties: Option<Value>,
     pub span_at: Option<Box<SpanAt<'a>>>,
+    /// The same spans, stepped through as the translation descends.
+    stepper: Option<Box<dyn walk::Stepper + 'a>>,
 }
 
 /// Intrinsic functions resolved one node at a time, as the translation meets them.
@@ -242,15 +248,28 @@ struct Placed<'a> {
     span_at: &'a SpanAt<'a>,
     context: &'a intrinsics::Context<'a>,
     map: OriginMap,
+    /// Where the translation is, while it runs.
+    walk: Option<walk::Walk<'a>>,
 }
 
 impl cfn_names::Sink for Placed<'_> {
     fn moved(&mut self, api: &[Step], cfn: &[Step], value: &Value) {
-        if api.is_empty() {
+        let Some(last) = cfn.last() else {
             return;
-        }
-        if let Some(span) = (self.span_at)(self.base, cfn) {
-            self.map.insert(api, written(self.file, span));
+        };
+        let (key, span) = match &self.walk {
+            Some(walk) => (
+                walk.key(),
+                walk.span(last)
+                    .unwrap_or_else(|| (self.span_at)(self.base, cfn)),
+            ),
+            None => (PathKey::of(api), (self.span_at)(self.base, cfn)),
+        };
+        // The walk finds what a lookup from the root finds (every test run checks it).
+        debug_assert_eq!(key, PathKey::of(api));
+        debug_assert_eq!(span, (self.span_at)(self.base, cfn), "{cfn:?}");
+        if let Some(span) = span {
+            self.map.insert_at(key, written(self.file, span));
         }
         if let Some(note) = self.context.source_of(value) {
             self.map.insert_note(api, note);
@@ -263,6 +282,18 @@ impl cfn_names::Sink for Placed<'_> {
             why: self.context.why(value),
             may_be: undecided::may_be(value, branches),
         });
+    }
+
+    fn enter(&mut self, api: &Step, cfn: &Step) {
+        if let Some(walk) = &mut self.walk {
+            walk.enter(api, cfn);
+        }
+    }
+
+    fn leave(&mut self) {
+        if let Some(walk) = &mut self.walk {
+            walk.leave();
+        }
     }
 }
 

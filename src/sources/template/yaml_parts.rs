@@ -5,6 +5,7 @@
 use super::super::Rejection;
 use super::super::yaml::{self, SpannedYaml, YamlSpans};
 use super::files::{LastPath, finish, in_resource, stack_name};
+use super::walk::YamlStepper;
 use super::{Given, Own, TYPES, is_template, resources};
 use crate::location::{Span, Step};
 use crate::model::{Resource, SourceFile};
@@ -127,11 +128,17 @@ pub(in crate::sources) fn read_yaml_parts(
         let Some((properties, spans)) = taken else {
             return Own::default();
         };
+        let spans = std::sync::Arc::new(spans);
+        let stepper = YamlStepper {
+            spans: spans.clone(),
+            logical_id: logical_id.to_string(),
+        };
         let last = LastPath::new();
         let span_at = move |base: &[Step], rest: &[Step]| in_declaration(&spans, &last, base, rest);
         Own {
             properties: Some(properties),
             span_at: Some(Box::new(span_at)),
+            stepper: Some(Box::new(stepper)),
         }
     };
     let (resources, offered) = resources(

@@ -37,6 +37,26 @@ pub struct Cursor {
     pub(super) key_start: Option<usize>,
 }
 
+impl Cursor {
+    /// The cursor in 64 bits, for a handle that does not know its type.
+    pub fn pack(self) -> u64 {
+        let key_start = self
+            .key_start
+            .and_then(|k| u32::try_from(k).ok())
+            .unwrap_or(NO_KEY);
+        (u64::from(self.node) << 32) | u64::from(key_start)
+    }
+
+    /// The cursor [`Cursor::pack`] made `packed` of.
+    pub fn unpack(packed: u64) -> Cursor {
+        let key_start = packed as u32;
+        Cursor {
+            node: (packed >> 32) as u32,
+            key_start: (key_start != NO_KEY).then_some(key_start as usize),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy)]
 struct SpanNode {
     start: u32,
