@@ -148,7 +148,10 @@ impl Resource {
                 base,
                 start: 0,
                 grafted: Vec::new(),
-                map: map.map(std::sync::Arc::new),
+                map: map.map(|mut map| {
+                    map.finish();
+                    std::sync::Arc::new(map)
+                }),
             },
             partial: false,
             deferred: false,

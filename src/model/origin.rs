@@ -13,9 +13,16 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 /// Where the parts of a translated resource's document were written, by document path.
+///
+/// Kept as a list sorted by key rather than a hash table: a template's maps hold a million
+/// places, and a table sized for a translation's estimate of its nodes held twice what they
+/// need. A translation appends its places and sorts them once, when it is done
+/// ([`OriginMap::finish`]); places added after that are looked up among the few added.
 #[derive(Debug, Clone, Default)]
 pub struct OriginMap {
-    entries: foldhash::HashMap<PathKey, Packed>,
+    /// Sorted by key, one place a key, up to `sorted`; then in the order inserted.
+    entries: Vec<(PathKey, Packed)>,
+    sorted: usize,
     /// The values of the document the source could not decide.
     pub unknowns: Vec<super::unknown::Unknown>,
     /// Where a value came from when it was not written where it is shown ("from parameter
@@ -30,7 +37,7 @@ pub struct OriginMap {
 ///
 /// A path's key is its parent's key with its last step hashed in ([`PathKey::child`]), so a
 /// walk down a document keys each node in constant time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct PathKey(u64, u64);
 
 impl PathKey {
@@ -109,12 +116,35 @@ impl From<Packed> for Written {
 
 impl OriginMap {
     /// A map with room for `nodes` places without growing (a translation knows about how many
-    /// nodes it writes; growing a map of hundreds rehashes it several times).
+    /// nodes it writes, a few more than it places).
     pub fn with_capacity(nodes: usize) -> OriginMap {
         OriginMap {
-            entries: foldhash::HashMap::with_capacity_and_hasher(nodes, Default::default()),
+            entries: Vec::with_capacity(nodes),
             ..OriginMap::default()
         }
+    }
+
+    /// Sorts the places inserted so far for lookups, the last inserted of a path winning, and
+    /// gives back the room they did not use.
+    pub fn finish(&mut self) {
+        // Stable: of equal keys, the last inserted stays last.
+        self.entries.sort_by_key(|(key, _)| *key);
+        let mut kept = 0;
+        for i in 0..self.entries.len() {
+            let last_of_its_key = self
+                .entries
+                .get(i + 1)
+                .is_none_or(|next| next.0 != self.entries[i].0);
+            if last_of_its_key {
+                self.entries[kept] = self.entries[i];
+                kept += 1;
+            }
+        }
+        self.entries.truncate(kept);
+        if self.entries.capacity() > kept + kept / 4 {
+            self.entries.shrink_to_fit();
+        }
+        self.sorted = kept;
     }
 
     pub fn insert(&mut self, path: impl AsRef<[Step]>, written: Written) {
@@ -123,13 +153,20 @@ impl OriginMap {
 
     /// [`OriginMap::insert`] by the path's key, for a source that keys its walk as it goes.
     pub fn insert_at(&mut self, key: PathKey, written: Written) {
-        self.entries.insert(key, Packed::from(written));
+        self.entries.push((key, Packed::from(written)));
     }
 
     pub fn get(&self, path: &[Step]) -> Option<Written> {
-        self.entries
-            .get(&PathKey::of(path))
-            .map(|p| Written::from(*p))
+        let key = PathKey::of(path);
+        let (sorted, added) = self.entries.split_at(self.sorted);
+        let found = match added.iter().rev().find(|(k, _)| *k == key) {
+            Some((_, packed)) => packed,
+            None => {
+                let at = sorted.binary_search_by_key(&key, |(k, _)| *k).ok()?;
+                &sorted[at].1
+            }
+        };
+        Some(Written::from(*found))
     }
 
     pub fn insert_note(&mut self, path: impl AsRef<[Step]>, note: String) {
@@ -144,7 +181,7 @@ impl OriginMap {
     /// Says `to` wherever the map said file `from` (the estate numbers files as it adds them).
     pub fn refile(&mut self, from: usize, to: usize) {
         let (from, to) = (narrow(from), narrow(to));
-        for written in self.entries.values_mut() {
+        for (_, written) in &mut self.entries {
             if written.file == from {
                 written.file = to;
             }
@@ -154,7 +191,7 @@ impl OriginMap {
     /// Adds `base` to every file number (files added to an estate that already has `base`).
     pub fn shift_files(&mut self, base: usize) {
         let base = narrow(base);
-        for written in self.entries.values_mut() {
+        for (_, written) in &mut self.entries {
             written.file += base;
         }
     }
@@ -178,13 +215,15 @@ impl OriginMap {
         }
     }
 
+    /// How many places are recorded (a path placed twice counts twice until
+    /// [`OriginMap::finish`]).
     pub fn len(&self) -> usize {
         self.entries.len()
     }
 
     /// Every place recorded (in no order): for checks that they lie inside their files.
     pub fn places(&self) -> impl Iterator<Item = Written> + '_ {
-        self.entries.values().map(|p| Written::from(*p))
+        self.entries.iter().map(|(_, p)| Written::from(*p))
     }
 
     pub fn is_empty(&self) -> bool {
@@ -262,4 +301,63 @@ pub fn path_from_file_root(resource: &Resource, path: &[Step]) -> Vec<Step> {
     };
     full.extend_from_slice(rest);
     full
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(start: usize) -> Written {
+        Written {
+            file: 0,
+            span: Span {
+                start,
+                end: start + 1,
+            },
+            json: false,
+        }
+    }
+
+    fn path(steps: &[&str]) -> Vec<Step> {
+        steps.iter().map(|s| Step::Key((*s).to_string())).collect()
+    }
+
+    #[test]
+    fn the_last_place_of_a_path_wins_before_and_after_the_map_is_finished() {
+        let mut map = OriginMap::with_capacity(64);
+        for i in 0..40 {
+            map.insert(path(&["a", &i.to_string()]), at(i));
+        }
+        map.insert(path(&["a", "7"]), at(100));
+        map.insert(path(&["b"]), at(200));
+        map.insert(path(&["b"]), at(201));
+        let expect = |map: &OriginMap| {
+            assert_eq!(map.get(&path(&["a", "7"])), Some(at(100)));
+            assert_eq!(map.get(&path(&["a", "8"])), Some(at(8)));
+            assert_eq!(map.get(&path(&["b"])), Some(at(201)));
+            assert_eq!(map.get(&path(&["c"])), None);
+        };
+        expect(&map);
+        map.finish();
+        expect(&map);
+        assert_eq!(map.len(), 41);
+        // Placed again after the translation (a policy attached later): the new place counts.
+        map.insert(path(&["a", "8"]), at(300));
+        assert_eq!(map.get(&path(&["a", "8"])), Some(at(300)));
+        assert_eq!(map.get(&path(&["a", "9"])), Some(at(9)));
+        map.finish();
+        assert_eq!(map.get(&path(&["a", "8"])), Some(at(300)));
+        assert_eq!(map.len(), 41);
+    }
+
+    #[test]
+    fn a_path_key_is_its_parents_key_with_its_last_step() {
+        let steps = [Step::Key("containerDefinitions".into()), Step::Index(0)];
+        assert_eq!(
+            PathKey::of(&steps),
+            PathKey::ROOT.child(&steps[0]).child(&steps[1])
+        );
+        assert_ne!(PathKey::of(&steps[..1]), PathKey::of(&steps));
+        assert_ne!(PathKey::of(&[]), PathKey::of(&[Step::Index(0)]));
+    }
 }
