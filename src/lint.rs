@@ -80,6 +80,7 @@ pub fn lint(inputs: Inputs, settings: Settings) -> Result<Linted, String> {
 
 /// [`lint`], calling `lap` after each phase.
 pub fn lint_timed(inputs: Inputs, settings: Settings, lap: Lap<'_>) -> Result<Linted, String> {
+    let preloaded = matches!(inputs, Inputs::Loaded(_));
     let loaded = match inputs {
         Inputs::Paths(paths) => {
             let discovered = sources::discover(&paths, &settings.input)?;
@@ -88,9 +89,12 @@ pub fn lint_timed(inputs: Inputs, settings: Settings, lap: Lap<'_>) -> Result<Li
         }
         Inputs::Discovered(discovered) => sources::load_discovered(discovered, &settings.input),
         Inputs::Texts(texts) => sources::load_texts(texts, &settings.input),
+        // Read before, and timed by, the caller.
         Inputs::Loaded(loaded) => *loaded,
     };
-    lap("load");
+    if !preloaded {
+        lap("load");
+    }
     let sources::Loaded {
         mut estate,
         errors: input_errors,

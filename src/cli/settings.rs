@@ -10,6 +10,13 @@ pub fn resolve_for(
     common: &CommonArgs,
     paths: &[PathBuf],
 ) -> Result<(Config, Vec<Rule>, Option<PathBuf>), u8> {
+    let (config, path) = resolve_config(common, paths)?;
+    let rules = load_rules(common, &config)?;
+    Ok((config, rules, path))
+}
+
+/// The config file (named, or found from `paths`) and what it says.
+fn resolve_config(common: &CommonArgs, paths: &[PathBuf]) -> Result<(Config, Option<PathBuf>), u8> {
     let path = if common.no_config {
         None
     } else {
@@ -22,6 +29,12 @@ pub fn resolve_for(
         Some(path) => config::load(path).map_err(fail)?,
         None => Config::default(),
     };
+    Ok((config, path))
+}
+
+/// The catalog `config` and the common options ask for: the built-in rules and rule folders,
+/// compiled with the config's parameters.
+fn load_rules(common: &CommonArgs, config: &Config) -> Result<Vec<Rule>, u8> {
     let mut dirs = config.rules.clone();
     dirs.extend(common.rules.iter().cloned());
     let rules = crate::rule_files::load(&dirs, &config.params).map_err(rule_errors)?;
@@ -30,7 +43,7 @@ pub fn resolve_for(
             return Err(fail(format!("config names unknown rule {id}")));
         }
     }
-    Ok((config, rules, path))
+    Ok(rules)
 }
 
 /// [`resolve_for`] from the working directory (commands that lint no path).
@@ -127,7 +140,28 @@ fn variable_values(args: &LintArgs) -> Result<crate::sources::terraform::Variabl
 
 /// Resolves config and catalog for `args`, then lints. `baseline`: compare with it when judging.
 pub fn lint(args: &LintArgs, baseline: Option<Baseline>) -> Result<Linted, u8> {
-    let (config, mut rules, config_path) = resolve_for(&args.common, &args.paths)?;
+    let (config, config_path) = resolve_config(&args.common, &args.paths)?;
+    let input = InputOptions {
+        include: args.include.clone(),
+        exclude: args.exclude.clone(),
+        input_kind: args.input_kind,
+        parameters: parameter_values(args)?,
+        variables: variable_values(args)?,
+        ..InputOptions::default()
+    };
+    let timer = Timer::start();
+    // The catalog is compiled while the inputs are read: reading has stretches on one core
+    // (a large file's text, a template's root), which the compilation fills.
+    let (rules, loaded) = rayon::join(
+        || load_rules(&args.common, &config),
+        || {
+            let discovered = crate::sources::discover(&args.paths, &input)?;
+            Ok::<_, String>(crate::sources::load_discovered(discovered, &input))
+        },
+    );
+    timer.lap("load");
+    let mut rules = rules?;
+    let loaded = loaded.map_err(fail)?;
     if args.verbose {
         match &config_path {
             Some(path) => eprintln!("config: {}", path.display()),
@@ -150,22 +184,14 @@ pub fn lint(args: &LintArgs, baseline: Option<Baseline>) -> Result<Linted, u8> {
     });
     let settings = crate::lint::Settings {
         rules: rules.into(),
-        input: InputOptions {
-            include: args.include.clone(),
-            exclude: args.exclude.clone(),
-            input_kind: args.input_kind,
-            parameters: parameter_values(args)?,
-            variables: variable_values(args)?,
-            ..InputOptions::default()
-        },
+        input,
         severity: config.severity,
         waivers: config.waivers,
         baseline,
         config_path: config_path.map(|p| p.display().to_string()),
         keep_every_outcome: false,
     };
-    let timer = Timer::start();
-    let inputs = crate::lint::Inputs::Paths(args.paths.clone());
+    let inputs = crate::lint::Inputs::Loaded(Box::new(loaded));
     let linted =
         crate::lint::lint_timed(inputs, settings, &|phase| timer.lap(phase)).map_err(fail)?;
     Ok(Linted {
