@@ -246,12 +246,13 @@ pub fn scan_root(text: &[u8], array: &str, object: &str) -> Option<RootScan> {
 }
 
 fn key_matches(raw: &[u8], key: &str) -> bool {
-    // Escapes only make a key's text longer than the key.
-    if raw.len() < key.len() {
-        return false;
-    }
-    if memchr(b'\\', raw).is_none() {
-        return raw == key.as_bytes();
+    // Escapes only make a key's text longer than the key: text as long as the key matches it
+    // byte for byte or not at all, and longer text only through an escape.
+    match raw.len().cmp(&key.len()) {
+        std::cmp::Ordering::Less => return false,
+        std::cmp::Ordering::Equal => return raw == key.as_bytes(),
+        std::cmp::Ordering::Greater if memchr(b'\\', raw).is_none() => return false,
+        std::cmp::Ordering::Greater => {}
     }
     // Escaped keys are rare; let serde_json decode them exactly.
     let mut quoted = Vec::with_capacity(raw.len() + 2);
@@ -430,6 +431,14 @@ mod tests {
     fn escaped_keys_are_decoded() {
         let text = r#"{"a\u0062": true}"#;
         assert_eq!(at(text, &[key("ab")]), Some("true"));
+        // A key's text matches by its bytes when as long as the key, by an escape when longer.
+        assert!(key_matches(b"name", "name"));
+        assert!(key_matches(br"na\u006de", "name"));
+        assert!(key_matches(br#"a\"b"#, "a\"b"));
+        assert!(!key_matches(b"nama", "name"));
+        assert!(!key_matches(b"names", "name"));
+        assert!(!key_matches(b"nam", "name"));
+        assert!(!key_matches(br"\u006eam", "name"));
     }
 
     #[test]
