@@ -17,6 +17,9 @@ fn resolve(doc: &Value, resource: usize, steps: &[Step]) -> (usize, Vec<Step>) {
     let mut owner = resource;
     let mut path = Vec::new();
     let mut synthetic = false;
+    // Markers are only in what linking added (`_facts`, `_links`): the document's own nodes are
+    // not searched for one.
+    let mut marked = false;
     let mut node = doc;
     for step in steps {
         let next = match step {
@@ -25,7 +28,8 @@ fn resolve(doc: &Value, resource: usize, steps: &[Step]) -> (usize, Vec<Step>) {
         };
         let Some(next) = next else { break };
         node = next;
-        if let Some(origin) = node.get("_origin").filter(|_| node.is_object())
+        marked |= matches!(step, Step::Key(k) if k == "_facts" || k == "_links");
+        if let Some(origin) = node.get("_origin").filter(|_| marked && node.is_object())
             && let Some(target) = origin.get("resource").and_then(Value::as_u64)
         {
             {
@@ -289,17 +293,17 @@ fn identity_path(doc: &Value, path: &[Step]) -> String {
     out
 }
 
-fn scalar_text(value: &Value) -> Option<String> {
+fn scalar_text(value: &Value) -> Option<std::borrow::Cow<'_, str>> {
     match value {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
+        Value::String(s) => Some(s.as_str().into()),
+        Value::Number(n) => Some(n.to_string().into()),
+        Value::Bool(b) => Some(if *b { "true" } else { "false" }.into()),
         // A value a source left undecided is kept as written (`{"Fn::Sub": ...}`): shown so.
         Value::Object(map) if map.len() == 1 => {
             let text = value.to_string();
             Some(match text.chars().count() > 80 {
-                true => text.chars().take(77).collect::<String>() + "...",
-                false => text,
+                true => (text.chars().take(77).collect::<String>() + "...").into(),
+                false => text.into(),
             })
         }
         _ => None,
@@ -319,16 +323,16 @@ fn render_message(
     value: &Value,
     shown: &Value,
 ) -> String {
-    let container = match steps {
+    // Looked up when the template names it.
+    let container = || match steps {
         [Step::Key(k), Step::Index(i), ..] if k == "containerDefinitions" => doc
             .get(k)
             .and_then(|c| c.get(*i))
             .and_then(|c| c.get("name"))
-            .and_then(Value::as_str)
-            .map(str::to_string),
+            .and_then(Value::as_str),
         _ => None,
     };
-    let mut out = String::new();
+    let mut out = String::with_capacity(template.len() + 64);
     let mut rest = template;
     while let Some(start) = rest.find('{') {
         out.push_str(&rest[..start]);
@@ -338,9 +342,9 @@ fn render_message(
             break;
         };
         let key = &rest[start + 1..start + end];
-        let replacement = match key {
-            "resource" => Some(estate.resources[resource].name.clone()),
-            "container" => Some(container.clone().unwrap_or_else(|| "?".into())),
+        let replacement: Option<std::borrow::Cow<'_, str>> = match key {
+            "resource" => Some(estate.resources[resource].name.as_str().into()),
+            "container" => container().map(Into::into),
             "value" if !rule.file.sensitive => scalar_text(shown),
             "value" => Some("(redacted)".into()),
             _ => {
@@ -349,13 +353,13 @@ fn render_message(
                         .pointer(&format!("/{}", field.replace('.', "/")))
                         .and_then(scalar_text)
                 } else if let Some(param) = key.strip_prefix("param.") {
-                    rule.params.get(param).map(|p| p.display())
+                    rule.params.get(param).map(|p| p.display().into())
                 } else {
                     None
                 }
             }
         };
-        out.push_str(&replacement.unwrap_or_else(|| "?".into()));
+        out.push_str(replacement.as_deref().unwrap_or("?"));
         rest = &rest[start + end + 1..];
     }
     out.push_str(rest);

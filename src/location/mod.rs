@@ -362,8 +362,12 @@ impl LineIndex {
             LineStarts::Narrow(starts) => line_of(starts, offset, |s| s as usize),
             LineStarts::Wide(starts) => line_of(starts, offset, |s| s),
         };
-        let prefix = String::from_utf8_lossy(&text[start..offset.min(text.len())]);
-        let column = prefix.encode_utf16().count() + 1;
+        let prefix = &text[start..offset.min(text.len())];
+        // UTF-16 code units: one a byte in ASCII, the common case, checked a word at a time.
+        let column = match prefix.is_ascii() {
+            true => prefix.len(),
+            false => String::from_utf8_lossy(prefix).encode_utf16().count(),
+        } + 1;
         LineCol {
             line: line + 1,
             column,
