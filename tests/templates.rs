@@ -746,6 +746,45 @@ fn a_json_templates_resources_read_apart_say_the_same_as_the_whole_document() {
         assert_eq!(at.line, line, "{name}: {error:?}");
         assert!(loaded.estate.resources.is_empty(), "{name}");
     }
+
+    // Translated properties are parsed by their translation alone; a file with errors there
+    // still reports its first error where and as a parse of the whole document does.
+    let declared = |id: &str, properties: &str| {
+        format!(
+            "\"{id}\": {{\"Type\": \"AWS::ECS::TaskDefinition\", \"Properties\": {properties}}}"
+        )
+    };
+    let cases = [
+        // Two broken resources: the first in the file, whichever core reads it first.
+        format!(
+            "{{\"Resources\": {{\n{},\n{},\n{}\n}}}}",
+            declared("A", r#"{"Family": "a",, "X": 1}"#),
+            declared("B", r#"{"Family": "b" "C": 2}"#),
+            declared("C", r#"{"Family": "c"}"#)
+        ),
+        // A value serde_json would stop early in, and a raw control character in a string.
+        format!("{{\"Resources\": {{{}}}}}", declared("A", "12abc")),
+        format!(
+            "{{\"Resources\": {{{}}}}}",
+            declared("A", "{\"Family\": \"a\tb\"}")
+        ),
+    ];
+    for text in cases {
+        let whole = serde_json::from_str::<serde_json::Value>(&text).unwrap_err();
+        let options = sources::InputOptions::default();
+        let loaded = sources::load_texts(vec![("t.json".into(), text.clone())], &options);
+        assert_eq!(loaded.errors.len(), 1, "{text}: {:?}", loaded.errors);
+        let error = &loaded.errors[0];
+        let at = error.location.as_ref().expect("a place");
+        assert_eq!(
+            (at.line, at.column),
+            (whole.line(), whole.column()),
+            "{text}"
+        );
+        let words = whole.to_string();
+        let words = words.split(" at line").next().unwrap_or_default();
+        assert!(error.reason.contains(words), "{text}: {error:?} / {words}");
+    }
 }
 
 #[test]

@@ -9,7 +9,7 @@ use scan::{skip_scalar, skip_string, skip_value, skip_ws};
 
 mod scan;
 mod tree;
-pub use tree::{SpanTree, object_members};
+pub use tree::{SpanTree, object_member_spans, object_members};
 
 /// One step of a path into a JSON document.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -200,14 +200,29 @@ pub fn object_members(text: &[u8], start: usize) -> Option<Vec<(String, usize)>>
 
 /// [`object_members`], and the offset just past the object.
 pub fn object_members_ending(text: &[u8], start: usize) -> Option<(Vec<(String, usize)>, usize)> {
+    let mut members = Vec::new();
+    let end = each_member(text, start, |key, value| members.push((key, value.start)))?;
+    Some((members, end))
+}
+
+/// The members of the JSON object at `start`, each key (decoded) with the span of its value's
+/// text, in order. The values are skipped, not checked.
+pub fn object_member_spans(text: &[u8], start: usize) -> Option<Vec<(String, Span)>> {
+    let mut members = Vec::new();
+    each_member(text, start, |key, value| members.push((key, value)))?;
+    Some(members)
+}
+
+/// Calls `each` with every member of the object at `start` (its decoded key and the span of
+/// its value); returns the offset just past the object.
+fn each_member(text: &[u8], start: usize, mut each: impl FnMut(String, Span)) -> Option<usize> {
     let mut i = skip_ws(text, start);
     if text.get(i) != Some(&b'{') {
         return None;
     }
-    let mut members = Vec::new();
     i = skip_ws(text, i + 1);
     if text.get(i) == Some(&b'}') {
-        return Some((members, i + 1));
+        return Some(i + 1);
     }
     loop {
         if text.get(i) != Some(&b'"') {
@@ -220,11 +235,18 @@ pub fn object_members_ending(text: &[u8], start: usize) -> Option<(Vec<(String, 
             return None;
         }
         let value = skip_ws(text, i + 1);
-        members.push((key, value));
-        i = skip_ws(text, super::skip_value(text, value)?);
+        let value_end = super::skip_value(text, value)?;
+        each(
+            key,
+            Span {
+                start: value,
+                end: value_end,
+            },
+        );
+        i = skip_ws(text, value_end);
         match text.get(i) {
             Some(b',') => i = skip_ws(text, i + 1),
-            Some(b'}') => return Some((members, i + 1)),
+            Some(b'}') => return Some(i + 1),
             _ => return None,
         }
     }

@@ -8,9 +8,10 @@ use super::super::parse::{error_at, first_value, offset_of};
 use super::files::{LastPath, finish, in_resource, stack_name};
 use super::walk::{JsonStepper, Stepper};
 use super::{Own, TYPES, is_template, resources};
-use crate::location::{Span, SpanTree, Step, locate, member_span, object_members};
+use crate::location::{
+    Span, SpanTree, Step, locate, member_span, object_member_spans, object_members,
+};
 use crate::model::{Resource, SourceFile};
-use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use std::sync::Arc;
 use std::sync::{Mutex, OnceLock};
@@ -20,7 +21,8 @@ use std::sync::{Mutex, OnceLock};
 /// declaration starts.
 pub(in crate::sources) struct JsonTemplate {
     root: Value,
-    later: foldhash::HashMap<String, usize>,
+    /// Where each translated resource's `Properties` are in the text, by logical id.
+    later: foldhash::HashMap<String, Span>,
     declarations: Vec<(String, usize)>,
 }
 
@@ -41,7 +43,7 @@ impl JsonTemplate {
         }
         // The scan lists them when `Resources` is a well-formed object, and only then.
         let declarations = declarations?;
-        let parsed: Vec<(Value, Option<usize>)> = declarations
+        let parsed: Vec<(Value, Option<Span>)> = declarations
             .par_iter()
             .map(|(_, start)| declaration(text, *start))
             .collect::<Option<_>>()?;
@@ -50,7 +52,7 @@ impl JsonTemplate {
         for ((id, _), (declaration, properties)) in declarations.iter().zip(parsed) {
             // A repeated logical id: the last declaration counts, as when parsed whole.
             match properties {
-                Some(start) => later.insert(id.clone(), start),
+                Some(span) => later.insert(id.clone(), span),
                 None => later.remove(id),
             };
             resources.insert(id.clone(), declaration);
@@ -87,51 +89,31 @@ impl JsonTemplate {
 }
 
 /// The resource declaration at `start`: parsed, except the `Properties` of a type that is
-/// translated, which are only checked, and where they start instead.
-fn declaration(text: &str, start: usize) -> Option<(Value, Option<usize>)> {
-    let mut deserializer = serde_json::Deserializer::from_str(&text[start..]);
-    let Members(members) = serde::Deserialize::deserialize(&mut deserializer).ok()?;
+/// translated, which are left, unread, to its translation (which parses them strictly and
+/// reports their errors), and where they are instead.
+fn declaration(text: &str, start: usize) -> Option<(Value, Option<Span>)> {
+    let members = object_member_spans(text.as_bytes(), start)?;
     let cfn_type = members.iter().rev().find(|(key, _)| key == "Type");
-    let translated = cfn_type.is_some_and(|(_, raw)| {
-        serde_json::from_str::<String>(raw.get())
+    let translated = cfn_type.is_some_and(|(_, at)| {
+        serde_json::from_str::<String>(value_text(text, *at))
             .is_ok_and(|t| TYPES.iter().any(|(name, _)| *name == t))
     });
     let mut declaration = Map::with_capacity(members.len());
     let mut properties = None;
-    for (key, raw) in members {
+    for (key, at) in members {
         if translated && key == "Properties" {
-            properties = Some(raw.get().as_ptr() as usize - text.as_ptr() as usize);
+            properties = Some(at);
             continue;
         }
-        declaration.insert(key, serde_json::from_str(raw.get()).ok()?);
+        declaration.insert(key, serde_json::from_str(value_text(text, at)).ok()?);
     }
     Some((Value::Object(declaration), properties))
 }
 
-/// An object's members in order, each value as its text (a repeated key listed each time).
-struct Members<'a>(Vec<(String, &'a RawValue)>);
-
-impl<'de> serde::Deserialize<'de> for Members<'de> {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visit;
-        impl<'de> serde::de::Visitor<'de> for Visit {
-            type Value = Members<'de>;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a resource declaration")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Members<'de>, A::Error> {
-                let mut members = Vec::new();
-                while let Some(key) = map.next_key::<String>()? {
-                    members.push((key, map.next_value::<&'de RawValue>()?));
-                }
-                Ok(Members(members))
-            }
-        }
-        deserializer.deserialize_map(Visit)
-    }
+/// The text of a value, as the scan of its object found it: parsed alone, it must be that one
+/// value, as it would be inside the whole document.
+fn value_text(text: &str, span: Span) -> &str {
+    text.get(span.start..span.end).unwrap_or_default()
 }
 
 /// Reads a JSON template: its ECS resources, each translated with its own span tree.
@@ -164,14 +146,18 @@ pub(in crate::sources) fn read_json(
         // A translated resource's properties and span tree: made by the core that translates
         // it, and dropped when it is done.
         let own = |logical_id: &str| {
-            let Some(&start) = template.later.get(logical_id) else {
+            let Some(&span) = template.later.get(logical_id) else {
                 return Own::default();
             };
-            let properties = match first_value(text, start) {
+            let start = span.start;
+            let properties = match serde_json::from_str::<Value>(value_text(text, span)) {
                 Ok(properties) => properties,
                 Err(error) => {
+                    // The first in the file, whichever core met it first.
                     let mut failed = failed.lock().unwrap_or_else(|e| e.into_inner());
-                    failed.get_or_insert((start, error));
+                    if failed.as_ref().is_none_or(|(at, _)| start < *at) {
+                        *failed = Some((start, error));
+                    }
                     return Own::default();
                 }
             };
@@ -195,8 +181,11 @@ pub(in crate::sources) fn read_json(
         let stack = stack_name(stem);
         resources(index, stack, &template.root, given, &span_at, &own)
     };
-    // Checked when parsed, so only what a document may not hold (nesting too deep) is left.
+    // Reported as a parse of the whole file reports it (its first error, in its words), which
+    // is what a template whose other parts do not parse gets; else as its translation met it.
     if let Some((start, error)) = failed.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        let whole = serde_json::from_str::<Value>(&file.text).err();
+        let (start, error) = whole.map_or((start, error), |whole| (0, whole));
         let offset = start + offset_of(&file.text[start..], error.line(), error.column());
         let reason = crate::sources::json_reason(&error);
         return Err(Rejection::Broken(error_at(
