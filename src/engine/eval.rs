@@ -424,13 +424,7 @@ fn violating_value<'a>(rule: &Rule, doc: &'a Value, steps: &[Step]) -> &'a Value
     if matches!(rule.check, Check::Missing(_)) {
         return &NULL;
     }
-    steps
-        .iter()
-        .try_fold(doc, |node, step| match step {
-            Step::Key(key) => node.get(key),
-            Step::Index(i) => node.get(*i),
-        })
-        .unwrap_or(&NULL)
+    crate::model::unknown::pointer(doc, steps).unwrap_or(&NULL)
 }
 
 /// The paths of the nodes of `doc` that violate the rule: its query's matches, or the document

@@ -193,6 +193,14 @@ pub fn restore(doc: &mut Value, slot: Slot<'_>) {
     }
 }
 
+/// The node at `path` of `doc`.
+pub fn pointer<'a>(doc: &'a Value, path: &[Step]) -> Option<&'a Value> {
+    path.iter().try_fold(doc, |node, step| match step {
+        Step::Key(key) => node.get(key),
+        Step::Index(i) => node.get(i),
+    })
+}
+
 /// The node at `path` of `doc`, to change.
 pub fn pointer_mut<'a>(doc: &'a mut Value, path: &[Step]) -> Option<&'a mut Value> {
     let mut node = doc;

@@ -91,7 +91,7 @@ pub fn plan_yaml_in(
         return None;
     };
     let mut path = node.to_vec();
-    let mut at = super::value_at(&parsed.value, &path)?;
+    let mut at = crate::model::unknown::pointer(&parsed.value, &path)?;
     let mut rest = keys;
     while let Some((key, more)) = rest.split_first() {
         if cfn_names::is_intrinsic(at) {
@@ -158,7 +158,7 @@ pub fn written_path(
         if path.len() > base.len() && span_at(&path) == Some(span) {
             return Some(path);
         }
-        for (step, _) in super::children(super::value_at(value, &path)?) {
+        for (step, _) in super::children(crate::model::unknown::pointer(value, &path)?) {
             let mut child = path.clone();
             child.push(step);
             pending.push(child);

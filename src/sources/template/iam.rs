@@ -190,7 +190,7 @@ fn push(doc: &mut Value, member: &str, value: Value) {
 pub(super) fn place_subtree(sink: &mut Placed<'_>, api: &[Step], cfn: &[Step], value: &Value) {
     use crate::sources::cfn_names::Sink;
     // The note says where the value as written came from (`!Ref Param`), not what it became.
-    let as_written = super::value_at(sink.properties, cfn).unwrap_or(value);
+    let as_written = crate::model::unknown::pointer(sink.properties, cfn).unwrap_or(value);
     sink.moved(api, cfn, as_written);
     // What the template does not decide in a policy document (`Resource: !Ref Scope`), once.
     if cfn_names::is_intrinsic(value) {

@@ -384,14 +384,6 @@ fn properties_path(logical_id: &str) -> Vec<Step> {
     ]
 }
 
-/// The node at `path` of `value`.
-fn value_at<'v>(value: &'v Value, path: &[Step]) -> Option<&'v Value> {
-    path.iter().try_fold(value, |node, step| match step {
-        Step::Key(key) => node.get(key),
-        Step::Index(i) => node.get(i),
-    })
-}
-
 /// How many nodes `value` has, itself included.
 fn nodes(value: &Value) -> usize {
     1 + match value {

@@ -100,18 +100,15 @@ impl<'a> Walk<'a> {
     pub fn enter(&mut self, api: &Step, cfn: &Step) {
         let key = self.key().child(api);
         self.keys.push(key);
-        if let Some(stepper) = self.stepper {
-            let parent = self.nodes.last().copied().flatten();
-            self.nodes
-                .push(parent.and_then(|node| stepper.child(node, cfn)));
-        }
+        let parent = self.nodes.last().copied().flatten();
+        let node = self.stepper.zip(parent);
+        self.nodes
+            .push(node.and_then(|(stepper, node)| stepper.child(node, cfn)));
     }
 
     pub fn leave(&mut self) {
         self.keys.pop();
-        if self.stepper.is_some() {
-            self.nodes.pop();
-        }
+        self.nodes.pop();
     }
 
     /// The origin map key of the node the walk is at.
