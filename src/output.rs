@@ -62,12 +62,31 @@ fn write_replacing(
         if let Ok(existing) = std::fs::metadata(path) {
             std::fs::set_permissions(&temporary, existing.permissions())?;
         }
-        std::fs::rename(&temporary, path)
+        swap_into_place(&temporary, path)
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&temporary);
     }
     result
+}
+
+/// Moves `temporary` to `path`, replacing the file there atomically: a reader sees the old
+/// file or the new one, whole. Where the system can, the two are exchanged and the old one,
+/// now at `temporary`, removed: ext4 starts writing out a file renamed over another in the
+/// rename itself (its `auto_da_alloc` guard for programs that skip `fsync`), which took 5 ms
+/// of a 10 MB report and made replacing a report slower than writing a new one.
+fn swap_into_place(temporary: &Path, path: &Path) -> std::io::Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::fs::{CWD, RenameFlags, renameat_with};
+        // Fails when there is nothing to exchange with, or the file system cannot: rename then.
+        if renameat_with(CWD, temporary, CWD, path, RenameFlags::EXCHANGE).is_ok() {
+            // The new file is in place; failing to remove the old one loses nothing.
+            let _ = std::fs::remove_file(temporary);
+            return Ok(());
+        }
+    }
+    std::fs::rename(temporary, path)
 }
 
 /// Refuses an output path that is one of the inputs (or the baseline being read): `-o` naming
@@ -175,5 +194,14 @@ mod tests {
         );
         write_atomically(&path, |out| out.write_all(b"new")).unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
+        // Replacing (exchanged with the old file where the system can): the old one is gone,
+        // the permissions are kept.
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        write_report(&path, |out| out.write_all(b"newer")).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "newer");
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 }
