@@ -69,14 +69,15 @@ pub struct Rule {
     pub roots_read: Option<Vec<String>>,
 }
 
-/// What a rule may read, by member name (see `query_check::NamesRead`).
+/// What a rule may read, by member name (see `query_check::NamesRead`). Hashed: asked for
+/// every undecided value of a template's resource by every rule of its kind.
 #[derive(Debug, Clone, Default)]
 pub struct Reads {
-    pub names: std::collections::BTreeSet<String>,
+    pub names: foldhash::HashSet<String>,
     /// Names whose members or elements it selects all of.
-    pub wholes: std::collections::BTreeSet<String>,
+    pub wholes: foldhash::HashSet<String>,
     /// Names anything inside of which it may compare.
-    pub deep: std::collections::BTreeSet<String>,
+    pub deep: foldhash::HashSet<String>,
 }
 
 impl Rule {
