@@ -25,13 +25,19 @@ impl Pretty {
     }
 
     fn new_line(&mut self) {
-        const SPACES: &[u8; 64] = &[b' '; 64];
-        self.bytes.push(b'\n');
-        let mut width = 2 * self.indent;
-        while width > 0 {
-            let run = width.min(SPACES.len());
-            self.bytes.extend_from_slice(&SPACES[..run]);
-            width -= run;
+        // A new line and its indent in one copy, up to 63 levels deep.
+        const LINE: &[u8; 128] = &{
+            let mut line = [b' '; 128];
+            line[0] = b'\n';
+            line
+        };
+        let width = 2 * self.indent;
+        match LINE.get(..1 + width) {
+            Some(line) => self.bytes.extend_from_slice(line),
+            None => {
+                self.bytes.push(b'\n');
+                self.bytes.resize(self.bytes.len() + width, b' ');
+            }
         }
     }
 
@@ -104,8 +110,9 @@ impl Pretty {
     }
 
     pub fn number(&mut self, number: usize) {
-        use std::io::Write;
-        let _ = write!(self.bytes, "{number}");
+        let mut digits = itoa::Buffer::new();
+        self.bytes
+            .extend_from_slice(digits.format(number).as_bytes());
         self.ended();
     }
 
