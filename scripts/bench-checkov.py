@@ -16,7 +16,8 @@ Checkov (pinned, in its own virtual environment target/checkov-venv) runs with t
 (`unshare -n` where allowed), CKV_SKIP_PACKAGE_UPDATE_CHECK=true and --skip-download; ecslint runs
 `check -f json -o FILE` on the same file (its report, about 10 MB at 1,000 task definitions, goes
 to a file as in CI rather than through a pipe to this script; Checkov's is small). Medians of
-3 runs of Checkov, then of 9 of ecslint after one not counted. Never part of the tests.
+3 runs of Checkov, then of 21 of ecslint after one not counted (ecslint's runs are short, and a
+burst of the host's other work moved a median of 9 by 10 ms). Never part of the tests.
 Writes target/bench-checkov.md.
 """
 import csv, json, os, pathlib, re, statistics, subprocess, sys, time
@@ -24,7 +25,7 @@ import csv, json, os, pathlib, re, statistics, subprocess, sys, time
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
 CHECKOV_ROUNDS = 3
-ECSLINT_ROUNDS = 9  # ecslint's runs are cheap
+ECSLINT_ROUNDS = 21  # ecslint's runs are cheap
 CHECKOV = "3.3.30"
 VENV = ROOT / "target" / "checkov-venv"
 REF = ROOT.parent / "shared" / "ref" / "cloudformation"
