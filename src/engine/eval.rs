@@ -71,11 +71,11 @@ fn evaluate_resource(rules: &[Rule], estate: &Estate, resource: usize) -> Vec<Ev
         .collect::<Option<Vec<_>>>()
         .map(|reads| reads.into_iter().flatten().collect());
     let link_reads = link_reads.as_deref();
-    // Where this resource's findings are placed: each resource scanned at most once or twice.
-    let spans = Spans::default();
     if subject.deferred {
-        // Parsed now, linked and given its facts, evaluated, and dropped when this returns.
-        let mut doc = subject.document(&estate.files);
+        // Parsed now, linked and given its facts, evaluated, and dropped when this returns;
+        // its findings are placed with the span tree read with it.
+        let (mut doc, tree) = subject.document_with_tree(&estate.files);
+        let spans = Spans::with_tree(resource, tree);
         let fallback = Index::default();
         let index = estate.index.as_ref().unwrap_or(&fallback);
         let links = link::task_definition_links(estate, index, &doc, subject.origin.file);
@@ -94,6 +94,8 @@ fn evaluate_resource(rules: &[Rule], estate: &Estate, resource: usize) -> Vec<Ev
             })
             .collect();
     }
+    // Where this resource's findings are placed: each resource scanned at most once or twice.
+    let spans = Spans::default();
     let links = &estate.links[resource];
     let with_links = |mut doc: Value| {
         attach_links(&mut doc, estate, links, link_reads);

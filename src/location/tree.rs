@@ -4,6 +4,8 @@
 
 use super::{Span, Step, key_matches, skip_scalar, skip_string, skip_ws};
 
+mod parsed;
+
 /// Containers nested deeper than this are not indexed (the tree says `None`, and callers scan).
 const MAX_DEPTH: usize = 256;
 
@@ -25,7 +27,7 @@ struct Node {
 const NO_KEY: u32 = u32::MAX;
 
 /// The spans of every node of the JSON value that starts at a given byte.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct SpanTree {
     nodes: Vec<Node>,
     /// Node indexes, each container's children side by side.
@@ -40,13 +42,7 @@ impl SpanTree {
         if u32::try_from(text.len()).is_err() {
             return None;
         }
-        let mut builder = Builder {
-            tree: SpanTree {
-                nodes: Vec::new(),
-                children: Vec::new(),
-            },
-            pending: Vec::new(),
-        };
+        let mut builder = Builder::default();
         builder.value(text, skip_ws(text, start), None, 0)?;
         Some(builder.tree)
     }
@@ -98,6 +94,7 @@ impl SpanTree {
 }
 
 /// Builds a [`SpanTree`] in one pass.
+#[derive(Default)]
 struct Builder {
     tree: SpanTree,
     /// The children of the containers being read, innermost last: each container's are moved
@@ -106,58 +103,9 @@ struct Builder {
 }
 
 impl Builder {
-    /// Indexes the members (`object`) or elements of the container at `pos`; returns where
-    /// they are listed, how many there are, and where the container ends.
-    fn children(
-        &mut self,
-        text: &[u8],
-        pos: usize,
-        object: bool,
-        depth: usize,
-    ) -> Option<(u32, u32, usize)> {
-        let close = if object { b'}' } else { b']' };
-        let mark = self.pending.len();
-        let mut i = skip_ws(text, pos + 1);
-        if text.get(i) != Some(&close) {
-            loop {
-                let mut key = None;
-                if object {
-                    if text.get(i) != Some(&b'"') {
-                        return None;
-                    }
-                    let key_end = skip_string(text, i)?;
-                    key = Some((i + 1, key_end - 1));
-                    i = skip_ws(text, key_end);
-                    if text.get(i) != Some(&b':') {
-                        return None;
-                    }
-                    i = skip_ws(text, i + 1);
-                }
-                let (child, child_end) = self.value(text, i, key, depth + 1)?;
-                self.pending.push(child);
-                i = skip_ws(text, child_end);
-                match text.get(i) {
-                    Some(b',') => i = skip_ws(text, i + 1),
-                    Some(&b) if b == close => break,
-                    _ => return None,
-                }
-            }
-        }
-        let first = u32::try_from(self.tree.children.len()).ok()?;
-        let count = u32::try_from(self.pending.len() - mark).ok()?;
-        self.tree.children.extend(self.pending.drain(mark..));
-        Some((first, count, i + 1))
-    }
-
-    /// Indexes the value at `pos` (an object member's when `key` spans its raw key); returns
-    /// its index and where it ends.
-    fn value(
-        &mut self,
-        text: &[u8],
-        pos: usize,
-        key: Option<(usize, usize)>,
-        depth: usize,
-    ) -> Option<(u32, usize)> {
+    /// Adds the node of the value at `pos` (an object member's when `key` spans its raw key,
+    /// between the quotes); its end and children are set by [`Builder::close`].
+    fn open(&mut self, pos: usize, key: Option<(usize, usize)>) -> Option<u32> {
         let index = u32::try_from(self.tree.nodes.len()).ok()?;
         let (key_start, key_len) = match key {
             Some((start, end)) => (start as u32, (end - start) as u32),
@@ -171,23 +119,94 @@ impl Builder {
             first_child: 0,
             child_count: 0,
         });
-        let end = match *text.get(pos)? {
-            b'"' => skip_string(text, pos)?,
+        Some(index)
+    }
+
+    /// Ends node `index` at `end`, with the children pending since `mark` when it is a container.
+    fn close(&mut self, index: u32, end: usize, mark: Option<usize>) -> Option<()> {
+        if let Some(mark) = mark {
+            let first = u32::try_from(self.tree.children.len()).ok()?;
+            let count = u32::try_from(self.pending.len() - mark).ok()?;
+            self.tree.children.extend(self.pending.drain(mark..));
+            let node = &mut self.tree.nodes[index as usize];
+            node.first_child = first;
+            node.child_count = count;
+        }
+        self.tree.nodes[index as usize].end = end as u32;
+        Some(())
+    }
+
+    /// Indexes the value at `pos` (an object member's when `key` spans its raw key); returns
+    /// its index and where it ends.
+    fn value(
+        &mut self,
+        text: &[u8],
+        pos: usize,
+        key: Option<(usize, usize)>,
+        depth: usize,
+    ) -> Option<(u32, usize)> {
+        let index = self.open(pos, key)?;
+        let (end, mark) = match *text.get(pos)? {
+            b'"' => (skip_string(text, pos)?, None),
             open @ (b'{' | b'[') => {
                 if depth >= MAX_DEPTH {
                     return None;
                 }
-                let (first, count, end) = self.children(text, pos, open == b'{', depth)?;
-                let node = &mut self.tree.nodes[index as usize];
-                node.first_child = first;
-                node.child_count = count;
-                end
+                let mark = self.pending.len();
+                let end = each_child(text, pos, open == b'{', |at, key| {
+                    let (child, end) = self.value(text, at, key.map(raw_key), depth + 1)?;
+                    self.pending.push(child);
+                    Some(end)
+                })?;
+                (end, Some(mark))
             }
-            _ => skip_scalar(text, pos)?,
+            _ => (skip_scalar(text, pos)?, None),
         };
-        self.tree.nodes[index as usize].end = end as u32;
+        self.close(index, end, mark)?;
         Some((index, end))
     }
+}
+
+/// Walks the members (`object`) or elements of the container whose bracket is at `pos`:
+/// `each` reads the value at the offset it is given (an object member's, with its key's text,
+/// quotes included) and says where it ends. Returns where the container ends.
+fn each_child(
+    text: &[u8],
+    pos: usize,
+    object: bool,
+    mut each: impl FnMut(usize, Option<(usize, usize)>) -> Option<usize>,
+) -> Option<usize> {
+    let close = if object { b'}' } else { b']' };
+    let mut i = skip_ws(text, pos + 1);
+    if text.get(i) == Some(&close) {
+        return Some(i + 1);
+    }
+    loop {
+        let mut key = None;
+        if object {
+            if text.get(i) != Some(&b'"') {
+                return None;
+            }
+            let key_end = skip_string(text, i)?;
+            key = Some((i, key_end));
+            i = skip_ws(text, key_end);
+            if text.get(i) != Some(&b':') {
+                return None;
+            }
+            i = skip_ws(text, i + 1);
+        }
+        i = skip_ws(text, each(i, key)?);
+        match text.get(i) {
+            Some(b',') => i = skip_ws(text, i + 1),
+            Some(&b) if b == close => return Some(i + 1),
+            _ => return None,
+        }
+    }
+}
+
+/// A key's raw text, between its quotes.
+fn raw_key((start, end): (usize, usize)) -> (usize, usize) {
+    (start + 1, end - 1)
 }
 
 /// The members of the JSON object whose text starts at `start`: each key, decoded, and where

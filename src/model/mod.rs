@@ -161,8 +161,17 @@ impl Resource {
 
     /// The resource's document: the kept one, or parsed from its file for a deferred resource.
     pub fn document(&self, files: &[SourceFile]) -> Value {
+        self.document_with_tree(files).0
+    }
+
+    /// [`Resource::document`], and for a deferred resource the span tree of its text, read in
+    /// the same pass (its findings are placed with it), when its text allows.
+    pub fn document_with_tree(
+        &self,
+        files: &[SourceFile],
+    ) -> (Value, Option<crate::location::SpanTree>) {
         if !self.deferred {
-            return self.doc.clone();
+            return (self.doc.clone(), None);
         }
         let text = files[self.origin.file].text.as_bytes();
         // serde stops at the end of the value: no need to find where it ends first.
@@ -170,7 +179,13 @@ impl Resource {
             let mut deserializer = serde_json::Deserializer::from_slice(text.get(start..)?);
             <Value as serde::Deserialize>::deserialize(&mut deserializer).ok()
         };
-        let mut doc = parse(self.origin.start).unwrap_or(Value::Null);
+        let (mut doc, tree) = match crate::location::SpanTree::parse(
+            &files[self.origin.file].text,
+            self.origin.start,
+        ) {
+            Some((doc, tree, _)) => (doc, Some(tree)),
+            None => (parse(self.origin.start).unwrap_or(Value::Null), None),
+        };
         strip_nulls(&mut doc);
         for (prefix, from_root) in &self.origin.grafted {
             // Only whole top-level members are grafted into deferred documents.
@@ -185,7 +200,7 @@ impl Resource {
                 map.insert(key.clone(), value);
             }
         }
-        doc
+        (doc, tree)
     }
 }
 

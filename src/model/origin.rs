@@ -267,6 +267,18 @@ enum Indexed {
 }
 
 impl Spans {
+    /// Spans that already hold `owner`'s tree, read with its document.
+    pub fn with_tree(owner: usize, tree: Option<SpanTree>) -> Spans {
+        let spans = Spans::default();
+        if let Some(tree) = tree {
+            spans
+                .trees
+                .borrow_mut()
+                .insert(owner, Indexed::Tree(Some(tree)));
+        }
+        spans
+    }
+
     fn find(&self, owner: usize, text: &[u8], start: usize, path: &[Step]) -> Option<Span> {
         let mut trees = self.trees.borrow_mut();
         let Some(entry) = trees.get_mut(&owner) else {

@@ -150,21 +150,32 @@ pub(in crate::sources) fn read_json(
                 return Own::default();
             };
             let start = span.start;
-            let properties = match serde_json::from_str::<Value>(value_text(text, span)) {
-                Ok(properties) => properties,
-                Err(error) => {
-                    // The first in the file, whichever core met it first.
-                    let mut failed = failed.lock().unwrap_or_else(|e| e.into_inner());
-                    if failed.as_ref().is_none_or(|(at, _)| start < *at) {
-                        *failed = Some((start, error));
+            let declared = trees.get(logical_id).map(|(start, _)| *start);
+            // The declaration read once for both; text it declines is parsed by serde_json.
+            let read = declared.and_then(|at| SpanTree::parse(text, at)).and_then(
+                |(mut declaration, tree, _)| {
+                    let properties = declaration.as_object_mut()?.remove("Properties")?;
+                    Some((properties, Some(tree)))
+                },
+            );
+            let (properties, tree) = match read {
+                Some(read) => read,
+                None => match serde_json::from_str::<Value>(value_text(text, span)) {
+                    Ok(properties) => (
+                        properties,
+                        declared.and_then(|at| SpanTree::build(bytes, at)),
+                    ),
+                    Err(error) => {
+                        // The first in the file, whichever core met it first.
+                        let mut failed = failed.lock().unwrap_or_else(|e| e.into_inner());
+                        if failed.as_ref().is_none_or(|(at, _)| start < *at) {
+                            *failed = Some((start, error));
+                        }
+                        return Own::default();
                     }
-                    return Own::default();
-                }
+                },
             };
-            let tree = trees
-                .get(logical_id)
-                .and_then(|(start, _)| SpanTree::build(bytes, *start))
-                .map(Arc::new);
+            let tree = tree.map(Arc::new);
             let stepper = tree
                 .clone()
                 .map(|tree| Box::new(JsonStepper { bytes, tree }) as Box<dyn Stepper>);
