@@ -3,7 +3,7 @@
 //! from borrowed data, so a report of 100,000 findings is never held twice in memory.
 
 use super::ReportOptions;
-use super::pretty_json::Pretty;
+use super::json_elements::Layout;
 use crate::engine::catalog::{Pillar, Severity};
 use crate::findings::baseline::{BaselineEntry, BaselineState};
 use crate::findings::{Evaluation, Judged, Outcome, RunResult, Summary, Waiver};
@@ -247,97 +247,14 @@ fn write_with_findings<'r, F: Sync, N: Sync>(
         return out.write_all(document.as_bytes());
     };
     out.write_all(head.as_bytes())?;
-    let finding = |f: &F, at: Element| finding_bytes(&finding(f), at.depth());
-    write_elements(findings, 2, finding, out)?;
+    // The elements of both arrays are inside the report object and the array.
+    let layout = Layout::at(2);
+    let finding = |f: &F, _: Element| layout.finding(&finding(f));
+    write_elements(findings, layout.depth(), finding, out)?;
     out.write_all(middle.as_bytes())?;
-    let entry = |n: &N, at: Element| Ok(not_evaluated_bytes(&entry(n), at.depth()));
-    write_elements(not_evaluated, 2, entry, out)?;
+    let entry = |n: &N, _: Element| Ok(layout.not_evaluated(&entry(n)));
+    write_elements(not_evaluated, layout.depth(), entry, out)?;
     out.write_all(tail.as_bytes())
-}
-
-/// A finding as serde_json writes it pretty at `depth` (its fields in their declared order).
-fn finding_bytes(finding: &JsonFinding<'_>, depth: usize) -> std::io::Result<Vec<u8>> {
-    let mut json = Pretty::at(depth);
-    json.begin_object();
-    json.key("rule");
-    json.string(&finding.rule);
-    json.key("name");
-    json.string(&finding.name);
-    json.key("severity");
-    json.string(finding.severity.as_str());
-    json.key("pillars");
-    json.begin_array();
-    for pillar in finding.pillars.iter() {
-        json.element();
-        json.string(pillar.as_str());
-    }
-    json.end_array();
-    json.key("resource");
-    resource_into(&mut json, &finding.resource);
-    json.key("message");
-    json.string(&finding.message);
-    json.key("location");
-    json.begin_object();
-    json.key("file");
-    json.string(&finding.location.file);
-    json.key("path");
-    json.string(&finding.location.path);
-    for (key, at) in [
-        ("start", finding.location.start),
-        ("end", finding.location.end),
-    ] {
-        json.key(key);
-        json.begin_object();
-        json.key("line");
-        json.number(at.line);
-        json.key("column");
-        json.number(at.column);
-        json.end_object();
-    }
-    json.end_object();
-    json.key("fingerprint");
-    json.string(&finding.fingerprint);
-    json.key("waiver");
-    match &finding.waiver {
-        Some(waiver) => json.serialized(waiver)?,
-        None => json.null(),
-    }
-    json.key("baselineState");
-    match &finding.baseline_state {
-        Some(state) => json.serialized(state)?,
-        None => json.null(),
-    }
-    json.key("helpUri");
-    json.string(&finding.help_uri);
-    json.end_object();
-    Ok(json.bytes)
-}
-
-/// A rule not evaluated as serde_json writes it pretty at `depth`.
-fn not_evaluated_bytes(entry: &NotEvaluated<'_>, depth: usize) -> Vec<u8> {
-    let mut json = Pretty::at(depth);
-    json.begin_object();
-    json.key("rule");
-    json.string(&entry.rule);
-    json.key("resource");
-    resource_into(&mut json, &entry.resource);
-    json.key("reason");
-    json.optional_string(entry.reason.as_deref());
-    json.end_object();
-    json.bytes
-}
-
-fn resource_into(json: &mut Pretty, resource: &ResourceRef<'_>) {
-    json.begin_object();
-    json.key("kind");
-    json.string(resource.kind.as_str());
-    json.key("id");
-    json.string(&resource.id);
-    json.key("name");
-    json.string(&resource.name);
-    json.key("account");
-    json.optional_string(resource.account.as_deref());
-    json.end_object();
 }
 
 #[cfg(test)]

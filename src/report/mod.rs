@@ -7,6 +7,7 @@ mod frame;
 pub mod github;
 pub mod html;
 pub mod json;
+mod json_elements;
 mod mask;
 pub mod merge;
 pub mod pretty;

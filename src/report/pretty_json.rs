@@ -102,22 +102,10 @@ impl Pretty {
         self.ended();
     }
 
-    pub fn optional_string(&mut self, text: Option<&str>) {
-        match text {
-            Some(text) => self.string(text),
-            None => self.null(),
-        }
-    }
-
     pub fn number(&mut self, number: usize) {
         let mut digits = itoa::Buffer::new();
         self.bytes
             .extend_from_slice(digits.format(number).as_bytes());
-        self.ended();
-    }
-
-    pub fn null(&mut self) {
-        self.bytes.extend_from_slice(b"null");
         self.ended();
     }
 
@@ -133,7 +121,7 @@ impl Pretty {
 
 /// `text` as a JSON string, escaped as serde_json escapes it: `"`, `\` and control characters
 /// only (the short forms where JSON has them, else `\u00XX` in lower-case hex).
-fn escape_into(out: &mut Vec<u8>, text: &str) {
+pub(super) fn escape_into(out: &mut Vec<u8>, text: &str) {
     let bytes = text.as_bytes();
     out.reserve(bytes.len() + 2);
     out.push(b'"');
@@ -229,7 +217,7 @@ mod tests {
                 ours.key("n");
                 ours.number(i);
                 ours.key("none");
-                ours.null();
+                ours.serialized(&serde_json::Value::Null).unwrap();
                 ours.end_object();
             }
             ours.end_array();
@@ -240,7 +228,7 @@ mod tests {
             ours.serialized(&json!({"k": [1, {"z": null}], "e": {}}))
                 .unwrap();
             ours.key("last");
-            ours.optional_string(None);
+            ours.serialized(&serde_json::Value::Null).unwrap();
             ours.end_object();
             let value = json!({
                 "a": "x", "empty": [], "list": [{"n": 0, "none": null}, {"n": 1, "none": null}],
