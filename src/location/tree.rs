@@ -74,6 +74,32 @@ impl SpanTree {
             .try_fold(from, |node, step| self.child(text, node, step))
     }
 
+    /// The child of `node` at `step`. `member` is where the caller's parsed object has the
+    /// member, as `(index, count)`: when the node has that many members, none repeats a key,
+    /// and the one at `index` is the member, found without comparing the keys before it.
+    pub fn child_of(
+        &self,
+        text: &[u8],
+        node: usize,
+        step: &Step,
+        member: Option<(usize, usize)>,
+    ) -> Option<usize> {
+        if let (Step::Key(key), Some((index, count))) = (step, member)
+            && let Some(parent) = self.nodes.get(node)
+            && parent.child_count as usize == count
+            && index < count
+            && text.get(parent.start as usize) == Some(&b'{')
+            && let Some(&child) = self.children.get(parent.first_child as usize + index)
+        {
+            let found = &self.nodes[child as usize];
+            let raw = found.key_start as usize..(found.key_start + found.key_len) as usize;
+            if found.key_len != NO_KEY && key_matches(&text[raw], key) {
+                return Some(child as usize);
+            }
+        }
+        self.child(text, node, step)
+    }
+
     fn child(&self, text: &[u8], node: usize, step: &Step) -> Option<usize> {
         let node = self.nodes.get(node)?;
         let first = node.first_child as usize;
@@ -341,6 +367,37 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// A member found by where the parsed object has it is the member a search finds: the
+    /// place is taken only when no key repeats, and checked.
+    #[test]
+    fn members_found_by_place_are_those_found_by_key() {
+        let text = br#"{"a": 1, "b": {"c": 2, "d": 3}, "a": 4, "e": {"f": 5, "g": 6}}"#;
+        let tree = SpanTree::build(text, 0).unwrap();
+        let value: serde_json::Value = serde_json::from_slice(text).unwrap();
+        let object = value.as_object().unwrap();
+        for (index, key) in object.keys().enumerate() {
+            let step = Step::Key(key.clone());
+            // Four members written, three keys: the places are not used, "a" is the last one.
+            let by_place = tree.child_of(text, 0, &step, Some((index, object.len())));
+            assert_eq!(by_place, tree.child(text, 0, &step), "{key}");
+        }
+        let e = tree.child(text, 0, &Step::Key("e".into())).unwrap();
+        let f = Step::Key("f".into());
+        assert_eq!(
+            tree.child_of(text, e, &f, Some((0, 2))),
+            tree.child(text, e, &f)
+        );
+        // A wrong place is not taken on trust.
+        assert_eq!(
+            tree.child_of(text, e, &f, Some((1, 2))),
+            tree.child(text, e, &f)
+        );
+        assert_eq!(
+            tree.child_of(text, e, &f, Some((5, 2))),
+            tree.child(text, e, &f)
+        );
     }
 
     #[test]

@@ -204,10 +204,15 @@ pub trait Sink {
     fn undecided(&mut self, _api: &[Step], _cfn: &[Step], _value: &Value, _branches: Branches) {}
     /// The translation descends one step, to `api` in the document and `cfn` in the template:
     /// every `moved` until the matching [`Sink::leave`] is at or below it. A sink that follows
-    /// the walk finds and keys each node from its parent's instead of from the root.
-    fn enter(&mut self, _api: &Step, _cfn: &Step) {}
+    /// the walk finds and keys each node from its parent's instead of from the root. `member`:
+    /// the step is to the `index`-th of `count` members of the object translated.
+    fn enter(&mut self, _api: &Step, _cfn: &Step, _member: Option<MemberAt>) {}
     fn leave(&mut self) {}
 }
+
+/// Where a member is among its object's members, as the translated value has them (first
+/// places; a repeated key counted once): `(index, count)`.
+pub type MemberAt = (usize, usize);
 
 /// The translated branches of an undecided `Fn::If`, when the value is one.
 pub type Branches = Option<[Option<Value>; 2]>;
@@ -257,8 +262,8 @@ struct Paths {
 
 impl Paths {
     /// One step down, told to `sink` too.
-    fn enter(&mut self, sink: &mut dyn Sink, api: Step, cfn: Step) {
-        sink.enter(&api, &cfn);
+    fn enter(&mut self, sink: &mut dyn Sink, (api, cfn): (Step, Step), member: Option<MemberAt>) {
+        sink.enter(&api, &cfn, member);
         self.api.push(api);
         self.cfn.push(cfn);
     }
@@ -304,11 +309,12 @@ fn translate_value(
         ("string", Value::Object(_)) => document(value, resolve, paths, sink),
         ("structure", Value::Object(properties)) => {
             let mut out = Map::with_capacity(properties.len());
-            for (property, child) in properties {
+            for (index, (property, child)) in properties.iter().enumerate() {
                 let Some((Some(name), Some(child_shape))) = member(shape_name, property) else {
                     continue;
                 };
-                paths.enter(sink, Step::Key(name.clone()), Step::Key(property.clone()));
+                let steps = (Step::Key(name.clone()), Step::Key(property.clone()));
+                paths.enter(sink, steps, Some((index, properties.len())));
                 let translated = translate_value(child_shape, child, resolve, paths, sink);
                 paths.leave(sink);
                 if let Some(translated) = translated {
@@ -320,8 +326,9 @@ fn translate_value(
         ("map", Value::Object(entries)) => {
             let value_shape = definition.element;
             let mut out = Map::with_capacity(entries.len());
-            for (key, child) in entries {
-                paths.enter(sink, Step::Key(key.clone()), Step::Key(key.clone()));
+            for (index, (key, child)) in entries.iter().enumerate() {
+                let steps = (Step::Key(key.clone()), Step::Key(key.clone()));
+                paths.enter(sink, steps, Some((index, entries.len())));
                 let translated = translate_value(value_shape, child, resolve, paths, sink);
                 paths.leave(sink);
                 if let Some(translated) = translated {
@@ -334,7 +341,7 @@ fn translate_value(
             let item_shape = definition.element;
             let mut out = Vec::with_capacity(items.len());
             for (i, child) in items.iter().enumerate() {
-                paths.enter(sink, Step::Index(out.len()), Step::Index(i));
+                paths.enter(sink, (Step::Index(out.len()), Step::Index(i)), None);
                 let translated = translate_value(item_shape, child, resolve, paths, sink);
                 paths.leave(sink);
                 out.extend(translated);
@@ -382,8 +389,9 @@ fn document(value: &Value, resolve: Resolver<'_>, paths: &mut Paths, sink: &mut 
     match value {
         Value::Object(members) => {
             let mut out = Map::with_capacity(members.len());
-            for (key, child) in members {
-                paths.enter(sink, Step::Key(key.clone()), Step::Key(key.clone()));
+            for (index, (key, child)) in members.iter().enumerate() {
+                let steps = (Step::Key(key.clone()), Step::Key(key.clone()));
+                paths.enter(sink, steps, Some((index, members.len())));
                 let translated = translate_value(DOCUMENT, child, resolve, paths, sink);
                 paths.leave(sink);
                 if let Some(translated) = translated {
@@ -395,7 +403,7 @@ fn document(value: &Value, resolve: Resolver<'_>, paths: &mut Paths, sink: &mut 
         Value::Array(items) => {
             let mut out = Vec::with_capacity(items.len());
             for (i, child) in items.iter().enumerate() {
-                paths.enter(sink, Step::Index(out.len()), Step::Index(i));
+                paths.enter(sink, (Step::Index(out.len()), Step::Index(i)), None);
                 let translated = translate_value(DOCUMENT, child, resolve, paths, sink);
                 paths.leave(sink);
                 out.extend(translated);

@@ -87,7 +87,10 @@ impl Reader<'_> {
         let quoted = &self.text[start..end];
         let raw = &quoted[1..quoted.len() - 1];
         // JSON has no raw control characters in strings; escapes are serde_json's to decode.
-        if raw.bytes().any(|b| b == b'\\' || b < 0x20) {
+        // Scanned without an early exit, which compiles to wide compares: most strings are short
+        // and have neither.
+        let unusual = |b: u8| (b == b'\\') | (b < 0x20);
+        if raw.bytes().fold(false, |any, b| any | unusual(b)) {
             return serde_json::from_str(quoted).ok();
         }
         Some(raw.to_string())

@@ -284,9 +284,9 @@ impl cfn_names::Sink for Placed<'_> {
         });
     }
 
-    fn enter(&mut self, api: &Step, cfn: &Step) {
+    fn enter(&mut self, api: &Step, cfn: &Step, member: Option<cfn_names::MemberAt>) {
         if let Some(walk) = &mut self.walk {
-            walk.enter(api, cfn);
+            walk.enter(api, cfn, member);
         }
     }
 

@@ -13,7 +13,9 @@ pub(super) trait Stepper: Sync {
     /// The resource's `Properties` node.
     fn root(&self) -> Option<u64>;
     /// The node one `step` below `node`.
-    fn child(&self, node: u64, step: &Step) -> Option<u64>;
+    /// `member`: where the step's member is among its object's members, when the translation
+    /// knows (`cfn_names::MemberAt`), to be tried first.
+    fn child(&self, node: u64, step: &Step, member: Option<(usize, usize)>) -> Option<u64>;
     /// Where `node` was written, as `SpanAt` says it for a path whose last step is `last`.
     fn span(&self, node: u64, last: &Step) -> Option<Span>;
 }
@@ -33,9 +35,9 @@ impl Stepper for JsonStepper<'_> {
             .map(|node| node as u64)
     }
 
-    fn child(&self, node: u64, step: &Step) -> Option<u64> {
+    fn child(&self, node: u64, step: &Step, member: Option<(usize, usize)>) -> Option<u64> {
         self.tree
-            .descend(self.bytes, node as usize, std::slice::from_ref(step))
+            .child_of(self.bytes, node as usize, step, member)
             .map(|node| node as u64)
     }
 
@@ -66,7 +68,7 @@ impl Stepper for YamlStepper {
         self.spans.descend(cursor, &path[1..]).map(|c| c.pack())
     }
 
-    fn child(&self, node: u64, step: &Step) -> Option<u64> {
+    fn child(&self, node: u64, step: &Step, _: Option<(usize, usize)>) -> Option<u64> {
         let cursor = Cursor::unpack(node);
         self.spans
             .descend(cursor, std::slice::from_ref(step))
@@ -97,13 +99,13 @@ impl<'a> Walk<'a> {
         }
     }
 
-    pub fn enter(&mut self, api: &Step, cfn: &Step) {
+    pub fn enter(&mut self, api: &Step, cfn: &Step, member: Option<(usize, usize)>) {
         let key = self.key().child(api);
         self.keys.push(key);
         let parent = self.nodes.last().copied().flatten();
         let node = self.stepper.zip(parent);
         self.nodes
-            .push(node.and_then(|(stepper, node)| stepper.child(node, cfn)));
+            .push(node.and_then(|(stepper, node)| stepper.child(node, cfn, member)));
     }
 
     pub fn leave(&mut self) {
