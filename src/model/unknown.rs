@@ -153,7 +153,7 @@ fn put(doc: &mut Value, path: &[Step], value: Option<Value>) -> Option<Option<Va
     let parent = pointer_mut(doc, parent_path)?;
     Some(match (last, parent) {
         (Step::Key(key), Value::Object(map)) => match value {
-            Some(value) => match map.get_mut(key) {
+            Some(value) => match member_mut(map, key) {
                 // In place: no key copied, and the member keeps its position.
                 Some(slot) => Some(std::mem::replace(slot, value)),
                 None => map.insert(key.clone(), value),
@@ -201,12 +201,24 @@ pub fn pointer<'a>(doc: &'a Value, path: &[Step]) -> Option<&'a Value> {
     })
 }
 
+/// Member `key` of `map`, to change. Values are tried by putting them in place and back, many
+/// times a resource: hashing a key (serde_json's maps use SipHash) costs more than comparing it
+/// with the few members most objects have.
+fn member_mut<'a>(map: &'a mut serde_json::Map<String, Value>, key: &str) -> Option<&'a mut Value> {
+    if map.len() > 8 {
+        return map.get_mut(key);
+    }
+    map.iter_mut()
+        .find(|(member, _)| member.as_str() == key)
+        .map(|(_, value)| value)
+}
+
 /// The node at `path` of `doc`, to change.
 pub fn pointer_mut<'a>(doc: &'a mut Value, path: &[Step]) -> Option<&'a mut Value> {
     let mut node = doc;
     for step in path {
         node = match (step, node) {
-            (Step::Key(key), Value::Object(map)) => map.get_mut(key)?,
+            (Step::Key(key), Value::Object(map)) => member_mut(map, key)?,
             (Step::Index(i), Value::Array(items)) => items.get_mut(*i)?,
             _ => return None,
         };
