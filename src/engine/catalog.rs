@@ -2,7 +2,6 @@
 //!
 //! The built-in rules are embedded at build time (see `build.rs`); `--rules DIR` adds a team's own.
 
-use crate::location::Step;
 use crate::model::ResourceKind;
 use jsonpath_rfc9535::JsonPath;
 use std::collections::BTreeMap;
@@ -78,34 +77,6 @@ pub struct Reads {
     pub wholes: foldhash::HashSet<String>,
     /// Names anything inside of which it may compare.
     pub deep: foldhash::HashSet<String>,
-}
-
-impl Rule {
-    /// Whether a value at `path` of a document may change what this rule decides: the member
-    /// holding it is one the rule names, a member of one whose members it selects all of, or
-    /// inside one it compares whole. (A member of a list element selected whole is not read
-    /// by the selection: only the element's presence and path count.)
-    pub fn may_read(&self, path: &[Step]) -> bool {
-        let Some(reads) = &self.reads else {
-            return true;
-        };
-        fn key(step: &Step) -> Option<&String> {
-            match step {
-                Step::Key(key) => Some(key),
-                Step::Index(_) => None,
-            }
-        }
-        let Some(last) = path.iter().rev().find_map(key) else {
-            return true;
-        };
-        let member_of_whole = match path {
-            [.., Step::Key(parent), Step::Key(_)] => reads.wholes.contains(parent),
-            _ => false,
-        };
-        reads.names.contains(last)
-            || member_of_whole
-            || path.iter().filter_map(key).any(|k| reads.deep.contains(k))
-    }
 }
 
 impl Rule {

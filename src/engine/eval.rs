@@ -4,6 +4,7 @@ use super::catalog::{Check, Requirement, Rule};
 use super::finding::finding;
 use super::outcome::{Counts, Evaluation, Outcome};
 use super::query_check::LinkRead;
+use super::read_index::{PathNames, ReadIndex};
 use super::undecided;
 use crate::location::Step;
 use crate::model::Estate;
@@ -16,9 +17,10 @@ use serde_json::{Value, json};
 
 /// Evaluates every rule on every resource of its kind, in a stable order (resource, then rule).
 pub fn evaluate(rules: &[Rule], estate: &Estate) -> Vec<Evaluation> {
+    let read_index = ReadIndex::new(rules);
     let per_resource: Vec<Vec<Evaluation>> = (0..estate.resources.len())
         .into_par_iter()
-        .map(|resource| evaluate_resource(rules, estate, resource))
+        .map(|resource| evaluate_resource((rules, &read_index), estate, resource))
         .collect();
     per_resource.into_iter().flatten().collect()
 }
@@ -26,13 +28,14 @@ pub fn evaluate(rules: &[Rule], estate: &Estate) -> Vec<Evaluation> {
 /// Like [`evaluate`], keeping only failed and not-evaluated evaluations, with outcome counts per
 /// rule for all of them: what a run needs, in memory proportional to its findings.
 pub fn evaluate_counted(rules: &[Rule], estate: &Estate) -> (Vec<Evaluation>, Vec<Counts>) {
+    let read_index = ReadIndex::new(rules);
     let blank = || (Vec::new(), vec![Counts::default(); rules.len()]);
     let (mut kept, counts) = (0..estate.resources.len())
         .into_par_iter()
         .fold(
             blank,
             |(mut kept, mut counts): (Vec<Evaluation>, Vec<Counts>), resource| {
-                for evaluation in evaluate_resource(rules, estate, resource) {
+                for evaluation in evaluate_resource((rules, &read_index), estate, resource) {
                     counts[evaluation.rule].add(&evaluation);
                     if matches!(evaluation.outcome, Outcome::Fail | Outcome::NotEvaluated) {
                         kept.push(evaluation);
@@ -52,7 +55,11 @@ pub fn evaluate_counted(rules: &[Rule], estate: &Estate) -> (Vec<Evaluation>, Ve
     (kept, counts)
 }
 
-fn evaluate_resource(rules: &[Rule], estate: &Estate, resource: usize) -> Vec<Evaluation> {
+fn evaluate_resource(
+    (rules, read_index): (&[Rule], &ReadIndex<'_>),
+    estate: &Estate,
+    resource: usize,
+) -> Vec<Evaluation> {
     let subject = &estate.resources[resource];
     let applicable: Vec<(usize, &Rule)> = rules
         .iter()
@@ -123,6 +130,7 @@ fn evaluate_resource(rules: &[Rule], estate: &Estate, resource: usize) -> Vec<Ev
         .map
         .as_ref()
         .map_or(&[][..], |map| map.unknowns.as_slice());
+    let names: Vec<PathNames> = unknowns.iter().map(|u| read_index.names(&u.path)).collect();
     // Copies to try undecided values in, made once per resource when a rule reads one.
     let (mut work, mut linked_work) = (None, None);
     applicable
@@ -132,7 +140,14 @@ fn evaluate_resource(rules: &[Rule], estate: &Estate, resource: usize) -> Vec<Ev
                 (Some(linked), true) => linked,
                 _ => &subject.doc,
             };
-            if !unknowns.iter().any(|u| rule.may_read(&u.path)) {
+            // Only what the rule may read can change what it decides.
+            let read: Vec<&crate::model::unknown::Unknown> = unknowns
+                .iter()
+                .zip(&names)
+                .filter(|(_, names)| read_index.may_read(index, names))
+                .map(|(unknown, _)| unknown)
+                .collect();
+            if read.is_empty() {
                 let evaluation = evaluate_one(index, rule, estate, resource, doc, links, &spans);
                 return doubted(evaluation, rule, estate, links);
             }
@@ -152,7 +167,7 @@ fn evaluate_resource(rules: &[Rule], estate: &Estate, resource: usize) -> Vec<Ev
                 doc,
                 work,
                 links,
-                unknowns,
+                &read,
             );
             doubted(evaluation, rule, estate, links)
         })

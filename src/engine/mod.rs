@@ -9,5 +9,6 @@ mod finding;
 mod linked;
 pub mod outcome;
 mod query_check;
+pub mod read_index;
 pub mod rule_file;
 mod undecided;

@@ -37,10 +37,8 @@ pub(super) fn evaluate(
     doc: &Value,
     work: &mut Value,
     links: &Links,
-    unknowns: &[Unknown],
+    unknowns: &[&Unknown],
 ) -> Evaluation {
-    // Only what the rule may read can change what it decides.
-    let unknowns: Vec<&Unknown> = unknowns.iter().filter(|u| rule.may_read(&u.path)).collect();
     if unknowns.is_empty() {
         let decision = decide(rule, estate, resource, doc, links);
         return evaluation(rule_index, rule, (estate, spans), resource, doc, decision);
@@ -109,7 +107,7 @@ pub(super) fn evaluate(
             tried.push(assignment);
             let decision = decide_with(work, &together);
             if verdict(&decision) != verdict(&base_decision) {
-                depends_on.extend(&unknowns);
+                depends_on.extend(unknowns);
                 break;
             }
         }
