@@ -11,6 +11,7 @@ use crate::model::Estate;
 use crate::model::facts;
 use crate::model::link::{self, Index, LinkState, Links};
 use crate::model::origin::Spans;
+use crate::model::unknown::Unknown;
 use jsonpath_rfc9535::{Element, JsonPath};
 use rayon::prelude::*;
 use serde_json::{Value, json};
@@ -141,7 +142,7 @@ fn evaluate_resource(
                 _ => &subject.doc,
             };
             // Only what the rule may read can change what it decides.
-            let read: Vec<&crate::model::unknown::Unknown> = unknowns
+            let read: Vec<&Unknown> = unknowns
                 .iter()
                 .zip(&names)
                 .filter(|(_, names)| read_index.may_read(index, names))

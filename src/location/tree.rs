@@ -90,12 +90,9 @@ impl SpanTree {
             && index < count
             && text.get(parent.start as usize) == Some(&b'{')
             && let Some(&child) = self.children.get(parent.first_child as usize + index)
+            && self.is_member(text, child, key)
         {
-            let found = &self.nodes[child as usize];
-            let raw = found.key_start as usize..(found.key_start + found.key_len) as usize;
-            if found.key_len != NO_KEY && key_matches(&text[raw], key) {
-                return Some(child as usize);
-            }
+            return Some(child as usize);
         }
         self.child(text, node, step)
     }
@@ -107,15 +104,21 @@ impl SpanTree {
             .children
             .get(first..first + node.child_count as usize)?;
         let child = match (step, text.get(node.start as usize)?) {
-            (Step::Key(key), b'{') => children.iter().rev().find(|&&child| {
-                let child = &self.nodes[child as usize];
-                let raw = child.key_start as usize..(child.key_start + child.key_len) as usize;
-                child.key_len != NO_KEY && key_matches(&text[raw], key)
-            }),
+            (Step::Key(key), b'{') => children
+                .iter()
+                .rev()
+                .find(|&&child| self.is_member(text, child, key)),
             (Step::Index(index), b'[') => children.get(*index),
             _ => None,
         }?;
         Some(*child as usize)
+    }
+
+    /// Whether node `child` is the object member named `key`.
+    fn is_member(&self, text: &[u8], child: u32, key: &str) -> bool {
+        let child = &self.nodes[child as usize];
+        let raw = child.key_start as usize..(child.key_start + child.key_len) as usize;
+        child.key_len != NO_KEY && key_matches(&text[raw], key)
     }
 }
 

@@ -173,16 +173,14 @@ impl Resource {
         if !self.deferred {
             return (self.doc.clone(), None);
         }
-        let text = files[self.origin.file].text.as_bytes();
+        let whole = files[self.origin.file].text.as_str();
+        let text = whole.as_bytes();
         // serde stops at the end of the value: no need to find where it ends first.
         let parse = |start: usize| {
             let mut deserializer = serde_json::Deserializer::from_slice(text.get(start..)?);
             <Value as serde::Deserialize>::deserialize(&mut deserializer).ok()
         };
-        let (mut doc, tree) = match crate::location::SpanTree::parse(
-            &files[self.origin.file].text,
-            self.origin.start,
-        ) {
+        let (mut doc, tree) = match crate::location::SpanTree::parse(whole, self.origin.start) {
             Some((doc, tree, _)) => (doc, Some(tree)),
             None => (parse(self.origin.start).unwrap_or(Value::Null), None),
         };
