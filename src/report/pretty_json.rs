@@ -109,6 +109,17 @@ impl Pretty {
         self.ended();
     }
 
+    /// A value serialized before by [`Pretty::serialized`] at the same depth ([`Pretty::depth`]).
+    pub fn serialized_before(&mut self, bytes: &[u8]) {
+        self.bytes.extend_from_slice(bytes);
+        self.ended();
+    }
+
+    /// The depth values are written at here.
+    pub fn depth(&self) -> usize {
+        self.indent
+    }
+
     /// Any other value, through serde_json at this depth: for the rare and the small.
     pub fn serialized(&mut self, value: &impl Serialize) -> std::io::Result<()> {
         let formatter = super::splice::formatter_at(self.indent);

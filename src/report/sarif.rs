@@ -495,9 +495,10 @@ pub fn write(
     };
     let document = serde_json::to_string_pretty(&document)?;
     let items = items(run, for_github);
+    let results = super::sarif_result::Results::new(run, &root);
     let render = |item: &Item<'_>, at: super::splice::Element| match item {
         // A finding's result written straight from the finding; the rest built and serialized.
-        Item::Finding(judged) => super::sarif_result::finding_bytes(run, judged, &root, at.depth()),
+        Item::Finding(judged) => results.finding(judged, at.depth()),
         Item::Absent(_) => at.bytes(&result_of(run, item, &root)),
     };
     let mut out = std::io::BufWriter::with_capacity(1 << 16, out);
@@ -563,8 +564,9 @@ mod tests {
         assert!(has(
             &|j| crate::findings::fix::edit_for(&run, j.finding).is_some()
         ));
+        let results = super::super::sarif_result::Results::new(&run, &root);
         for j in &judged {
-            let ours = super::super::sarif_result::finding_bytes(&run, j, &root, 4).unwrap();
+            let ours = results.finding(j, 4).unwrap();
             let built = super::super::splice::Element::at(4)
                 .bytes(&finding_result(&run, j, &root))
                 .unwrap();

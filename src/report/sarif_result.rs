@@ -5,15 +5,77 @@
 
 use super::pretty_json::Pretty;
 use super::sarif::{artifact, level, sarif_fix};
+use crate::engine::catalog::Severity;
 use crate::findings::{Judged, RunResult};
+use std::sync::OnceLock;
+
+/// Writes the results of a run's findings, paths relative to `root`.
+pub(super) struct Results<'a, 'r> {
+    run: &'a RunResult<'r>,
+    root: &'a std::path::Path,
+    /// Each file's artifact location as serialized for the first of its results (and the depth
+    /// it was serialized at): a file's findings share it, and making it is most of a result's
+    /// cost (the path made relative, percent-encoded, built and serialized).
+    artifacts: Vec<OnceLock<(usize, Vec<u8>)>>,
+    /// Each severity's level, serialized, in the order of `Severity::ALL`.
+    levels: Vec<(Severity, String)>,
+}
+
+impl<'a, 'r> Results<'a, 'r> {
+    pub fn new(run: &'a RunResult<'r>, root: &'a std::path::Path) -> Results<'a, 'r> {
+        let artifacts = run.estate.files.iter().map(|_| OnceLock::new()).collect();
+        let levels = Severity::ALL
+            .iter()
+            .map(|&severity| {
+                let text = serde_json::to_string(&level(severity)).unwrap_or_default();
+                (severity, text)
+            })
+            .collect();
+        Results {
+            run,
+            root,
+            artifacts,
+            levels,
+        }
+    }
+
+    /// The result of `judged` at `depth`.
+    pub fn finding(&self, judged: &Judged<'_>, depth: usize) -> std::io::Result<Vec<u8>> {
+        finding_bytes(self, judged, depth)
+    }
+
+    /// The artifact location of file `file`, written where `json` is.
+    fn artifact_into(&self, json: &mut Pretty, file: usize) -> std::io::Result<()> {
+        let serialize = |depth: usize| {
+            let mut alone = Pretty::at(depth);
+            alone.serialized(&artifact(&self.run.estate.files[file].path, self.root))?;
+            Ok::<_, std::io::Error>((depth, alone.bytes))
+        };
+        let cached = match self.artifacts.get(file) {
+            Some(cell) => match cell.get() {
+                Some(cached) => cached,
+                None => {
+                    let made = serialize(json.depth())?;
+                    cell.get_or_init(|| made)
+                }
+            },
+            None => &serialize(json.depth())?,
+        };
+        match cached.0 == json.depth() {
+            true => json.serialized_before(&cached.1),
+            false => json.serialized_before(&serialize(json.depth())?.1),
+        }
+        Ok(())
+    }
+}
 
 /// The result of `judged` at `depth`.
-pub(super) fn finding_bytes(
-    run: &RunResult<'_>,
+fn finding_bytes(
+    results: &Results<'_, '_>,
     judged: &Judged<'_>,
-    root: &std::path::Path,
     depth: usize,
 ) -> std::io::Result<Vec<u8>> {
+    let (run, root) = (results.run, results.root);
     let finding = judged.finding;
     let rule = &run.rules[finding.rule];
     let resource = &run.estate.resources[finding.resource];
@@ -31,7 +93,10 @@ pub(super) fn finding_bytes(
         json.serialized(&[fix])?;
     }
     json.key("level");
-    json.serialized(&level(judged.severity))?;
+    match results.levels.iter().find(|(s, _)| *s == judged.severity) {
+        Some((_, text)) => json.serialized_before(text.as_bytes()),
+        None => json.serialized(&level(judged.severity))?,
+    }
     json.key("locations");
     json.begin_array();
     json.element();
@@ -51,7 +116,7 @@ pub(super) fn finding_bytes(
     json.key("physicalLocation");
     json.begin_object();
     json.key("artifactLocation");
-    json.serialized(&artifact(&run.estate.files[at.file].path, root))?;
+    results.artifact_into(&mut json, at.file)?;
     json.key("region");
     json.begin_object();
     for (key, number) in [
