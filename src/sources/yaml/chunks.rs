@@ -46,8 +46,25 @@ fn starts_member(line: &str, at: usize) -> bool {
         && content.contains(':')
 }
 
+/// Whether `text` has only characters YAML allows anywhere (its printable set): a comment the
+/// cut passes over may hold one the whole document's parse refuses.
+fn printable(text: &str) -> bool {
+    let allowed = |c: char| {
+        matches!(c, '\t' | '\n' | '\r' | ' '..='~' | '\u{85}' | '\u{A0}'..='\u{D7FF}')
+            || matches!(c, '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+    };
+    // Most templates are ASCII: their bytes checked without decoding, and without an early exit,
+    // which compiles to wide compares.
+    let byte_allowed = |b: u8| matches!(b, b'\t' | b'\n' | b'\r' | b' '..=b'~') | (b >= 0x80);
+    text.bytes().fold(true, |ok, b| ok & byte_allowed(b))
+        && (text.is_ascii() || text.chars().all(allowed))
+}
+
 /// The cut of `text`, when it is a block mapping whose `Resources` member is a block mapping.
 pub fn cut(text: &str) -> Option<Chunks> {
+    if !printable(text) {
+        return None;
+    }
     let mut chunks = Chunks::default();
     // The member being read: where it starts, and whether it is `Resources`.
     let mut member: Option<(usize, bool)> = None;
@@ -232,6 +249,9 @@ Outputs: {}
             "Resources:\n  A: {Type: X}\nResources:\n  B: {Type: X}\n",
             "  Resources:\n  A: {Type: X}\n",
             "Resources:\n\tA: {Type: X}\n",
+            // A character YAML does not allow, in a comment the cut would pass over.
+            "Resources:\n #\0kDef:\n  A: {Type: X}\n",
+            "Resources:\n # \u{9f}\n  A: {Type: X}\n",
         ] {
             assert_eq!(cut(text), None, "{text:?}");
         }
