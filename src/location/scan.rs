@@ -110,6 +110,17 @@ pub(super) fn skip_scalar(text: &[u8], pos: usize) -> Option<usize> {
     (i > pos).then_some(i)
 }
 
+/// A repeatable sequence of numbers below the one asked, for tests that make random documents.
+#[cfg(test)]
+pub(super) fn test_sequence(mut seed: u64) -> impl FnMut(usize) -> usize {
+    move |n: usize| {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (seed >> 33) as usize % n
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -122,13 +133,7 @@ mod tests {
         let pieces = [
             "a", "\\\"", "\\\\", "[", "]", "{", "}", "é", " ", "\"", "x1",
         ];
-        let mut seed = 7u64;
-        let mut next = move |n: usize| {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (seed >> 33) as usize % n
-        };
+        let mut next = test_sequence(7);
         for round in 0..300 {
             // Keys and strings of pieces, in containers nested a few deep.
             let mut text_of =

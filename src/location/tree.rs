@@ -264,40 +264,17 @@ pub fn object_member_spans(text: &[u8], start: usize) -> Option<Vec<(String, Spa
 /// Calls `each` with every member of the object at `start` (its decoded key and the span of
 /// its value); returns the offset just past the object.
 fn each_member(text: &[u8], start: usize, mut each: impl FnMut(String, Span)) -> Option<usize> {
-    let mut i = skip_ws(text, start);
-    if text.get(i) != Some(&b'{') {
+    let open = skip_ws(text, start);
+    if text.get(open) != Some(&b'{') {
         return None;
     }
-    i = skip_ws(text, i + 1);
-    if text.get(i) == Some(&b'}') {
-        return Some(i + 1);
-    }
-    loop {
-        if text.get(i) != Some(&b'"') {
-            return None;
-        }
-        let key_end = skip_string(text, i)?;
-        let key: String = serde_json::from_slice(&text[i..key_end]).ok()?;
-        i = skip_ws(text, key_end);
-        if text.get(i) != Some(&b':') {
-            return None;
-        }
-        let value = skip_ws(text, i + 1);
-        let value_end = super::skip_value(text, value)?;
-        each(
-            key,
-            Span {
-                start: value,
-                end: value_end,
-            },
-        );
-        i = skip_ws(text, value_end);
-        match text.get(i) {
-            Some(b',') => i = skip_ws(text, i + 1),
-            Some(b'}') => return Some(i + 1),
-            _ => return None,
-        }
-    }
+    each_child(text, open, true, |value, key| {
+        let (key_start, key_end) = key?;
+        let key: String = serde_json::from_slice(&text[key_start..key_end]).ok()?;
+        let end = super::skip_value(text, value)?;
+        each(key, Span { start: value, end });
+        Some(end)
+    })
 }
 
 #[cfg(test)]

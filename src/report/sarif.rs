@@ -495,15 +495,16 @@ pub fn write(
     };
     let document = serde_json::to_string_pretty(&document)?;
     let items = items(run, for_github);
-    let results = super::sarif_result::Results::new(run, &root);
+    // Elements of `runs[0].results`: four levels in.
+    const DEPTH: usize = 4;
+    let results = super::sarif_result::Results::new(run, &root, DEPTH);
     let render = |item: &Item<'_>, at: super::splice::Element| match item {
         // A finding's result written straight from the finding; the rest built and serialized.
-        Item::Finding(judged) => results.finding(judged, at.depth()),
+        Item::Finding(judged) => results.finding(judged),
         Item::Absent(_) => at.bytes(&result_of(run, item, &root)),
     };
     let mut out = std::io::BufWriter::with_capacity(1 << 16, out);
-    // Elements of `runs[0].results`: four levels in.
-    super::splice::write_with_elements(&document, "results", 4, &items, render, &mut out)?;
+    super::splice::write_with_elements(&document, "results", DEPTH, &items, render, &mut out)?;
     out.write_all(b"\n")?;
     out.flush()
 }
@@ -564,9 +565,9 @@ mod tests {
         assert!(has(
             &|j| crate::findings::fix::edit_for(&run, j.finding).is_some()
         ));
-        let results = super::super::sarif_result::Results::new(&run, &root);
+        let results = super::super::sarif_result::Results::new(&run, &root, 4);
         for j in &judged {
-            let ours = results.finding(j, 4).unwrap();
+            let ours = results.finding(j).unwrap();
             let built = super::super::splice::Element::at(4)
                 .bytes(&finding_result(&run, j, &root))
                 .unwrap();

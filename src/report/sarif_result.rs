@@ -9,20 +9,21 @@ use crate::engine::catalog::Severity;
 use crate::findings::{Judged, RunResult};
 use std::sync::OnceLock;
 
-/// Writes the results of a run's findings, paths relative to `root`.
+/// Writes the results of a run's findings, paths relative to `root`, each at `depth`.
 pub(super) struct Results<'a, 'r> {
     run: &'a RunResult<'r>,
     root: &'a std::path::Path,
-    /// Each file's artifact location as serialized for the first of its results (and the depth
-    /// it was serialized at): a file's findings share it, and making it is most of a result's
-    /// cost (the path made relative, percent-encoded, built and serialized).
-    artifacts: Vec<OnceLock<(usize, Vec<u8>)>>,
-    /// Each severity's level, serialized, in the order of `Severity::ALL`.
+    depth: usize,
+    /// Each file's artifact location as serialized for the first of its results: a file's
+    /// findings share it, and making it is most of a result's cost (the path made relative,
+    /// percent-encoded, built and serialized).
+    artifacts: Vec<OnceLock<Vec<u8>>>,
+    /// Each severity's level, serialized.
     levels: Vec<(Severity, String)>,
 }
 
 impl<'a, 'r> Results<'a, 'r> {
-    pub fn new(run: &'a RunResult<'r>, root: &'a std::path::Path) -> Results<'a, 'r> {
+    pub fn new(run: &'a RunResult<'r>, root: &'a std::path::Path, depth: usize) -> Results<'a, 'r> {
         let artifacts = run.estate.files.iter().map(|_| OnceLock::new()).collect();
         let levels = Severity::ALL
             .iter()
@@ -34,37 +35,30 @@ impl<'a, 'r> Results<'a, 'r> {
         Results {
             run,
             root,
+            depth,
             artifacts,
             levels,
         }
     }
 
-    /// The result of `judged` at `depth`.
-    pub fn finding(&self, judged: &Judged<'_>, depth: usize) -> std::io::Result<Vec<u8>> {
-        finding_bytes(self, judged, depth)
+    /// The result of `judged`.
+    pub fn finding(&self, judged: &Judged<'_>) -> std::io::Result<Vec<u8>> {
+        finding_bytes(self, judged, self.depth)
     }
 
-    /// The artifact location of file `file`, written where `json` is.
+    /// The artifact location of file `file`, written where `json` is (the same place in every
+    /// result).
     fn artifact_into(&self, json: &mut Pretty, file: usize) -> std::io::Result<()> {
-        let serialize = |depth: usize| {
-            let mut alone = Pretty::at(depth);
-            alone.serialized(&artifact(&self.run.estate.files[file].path, self.root))?;
-            Ok::<_, std::io::Error>((depth, alone.bytes))
+        let cell = &self.artifacts[file];
+        let bytes = match cell.get() {
+            Some(bytes) => bytes,
+            None => {
+                let mut alone = Pretty::at(json.depth());
+                alone.serialized(&artifact(&self.run.estate.files[file].path, self.root))?;
+                cell.get_or_init(|| alone.bytes)
+            }
         };
-        let cached = match self.artifacts.get(file) {
-            Some(cell) => match cell.get() {
-                Some(cached) => cached,
-                None => {
-                    let made = serialize(json.depth())?;
-                    cell.get_or_init(|| made)
-                }
-            },
-            None => &serialize(json.depth())?,
-        };
-        match cached.0 == json.depth() {
-            true => json.serialized_before(&cached.1),
-            false => json.serialized_before(&serialize(json.depth())?.1),
-        }
+        json.serialized_before(bytes);
         Ok(())
     }
 }

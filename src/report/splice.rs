@@ -24,11 +24,6 @@ impl Element {
         Element { depth }
     }
 
-    /// The containers open around the element.
-    pub fn depth(self) -> usize {
-        self.depth
-    }
-
     pub fn bytes(self, element: &impl Serialize) -> std::io::Result<Vec<u8>> {
         let mut bytes = Vec::with_capacity(1024);
         let mut serializer =

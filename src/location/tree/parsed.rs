@@ -202,13 +202,7 @@ mod tests {
             "\"a\\\\b\"",
         ];
         let keys = ["\"name\"", "\"image\"", "\"\"", "\"k\\u0065y\"", "\"name\""];
-        let mut seed = 11u64;
-        let mut next = move |n: usize| {
-            seed = seed
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            (seed >> 33) as usize % n
-        };
+        let mut next = super::super::super::scan::test_sequence(11);
         fn document(
             depth: usize,
             next: &mut dyn FnMut(usize) -> usize,
