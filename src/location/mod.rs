@@ -8,6 +8,8 @@ use memchr::memchr;
 use scan::{skip_scalar, skip_string, skip_value, skip_ws};
 
 mod scan;
+#[cfg(test)]
+pub(crate) use scan::test_sequence;
 mod tree;
 pub use tree::{SpanTree, object_member_spans, object_members};
 

@@ -112,7 +112,7 @@ pub(super) fn skip_scalar(text: &[u8], pos: usize) -> Option<usize> {
 
 /// A repeatable sequence of numbers below the one asked, for tests that make random documents.
 #[cfg(test)]
-pub(super) fn test_sequence(mut seed: u64) -> impl FnMut(usize) -> usize {
+pub(crate) fn test_sequence(mut seed: u64) -> impl FnMut(usize) -> usize {
     move |n: usize| {
         seed = seed
             .wrapping_mul(6_364_136_223_846_793_005)

@@ -10,7 +10,8 @@ use miette::{
 use std::fmt;
 
 pub(super) use super::mask::Mask;
-use super::mask::{mask, mask_hcl, mask_plain_scalars, string_values};
+use super::mask::{mask, mask_hcl, string_values};
+use super::mask_yaml::mask_yaml;
 
 /// Bytes of a long line shown around the span (and from the start of a context line).
 const WIDTH: usize = 160;
@@ -129,11 +130,10 @@ impl Excerpt {
         };
         if name.ends_with(".tf") || name.ends_with(".tfvars") {
             mask_hcl(&mut bytes, masking, shown);
+        } else if matches!(text.trim_start().as_bytes().first(), Some(b'{' | b'[')) {
+            mask(&mut bytes, masking, shown);
         } else {
-            mask(&mut bytes, masking, shown.clone());
-            if !matches!(text.trim_start().as_bytes().first(), Some(b'{' | b'[')) {
-                mask_plain_scalars(&mut bytes, masking, shown);
-            }
+            mask_yaml(&mut bytes, masking, shown);
         }
         // Only ASCII bytes inside strings were replaced: still UTF-8.
         let excerpt = String::from_utf8_lossy(&bytes).into_owned();
@@ -322,8 +322,12 @@ mod tests {
             !out.contains("hunter2") && !out.contains("password"),
             "{out}"
         );
+        // A variable's name is shown, as in JSON; its value is not.
         let out = frame_at("Environment", 20, 7);
-        assert!(!out.contains("s3cr3t") && !out.contains("TOKEN"), "{out}");
+        assert!(
+            !out.contains("s3cr3t") && out.contains("Name: TOKEN"),
+            "{out}"
+        );
     }
 
     #[test]

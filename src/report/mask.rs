@@ -95,6 +95,16 @@ const HARMLESS: &[&str] = &[
     "condition",
     "add",
     "drop",
+    "cluster",
+    // CloudFormation's references name a resource, parameter or attribute: code, not data.
+    "Ref",
+    "Fn::GetAtt",
+    // IAM policy statements: what is allowed on what, and the service trusted.
+    "Action",
+    "NotAction",
+    "Resource",
+    "NotResource",
+    "Service",
 ];
 
 /// A JSON string literal in a piece of text: its quotes' offsets, and whether it is a key.
@@ -152,8 +162,7 @@ pub(super) fn mask(text: &mut [u8], mask: Mask, shown: std::ops::Range<usize>) {
             key = Some((literal.open + 1, literal.close));
             continue;
         }
-        let harmless =
-            key.is_some_and(|(from, to)| HARMLESS.iter().any(|k| k.as_bytes() == &text[from..to]));
+        let harmless = key.is_some_and(|(from, to)| is_harmless(&text[from..to]));
         let print = match mask {
             Mask::AllValues => false,
             Mask::UnlessHarmless { show_span } => {
@@ -168,91 +177,14 @@ pub(super) fn mask(text: &mut [u8], mask: Mask, shown: std::ops::Range<usize>) {
     }
 }
 
-/// YAML (a CloudFormation template) writes values without quotes: on each `key: value` or
-/// `- value` line, the value is masked unless its key is harmless, it is a boolean, number or
-/// null, or it is the finding's own shown value; a comment is masked whole. Quoted values were
-/// masked by [`mask`] (double quotes) or are masked here (single quotes).
-pub(super) fn mask_plain_scalars(text: &mut [u8], mask: Mask, shown: std::ops::Range<usize>) {
-    each_line(text, |text, start, end| {
-        mask_yaml_line(text, start, end, mask, &shown)
-    });
-}
-
 /// Calls `mask` with each line's start and end offsets.
-fn each_line(text: &mut [u8], mut mask: impl FnMut(&mut [u8], usize, usize)) {
+pub(super) fn each_line(text: &mut [u8], mut mask: impl FnMut(&mut [u8], usize, usize)) {
     let mut line_start = 0;
     while line_start < text.len() {
         let line_end =
             memchr::memchr(b'\n', &text[line_start..]).map_or(text.len(), |i| line_start + i);
         mask(text, line_start, line_end);
         line_start = line_end + 1;
-    }
-}
-
-fn mask_yaml_line(
-    text: &mut [u8],
-    start: usize,
-    end: usize,
-    mask: Mask,
-    shown: &std::ops::Range<usize>,
-) {
-    let line = &text[start..end];
-    // A comment: from `#` at the line start or after a space, outside quotes.
-    let mut quote = None;
-    let mut comment = None;
-    for (i, &b) in line.iter().enumerate() {
-        match (quote, b) {
-            (None, b'"' | b'\'') => quote = Some(b),
-            (Some(q), _) if b == q => quote = None,
-            (None, b'#') if i == 0 || line[i - 1] == b' ' => {
-                comment = Some(start + i);
-                break;
-            }
-            _ => {}
-        }
-    }
-    let content_end = comment.unwrap_or(end);
-    if let Some(at) = comment {
-        star(&mut text[at + 1..end]);
-    }
-    let content = &text[start..content_end];
-    let indent = content
-        .iter()
-        .take_while(|b| matches!(b, b' ' | b'-' | b'\t'))
-        .count();
-    let separator = content
-        .windows(2)
-        .position(|w| w == b": ")
-        .or_else(|| content.ends_with(b":").then(|| content.len() - 1));
-    let (key, value_from) = match separator {
-        Some(at) if at >= indent => (Some(&content[indent..at]), start + at + 1),
-        _ => (None, start + indent),
-    };
-    let key_harmless = key.is_some_and(|key| {
-        HARMLESS
-            .iter()
-            .any(|h| h.as_bytes().eq_ignore_ascii_case(key))
-    });
-    let value = text[value_from..content_end].trim_ascii();
-    let plain_scalar = matches!(
-        value,
-        b"" | b"true" | b"false" | b"True" | b"False" | b"null" | b"~"
-    ) || (!value.is_empty()
-        && value
-            .iter()
-            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+')));
-    let print = match mask {
-        Mask::AllValues => plain_scalar,
-        Mask::UnlessHarmless { show_span } => {
-            plain_scalar
-                || (key_harmless && !value.contains(&b'{') && !value.contains(&b'['))
-                || (show_span
-                    && shown.contains(&value_from)
-                    && shown.contains(&content_end.saturating_sub(1)))
-        }
-    };
-    if !print {
-        star(&mut text[value_from..content_end]);
     }
 }
 
@@ -336,19 +268,22 @@ fn mask_hcl_line(
 }
 
 /// Whether a key (snake_case or camelCase) names a member whose values are never secret.
+/// A Terraform key, `network_mode` or `networkMode`.
 fn harmless_key(key: &[u8]) -> bool {
-    let normalized: Vec<u8> = key
-        .iter()
-        .filter(|b| **b != b'_')
-        .map(u8::to_ascii_lowercase)
-        .collect();
+    let normalized: Vec<u8> = key.iter().copied().filter(|b| *b != b'_').collect();
+    is_harmless(&normalized)
+}
+
+/// Whether values of the member `key` may be printed: its API name, or CloudFormation's
+/// (`Image` for `image`), since the two differ by case.
+pub(super) fn is_harmless(key: &[u8]) -> bool {
     HARMLESS
         .iter()
-        .any(|h| h.as_bytes().eq_ignore_ascii_case(&normalized))
+        .any(|h| h.as_bytes().eq_ignore_ascii_case(key))
 }
 
 /// Replaces every byte but white space and YAML's punctuation with `*` (offsets hold).
-fn star(bytes: &mut [u8]) {
+pub(super) fn star(bytes: &mut [u8]) {
     for byte in bytes {
         if !matches!(
             *byte,
@@ -367,6 +302,24 @@ mod tests {
         let mut bytes = text.as_bytes().to_vec();
         mask_hcl(&mut bytes, Mask::UnlessHarmless { show_span: true }, shown);
         String::from_utf8(bytes).unwrap()
+    }
+
+    #[test]
+    fn a_json_templates_members_are_judged_by_their_api_names() {
+        let text = "{\"Image\": \"nginx:1\", \"Family\": \"web\", \"Environment\": [{\"Name\": \"DB\", \"Value\": \"pw\"}],\n\"Action\": \"s3:*\", \"Resource\": \"*\", \"Service\": \"ecs-tasks.amazonaws.com\", \"AWS\": \"arn:aws:iam::1:root\"}";
+        let mut bytes = text.as_bytes().to_vec();
+        mask(&mut bytes, Mask::UnlessHarmless { show_span: false }, 0..0);
+        let out = String::from_utf8(bytes).unwrap();
+        for shown in [
+            "\"Image\": \"nginx:1\"",
+            "\"Family\": \"web\"",
+            "\"Name\": \"DB\"",
+            "\"Action\": \"s3:*\"",
+            "\"Service\": \"ecs-tasks.amazonaws.com\"",
+        ] {
+            assert!(out.contains(shown), "{shown} in {out}");
+        }
+        assert!(!out.contains("pw") && !out.contains("arn:aws"), "{out}");
     }
 
     #[test]

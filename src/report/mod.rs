@@ -9,6 +9,7 @@ pub mod html;
 pub mod json;
 mod json_elements;
 mod mask;
+mod mask_yaml;
 pub mod merge;
 pub mod pretty;
 mod pretty_json;
