@@ -581,6 +581,41 @@ fn a_value_from_a_parameter_says_where_it_came_from() {
 }
 
 #[test]
+fn a_value_a_condition_chose_names_the_condition_and_what_decided_it() {
+    let template = "Parameters:
+  Env: {Type: String, Default: dev}
+  Count: {Type: Number, Default: 1}
+Conditions:
+  IsDev: !Equals [!Ref Env, dev]
+  IsProd: !Not [!Condition IsDev]
+Resources:
+  Literal:
+    Type: AWS::ECS::Service
+    Properties: {DesiredCount: !If [IsProd, 3, 1]}
+  FromParameter:
+    Type: AWS::ECS::Service
+    Properties: {DesiredCount: !If [IsProd, 3, !Ref Count]}
+";
+    let mut linted = lint_texts(vec![("services.yaml", template)], &[]);
+    let run = linted.judge();
+    let messages: Vec<&str> = run
+        .evaluations
+        .iter()
+        .flat_map(|e| &e.findings)
+        .filter(|f| run.rules[f.rule].id() == "REL204")
+        .map(|f| &*f.message)
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "service Literal runs 1 task (condition IsProd is false, from parameter Env's Default)",
+            "service FromParameter runs 1 task (condition IsProd is false, from parameter Env's \
+             Default, from parameter Count's Default)",
+        ]
+    );
+}
+
+#[test]
 fn capacity_providers_associated_apart_are_the_clusters() {
     let template = "Resources:
   Cluster:

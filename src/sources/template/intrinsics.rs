@@ -4,10 +4,11 @@
 //! zones, named by position), and `Fn::If` on conditions it can decide. Everything else is kept as written, and [`Context::why`] says why
 //! it is undecided, for the rules that depend on it.
 
-use super::undecided::sub_variables;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::sync::Mutex;
+
+mod provenance;
 
 /// Pseudo parameters a template cannot decide, and what they are.
 const PSEUDO: &[(&str, &str)] = &[
@@ -430,137 +431,6 @@ impl<'t> Context<'t> {
                 all_known.then_some(!deciding)
             }
             _ => None,
-        }
-    }
-
-    /// Where a value written as `written` came from, when the template decided it elsewhere:
-    /// a parameter (its `Default`, or the value given) or a mapping.
-    pub fn source_of(&self, written: &Value) -> Option<String> {
-        let (function, argument) = written
-            .as_object()
-            .filter(|m| m.len() == 1)?
-            .iter()
-            .next()?;
-        let parameter = |name: &str| -> Option<String> {
-            let declared = self.parameters.contains_key(name) && !name.starts_with("AWS::");
-            declared.then(|| match self.given.iter().any(|g| g == name) {
-                true => format!("from parameter {name}, as given"),
-                false => format!("from parameter {name}'s Default"),
-            })
-        };
-        match (function.as_str(), argument) {
-            ("Ref", Value::String(name)) => parameter(name),
-            ("Fn::FindInMap", Value::Array(keys)) => {
-                let map = keys.first()?.as_str()?;
-                Some(format!("from mapping {map}"))
-            }
-            ("Fn::Sub", _) => {
-                let text = argument
-                    .as_str()
-                    .or_else(|| argument.get(0).and_then(Value::as_str))?;
-                let sources: Vec<String> = sub_variables(text)
-                    .into_iter()
-                    .filter_map(|(_, name)| parameter(name))
-                    .collect();
-                (!sources.is_empty()).then(|| sources.join(", "))
-            }
-            _ => None,
-        }
-    }
-
-    /// Why a value left as written is undecided, for a person: the value in short and what in
-    /// it the template does not decide.
-    pub fn why(&self, value: &Value) -> String {
-        let mut causes = Vec::new();
-        self.causes(value, &mut causes, 0);
-        let mut shown = serde_json::to_string(value).unwrap_or_default();
-        if shown.chars().count() > 80 {
-            shown = shown.chars().take(77).collect::<String>() + "...";
-        }
-        causes.dedup();
-        if causes.is_empty() {
-            format!("`{shown}`, decided when the stack is deployed")
-        } else {
-            format!("`{shown}`: {}", causes.join(", "))
-        }
-    }
-
-    fn causes(&self, value: &Value, out: &mut Vec<String>, depth: usize) {
-        // Conditions may name each other in a loop.
-        if depth > 32 {
-            return;
-        }
-        let mut add = |cause: String| {
-            if !out.contains(&cause) {
-                out.push(cause);
-            }
-        };
-        match value {
-            Value::Object(map) if map.len() == 1 => {
-                let Some((function, argument)) = map.iter().next() else {
-                    return;
-                };
-                match (function.as_str(), argument) {
-                    ("Ref", Value::String(name)) => add(self.undecided_name(name)),
-                    ("Fn::GetAtt", _) => {
-                        if let Some(resource) = get_att_resource(argument) {
-                            add(self.undecided_resource(&resource));
-                        }
-                    }
-                    ("Fn::ImportValue", _) => {
-                        add("an export of another stack, not given in this run".into())
-                    }
-                    ("Fn::If", Value::Array(parts)) if !parts.is_empty() => {
-                        let name = parts[0].as_str().unwrap_or("?");
-                        add(format!("condition {name} is not decided"));
-                        if let Some(condition) = self.conditions.and_then(|c| c.get(name)) {
-                            self.causes(condition, out, depth + 1);
-                        }
-                        for part in &parts[1..] {
-                            self.causes(part, out, depth + 1);
-                        }
-                        return;
-                    }
-                    ("Fn::Sub", _) => {
-                        let text = argument
-                            .as_str()
-                            .or_else(|| argument.get(0).and_then(Value::as_str))
-                            .unwrap_or("");
-                        for (_, name) in sub_variables(text) {
-                            add(match name.split_once('.') {
-                                Some((resource, _)) => self.undecided_resource(resource),
-                                None => self.undecided_name(name),
-                            });
-                        }
-                    }
-                    ("Condition", Value::String(name)) => {
-                        if let Some(condition) = self.conditions.and_then(|c| c.get(name)) {
-                            self.causes(condition, out, depth + 1);
-                        }
-                        return;
-                    }
-                    (f, _) if f.starts_with("Fn::") => {}
-                    _ => return,
-                }
-                self.causes(argument, out, depth + 1);
-            }
-            Value::Object(map) => map.values().for_each(|v| self.causes(v, out, depth + 1)),
-            Value::Array(items) => items.iter().for_each(|v| self.causes(v, out, depth + 1)),
-            _ => {}
-        }
-    }
-
-    fn undecided_name(&self, name: &str) -> String {
-        if let Some(why) = self.undecided.get(name) {
-            return why.clone();
-        }
-        self.undecided_resource(name)
-    }
-
-    fn undecided_resource(&self, name: &str) -> String {
-        match self.types.get(name) {
-            Some(kind) => format!("{name} is an {kind}, whose names CloudFormation decides"),
-            None => format!("{name} is not declared in the template"),
         }
     }
 }
