@@ -10,8 +10,7 @@ use miette::{
 use std::fmt;
 
 pub(super) use super::mask::Mask;
-use super::mask::{mask, mask_hcl, string_values};
-use super::mask_yaml::mask_yaml;
+use super::mask::{mask_excerpt, string_values};
 
 /// Bytes of a long line shown around the span (and from the start of a context line).
 const WIDTH: usize = 160;
@@ -128,13 +127,7 @@ impl Excerpt {
             }
             other => other,
         };
-        if name.ends_with(".tf") || name.ends_with(".tfvars") {
-            mask_hcl(&mut bytes, masking, shown);
-        } else if matches!(text.trim_start().as_bytes().first(), Some(b'{' | b'[')) {
-            mask(&mut bytes, masking, shown);
-        } else {
-            mask_yaml(&mut bytes, masking, shown);
-        }
+        mask_excerpt(name, text.trim_start(), &mut bytes, masking, shown);
         // Only ASCII bytes inside strings were replaced: still UTF-8.
         let excerpt = String::from_utf8_lossy(&bytes).into_owned();
         // The column miette will compute in the excerpt, to shift it to the file's.

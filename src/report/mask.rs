@@ -107,6 +107,34 @@ const HARMLESS: &[&str] = &[
     "Service",
 ];
 
+/// Masks an excerpt of the file `name` as its kind is written: HCL for Terraform, JSON when the
+/// file starts as JSON (`file_start`, its text after any leading white space), else YAML.
+pub(super) fn mask_excerpt(
+    name: &str,
+    file_start: &str,
+    excerpt: &mut [u8],
+    mask_kind: Mask,
+    shown: std::ops::Range<usize>,
+) {
+    if name.ends_with(".tf") || name.ends_with(".tfvars") {
+        mask_hcl(excerpt, mask_kind, shown);
+    } else if matches!(file_start.as_bytes().first(), Some(b'{' | b'[')) {
+        mask(excerpt, mask_kind, shown);
+    } else {
+        super::mask_yaml::mask_yaml(excerpt, mask_kind, shown);
+    }
+}
+
+/// The text of the file `name` with what a code frame would not print starred, byte for byte:
+/// for showing a whole file's lines elsewhere (a fix's diff).
+pub fn masked_file(name: &str, text: &str) -> String {
+    let mut bytes = text.as_bytes().to_vec();
+    let shown_nothing = Mask::UnlessHarmless { show_span: false };
+    mask_excerpt(name, text.trim_start(), &mut bytes, shown_nothing, 0..0);
+    // Only whole characters inside values were replaced: still UTF-8.
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
 /// A JSON string literal in a piece of text: its quotes' offsets, and whether it is a key.
 struct Literal {
     open: usize,
@@ -150,18 +178,48 @@ pub(super) fn string_values(text: &[u8]) -> usize {
 /// Replaces (byte for byte, so offsets hold) the string values a frame must not print.
 /// `shown`: a byte range of the excerpt whose values may be printed.
 pub(super) fn mask(text: &mut [u8], mask: Mask, shown: std::ops::Range<usize>) {
-    // The key a value belongs to: the last one on the same line.
-    let mut key: Option<(usize, usize)> = None;
+    // The containers open, as far as the excerpt shows them: an array's elements are values
+    // of the key it is the value of (`"subnets": [` one per line).
+    enum Open {
+        Array(Option<(usize, usize)>),
+        Object,
+    }
+    let mut open: Vec<Open> = Vec::new();
+    // The key whose value comes next.
+    let mut pending: Option<(usize, usize)> = None;
     let mut previous_end = 0;
     for literal in literals(text) {
-        if text[previous_end..literal.open].contains(&b'\n') {
-            key = None;
+        for &b in &text[previous_end.min(literal.open)..literal.open] {
+            match b {
+                b'[' => {
+                    let outer = match open.last() {
+                        Some(Open::Array(key)) => *key,
+                        _ => None,
+                    };
+                    open.push(Open::Array(pending.take().or(outer)));
+                }
+                b'{' => {
+                    pending = None;
+                    open.push(Open::Object);
+                }
+                b']' | b'}' | b',' => {
+                    if b != b',' {
+                        open.pop();
+                    }
+                    pending = None;
+                }
+                _ => {}
+            }
         }
         previous_end = (literal.close + 1).min(text.len());
         if literal.is_key {
-            key = Some((literal.open + 1, literal.close));
+            pending = Some((literal.open + 1, literal.close));
             continue;
         }
+        let key = pending.take().or(match open.last() {
+            Some(Open::Array(key)) => *key,
+            _ => None,
+        });
         let harmless = key.is_some_and(|(from, to)| is_harmless(&text[from..to]));
         let print = match mask {
             Mask::AllValues => false,
@@ -320,6 +378,15 @@ mod tests {
             assert!(out.contains(shown), "{shown} in {out}");
         }
         assert!(!out.contains("pw") && !out.contains("arn:aws"), "{out}");
+        // An array's elements on their own lines are its key's values.
+        let text = "{\n  \"subnets\": [\n    \"subnet-1\",\n    \"subnet-2\"\n  ],\n  \"command\": [\n    \"--token\",\n    \"s3cr3t\"\n  ]\n}";
+        let mut bytes = text.as_bytes().to_vec();
+        mask(&mut bytes, Mask::UnlessHarmless { show_span: false }, 0..0);
+        let out = String::from_utf8(bytes).unwrap();
+        assert!(
+            out.contains("\"subnet-2\"") && !out.contains("s3cr3t"),
+            "{out}"
+        );
     }
 
     #[test]

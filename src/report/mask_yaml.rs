@@ -11,34 +11,58 @@ use std::ops::Range;
 
 /// Masks every line of `text`. `shown`: a byte range whose values may be printed.
 pub(super) fn mask_yaml(text: &mut [u8], mask: Mask, shown: Range<usize>) {
+    let mut blocks = Vec::new();
     each_line(text, |text, start, mut end| {
         // A CRLF file's lines end before their `\r`.
         if end > start && text[end - 1] == b'\r' {
             end -= 1;
         }
-        mask_line(text, start..end, mask, &shown);
+        mask_line(text, start..end, mask, &shown, &mut blocks);
     });
 }
 
-fn mask_line(text: &mut [u8], line: Range<usize>, mask: Mask, shown: &Range<usize>) {
-    let indent = text[line.clone()]
+/// A key whose value is the block below it: its column, and whether it is harmless.
+type Block = (usize, bool);
+
+/// Masks one line. `blocks`: the keys whose values are the lines below them, innermost last,
+/// so that `- subnet-1` under `Subnets:` is judged as a value of `Subnets`.
+fn mask_line(
+    text: &mut [u8],
+    line: Range<usize>,
+    mask: Mask,
+    shown: &Range<usize>,
+    blocks: &mut Vec<Block>,
+) {
+    let bytes = &text[line.clone()];
+    let column = bytes
+        .iter()
+        .take_while(|b| matches!(b, b' ' | b'\t'))
+        .count();
+    let indent = bytes
         .iter()
         .take_while(|b| matches!(b, b' ' | b'-' | b'\t'))
         .count();
-    let mut reader = Line {
-        text,
-        at: line.start + indent,
-        end: line.end,
-        mask,
-        shown,
-    };
+    let is_item = bytes.get(column) == Some(&b'-');
+    if column == bytes.len() || bytes[column] == b'#' {
+        // Blank or a comment alone: no block ends.
+        let mut reader = Line::new(text, line.start + indent..line.end, mask, shown);
+        return reader.values(false);
+    }
+    // A line ends the blocks it is not inside: a sequence may sit at its key's column.
+    blocks.retain(|&(key_column, _)| key_column < column || (is_item && key_column == column));
+    let mut reader = Line::new(text, line.start + indent..line.end, mask, shown);
     // `key: value` (the key possibly quoted), or a value alone (`- item`, a block scalar's line).
     let outer = match reader.key_ahead() {
         Some(key) => {
             let harmless = is_harmless(key.trim_ascii());
             reader.at = reader.after_key();
+            if reader.after(reader.at) == reader.end {
+                blocks.push((indent, harmless));
+            }
             harmless
         }
+        // An item of the block sequence of the key above.
+        None if is_item => blocks.last().is_some_and(|&(_, harmless)| harmless),
         None => false,
     };
     reader.values(outer);
@@ -70,7 +94,17 @@ enum Flow {
     Sequence(bool),
 }
 
-impl Line<'_, '_> {
+impl<'t, 's> Line<'t, 's> {
+    fn new(text: &'t mut [u8], range: Range<usize>, mask: Mask, shown: &'s Range<usize>) -> Self {
+        Line {
+            text,
+            at: range.start,
+            end: range.end,
+            mask,
+            shown,
+        }
+    }
+
     fn peek(&self) -> Option<u8> {
         (self.at < self.end).then(|| self.text[self.at])
     }
@@ -266,7 +300,10 @@ mod tests {
              Principal: { Service: ecs-tasks.amazonaws.com, AWS: 'arn:aws:iam::1:root' }\n\
              Environment: [{Name: TOKEN, Value: s3cr3t}, {\"Name\": \"DB\", \"Value\": \"pw\"}]\n\
              RequiresCompatibilities: [FARGATE]\n\
-             Script: |\n  echo s3cr3t\n",
+             Script: |\n  echo s3cr3t\n\
+             Subnets:\n  - subnet-1\n  # a comment\n\n  - subnet-2\n\
+             SecurityGroups:\n- sg-1\n\
+             Command:\n  - --password\n  - hunter2\n",
         );
         for shown in [
             "Image: !Sub \"${AWS::AccountId}.dkr.ecr.${AWS::Region}.amazonaws.com/web:1\"",
@@ -278,6 +315,8 @@ mod tests {
             "{Name: TOKEN, Value: ******}",
             "{\"Name\": \"DB\", \"Value\": \"**\"}",
             "RequiresCompatibilities: [FARGATE]",
+            "  - subnet-1",
+            "- sg-1",
         ] {
             assert!(out.contains(shown), "{shown} in\n{out}");
         }

@@ -9,6 +9,7 @@ pub mod html;
 pub mod json;
 mod json_elements;
 mod mask;
+pub use mask::masked_file;
 mod mask_yaml;
 pub mod merge;
 pub mod pretty;

@@ -317,10 +317,38 @@ fn secret_task_definition() -> String {
       "secrets": [{{"name": "DB", "valueFrom": "{}"}}],
       "logConfiguration": {{"logDriver": "splunk", "options": {{"splunk-password": "{}"}}}},
       "healthCheck": {{"command": ["CMD-SHELL", "curl -u {} localhost"]}},
-      "command": ["serve", "--token", "{}"]
+      "command": ["serve", "--token", "{}"],
+      "readonlyRootFilesystem": false
     }}
   ]
 }}
+"#,
+        SECRETS[0], SECRETS[1], SECRETS[2], SECRETS[3], SECRETS[4], SECRETS[5]
+    )
+}
+
+/// The same secrets in a CloudFormation template, written as YAML is: plain, quoted, tagged
+/// and in flow collections.
+fn secret_template() -> String {
+    format!(
+        r#"Resources:
+  Leaky:
+    Type: AWS::ECS::TaskDefinition
+    Properties:
+      Family: leaky
+      ContainerDefinitions:
+        - Name: app
+          Image: app:latest
+          Environment:
+            - Name: AWS_SECRET_ACCESS_KEY
+              Value: {}
+            - {{Name: SESSION, Value: "{}"}}
+          Secrets: [{{Name: DB, ValueFrom: !Sub '{}'}}]
+          LogConfiguration: {{LogDriver: splunk, Options: {{splunk-password: {}}}}}
+          HealthCheck:
+            Command: [CMD-SHELL, "curl -u {} localhost"]
+          Command: [serve, --token, '{}']
+          ReadonlyRootFilesystem: false
 "#,
         SECRETS[0], SECRETS[1], SECRETS[2], SECRETS[3], SECRETS[4], SECRETS[5]
     )
@@ -330,6 +358,7 @@ fn secret_task_definition() -> String {
 fn frames_never_print_secrets_whatever_rules_run() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("td.json"), secret_task_definition()).unwrap();
+    std::fs::write(dir.path().join("template.yaml"), secret_template()).unwrap();
     // The same file broken right after a secret: the input-error frame shows its neighbours.
     let broken = secret_task_definition().replacen("\"SESSION\"", "\"SESSION\" ,,", 1);
     std::fs::write(dir.path().join("broken.json"), broken).unwrap();
@@ -339,7 +368,7 @@ fn frames_never_print_secrets_whatever_rules_run() {
         &["--ignore", "SEC107,SEC108"],
     ] {
         for format in ["pretty", "json", "sarif", "github", "html"] {
-            for file in ["td.json", "broken.json"] {
+            for file in ["td.json", "broken.json", "template.yaml"] {
                 let output = Command::cargo_bin("ecslint")
                     .unwrap()
                     .current_dir(dir.path())
@@ -360,6 +389,26 @@ fn frames_never_print_secrets_whatever_rules_run() {
                     );
                 }
             }
+        }
+    }
+    // A fix's diff prints the lines around it: here the secret just before the fixed line.
+    for file in ["td.json", "template.yaml"] {
+        let output = Command::cargo_bin("ecslint")
+            .unwrap()
+            .current_dir(dir.path())
+            .args(["fix", "--no-config", "--diff", file])
+            .output()
+            .unwrap();
+        let printed = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            printed.to_lowercase().contains("readonlyrootfilesystem"),
+            "{file}: {printed}"
+        );
+        for secret in SECRETS {
+            assert!(
+                !printed.contains(secret),
+                "{file} printed {secret}:\n{printed}"
+            );
         }
     }
 }

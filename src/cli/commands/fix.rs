@@ -30,7 +30,13 @@ pub fn fix(args: FixArgs) -> u8 {
         let (fixed, applied) = findings::fix::apply(&file.text, edits);
         if args.diff {
             total += applied;
-            let diff = similar::TextDiff::from_lines(&file.text, &fixed);
+            // Its lines are printed (to a CI log, say): what a code frame would not print is
+            // starred, on both sides.
+            let (before, after) = (
+                crate::report::masked_file(&file.path, &file.text),
+                crate::report::masked_file(&file.path, &fixed),
+            );
+            let diff = similar::TextDiff::from_lines(&before, &after);
             shown.push_str(
                 &diff
                     .unified_diff()
