@@ -110,6 +110,11 @@ pub struct LintArgs {
     /// Glob of files to skip. Repeatable.
     #[arg(long)]
     pub exclude: Vec<String>,
+    /// Treat the files named like files found in a folder: skip those of no ECS, IAM or EC2
+    /// shape (package.json, a workflow, a template without ECS resources) and pass when none
+    /// is left. For hooks that hand over every changed file.
+    #[arg(long)]
+    pub skip_unrecognized: bool,
     /// List the files skipped because they hold no ECS, IAM or EC2 document.
     #[arg(long, short = 'v')]
     pub verbose: bool,

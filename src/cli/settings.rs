@@ -144,6 +144,7 @@ pub fn lint(args: &LintArgs, baseline: Option<Baseline>) -> Result<Linted, u8> {
     let input = InputOptions {
         include: args.include.clone(),
         exclude: args.exclude.clone(),
+        skip_unrecognized: args.skip_unrecognized,
         input_kind: args.input_kind,
         parameters: parameter_values(args)?,
         variables: variable_values(args)?,

@@ -39,7 +39,7 @@ pub fn discover(paths: &[PathBuf], options: &InputOptions) -> Result<Discovered,
         if path.as_os_str() == "-" || (path.exists() && !path.is_dir()) {
             found.inputs.push(Input {
                 path: path.clone(),
-                named: true,
+                named: !options.skip_unrecognized || path.as_os_str() == "-",
             });
             continue;
         }

@@ -35,6 +35,9 @@ pub const DEFAULT_INCLUDE: [&str; 5] = ["*.json", "*.yaml", "*.yml", "*.template
 pub struct InputOptions {
     pub include: Vec<String>,
     pub exclude: Vec<String>,
+    /// Files named are read as if found in a folder (what is not ours is skipped), and a run
+    /// that reads nothing is no error.
+    pub skip_unrecognized: bool,
     pub input_kind: InputKind,
     /// Template parameter values (`--parameter`, `--parameters`), pseudo parameters included.
     pub parameters: std::collections::BTreeMap<String, String>,
@@ -58,6 +61,7 @@ impl Default for InputOptions {
         InputOptions {
             include: DEFAULT_INCLUDE.map(String::from).to_vec(),
             exclude: Vec::new(),
+            skip_unrecognized: false,
             input_kind: InputKind::Auto,
             parameters: Default::default(),
             passed_undecided: Default::default(),
@@ -195,7 +199,7 @@ pub fn load_discovered(mut discovered: Discovered, options: &InputOptions) -> Lo
     loaded.errors.extend(errors);
     template::import_exports(&mut loaded.estate);
     terraform::join_plans(&mut loaded.estate);
-    if loaded.estate.files.is_empty() && loaded.errors.is_empty() {
+    if loaded.estate.files.is_empty() && loaded.errors.is_empty() && !options.skip_unrecognized {
         loaded
             .errors
             .push(nothing_read(&discovered, &loaded.skipped));

@@ -112,6 +112,28 @@ fn check_without_documents_and_with_a_broken_one() {
     insta::assert_snapshot!("check_broken_file", broken.run(&["check"]));
 }
 
+/// What the pre-commit hook runs: every changed file named, ours or not.
+#[test]
+fn check_of_the_files_a_commit_changed() {
+    let repo = small_repository();
+    std::fs::create_dir_all(repo.path().join(".github/workflows")).unwrap();
+    std::fs::write(
+        repo.path().join(".github/workflows/ci.yml"),
+        "on: [push]\njobs: {}\n",
+    )
+    .unwrap();
+    let hook = ["check", "--fail-on", "high", "--skip-unrecognized"];
+    let unrelated = ["package.json", ".github/workflows/ci.yml"];
+    // Named without the flag, a file that is not ours is an error.
+    let strict = repo.run(&[&hook[..3], &unrelated[..]].concat());
+    let nothing_of_ours = repo.run(&[&hook[..], &unrelated[..]].concat());
+    let with_ours = repo.run(&[&hook[..], &unrelated[..], &[".aws/task-definition.json"]].concat());
+    insta::assert_snapshot!(
+        "check_changed_files",
+        format!("{strict}\n{nothing_of_ours}\n{with_ours}")
+    );
+}
+
 #[test]
 fn baseline_then_check_against_it() {
     let repo = small_repository();

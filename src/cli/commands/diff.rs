@@ -23,6 +23,7 @@ pub fn audit(path: &std::path::Path, args: &DiffArgs) -> Result<report::json::Re
         var: Vec::new(),
         var_file: Vec::new(),
         exclude: Vec::new(),
+        skip_unrecognized: false,
         verbose: false,
         common: args.common.clone(),
     };
