@@ -122,7 +122,17 @@ fn check_of_the_files_a_commit_changed() {
         "on: [push]\njobs: {}\n",
     )
     .unwrap();
-    let hook = ["check", "--fail-on", "high", "--skip-unrecognized"];
+    // The hook's own command, as .pre-commit-hooks.yaml declares it.
+    let declared = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(".pre-commit-hooks.yaml"),
+    )
+    .unwrap();
+    let entry = declared
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("entry: ecslint "))
+        .unwrap();
+    let hook: Vec<&str> = entry.split_whitespace().collect();
+    assert_eq!(hook, ["check", "--fail-on", "high", "--skip-unrecognized"]);
     let unrelated = ["package.json", ".github/workflows/ci.yml"];
     // Named without the flag, a file that is not ours is an error.
     let strict = repo.run(&[&hook[..3], &unrelated[..]].concat());
