@@ -342,6 +342,17 @@ fn nothing_read(discovered: &Discovered, skipped: &[Skipped]) -> InputError {
             "{list} {files} {are} not read (ecslint reads JSON, YAML and Terraform; --include selects files)"
         ));
     }
+    // An AWS CDK app's templates exist once synthesized, in `cdk.out/`, which its .gitignore
+    // usually excludes: name it.
+    let cdk_app = skipped
+        .iter()
+        .any(|s| Path::new(&s.path).file_name() == Some(std::ffi::OsStr::new("cdk.json")));
+    if cdk_app {
+        seen.push(
+            "an AWS CDK app (cdk.json): lint its templates with `cdk synth && ecslint check cdk.out`"
+                .to_string(),
+        );
+    }
     let roots = if discovered.roots.is_empty() {
         "the input".to_string()
     } else {

@@ -103,6 +103,14 @@ fn check_without_documents_and_with_a_broken_one() {
     let empty = Sandbox::with(&[]);
     std::fs::write(empty.path().join("main.tf"), "resource \"x\" \"y\" {}\n").unwrap();
     insta::assert_snapshot!("check_nothing_to_read", empty.run(&["check"]));
+    // A CDK app before `cdk synth` (or with cdk.out ignored): the way to its templates.
+    let cdk = Sandbox::with(&[]);
+    std::fs::write(
+        cdk.path().join("cdk.json"),
+        "{\"app\": \"npx ts-node bin/app.ts\"}\n",
+    )
+    .unwrap();
+    insta::assert_snapshot!("check_cdk_app", cdk.run(&["check", "--fail-on", "high"]));
     let broken = small_repository();
     std::fs::write(
         broken.path().join("deploy/broken.json"),
