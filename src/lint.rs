@@ -169,6 +169,23 @@ impl Linted {
     }
 }
 
+/// Plans the fixes of the findings in templates and Terraform files (those in API JSON are
+/// planned from the finding when asked), for reports that carry them (SARIF).
+pub fn plan_fixes(run: &mut RunResult<'_>) {
+    let templates = sources::template::ParsedFiles::default();
+    let mut planned = std::collections::BTreeMap::new();
+    for (e, evaluation) in run.evaluations.iter().enumerate() {
+        for (f, finding) in evaluation.findings.iter().enumerate() {
+            // A node placed in API JSON (`node`) is fixed there, planned when asked.
+            let fixable = run.rules[finding.rule].file.fix.is_some();
+            if fixable && finding.node.is_none() {
+                planned.extend(fix_edit(run, finding, &templates).map(|edit| ((e, f), edit)));
+            }
+        }
+    }
+    run.planned_fixes = planned;
+}
+
 /// The edit that fixes a finding, when its rule has a fix: in API JSON under the violating node,
 /// in a template (JSON or YAML) at the property the node was translated from. `templates` keeps
 /// the templates parsed for the fixes of one run.

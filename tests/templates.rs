@@ -1115,3 +1115,50 @@ Resources:
         "fail"
     );
 }
+
+/// SARIF carries a template's fixes as its own text edits: applied as a viewer applies them,
+/// the finding is gone.
+#[test]
+fn sarif_carries_the_fixes_of_a_yaml_template() {
+    let template = "Resources:\n  TD:\n    Type: AWS::ECS::TaskDefinition\n    Properties:\n      \
+                    ContainerDefinitions:\n        - Name: web\n          Image: nginx:1\n";
+    let sarif_of = |text: &str| -> serde_json::Value {
+        let mut linted = lint_texts(vec![("t.yaml", text)], &[]);
+        let mut run = linted.judge();
+        ecslint::lint::plan_fixes(&mut run);
+        let mut out = Vec::new();
+        let options = ecslint::report::ReportOptions::default();
+        ecslint::report::write(ecslint::report::Format::Sarif, &run, &options, &mut out).unwrap();
+        serde_json::from_slice(&out).unwrap()
+    };
+    let results =
+        |sarif: &serde_json::Value| sarif["runs"][0]["results"].as_array().unwrap().clone();
+    let sarif = sarif_of(template);
+    let writable = results(&sarif)
+        .into_iter()
+        .find(|r| r["ruleId"] == "SEC102")
+        .expect("SEC102 on the container");
+    let replacement = &writable["fixes"][0]["artifactChanges"][0]["replacements"][0];
+    let region = &replacement["deletedRegion"];
+    // Lines and columns (1-based) to a byte offset: the text is ASCII.
+    let offset = |line: &serde_json::Value, column: &serde_json::Value| {
+        let line = line.as_u64().unwrap() as usize;
+        let before: usize = template
+            .split_inclusive('\n')
+            .take(line - 1)
+            .map(str::len)
+            .sum();
+        before + column.as_u64().unwrap() as usize - 1
+    };
+    let start = offset(&region["startLine"], &region["startColumn"]);
+    let end = offset(&region["endLine"], &region["endColumn"]);
+    let inserted = replacement["insertedContent"]["text"].as_str().unwrap();
+    let fixed = format!("{}{inserted}{}", &template[..start], &template[end..]);
+    assert!(fixed.contains("ReadonlyRootFilesystem: true"), "{fixed}");
+    assert!(
+        !results(&sarif_of(&fixed))
+            .iter()
+            .any(|r| r["ruleId"] == "SEC102"),
+        "{fixed}"
+    );
+}

@@ -1,7 +1,7 @@
 //! Safe mechanical fixes: byte-precise edits of the original text, so everything else in the file
 //! (indentation, key order, line endings, byte-order mark) stays as it was.
 
-use super::{Finding, RunResult};
+use super::{Finding, Judged, RunResult};
 use crate::location::{Step, locate};
 use serde_json::Value;
 
@@ -22,6 +22,11 @@ pub fn all_edits(run: &RunResult<'_>) -> Vec<Edit> {
         .flat_map(|e| &e.findings)
         .filter_map(|finding| edit_for(run, finding))
         .collect()
+}
+
+/// The edit that fixes a judged finding: in API JSON, or as its source planned it.
+pub fn edit_of(run: &RunResult<'_>, judged: &Judged<'_>) -> Option<Edit> {
+    edit_for(run, judged.finding).or_else(|| judged.planned_fix.cloned())
 }
 
 /// The edit that fixes a finding, when its rule has a fix and its violating node is in the file.

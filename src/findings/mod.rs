@@ -71,6 +71,8 @@ pub struct Judged<'a> {
     pub waiver: Option<usize>,
     /// New or unchanged, when the run compares with a baseline.
     pub baseline_state: Option<BaselineState>,
+    /// Its fix as a source planned it in its own syntax (a template, Terraform), when planned.
+    pub planned_fix: Option<&'a fix::Edit>,
 }
 
 /// Everything one run produced, for the reporters.
@@ -95,6 +97,10 @@ pub struct RunResult<'a> {
     /// Waiver index per (evaluation, finding) position.
     pub waived: BTreeMap<(usize, usize), usize>,
     pub baseline: Option<BaselineComparison>,
+    /// Fixes planned in a template's or a Terraform file's own syntax, per (evaluation,
+    /// finding) position (`lint::plan_fixes`); a fix in API JSON is planned from the finding
+    /// itself ([`fix::edit_for`]).
+    pub planned_fixes: BTreeMap<(usize, usize), fix::Edit>,
 }
 
 /// What is wrong with a configured waiver. Typed so the verdict never depends on wording.
@@ -180,6 +186,7 @@ impl<'a> RunResult<'a> {
             waiver_problems: Vec::new(),
             severities: rules.iter().map(|rule| rule.severity).collect(),
             waived: BTreeMap::new(),
+            planned_fixes: BTreeMap::new(),
             baseline: None,
         }
     }
@@ -292,6 +299,7 @@ impl<'a> RunResult<'a> {
                             .baseline
                             .as_ref()
                             .and_then(|b| b.states.get(&(e, f)).copied()),
+                        planned_fix: self.planned_fixes.get(&(e, f)),
                     })
             })
     }

@@ -327,7 +327,7 @@ fn finding_result(
         None => builder.build(),
     };
     result.baseline_state = judged.baseline_state.map(|state| json!(state));
-    if let Some(edit) = crate::findings::fix::edit_for(run, finding) {
+    if let Some(edit) = crate::findings::fix::edit_of(run, judged) {
         result.fixes = Some(vec![sarif_fix(run, &edit, root)]);
     }
     result

@@ -81,7 +81,7 @@ fn finding_bytes(
         json.key("baselineState");
         json.serialized(state)?;
     }
-    if let Some(edit) = crate::findings::fix::edit_for(run, finding) {
+    if let Some(edit) = crate::findings::fix::edit_of(run, judged) {
         let fix = sarif_fix(run, &edit, root);
         json.key("fixes");
         json.serialized(&[fix])?;

@@ -13,9 +13,13 @@ pub fn check(args: CheckArgs) -> u8 {
         Err(code) => return code,
     };
     let timer = linted.timer.clone();
-    let (run, config_fail_on) = judge(linted);
-    timer.lap("judge");
+    let (mut run, config_fail_on) = judge(linted);
     let format = args.format.unwrap_or(Format::Pretty);
+    // SARIF carries the fixes, in templates and Terraform too.
+    if matches!(format, Format::Sarif | Format::SarifGithub) {
+        crate::lint::plan_fixes(&mut run);
+    }
+    timer.lap("judge");
     let options = report_options(&args.lint, args.output.as_deref());
     if let Some(path) = args.output.as_deref() {
         let baseline = args.baseline.as_deref().map(|path| (path, None));
