@@ -5,7 +5,7 @@
 //! indent written one call at a time.
 
 use super::json::{JsonFinding, NotEvaluated, ResourceRef};
-use super::pretty_json::escape_into;
+use super::json_bytes::{escape_into, numbers_after, serialized_at, texts_after};
 use serde::Serialize;
 
 /// The constant bytes around the values of an element at one depth, named by the value that
@@ -99,14 +99,14 @@ impl Layout {
         ];
         let mut out = Vec::with_capacity(640 + texts.iter().map(|t| t.len()).sum::<usize>());
         let out = &mut out;
-        for (before, text) in [
-            (&self.rule, &*finding.rule),
-            (&self.name, &*finding.name),
-            (&self.severity, finding.severity.as_str()),
-        ] {
-            out.extend_from_slice(before);
-            escape_into(out, text);
-        }
+        texts_after(
+            out,
+            &[
+                (&self.rule, &*finding.rule),
+                (&self.name, &*finding.name),
+                (&self.severity, finding.severity.as_str()),
+            ],
+        );
         out.extend_from_slice(&self.pillars);
         match finding.pillars.split_first() {
             None => out.extend_from_slice(b"[]"),
@@ -122,23 +122,23 @@ impl Layout {
         }
         out.extend_from_slice(&self.resource);
         self.resource_into(&finding.resource, out);
-        for (before, text) in [
-            (&self.message, &*finding.message),
-            (&self.file, &*location.file),
-            (&self.path, &*location.path),
-        ] {
-            out.extend_from_slice(before);
-            escape_into(out, text);
-        }
-        for (before, number) in [
-            (&self.start_line, location.start.line),
-            (&self.column, location.start.column),
-            (&self.end_line, location.end.line),
-            (&self.column, location.end.column),
-        ] {
-            out.extend_from_slice(before);
-            out.extend_from_slice(itoa::Buffer::new().format(number).as_bytes());
-        }
+        texts_after(
+            out,
+            &[
+                (&self.message, &*finding.message),
+                (&self.file, &*location.file),
+                (&self.path, &*location.path),
+            ],
+        );
+        numbers_after(
+            out,
+            &[
+                (&self.start_line, location.start.line),
+                (&self.column, location.start.column),
+                (&self.end_line, location.end.line),
+                (&self.column, location.end.column),
+            ],
+        );
         out.extend_from_slice(&self.fingerprint);
         escape_into(out, &finding.fingerprint);
         out.extend_from_slice(&self.waiver);
@@ -165,14 +165,14 @@ impl Layout {
     }
 
     fn resource_into(&self, resource: &ResourceRef<'_>, out: &mut Vec<u8>) {
-        for (before, text) in [
-            (&self.kind, resource.kind.as_str()),
-            (&self.id, &*resource.id),
-            (&self.resource_name, &*resource.name),
-        ] {
-            out.extend_from_slice(before);
-            escape_into(out, text);
-        }
+        texts_after(
+            out,
+            &[
+                (&self.kind, resource.kind.as_str()),
+                (&self.id, &*resource.id),
+                (&self.resource_name, &*resource.name),
+            ],
+        );
         out.extend_from_slice(&self.account);
         optional_string(out, resource.account.as_deref());
         out.extend_from_slice(&self.resource_close);
@@ -184,14 +184,13 @@ impl Layout {
         value: Option<&impl Serialize>,
         out: &mut Vec<u8>,
     ) -> std::io::Result<()> {
-        let Some(value) = value else {
-            out.extend_from_slice(b"null");
-            return Ok(());
-        };
-        let formatter = super::splice::formatter_at(self.depth + 1);
-        let mut serializer = serde_json::Serializer::with_formatter(out, formatter);
-        value.serialize(&mut serializer)?;
-        Ok(())
+        match value {
+            Some(value) => serialized_at(out, self.depth + 1, value),
+            None => {
+                out.extend_from_slice(b"null");
+                Ok(())
+            }
+        }
     }
 }
 

@@ -1,9 +1,10 @@
 //! A finding's SARIF result written by hand: the bytes serde_json writes for the `sarif::Result`
 //! that `sarif.rs` builds for it (members in the schema's alphabetical order, absent ones left
-//! out), without building it. Its rare parts (fixes, suppressions) are built and serialized as
-//! before. A large estate's SARIF log is mostly these results.
+//! out), without building it. Its constant parts are made once for the results' depth, with its
+//! values written between them; its rare parts (fixes, suppressions, baseline states) are built
+//! and serialized by serde_json at their depth. A large estate's SARIF log is mostly these.
 
-use super::pretty_json::Pretty;
+use super::json_bytes::{escape_into, numbers_after, serialized_at, texts_after};
 use super::sarif::{artifact, level, sarif_fix};
 use crate::engine::catalog::Severity;
 use crate::findings::{Judged, RunResult};
@@ -14,12 +15,89 @@ pub(super) struct Results<'a, 'r> {
     run: &'a RunResult<'r>,
     root: &'a std::path::Path,
     depth: usize,
+    parts: Parts,
     /// Each file's artifact location as serialized for the first of its results: a file's
     /// findings share it, and making it is most of a result's cost (the path made relative,
     /// percent-encoded, built and serialized).
     artifacts: Vec<OnceLock<Vec<u8>>>,
     /// Each severity's level, serialized.
     levels: Vec<(Severity, String)>,
+}
+
+/// The constant bytes of a result at one depth, named by the value that follows them.
+struct Parts {
+    /// `{` and the first member's key, or a later member's separator and key.
+    baseline_state: Vec<u8>,
+    fixes_first: Vec<u8>,
+    fixes_next: Vec<u8>,
+    level_first: Vec<u8>,
+    level_next: Vec<u8>,
+    /// From the level to the logical location's first value.
+    fully_qualified_name: Vec<u8>,
+    kind: Vec<u8>,
+    name: Vec<u8>,
+    artifact_location: Vec<u8>,
+    end_column: Vec<u8>,
+    end_line: Vec<u8>,
+    start_column: Vec<u8>,
+    start_line: Vec<u8>,
+    message: Vec<u8>,
+    fingerprint: Vec<u8>,
+    /// The property bag, opened, with or without a baseline state before the JSON path.
+    properties_baseline_state: Vec<u8>,
+    json_path_after_state: Vec<u8>,
+    json_path_first: Vec<u8>,
+    severity: Vec<u8>,
+    rule_id: Vec<u8>,
+    rule_index: Vec<u8>,
+    suppressions: Vec<u8>,
+    close: Vec<u8>,
+}
+
+impl Parts {
+    fn at(depth: usize) -> Parts {
+        // The line a member at `level` levels below the result starts on.
+        let line = |level: usize| format!("\n{}", "  ".repeat(depth + level));
+        let (m, l1, l2, l3, l4) = (line(1), line(2), line(3), line(4), line(5));
+        let first = |key: &str| format!("{{{m}\"{key}\": ").into_bytes();
+        let next = |indent: &str, key: &str| format!(",{indent}\"{key}\": ").into_bytes();
+        Parts {
+            baseline_state: first("baselineState"),
+            fixes_first: first("fixes"),
+            fixes_next: next(&m, "fixes"),
+            level_first: first("level"),
+            level_next: next(&m, "level"),
+            fully_qualified_name: format!(
+                ",{m}\"locations\": [{l1}{{{l2}\"logicalLocations\": [{l3}{{{l4}\"fullyQualifiedName\": "
+            )
+            .into_bytes(),
+            kind: next(&l4, "kind"),
+            name: next(&l4, "name"),
+            artifact_location: format!(
+                "{l3}}}{l2}],{l2}\"physicalLocation\": {{{l3}\"artifactLocation\": "
+            )
+            .into_bytes(),
+            end_column: format!(",{l3}\"region\": {{{l4}\"endColumn\": ").into_bytes(),
+            end_line: next(&l4, "endLine"),
+            start_column: next(&l4, "startColumn"),
+            start_line: next(&l4, "startLine"),
+            message: format!("{l3}}}{l2}}}{l1}}}{m}],{m}\"message\": {{{l1}\"text\": ")
+                .into_bytes(),
+            fingerprint: format!("{m}}},{m}\"partialFingerprints\": {{{l1}\"ecslint/v1\": ")
+                .into_bytes(),
+            properties_baseline_state: format!(
+                "{m}}},{m}\"properties\": {{{l1}\"baselineState\": "
+            )
+            .into_bytes(),
+            json_path_after_state: next(&l1, "jsonPath"),
+            json_path_first: format!("{m}}},{m}\"properties\": {{{l1}\"jsonPath\": ").into_bytes(),
+            severity: next(&l1, "severity"),
+            rule_id: format!("{m}}},{m}\"ruleId\": ").into_bytes(),
+            rule_index: next(&m, "ruleIndex"),
+            suppressions: next(&m, "suppressions"),
+            close: line(0).into_bytes().into_iter().chain([b'}']).collect(),
+        }
+    }
 }
 
 impl<'a, 'r> Results<'a, 'r> {
@@ -36,6 +114,7 @@ impl<'a, 'r> Results<'a, 'r> {
             run,
             root,
             depth,
+            parts: Parts::at(depth),
             artifacts,
             levels,
         }
@@ -43,119 +122,106 @@ impl<'a, 'r> Results<'a, 'r> {
 
     /// The result of `judged`.
     pub fn finding(&self, judged: &Judged<'_>) -> std::io::Result<Vec<u8>> {
-        finding_bytes(self, judged, self.depth)
+        finding_bytes(self, judged)
     }
 
-    /// The artifact location of file `file`, written where `json` is (the same place in every
-    /// result).
-    fn artifact_into(&self, json: &mut Pretty, file: usize) -> std::io::Result<()> {
+    /// The artifact location of file `file`, serialized where results hold it.
+    fn artifact_into(&self, out: &mut Vec<u8>, file: usize) -> std::io::Result<()> {
         let cell = &self.artifacts[file];
         let bytes = match cell.get() {
             Some(bytes) => bytes,
             None => {
-                let mut alone = Pretty::at(json.depth());
-                alone.serialized(&artifact(&self.run.estate.files[file].path, self.root))?;
-                cell.get_or_init(|| alone.bytes)
+                let mut alone = Vec::new();
+                let location = artifact(&self.run.estate.files[file].path, self.root);
+                serialized_at(&mut alone, self.depth + 4, &location)?;
+                cell.get_or_init(|| alone)
             }
         };
-        json.serialized_before(bytes);
+        out.extend_from_slice(bytes);
         Ok(())
     }
 }
 
-/// The result of `judged` at `depth`.
-fn finding_bytes(
-    results: &Results<'_, '_>,
-    judged: &Judged<'_>,
-    depth: usize,
-) -> std::io::Result<Vec<u8>> {
-    let (run, root) = (results.run, results.root);
+/// The result of `judged`.
+fn finding_bytes(results: &Results<'_, '_>, judged: &Judged<'_>) -> std::io::Result<Vec<u8>> {
+    let (run, root, parts) = (results.run, results.root, &results.parts);
+    let member_depth = results.depth + 1;
     let finding = judged.finding;
     let rule = &run.rules[finding.rule];
     let resource = &run.estate.resources[finding.resource];
     let at = &finding.location;
     let baseline_state = judged.baseline_state.map(|state| serde_json::json!(state));
-    let mut json = Pretty::at(depth);
-    json.begin_object();
+    let texts = [&*finding.message, &resource.id, &resource.name, &at.path];
+    let mut out = Vec::with_capacity(1024 + texts.iter().map(|t| t.len()).sum::<usize>());
+    let out = &mut out;
+    let mut opened = false;
     if let Some(state) = &baseline_state {
-        json.key("baselineState");
-        json.serialized(state)?;
+        out.extend_from_slice(&parts.baseline_state);
+        serialized_at(out, member_depth, state)?;
+        opened = true;
     }
     if let Some(edit) = crate::findings::fix::edit_of(run, judged) {
-        let fix = sarif_fix(run, &edit, root);
-        json.key("fixes");
-        json.serialized(&[fix])?;
+        out.extend_from_slice(match opened {
+            true => &parts.fixes_next,
+            false => &parts.fixes_first,
+        });
+        serialized_at(out, member_depth, &[sarif_fix(run, &edit, root)])?;
+        opened = true;
     }
-    json.key("level");
+    out.extend_from_slice(match opened {
+        true => &parts.level_next,
+        false => &parts.level_first,
+    });
     match results.levels.iter().find(|(s, _)| *s == judged.severity) {
-        Some((_, text)) => json.serialized_before(text.as_bytes()),
-        None => json.serialized(&level(judged.severity))?,
+        Some((_, text)) => out.extend_from_slice(text.as_bytes()),
+        None => serialized_at(out, member_depth, &level(judged.severity))?,
     }
-    json.key("locations");
-    json.begin_array();
-    json.element();
-    json.begin_object();
-    json.key("logicalLocations");
-    json.begin_array();
-    json.element();
-    json.begin_object();
-    json.key("fullyQualifiedName");
-    json.string(&resource.id);
-    json.key("kind");
-    json.string(resource.kind.as_str());
-    json.key("name");
-    json.string(&resource.name);
-    json.end_object();
-    json.end_array();
-    json.key("physicalLocation");
-    json.begin_object();
-    json.key("artifactLocation");
-    results.artifact_into(&mut json, at.file)?;
-    json.key("region");
-    json.begin_object();
-    for (key, number) in [
-        ("endColumn", at.end.column),
-        ("endLine", at.end.line),
-        ("startColumn", at.start.column),
-        ("startLine", at.start.line),
-    ] {
-        json.key(key);
-        json.number(number);
-    }
-    json.end_object();
-    json.end_object();
-    json.end_object();
-    json.end_array();
-    json.key("message");
-    json.begin_object();
-    json.key("text");
-    json.string(&finding.message);
-    json.end_object();
-    json.key("partialFingerprints");
-    json.begin_object();
-    json.key("ecslint/v1");
-    json.string(&finding.fingerprint);
-    json.end_object();
+    texts_after(
+        out,
+        &[
+            (&parts.fully_qualified_name, &*resource.id),
+            (&parts.kind, resource.kind.as_str()),
+            (&parts.name, &*resource.name),
+        ],
+    );
+    out.extend_from_slice(&parts.artifact_location);
+    results.artifact_into(out, at.file)?;
+    numbers_after(
+        out,
+        &[
+            (&parts.end_column, at.end.column),
+            (&parts.end_line, at.end.line),
+            (&parts.start_column, at.start.column),
+            (&parts.start_line, at.start.line),
+        ],
+    );
+    out.extend_from_slice(&parts.message);
+    escape_into(out, &finding.message);
+    out.extend_from_slice(&parts.fingerprint);
+    escape_into(out, &finding.fingerprint);
     // A property bag's members in its map's (alphabetical) order.
-    json.key("properties");
-    json.begin_object();
-    if let Some(state) = &baseline_state {
-        json.key("baselineState");
-        json.serialized(state)?;
+    match &baseline_state {
+        Some(state) => {
+            out.extend_from_slice(&parts.properties_baseline_state);
+            serialized_at(out, member_depth + 1, state)?;
+            out.extend_from_slice(&parts.json_path_after_state);
+        }
+        None => out.extend_from_slice(&parts.json_path_first),
     }
-    json.key("jsonPath");
-    json.string(&at.path);
-    json.key("severity");
-    json.string(judged.severity.as_str());
-    json.end_object();
-    json.key("ruleId");
-    json.string(rule.id());
-    json.key("ruleIndex");
-    json.number(finding.rule);
+    escape_into(out, &at.path);
+    texts_after(
+        out,
+        &[
+            (&parts.severity, judged.severity.as_str()),
+            (&parts.rule_id, rule.id()),
+        ],
+    );
+    numbers_after(out, &[(&parts.rule_index, finding.rule)]);
     if let Some(waiver) = judged.waiver {
-        json.key("suppressions");
-        json.serialized(&[super::sarif::suppression(&run.waivers[waiver])])?;
+        out.extend_from_slice(&parts.suppressions);
+        let suppression = [super::sarif::suppression(&run.waivers[waiver])];
+        serialized_at(out, member_depth, &suppression)?;
     }
-    json.end_object();
-    Ok(json.bytes)
+    out.extend_from_slice(&parts.close);
+    Ok(std::mem::take(out))
 }
