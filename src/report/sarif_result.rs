@@ -5,7 +5,7 @@
 //! and serialized by serde_json at their depth. A large estate's SARIF log is mostly these.
 
 use super::json_bytes::{escape_into, numbers_after, serialized_at, texts_after};
-use super::sarif::{artifact, level, sarif_fix};
+use super::sarif::{artifact, level};
 use crate::engine::catalog::Severity;
 use crate::findings::{Judged, RunResult};
 use std::sync::OnceLock;
@@ -20,6 +20,8 @@ pub(super) struct Results<'a, 'r> {
     /// findings share it, and making it is most of a result's cost (the path made relative,
     /// percent-encoded, built and serialized).
     artifacts: Vec<OnceLock<Vec<u8>>>,
+    /// The same inside a fix, which holds it deeper.
+    fix_artifacts: Vec<OnceLock<Vec<u8>>>,
     /// Each severity's level, serialized.
     levels: Vec<(Severity, String)>,
 }
@@ -52,6 +54,15 @@ struct Parts {
     rule_index: Vec<u8>,
     suppressions: Vec<u8>,
     close: Vec<u8>,
+    /// A fix (the value of `fixes`): one change of one file, one replacement.
+    fix_artifact_location: Vec<u8>,
+    fix_end_column: Vec<u8>,
+    fix_end_line: Vec<u8>,
+    fix_start_column: Vec<u8>,
+    fix_start_line: Vec<u8>,
+    fix_text: Vec<u8>,
+    fix_description: Vec<u8>,
+    fix_close: Vec<u8>,
 }
 
 impl Parts {
@@ -59,6 +70,7 @@ impl Parts {
         // The line a member at `level` levels below the result starts on.
         let line = |level: usize| format!("\n{}", "  ".repeat(depth + level));
         let (m, l1, l2, l3, l4) = (line(1), line(2), line(3), line(4), line(5));
+        let (l5, l6, l7) = (line(6), line(7), line(8));
         let first = |key: &str| format!("{{{m}\"{key}\": ").into_bytes();
         let next = |indent: &str, key: &str| format!(",{indent}\"{key}\": ").into_bytes();
         Parts {
@@ -96,13 +108,31 @@ impl Parts {
             rule_index: next(&m, "ruleIndex"),
             suppressions: next(&m, "suppressions"),
             close: line(0).into_bytes().into_iter().chain([b'}']).collect(),
+            fix_artifact_location: format!(
+                "[{l1}{{{l2}\"artifactChanges\": [{l3}{{{l4}\"artifactLocation\": "
+            )
+            .into_bytes(),
+            fix_end_column: format!(
+                ",{l4}\"replacements\": [{l5}{{{l6}\"deletedRegion\": {{{l7}\"endColumn\": "
+            )
+            .into_bytes(),
+            fix_end_line: next(&l7, "endLine"),
+            fix_start_column: next(&l7, "startColumn"),
+            fix_start_line: next(&l7, "startLine"),
+            fix_text: format!("{l6}}},{l6}\"insertedContent\": {{{l7}\"text\": ").into_bytes(),
+            fix_description: format!(
+                "{l6}}}{l5}}}{l4}]{l3}}}{l2}],{l2}\"description\": {{{l3}\"text\": "
+            )
+            .into_bytes(),
+            fix_close: format!("{l2}}}{l1}}}{m}]").into_bytes(),
         }
     }
 }
 
 impl<'a, 'r> Results<'a, 'r> {
     pub fn new(run: &'a RunResult<'r>, root: &'a std::path::Path, depth: usize) -> Results<'a, 'r> {
-        let artifacts = run.estate.files.iter().map(|_| OnceLock::new()).collect();
+        let cells = || run.estate.files.iter().map(|_| OnceLock::new()).collect();
+        let (artifacts, fix_artifacts) = (cells(), cells());
         let levels = Severity::ALL
             .iter()
             .map(|&severity| {
@@ -116,6 +146,7 @@ impl<'a, 'r> Results<'a, 'r> {
             depth,
             parts: Parts::at(depth),
             artifacts,
+            fix_artifacts,
             levels,
         }
     }
@@ -125,26 +156,64 @@ impl<'a, 'r> Results<'a, 'r> {
         finding_bytes(self, judged)
     }
 
-    /// The artifact location of file `file`, serialized where results hold it.
-    fn artifact_into(&self, out: &mut Vec<u8>, file: usize) -> std::io::Result<()> {
-        let cell = &self.artifacts[file];
+    /// The artifact location of file `file`, serialized where results hold it (`in_fix`: where
+    /// their fixes do).
+    fn artifact_into(&self, out: &mut Vec<u8>, file: usize, in_fix: bool) -> std::io::Result<()> {
+        let (cells, depth) = match in_fix {
+            false => (&self.artifacts, self.depth + 4),
+            true => (&self.fix_artifacts, self.depth + 5),
+        };
+        let cell = &cells[file];
         let bytes = match cell.get() {
             Some(bytes) => bytes,
             None => {
                 let mut alone = Vec::new();
                 let location = artifact(&self.run.estate.files[file].path, self.root);
-                serialized_at(&mut alone, self.depth + 4, &location)?;
+                serialized_at(&mut alone, depth, &location)?;
                 cell.get_or_init(|| alone)
             }
         };
         out.extend_from_slice(bytes);
         Ok(())
     }
+
+    /// `edit` as the value of a result's `fixes`: what `sarif::sarif_fix` builds, serialized.
+    fn fix_into(
+        &self,
+        out: &mut Vec<u8>,
+        edit: &crate::findings::fix::Edit,
+    ) -> std::io::Result<()> {
+        let parts = &self.parts;
+        let file = &self.run.estate.files[edit.file];
+        let index = file.line_index();
+        let start = index.line_col(file.text.as_bytes(), edit.start);
+        let end = index.line_col(file.text.as_bytes(), edit.end);
+        out.extend_from_slice(&parts.fix_artifact_location);
+        self.artifact_into(out, edit.file, true)?;
+        numbers_after(
+            out,
+            &[
+                (&parts.fix_end_column, end.column),
+                (&parts.fix_end_line, end.line),
+                (&parts.fix_start_column, start.column),
+                (&parts.fix_start_line, start.line),
+            ],
+        );
+        texts_after(
+            out,
+            &[
+                (&parts.fix_text, &edit.text),
+                (&parts.fix_description, &edit.description),
+            ],
+        );
+        out.extend_from_slice(&parts.fix_close);
+        Ok(())
+    }
 }
 
 /// The result of `judged`.
 fn finding_bytes(results: &Results<'_, '_>, judged: &Judged<'_>) -> std::io::Result<Vec<u8>> {
-    let (run, root, parts) = (results.run, results.root, &results.parts);
+    let (run, parts) = (results.run, &results.parts);
     let member_depth = results.depth + 1;
     let finding = judged.finding;
     let rule = &run.rules[finding.rule];
@@ -165,7 +234,7 @@ fn finding_bytes(results: &Results<'_, '_>, judged: &Judged<'_>) -> std::io::Res
             true => &parts.fixes_next,
             false => &parts.fixes_first,
         });
-        serialized_at(out, member_depth, &[sarif_fix(run, &edit, root)])?;
+        results.fix_into(out, &edit)?;
         opened = true;
     }
     out.extend_from_slice(match opened {
@@ -185,7 +254,7 @@ fn finding_bytes(results: &Results<'_, '_>, judged: &Judged<'_>) -> std::io::Res
         ],
     );
     out.extend_from_slice(&parts.artifact_location);
-    results.artifact_into(out, at.file)?;
+    results.artifact_into(out, at.file, false)?;
     numbers_after(
         out,
         &[
