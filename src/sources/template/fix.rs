@@ -13,6 +13,9 @@ use serde_json::Value;
 pub struct Parsed {
     value: Value,
     spans: Located,
+    /// Each resource's place among a JSON template's `Resources`, by logical id: there are
+    /// thousands, each then found by its place (`SpanTree::child_of`), not by comparing keys.
+    resource_places: std::collections::HashMap<String, usize>,
 }
 
 enum Located {
@@ -29,12 +32,20 @@ impl Parsed {
                 Parsed {
                     value: parsed.value,
                     spans: Located::Yaml(parsed.spans),
+                    resource_places: Default::default(),
                 }
             }
-            false => Parsed {
-                value: serde_json::from_str(text).ok()?,
-                spans: Located::Json(crate::location::SpanTree::build(text.as_bytes(), 0)),
-            },
+            false => {
+                let value: Value = serde_json::from_str(text).ok()?;
+                let resource_places = (value.get("Resources").and_then(Value::as_object))
+                    .map(|resources| resources.keys().cloned().zip(0..).collect())
+                    .unwrap_or_default();
+                Parsed {
+                    value,
+                    spans: Located::Json(crate::location::SpanTree::build(text.as_bytes(), 0)),
+                    resource_places,
+                }
+            }
         })
     }
 
@@ -63,7 +74,20 @@ impl Parsed {
         let bytes = text.as_bytes();
         match &self.spans {
             Located::Yaml(spans) => spans.get(path),
-            Located::Json(Some(tree)) => tree.find(bytes, path),
+            Located::Json(Some(tree)) => match path {
+                [
+                    resources @ Step::Key(name),
+                    id @ Step::Key(logical_id),
+                    rest @ ..,
+                ] if name == "Resources" => {
+                    let parent = tree.node_at(bytes, std::slice::from_ref(resources))?;
+                    let count = self.resource_places.len();
+                    let place = self.resource_places.get(logical_id.as_str());
+                    let node = tree.child_of(bytes, parent, id, place.map(|&i| (i, count)))?;
+                    tree.find_from(bytes, node, rest)
+                }
+                _ => tree.find(bytes, path),
+            },
             Located::Json(None) => crate::location::locate(bytes, 0, path),
         }
     }
