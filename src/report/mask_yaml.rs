@@ -42,7 +42,9 @@ fn mask_line(
         .iter()
         .take_while(|b| matches!(b, b' ' | b'-' | b'\t'))
         .count();
-    let is_item = bytes.get(column) == Some(&b'-');
+    // `- item`, not `-1` or `--flag`.
+    let is_item = bytes.get(column) == Some(&b'-')
+        && matches!(bytes.get(column + 1), None | Some(b' ' | b'\t'));
     if column == bytes.len() || bytes[column] == b'#' {
         // Blank or a comment alone: no block ends.
         let mut reader = Line::new(text, line.start + indent..line.end, mask, shown);
