@@ -185,29 +185,27 @@ pub(super) fn mask(text: &mut [u8], mask: Mask, shown: std::ops::Range<usize>) {
         Object,
     }
     let mut open: Vec<Open> = Vec::new();
+    // The key of the innermost open array, whose elements are its values.
+    let array_key = |open: &[Open]| match open.last() {
+        Some(Open::Array(key)) => *key,
+        _ => None,
+    };
     // The key whose value comes next.
     let mut pending: Option<(usize, usize)> = None;
     let mut previous_end = 0;
     for literal in literals(text) {
         for &b in &text[previous_end.min(literal.open)..literal.open] {
             match b {
-                b'[' => {
-                    let outer = match open.last() {
-                        Some(Open::Array(key)) => *key,
-                        _ => None,
-                    };
-                    open.push(Open::Array(pending.take().or(outer)));
-                }
+                b'[' => open.push(Open::Array(pending.take().or(array_key(&open)))),
                 b'{' => {
                     pending = None;
                     open.push(Open::Object);
                 }
-                b']' | b'}' | b',' => {
-                    if b != b',' {
-                        open.pop();
-                    }
+                b']' | b'}' => {
+                    open.pop();
                     pending = None;
                 }
+                b',' => pending = None,
                 _ => {}
             }
         }
@@ -216,10 +214,7 @@ pub(super) fn mask(text: &mut [u8], mask: Mask, shown: std::ops::Range<usize>) {
             pending = Some((literal.open + 1, literal.close));
             continue;
         }
-        let key = pending.take().or(match open.last() {
-            Some(Open::Array(key)) => *key,
-            _ => None,
-        });
+        let key = pending.take().or(array_key(&open));
         let harmless = key.is_some_and(|(from, to)| is_harmless(&text[from..to]));
         let print = match mask {
             Mask::AllValues => false,
@@ -325,8 +320,8 @@ fn mask_hcl_line(
     }
 }
 
-/// Whether a key (snake_case or camelCase) names a member whose values are never secret.
-/// A Terraform key, `network_mode` or `networkMode`.
+/// Whether a Terraform key (`network_mode` or `networkMode`) names a member whose values are
+/// never secret.
 fn harmless_key(key: &[u8]) -> bool {
     let normalized: Vec<u8> = key.iter().copied().filter(|b| *b != b'_').collect();
     is_harmless(&normalized)

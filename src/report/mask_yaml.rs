@@ -55,9 +55,9 @@ fn mask_line(
     let mut reader = Line::new(text, line.start + indent..line.end, mask, shown);
     // `key: value` (the key possibly quoted), or a value alone (`- item`, a block scalar's line).
     let outer = match reader.key_ahead() {
-        Some(key) => {
-            let harmless = is_harmless(key.trim_ascii());
-            reader.at = reader.after_key();
+        Some((key, value_start)) => {
+            let harmless = is_harmless(unquoted(&reader.text[key]));
+            reader.at = value_start;
             if reader.after(reader.at) == reader.end {
                 blocks.push((indent, harmless));
             }
@@ -117,19 +117,13 @@ impl<'t, 's> Line<'t, 's> {
         }
     }
 
-    /// The key this line starts with (`Image:`, `"Image":`), when it does.
-    fn key_ahead(&self) -> Option<&[u8]> {
+    /// The key this line starts with (`Image:`, `"Image":`), when it does, and where its value
+    /// starts (after its `:`).
+    fn key_ahead(&self) -> Option<(Range<usize>, usize)> {
         let scalar = self.scalar_at(self.at, false)?;
-        let after = self.after(scalar.end);
-        self.is_separator(after)
-            .then(|| &self.text[scalar.start..scalar.end])
-            .map(unquoted)
-    }
-
-    /// Where the value of the key at `at` starts: after its `:`.
-    fn after_key(&self) -> usize {
-        let scalar = self.scalar_at(self.at, false).map_or(self.at, |s| s.end);
-        self.after(scalar) + 1
+        let separator = self.after(scalar.end);
+        self.is_separator(separator)
+            .then_some((scalar, separator + 1))
     }
 
     /// The first byte at or after `at` that is not a space.
