@@ -3,6 +3,7 @@
 //! Finds exactly what [`super::locate`] finds (the last of duplicate keys, as serde_json keeps).
 
 use super::{Span, Step, key_matches, skip_scalar, skip_string, skip_ws};
+use std::borrow::Cow;
 
 mod parsed;
 
@@ -112,6 +113,43 @@ impl SpanTree {
             _ => None,
         }?;
         Some(*child as usize)
+    }
+
+    /// The span of node `node`.
+    pub fn span(&self, node: usize) -> Option<Span> {
+        let node = self.nodes.get(node)?;
+        Some(Span {
+            start: node.start as usize,
+            end: node.end as usize,
+        })
+    }
+
+    /// The members of object node `node` in order, each key (decoded) with its node; a
+    /// repeated key is listed each time. `None` when the node is not an object.
+    pub fn members<'t>(&self, text: &'t [u8], node: usize) -> Option<Vec<(Cow<'t, str>, usize)>> {
+        let parent = self.nodes.get(node)?;
+        if text.get(parent.start as usize) != Some(&b'{') {
+            return None;
+        }
+        let first = parent.first_child as usize;
+        let children = self
+            .children
+            .get(first..first + parent.child_count as usize)?;
+        children
+            .iter()
+            .map(|&child| {
+                let node = &self.nodes[child as usize];
+                let raw =
+                    text.get(node.key_start as usize..(node.key_start + node.key_len) as usize)?;
+                let key = match memchr::memchr(b'\\', raw) {
+                    None => Cow::Borrowed(std::str::from_utf8(raw).ok()?),
+                    Some(_) => {
+                        Cow::Owned(serde_json::from_slice(&[b"\"", raw, b"\""].concat()).ok()?)
+                    }
+                };
+                Some((key, child as usize))
+            })
+            .collect()
     }
 
     /// Whether node `child` is the object member named `key`.

@@ -11,6 +11,7 @@ use super::{Estate, Resource};
 use crate::location::{Span, SpanTree, Step, locate};
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// Where the parts of a translated resource's document were written, by document path.
 ///
@@ -28,6 +29,17 @@ pub struct OriginMap {
     /// Where a value came from when it was not written where it is shown ("from parameter
     /// Image's Default"), by document path.
     notes: foldhash::HashMap<PathKey, String>,
+    /// What places the nodes no entry places, from the text of a file: for a source whose
+    /// documents follow their text step by step, which then records no place per node.
+    placer: Option<(u32, Arc<dyn Placer>)>,
+}
+
+/// Finds where a node of a translated document was written, from the text of its file, when it
+/// is asked (a JSON template's properties: a template of 5,000 task definitions has a million
+/// nodes, and its findings are placed at a few thousand of them).
+pub trait Placer: Send + Sync + std::fmt::Debug {
+    /// Where the node at `path` (not the root) was written in `text`.
+    fn place(&self, text: &str, path: &[Step]) -> Option<Span>;
 }
 
 /// A document path as a map key: two independent 64-bit hashes of it. A template of 5,000 task
@@ -156,7 +168,29 @@ impl OriginMap {
         self.entries.push((key, Packed::from(written)));
     }
 
-    pub fn get(&self, path: &[Step]) -> Option<Written> {
+    /// Where `path` was written: its place recorded, or what the placer finds in the text of
+    /// its file among `files`.
+    pub fn get(&self, path: &[Step], files: &[super::SourceFile]) -> Option<Written> {
+        if let Some(written) = self.recorded(path) {
+            return Some(written);
+        }
+        let (file, placer) = self.placer.as_ref()?;
+        let text = &files.get(*file as usize)?.text;
+        let span = (!path.is_empty()).then(|| placer.place(text, path))??;
+        Some(Written {
+            file: *file as usize,
+            span,
+            json: false,
+        })
+    }
+
+    /// The places of the nodes no entry places are found by `placer` in file `file`.
+    pub fn place_with(&mut self, file: usize, placer: Arc<dyn Placer>) {
+        self.placer = Some((narrow(file), placer));
+    }
+
+    /// Where `path` was written, as recorded (not as a placer would find it).
+    pub fn recorded(&self, path: &[Step]) -> Option<Written> {
         let key = PathKey::of(path);
         let (sorted, added) = self.entries.split_at(self.sorted);
         let found = match added.iter().rev().find(|(k, _)| *k == key) {
@@ -186,6 +220,11 @@ impl OriginMap {
                 written.file = to;
             }
         }
+        if let Some((file, _)) = &mut self.placer
+            && *file == from
+        {
+            *file = to;
+        }
     }
 
     /// Adds `base` to every file number (files added to an estate that already has `base`).
@@ -194,16 +233,20 @@ impl OriginMap {
         for (_, written) in &mut self.entries {
             written.file += base;
         }
+        if let Some((file, _)) = &mut self.placer {
+            *file += base;
+        }
     }
 
     /// For a list member of `len` elements that became objects (`[arn]` →
-    /// `[{PolicyArn: arn}]`): each element's place and undecided value is also its `child`'s.
+    /// `[{PolicyArn: arn}]`): each element's place and undecided value is also its `child`'s
+    /// (places recorded: a role's map has no placer).
     pub fn nest_under_key(&mut self, list: &str, len: usize, child: &str) {
         let is_element =
             |path: &[Step]| matches!(path, [Step::Key(key), Step::Index(_)] if key == list);
         for i in 0..len {
             let element = [Step::Key(list.into()), Step::Index(i)];
-            if let Some(written) = self.get(&element) {
+            if let Some(written) = self.recorded(&element) {
                 let [list, index] = element;
                 self.insert([list, index, Step::Key(child.into())], written);
             }
@@ -221,7 +264,8 @@ impl OriginMap {
         self.entries.len()
     }
 
-    /// Every place recorded (in no order): for checks that they lie inside their files.
+    /// Every place recorded (in no order; not those a placer finds): for checks that they lie
+    /// inside their files.
     pub fn places(&self) -> impl Iterator<Item = Written> + '_ {
         self.entries.iter().map(|(_, p)| Written::from(*p))
     }
@@ -235,7 +279,7 @@ impl OriginMap {
 pub fn written_at(estate: &Estate, owner: usize, path: &[Step], spans: &Spans) -> Option<Written> {
     let resource = estate.resources.get(owner)?;
     if let Some(map) = &resource.origin.map {
-        return map.get(path);
+        return map.get(path, &estate.files);
     }
     let text = estate.files.get(resource.origin.file)?.text.as_bytes();
     let span = match graft(resource, path) {
@@ -344,10 +388,10 @@ mod tests {
         map.insert(path(&["b"]), at(200));
         map.insert(path(&["b"]), at(201));
         let expect = |map: &OriginMap| {
-            assert_eq!(map.get(&path(&["a", "7"])), Some(at(100)));
-            assert_eq!(map.get(&path(&["a", "8"])), Some(at(8)));
-            assert_eq!(map.get(&path(&["b"])), Some(at(201)));
-            assert_eq!(map.get(&path(&["c"])), None);
+            assert_eq!(map.recorded(&path(&["a", "7"])), Some(at(100)));
+            assert_eq!(map.recorded(&path(&["a", "8"])), Some(at(8)));
+            assert_eq!(map.recorded(&path(&["b"])), Some(at(201)));
+            assert_eq!(map.recorded(&path(&["c"])), None);
         };
         expect(&map);
         map.finish();
@@ -355,10 +399,10 @@ mod tests {
         assert_eq!(map.len(), 41);
         // Placed again after the translation (a policy attached later): the new place counts.
         map.insert(path(&["a", "8"]), at(300));
-        assert_eq!(map.get(&path(&["a", "8"])), Some(at(300)));
-        assert_eq!(map.get(&path(&["a", "9"])), Some(at(9)));
+        assert_eq!(map.recorded(&path(&["a", "8"])), Some(at(300)));
+        assert_eq!(map.recorded(&path(&["a", "9"])), Some(at(9)));
         map.finish();
-        assert_eq!(map.get(&path(&["a", "8"])), Some(at(300)));
+        assert_eq!(map.recorded(&path(&["a", "8"])), Some(at(300)));
         assert_eq!(map.len(), 41);
     }
 

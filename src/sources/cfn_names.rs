@@ -13,6 +13,9 @@ use crate::location::Step;
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 
+mod written;
+pub use written::written_span;
+
 /// The API shape each CloudFormation type's `Properties` become: the request that creates the
 /// resource, or its describe output where the model has no request.
 const ROOTS: &[(&str, &str)] = &[
@@ -208,6 +211,9 @@ pub trait Sink {
     /// the step is to the `index`-th of `count` members of the object translated.
     fn enter(&mut self, _api: &Step, _cfn: &Step, _member: Option<MemberAt>) {}
     fn leave(&mut self) {}
+    /// A list element was left out (`AWS::NoValue`): the elements after it are one index
+    /// lower in the document than in the template.
+    fn dropped(&mut self) {}
 }
 
 /// Where a member is among its object's members, as the translated value has them (first
@@ -344,7 +350,10 @@ fn translate_value(
                 paths.enter(sink, (Step::Index(out.len()), Step::Index(i)), None);
                 let translated = translate_value(item_shape, child, resolve, paths, sink);
                 paths.leave(sink);
-                out.extend(translated);
+                match translated {
+                    Some(translated) => out.push(translated),
+                    None => sink.dropped(),
+                }
             }
             Value::Array(out)
         }
@@ -406,7 +415,10 @@ fn document(value: &Value, resolve: Resolver<'_>, paths: &mut Paths, sink: &mut 
                 paths.enter(sink, (Step::Index(out.len()), Step::Index(i)), None);
                 let translated = translate_value(DOCUMENT, child, resolve, paths, sink);
                 paths.leave(sink);
-                out.extend(translated);
+                match translated {
+                    Some(translated) => out.push(translated),
+                    None => sink.dropped(),
+                }
             }
             Value::Array(out)
         }

@@ -43,6 +43,8 @@ pub(super) fn fold_task_sets(
                 context,
                 map: take_map(service),
                 walk: None,
+                lazy: false,
+                dropped: false,
             },
         };
         if let Some(span) = span_at(&base[..2], &[]) {
@@ -119,6 +121,8 @@ pub(super) fn fold(
             context,
             map: take_map(cluster),
             walk: None,
+            lazy: false,
+            dropped: false,
         };
         // Translated as a cluster's own properties: the same members, placed where written.
         let mut given = properties.clone();

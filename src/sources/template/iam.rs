@@ -80,6 +80,8 @@ pub(super) fn attach_policies(
                 context,
                 map: std::mem::take(map),
                 walk: None,
+                lazy: false,
+                dropped: false,
             };
             place_subtree(
                 &mut sink,

@@ -176,6 +176,7 @@ pub(in crate::sources) fn read_json(
                 },
             };
             let tree = tree.map(Arc::new);
+            let kept = tree.clone();
             let stepper = tree
                 .clone()
                 .map(|tree| Box::new(JsonStepper { bytes, tree }) as Box<dyn Stepper>);
@@ -187,6 +188,7 @@ pub(in crate::sources) fn read_json(
                 properties: Some(properties),
                 span_at: Some(Box::new(span_at)),
                 stepper,
+                declaration: kept.map(|tree| (text, tree)),
             }
         };
         let stack = stack_name(stem);

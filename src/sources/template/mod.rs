@@ -11,6 +11,7 @@ mod fix;
 mod iam;
 mod intrinsics;
 mod json;
+mod placer;
 mod undecided;
 mod walk;
 mod yaml_parts;
@@ -29,6 +30,7 @@ use crate::model::{Resource, ResourceKind};
 use serde_json::Value;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// The ECS resource types read, and the kind each becomes.
 const TYPES: &[(&str, ResourceKind)] = &[
@@ -113,22 +115,58 @@ fn resources<'t>(
                 .as_ref()
                 .or(declaration.get("Properties"))
                 .unwrap_or(&empty);
-            let mut sink = Placed {
+            let span_at = own.span_at.as_deref().unwrap_or(span_at);
+            let new_sink = |lazy: bool| Placed {
                 file,
                 properties,
                 base: &base,
-                span_at: own.span_at.as_deref().unwrap_or(span_at),
+                span_at,
                 context: &context,
-                map: OriginMap::with_capacity(nodes(properties)),
-                walk: Some(walk::Walk::new(own.stepper.as_deref())),
+                map: match lazy {
+                    true => OriginMap::default(),
+                    false => OriginMap::with_capacity(nodes(properties)),
+                },
+                walk: (!lazy).then(|| walk::Walk::new(own.stepper.as_deref())),
+                lazy,
+                dropped: false,
             };
-            // The resource itself is shown at its logical id.
-            if let Some(span) = (sink.span_at)(&base[..2], &[]) {
-                sink.map.insert(Vec::new(), written(file, span));
-            }
-            let doc = cfn_names::translate(cfn_type, properties, &resolver, &mut sink)?;
-            // What is placed after the translation is not where its walk ended.
-            sink.walk = None;
+            let translate = |lazy: bool| {
+                let mut sink = new_sink(lazy);
+                // The resource itself is shown at its logical id.
+                if let Some(span) = (sink.span_at)(&base[..2], &[]) {
+                    sink.map.insert(Vec::new(), written(file, span));
+                }
+                let doc = cfn_names::translate(cfn_type, properties, &resolver, &mut sink)?;
+                // What is placed after the translation is not where its walk ended.
+                sink.walk = None;
+                Some((doc, sink))
+            };
+            // A JSON template's nodes are found in its text when a finding asks (a role's
+            // map is added to after the translation, and keeps every place).
+            let written_in = own
+                .declaration
+                .clone()
+                .filter(|_| kind != ResourceKind::IamRole);
+            let lazily = written_in.and_then(|(text, tree)| {
+                let placer = Arc::new(placer::JsonProperties::new(cfn_type, tree)?);
+                let (doc, mut sink) = translate(true)?;
+                // Left-out list elements shift the indexes after them: every node is placed.
+                if sink.dropped {
+                    return None;
+                }
+                #[cfg(debug_assertions)]
+                placer::check(&placer, text, new_sink(false), |sink| {
+                    cfn_names::translate(cfn_type, properties, &resolver, sink);
+                });
+                #[cfg(not(debug_assertions))]
+                let _ = text;
+                sink.map.place_with(file, placer);
+                Some((doc, sink))
+            });
+            let (doc, mut sink) = match lazily {
+                Some(translated) => translated,
+                None => translate(false)?,
+            };
             if kind == ResourceKind::IamRole {
                 iam::place_inline_documents(&mut sink, &doc, properties);
             }
@@ -183,6 +221,9 @@ pub(super) struct Own<'a> {
     pub span_at: Option<Box<SpanAt<'a>>>,
     /// The same spans, stepped through as the translation descends.
     stepper: Option<Box<dyn walk::Stepper + 'a>>,
+    /// The file's text and the span tree of the resource's declaration, when it is JSON:
+    /// where its nodes are found when asked.
+    pub declaration: Option<(&'a str, Arc<crate::location::SpanTree>)>,
 }
 
 /// Intrinsic functions resolved one node at a time, as the translation meets them.
@@ -250,6 +291,11 @@ struct Placed<'a> {
     map: OriginMap,
     /// Where the translation is, while it runs.
     walk: Option<walk::Walk<'a>>,
+    /// Nodes are found in the text when asked (`placer`): only notes and undecided values
+    /// are recorded.
+    lazy: bool,
+    /// A list element was left out.
+    dropped: bool,
 }
 
 impl cfn_names::Sink for Placed<'_> {
@@ -257,6 +303,12 @@ impl cfn_names::Sink for Placed<'_> {
         let Some(last) = cfn.last() else {
             return;
         };
+        if self.lazy {
+            if let Some(note) = self.context.source_of(value) {
+                self.map.insert_note(api, note);
+            }
+            return;
+        }
         let (key, span) = match &self.walk {
             Some(walk) => (
                 walk.key(),
@@ -295,6 +347,10 @@ impl cfn_names::Sink for Placed<'_> {
             walk.leave();
         }
     }
+
+    fn dropped(&mut self) {
+        self.dropped = true;
+    }
 }
 
 /// Where a fix that sets `fix_path` (API names) under the violating node `node` of translated
@@ -318,7 +374,7 @@ pub fn fix_target(
         true => owner.origin.base.clone(),
         false => {
             let template = parsed.get(owner.origin.file, &file.text, yaml)?;
-            let span = map.get(node)?.span;
+            let span = map.get(node, &estate.files)?.span;
             fix::written_path(&template, &file.text, &owner.origin.base, span)?
         }
     };

@@ -139,6 +139,7 @@ pub(in crate::sources) fn read_yaml_parts(
             properties: Some(properties),
             span_at: Some(Box::new(span_at)),
             stepper: Some(Box::new(stepper)),
+            declaration: None,
         }
     };
     let (resources, offered) = resources(

@@ -34,9 +34,10 @@ pub fn fix_edit(
             .chain(fix_path[..k].iter().map(|key| Step::Key(key.clone())))
             .collect()
     };
-    let (written, missing) = (0..=fix_path.len())
-        .rev()
-        .find_map(|k| map.get(&steps(k)).map(|w| (w, &fix_path[k..])))?;
+    let (written, missing) = (0..=fix_path.len()).rev().find_map(|k| {
+        map.get(&steps(k), &estate.files)
+            .map(|w| (w, &fix_path[k..]))
+    })?;
     if map.note(&steps(fix_path.len() - missing.len())).is_some() {
         return None;
     }
