@@ -19,9 +19,26 @@ pub enum Requirement {
     Link(String),
     /// The resource must be complete (not a bare container-definition array).
     TaskAttributes,
-    Query(JsonPath),
+    Query(JsonPath, Chain),
     /// `!$...`: the query must select nothing (e.g. no subnet whose route table is unknown).
-    Absent(JsonPath),
+    Absent(JsonPath, Chain),
+}
+
+/// The member names a requirement's query reads, when it is one path of names
+/// (`$._facts.accountId`): what tells whether an undecided value may change it.
+pub type Chain = Option<Vec<String>>;
+
+/// The names of a query of the form `$.a.b`, else `None`.
+fn chain_of(query: &str) -> Chain {
+    let names = query.strip_prefix("$.")?.split('.');
+    names
+        .map(|name| {
+            let plain = !name.is_empty()
+                && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                && !name.as_bytes()[0].is_ascii_digit();
+            plain.then(|| name.to_string())
+        })
+        .collect()
 }
 
 /// How a rule finds violations.
@@ -272,10 +289,11 @@ fn compile_parsed(
             check_query(&query).map_err(|reason| error(None, reason))?;
             let compiled = JsonPath::parse(&query)
                 .map_err(|e| error(None, format!("invalid JSONPath in requires: {e}")))?;
+            let chain = chain_of(&query);
             return Ok(if text.starts_with('!') {
-                Requirement::Absent(compiled)
+                Requirement::Absent(compiled, chain)
             } else {
-                Requirement::Query(compiled)
+                Requirement::Query(compiled, chain)
             });
         }
         if text == "taskAttributes" {
@@ -551,6 +569,29 @@ mod tests {
         for source in [format!("my-rules/{path}"), path.to_string()] {
             let errors = compile_all(&[(source, broken.clone())], &BTreeMap::new()).unwrap_err();
             assert!(errors[0].reason.contains("descendant"), "{}", errors[0]);
+        }
+    }
+
+    /// A requirement is judged independent of undecided values only when its query is one path
+    /// of names; anything else counts as reading everything.
+    #[test]
+    fn a_requirement_names_what_it_reads_only_when_it_is_a_path_of_names() {
+        let chain = |names: &[&str]| Some(names.iter().map(|n| n.to_string()).collect());
+        assert_eq!(
+            chain_of("$._facts.accountId"),
+            chain(&["_facts", "accountId"])
+        );
+        assert_eq!(chain_of("$.networkMode"), chain(&["networkMode"]));
+        for other in [
+            "$",
+            "$..a",
+            "$.a[0]",
+            "$.a.*",
+            "$['a']",
+            "$.a[?@.b]",
+            "$.1a",
+        ] {
+            assert_eq!(chain_of(other), None, "{other}");
         }
     }
 }

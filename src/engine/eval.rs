@@ -289,14 +289,14 @@ fn parts(doc: &Value, chains: &[&[String]]) -> Value {
     out
 }
 
-enum Met {
+pub(super) enum Met {
     Yes,
     /// The rule is about something this resource does not have.
     NotApplicable(String),
     No(String),
 }
 
-fn check_requirements(
+pub(super) fn check_requirements(
     requirements: &[Requirement],
     estate: &Estate,
     resource: usize,
@@ -314,12 +314,12 @@ fn check_requirements(
                     );
                 }
             }
-            Requirement::Query(query) => {
+            Requirement::Query(query, _) => {
                 if query.query_values(doc).is_empty() {
                     unmet.push("a field the rule needs is absent".to_string());
                 }
             }
-            Requirement::Absent(query) => {
+            Requirement::Absent(query, _) => {
                 if !query.query_values(doc).is_empty() {
                     unmet.push("a linked resource the rule needs is not in the input".to_string());
                 }

@@ -91,7 +91,7 @@ fn fact_of(kind: ResourceKind, chain: &[String]) -> Option<&'static Fact> {
 
 /// Whether reading `chain` of a linked `kind` document may read `unknown`: a member chain
 /// that leads to it or into it, or a fact derived from it.
-fn reads(kind: ResourceKind, chain: &[String], unknown: &Unknown) -> bool {
+pub(super) fn reads(kind: ResourceKind, chain: &[String], unknown: &Unknown) -> bool {
     let keys: Vec<&str> = unknown
         .path
         .iter()

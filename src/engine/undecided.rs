@@ -3,8 +3,8 @@
 //! with the values the rule compares with and one of every type, alone and all together.
 //! Otherwise the rule is not evaluated, and the reason names the values it depends on.
 
-use super::catalog::Rule;
-use super::eval::{Decision, decide, evaluation};
+use super::catalog::{Requirement, Rule};
+use super::eval::{Decision, Met, check_requirements, decide, evaluation};
 use super::outcome::{Evaluation, Outcome};
 use crate::location::Step;
 use crate::model::link::Links;
@@ -39,7 +39,7 @@ pub(super) fn evaluate(
     links: &Links,
     unknowns: &[&Unknown],
 ) -> Evaluation {
-    if unknowns.is_empty() {
+    if unknowns.is_empty() || unmet_whatever(rule, (estate, resource), doc, links, unknowns) {
         let decision = decide(rule, estate, resource, doc, links);
         return evaluation(rule_index, rule, (estate, spans), resource, doc, decision);
     }
@@ -164,6 +164,31 @@ pub(super) fn evaluate(
         Some(evaluation) => evaluation,
         None => evaluation(rule_index, rule, (estate, spans), resource, doc, as_written),
     }
+}
+
+/// Whether the rule's requirements are not met whatever the undecided values are: none of them
+/// reads one, so every value tried decides what the document as written decides (the
+/// requirements come first), and trying them would only repeat it.
+fn unmet_whatever(
+    rule: &Rule,
+    (estate, resource): (&Estate, usize),
+    doc: &Value,
+    links: &Links,
+    unknowns: &[&Unknown],
+) -> bool {
+    let kind = estate.resources[resource].kind;
+    let settled = |requirement: &Requirement| match requirement {
+        Requirement::Link(_) | Requirement::TaskAttributes => true,
+        Requirement::Query(_, Some(chain)) | Requirement::Absent(_, Some(chain)) => unknowns
+            .iter()
+            .all(|unknown| !super::linked::reads(kind, chain, unknown)),
+        Requirement::Query(_, None) | Requirement::Absent(_, None) => false,
+    };
+    rule.requires.iter().all(settled)
+        && !matches!(
+            check_requirements(&rule.requires, estate, resource, doc, links),
+            Met::Yes
+        )
 }
 
 /// When `unknown` is a condition's value and the rule fails on one branch only: that
