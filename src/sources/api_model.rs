@@ -46,6 +46,11 @@ impl Shape {
     pub fn member(&self, name: &str) -> Option<&'static str> {
         self.index.get(name).map(|&at| self.members[at].1)
     }
+
+    /// Member `name` of a structure, as the model names it, and its shape.
+    pub fn member_named(&self, name: &str) -> Option<(&'static str, &'static str)> {
+        self.index.get(name).map(|&at| self.members[at])
+    }
 }
 
 static SHAPES: LazyLock<foldhash::HashMap<&'static str, Shape>> = LazyLock::new(|| {

@@ -92,7 +92,7 @@ pub fn root_shape(cfn_type: &str) -> Option<&'static str> {
 }
 
 /// What [`member`] answers, by shape and property.
-type Member = Option<(Option<String>, Option<&'static str>)>;
+type Member = Option<(Option<&'static str>, Option<&'static str>)>;
 
 thread_local! {
     /// [`member`]'s answers.
@@ -113,24 +113,21 @@ fn member_in_model(shape_name: &str, property: &str) -> Member {
         .iter()
         .find(|(s, p, _)| *s == shape_name && *p == property)
     {
-        return Some((
-            renamed.map(str::to_string),
-            renamed.and_then(|name| definition.member(name)),
-        ));
+        return Some((*renamed, renamed.and_then(|name| definition.member(name))));
     }
     let mut chars = property.chars();
     let lowered: String = chars
         .next()
         .map(|first| first.to_lowercase().chain(chars).collect())
         .unwrap_or_default();
-    if let Some(found) = definition.member(&lowered) {
-        return Some((Some(lowered), Some(found)));
+    if let Some((name, found)) = definition.member_named(&lowered) {
+        return Some((Some(name), Some(found)));
     }
     let mut caseless = (definition.members.iter())
         .map(|(member, _)| *member)
         .filter(|m| m.eq_ignore_ascii_case(property));
     match (caseless.next(), caseless.next()) {
-        (Some(name), None) => Some((Some(name.to_string()), definition.member(name))),
+        (Some(name), None) => Some((Some(name), definition.member(name))),
         _ => member_in_model(described(shape_name)?, property),
     }
 }
@@ -140,7 +137,7 @@ fn member_in_model(shape_name: &str, property: &str) -> Member {
 pub fn api_path(cfn_type: &str, cfn_path: &[Step]) -> Option<Vec<Step>> {
     let member_of = |shape: &str, property: &str| {
         let (name, next) = member(shape, property)?;
-        Some((name?, next?))
+        Some((name?.to_string(), next?))
     };
     walk_model(cfn_type, cfn_path, member_of).map(|(path, _)| path)
 }
@@ -274,10 +271,11 @@ impl Paths {
         self.cfn.push(cfn);
     }
 
-    fn leave(&mut self, sink: &mut dyn Sink) {
+    /// One step up; the API step taken back (a member's name then names it in the document).
+    fn leave(&mut self, sink: &mut dyn Sink) -> Option<Step> {
         sink.leave();
-        self.api.pop();
         self.cfn.pop();
+        self.api.pop()
     }
 }
 
@@ -319,13 +317,10 @@ fn translate_value(
                 let Some((Some(name), Some(child_shape))) = member(shape_name, property) else {
                     continue;
                 };
-                let steps = (Step::Key(name.clone()), Step::Key(property.clone()));
+                let steps = (Step::Key(name.to_string()), Step::Key(property.clone()));
                 paths.enter(sink, steps, Some((index, properties.len())));
                 let translated = translate_value(child_shape, child, resolve, paths, sink);
-                paths.leave(sink);
-                if let Some(translated) = translated {
-                    out.insert(name, translated);
-                }
+                insert(&mut out, paths.leave(sink), translated);
             }
             Value::Object(out)
         }
@@ -336,10 +331,7 @@ fn translate_value(
                 let steps = (Step::Key(key.clone()), Step::Key(key.clone()));
                 paths.enter(sink, steps, Some((index, entries.len())));
                 let translated = translate_value(value_shape, child, resolve, paths, sink);
-                paths.leave(sink);
-                if let Some(translated) = translated {
-                    out.insert(key.clone(), translated);
-                }
+                insert(&mut out, paths.leave(sink), translated);
             }
             Value::Object(out)
         }
@@ -390,6 +382,13 @@ fn translate_value(
     })
 }
 
+/// Puts a member translated (`None`: left out) under the name its step down had.
+fn insert(out: &mut Map<String, Value>, step: Option<Step>, translated: Option<Value>) {
+    if let (Some(Step::Key(name)), Some(translated)) = (step, translated) {
+        out.insert(name, translated);
+    }
+}
+
 /// Not a shape of the model: a JSON document, whose members keep their names.
 const DOCUMENT: &str = "document";
 
@@ -402,10 +401,7 @@ fn document(value: &Value, resolve: Resolver<'_>, paths: &mut Paths, sink: &mut 
                 let steps = (Step::Key(key.clone()), Step::Key(key.clone()));
                 paths.enter(sink, steps, Some((index, members.len())));
                 let translated = translate_value(DOCUMENT, child, resolve, paths, sink);
-                paths.leave(sink);
-                if let Some(translated) = translated {
-                    out.insert(key.clone(), translated);
-                }
+                insert(&mut out, paths.leave(sink), translated);
             }
             Value::Object(out)
         }

@@ -192,7 +192,14 @@ pub(in crate::sources) fn read_json(
             }
         };
         let stack = stack_name(stem);
-        resources(index, stack, &template.root, given, &span_at, &own)
+        // The file's line index is made meanwhile, on a core the translation leaves idle at
+        // its end: every finding's line and column needs it, and made when the first is placed
+        // it held up every core.
+        rayon::join(
+            || resources(index, stack, &template.root, given, &span_at, &own),
+            || file.line_index(),
+        )
+        .0
     };
     // Reported as a parse of the whole file reports it (its first error, in its words), which
     // is what a template whose other parts do not parse gets; else as its translation met it.
