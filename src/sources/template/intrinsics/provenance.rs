@@ -87,8 +87,13 @@ impl Context<'_> {
         let mut causes = Vec::new();
         self.causes(value, &mut causes, 0);
         let mut shown = serde_json::to_string(value).unwrap_or_default();
-        if shown.chars().count() > 80 {
-            shown = shown.chars().take(77).collect::<String>() + "...";
+        // At most 80 characters: 77 and an ellipsis (no more bytes than that is short enough).
+        if shown.len() > 80
+            && let Some((cut, _)) = shown.char_indices().nth(77)
+            && shown[cut..].chars().nth(3).is_some()
+        {
+            shown.truncate(cut);
+            shown.push_str("...");
         }
         causes.dedup();
         if causes.is_empty() {
