@@ -30,11 +30,16 @@ pub fn derive(estate: &mut Estate, index: &Index) {
             false => of(estate, index, i, &estate.resources[i].doc),
         })
         .collect();
-    for (resource, facts) in estate.resources.iter_mut().zip(computed) {
-        if let (Some(facts), Value::Object(map)) = (facts, &mut resource.doc) {
-            map.insert("_facts".into(), facts);
-        }
-    }
+    // Put in on every core too: each insertion may grow the document's root map.
+    estate
+        .resources
+        .par_iter_mut()
+        .zip(computed)
+        .for_each(|(resource, facts)| {
+            if let (Some(facts), Value::Object(map)) = (facts, &mut resource.doc) {
+                map.insert("_facts".into(), facts);
+            }
+        });
 }
 
 /// The facts of resource `i` were its document `doc` (its own, or the same with a value tried

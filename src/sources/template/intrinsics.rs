@@ -333,7 +333,7 @@ impl<'t> Context<'t> {
         let mut rest = text;
         let mut complete = true;
         let mut escaped = Vec::new();
-        while let Some(start) = rest.find("${") {
+        while let Some(start) = super::undecided::variable_start(rest) {
             out.push_str(&rest[..start]);
             let after = &rest[start + 2..];
             let Some(end) = after.find('}') else {

@@ -46,11 +46,11 @@ pub fn may_be(value: &Value, branches: Option<[Option<Value>; 2]>) -> MayBe {
             let mut parts = Vec::new();
             let mut last = 0;
             for (start, name) in sub_variables(text) {
-                parts.push(Part::Known(text[last..start].replace("${!", "${")));
+                parts.push(Part::Known(unescaped(&text[last..start])));
                 parts.push(hole(name));
                 last = start + name.len() + 3;
             }
-            parts.push(Part::Known(text[last..].replace("${!", "${")));
+            parts.push(Part::Known(unescaped(&text[last..])));
             MayBe::Text(parts)
         }
         ("Fn::Join", Value::Array(parts)) if parts.len() == 2 => {
@@ -89,7 +89,7 @@ fn hole(name: &str) -> Part {
 pub(super) fn sub_variables(text: &str) -> Vec<(usize, &str)> {
     let mut found = Vec::new();
     let mut offset = 0;
-    while let Some(start) = text[offset..].find("${") {
+    while let Some(start) = variable_start(&text[offset..]) {
         let begin = offset + start + 2;
         let Some(end) = text[begin..].find('}') else {
             break;
@@ -101,4 +101,19 @@ pub(super) fn sub_variables(text: &str) -> Vec<(usize, &str)> {
         offset = begin + end + 1;
     }
     found
+}
+
+/// Where the next `${` of an `Fn::Sub` text starts (found by its `$`: a text has few).
+pub(super) fn variable_start(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    memchr::memchr_iter(b'$', bytes).find(|&at| bytes.get(at + 1) == Some(&b'{'))
+}
+
+/// Literal text of an `Fn::Sub`, its `${!Literal}` escapes written as what they stand for.
+fn unescaped(text: &str) -> String {
+    let bytes = text.as_bytes();
+    match memchr::memchr_iter(b'$', bytes).any(|at| bytes[at + 1..].starts_with(b"{!")) {
+        true => text.replace("${!", "${"),
+        false => text.to_string(),
+    }
 }
