@@ -233,22 +233,54 @@ impl Diagnostic for FrameWithSource<'_> {
     }
 }
 
-pub(super) fn handler(options: &ReportOptions) -> GraphicalReportHandler {
+/// The width frames are drawn to.
+const FRAME_WIDTH: usize = 100;
+
+/// How frames are drawn: one handler wraps long messages, the other leaves messages as they are
+/// for the frames whose text fits on its lines anyway (wrapping a message that needs no breaks
+/// took a fifth of a large pretty report's time and changes nothing in it).
+pub(super) struct Handlers {
+    wrapping: GraphicalReportHandler,
+    unwrapped: GraphicalReportHandler,
+}
+
+pub(super) fn handler(options: &ReportOptions) -> Handlers {
     let theme = if options.color {
         GraphicalTheme::unicode()
     } else {
         GraphicalTheme::unicode_nocolor()
     };
-    GraphicalReportHandler::new_themed(theme)
+    let handler = GraphicalReportHandler::new_themed(theme)
         .with_links(false)
         .with_context_lines(1)
-        .with_width(100)
+        .with_width(FRAME_WIDTH)
         // Messages wrap at spaces: Unicode's line-break rules (textwrap's default) took a
         // tenth of a large pretty report's time and only add breaks inside words.
-        .with_word_separator(textwrap::WordSeparator::AsciiSpace)
+        .with_word_separator(textwrap::WordSeparator::AsciiSpace);
+    Handlers {
+        unwrapped: handler.clone().with_wrap_lines(false),
+        wrapping: handler,
+    }
 }
 
-pub(super) fn render_frame(handler: &GraphicalReportHandler, frame: Frame<'_>) -> String {
+/// Whether `text` needs no wrapping: each line, after the widest indent a frame gives it (the
+/// `help: ` prefix), within the width, counted in bytes (no character is wider than its UTF-8
+/// bytes), and none ending in white space (which wrapping drops).
+fn fits(text: &str) -> bool {
+    const INDENT: usize = 12;
+    text.lines()
+        .all(|line| line.len() + INDENT <= FRAME_WIDTH && line.trim_end().len() == line.len())
+}
+
+pub(super) fn render_frame(handlers: &Handlers, frame: Frame<'_>) -> String {
+    let handler = match fits(&frame.message) && frame.help.as_deref().is_none_or(fits) {
+        true => &handlers.unwrapped,
+        false => &handlers.wrapping,
+    };
+    draw(handler, frame)
+}
+
+fn draw(handler: &GraphicalReportHandler, frame: Frame<'_>) -> String {
     let source = Excerpt::new(frame.name, frame.text, frame.span, frame.at, frame.mask);
     let diagnostic = FrameWithSource { frame, source };
     let mut out = String::new();
@@ -261,6 +293,48 @@ pub(super) fn render_frame(handler: &GraphicalReportHandler, frame: Frame<'_>) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A frame whose message and help fit is drawn without wrapping, and looks as it would
+    /// wrapped; one that does not fit is wrapped.
+    #[test]
+    fn frames_that_fit_are_drawn_as_wrapping_draws_them() {
+        let handlers = handler(&ReportOptions::default());
+        let frame = |message: &str, help: &str| Frame {
+            message: message.into(),
+            code: "SEC101".into(),
+            help: Some(help.into()),
+            label: "here".into(),
+            name: "f.json",
+            text: "{\"image\": \"nginx\"}",
+            span: SourceSpan::new(1.into(), 7),
+            at: LineCol { line: 1, column: 2 },
+            severity: miette::Severity::Error,
+            mask: Mask::UnlessHarmless { show_span: true },
+        };
+        let long = "word ".repeat(17) + "end";
+        let wide = "container 'é' in task definition 'ç' — runs as root ".repeat(2);
+        for (message, help) in [
+            ("short", "Title — see `ecslint explain SEC101`"),
+            ("two  spaces, then\na second line", "help"),
+            (long.as_str(), "x"),
+            ("tab\there", "ünïcödé"),
+        ] {
+            assert!(fits(message) && fits(help), "{message}");
+            assert_eq!(
+                draw(&handlers.unwrapped, frame(message, help)),
+                draw(&handlers.wrapping, frame(message, help)),
+                "{message}"
+            );
+        }
+        for message in [wide.as_str(), "trailing space ", &"word ".repeat(30)] {
+            assert!(!fits(message), "{message}");
+        }
+        let drawn = render_frame(&handlers, frame(&"word ".repeat(30), "h"));
+        assert!(
+            drawn.lines().filter(|l| l.contains("word")).count() > 1,
+            "{drawn}"
+        );
+    }
 
     fn render(text: &str, offset: usize, len: usize, at: LineCol) -> String {
         render_frame(

@@ -2,7 +2,7 @@
 //! pillar and severity.
 
 use super::ReportOptions;
-use super::frame::{Frame, Mask, handler, render_frame};
+use super::frame::{Frame, Handlers, Mask, handler, render_frame};
 use crate::engine::catalog::Severity;
 use crate::findings::{Counts, RunResult};
 use crate::location::LineCol;
@@ -69,7 +69,7 @@ pub fn write(
 /// One finding: its file's heading when it is the file's first, its message, and its frame.
 fn finding_text(
     run: &RunResult<'_>,
-    handler: &miette::GraphicalReportHandler,
+    handler: &Handlers,
     judged: &crate::findings::Judged<'_>,
     new_file: bool,
 ) -> String {
