@@ -342,11 +342,13 @@ fn service_facts(
         facts.insert("onlySpot".into(), json!(only_spot));
     }
 
+    // Member by member: a JSON pointer allocates each of its tokens (every service, every run).
     let subnet_refs = doc
-        .pointer("/networkConfiguration/awsvpcConfiguration/subnets")
+        .get("networkConfiguration")
+        .and_then(|n| n.get("awsvpcConfiguration"))
+        .and_then(|a| a.get("subnets"))
         .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
+        .map_or(&[][..], Vec::as_slice);
     let mut subnets = Vec::new();
     let mut zones = BTreeSet::new();
     for (i, subnet_ref) in subnet_refs.iter().enumerate() {
