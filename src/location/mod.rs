@@ -256,12 +256,19 @@ fn key_matches(raw: &[u8], key: &str) -> bool {
         std::cmp::Ordering::Greater if memchr(b'\\', raw).is_none() => return false,
         std::cmp::Ordering::Greater => {}
     }
-    // Escaped keys are rare; let serde_json decode them exactly.
-    let mut quoted = Vec::with_capacity(raw.len() + 2);
-    quoted.push(b'"');
-    quoted.extend_from_slice(raw);
-    quoted.push(b'"');
-    serde_json::from_slice::<String>(&quoted).is_ok_and(|decoded| decoded == key)
+    decoded_key(raw).is_some_and(|decoded| decoded == key)
+}
+
+/// A key's raw text (between its quotes) decoded: borrowed unless it has escapes, which are
+/// rare and which serde_json decodes exactly.
+fn decoded_key(raw: &[u8]) -> Option<std::borrow::Cow<'_, str>> {
+    use std::borrow::Cow;
+    match memchr(b'\\', raw) {
+        None => std::str::from_utf8(raw).ok().map(Cow::Borrowed),
+        Some(_) => serde_json::from_slice(&[b"\"", raw, b"\""].concat())
+            .ok()
+            .map(Cow::Owned),
+    }
 }
 
 /// Offset of the value of member `key` in the object at `pos` (the last one if repeated).

@@ -2,7 +2,7 @@
 //! so that placing the many findings of a resource costs one scan of it, not one per finding.
 //! Finds exactly what [`super::locate`] finds (the last of duplicate keys, as serde_json keeps).
 
-use super::{Span, Step, key_matches, skip_scalar, skip_string, skip_ws};
+use super::{Span, Step, decoded_key, key_matches, skip_scalar, skip_string, skip_ws};
 use std::borrow::Cow;
 
 mod parsed;
@@ -141,13 +141,7 @@ impl SpanTree {
                 let node = &self.nodes[child as usize];
                 let raw =
                     text.get(node.key_start as usize..(node.key_start + node.key_len) as usize)?;
-                let key = match memchr::memchr(b'\\', raw) {
-                    None => Cow::Borrowed(std::str::from_utf8(raw).ok()?),
-                    Some(_) => {
-                        Cow::Owned(serde_json::from_slice(&[b"\"", raw, b"\""].concat()).ok()?)
-                    }
-                };
-                Some((key, child as usize))
+                Some((decoded_key(raw)?, child as usize))
             })
             .collect()
     }

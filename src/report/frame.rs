@@ -244,7 +244,7 @@ pub(super) struct Handlers {
     unwrapped: GraphicalReportHandler,
 }
 
-pub(super) fn handler(options: &ReportOptions) -> Handlers {
+pub(super) fn handlers(options: &ReportOptions) -> Handlers {
     let theme = if options.color {
         GraphicalTheme::unicode()
     } else {
@@ -298,7 +298,7 @@ mod tests {
     /// wrapped; one that does not fit is wrapped.
     #[test]
     fn frames_that_fit_are_drawn_as_wrapping_draws_them() {
-        let handlers = handler(&ReportOptions::default());
+        let handlers = handlers(&ReportOptions::default());
         let frame = |message: &str, help: &str| Frame {
             message: message.into(),
             code: "SEC101".into(),
@@ -338,7 +338,7 @@ mod tests {
 
     fn render(text: &str, offset: usize, len: usize, at: LineCol) -> String {
         render_frame(
-            &handler(&ReportOptions::default()),
+            &handlers(&ReportOptions::default()),
             Frame {
                 message: "m".into(),
                 code: "c".into(),

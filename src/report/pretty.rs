@@ -2,7 +2,7 @@
 //! pillar and severity.
 
 use super::ReportOptions;
-use super::frame::{Frame, Handlers, Mask, handler, render_frame};
+use super::frame::{Frame, Handlers, Mask, handlers, render_frame};
 use crate::engine::catalog::Severity;
 use crate::findings::{Counts, RunResult};
 use crate::location::LineCol;
@@ -18,7 +18,7 @@ pub fn render_input_error(
         (Some(text), Some(offset)) => {
             let len = text[offset..].chars().next().map_or(0, char::len_utf8);
             render_frame(
-                &handler(options),
+                &handlers(options),
                 Frame {
                     message: format!("{error}"),
                     code: "input-error".into(),
@@ -48,7 +48,7 @@ pub fn write(
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
     use rayon::prelude::*;
-    let handler = handler(options);
+    let handlers = handlers(options);
     let judged = run.judged();
     for (batch_index, batch) in judged.chunks(BATCH).enumerate() {
         let texts: Vec<String> = (batch.par_iter().enumerate())
@@ -56,7 +56,7 @@ pub fn write(
                 let index = batch_index * BATCH + i;
                 let file = one.finding.location.file;
                 let new_file = index == 0 || judged[index - 1].finding.location.file != file;
-                finding_text(run, &handler, one, new_file)
+                finding_text(run, &handlers, one, new_file)
             })
             .collect();
         for text in texts {
@@ -69,7 +69,7 @@ pub fn write(
 /// One finding: its file's heading when it is the file's first, its message, and its frame.
 fn finding_text(
     run: &RunResult<'_>,
-    handler: &Handlers,
+    handlers: &Handlers,
     judged: &crate::findings::Judged<'_>,
     new_file: bool,
 ) -> String {
@@ -114,7 +114,7 @@ fn finding_text(
         .byte_end
         .saturating_sub(finding.location.byte_start);
     out.push_str(&render_frame(
-        handler,
+        handlers,
         Frame {
             message,
             code,

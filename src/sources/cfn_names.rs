@@ -176,12 +176,14 @@ fn walk_model(
 
 /// Whether a value is a CloudFormation intrinsic function (`{"Ref": ...}`, `{"Fn::Sub": ...}`).
 pub fn is_intrinsic(value: &Value) -> bool {
-    value.as_object().is_some_and(|map| {
-        map.len() == 1
-            && map
-                .keys()
-                .all(|k| k == "Ref" || k == "Condition" || k.starts_with("Fn::"))
-    })
+    value
+        .as_object()
+        .is_some_and(|map| map.len() == 1 && map.keys().all(|k| names_intrinsic(k)))
+}
+
+/// Whether an object member named `key`, alone in its object, is an intrinsic function.
+fn names_intrinsic(key: &str) -> bool {
+    key == "Ref" || key == "Condition" || key.starts_with("Fn::")
 }
 
 /// What a template decides about one value before it is translated: the value to use (the
@@ -342,10 +344,7 @@ fn translate_value(
                 paths.enter(sink, (Step::Index(out.len()), Step::Index(i)), None);
                 let translated = translate_value(item_shape, child, resolve, paths, sink);
                 paths.leave(sink);
-                match translated {
-                    Some(translated) => out.push(translated),
-                    None => sink.dropped(),
-                }
+                push(&mut out, translated, sink);
             }
             Value::Array(out)
         }
@@ -389,6 +388,14 @@ fn insert(out: &mut Map<String, Value>, step: Option<Step>, translated: Option<V
     }
 }
 
+/// Adds a list element translated; one left out (`None`) is told to `sink`.
+fn push(out: &mut Vec<Value>, translated: Option<Value>, sink: &mut dyn Sink) {
+    match translated {
+        Some(translated) => out.push(translated),
+        None => sink.dropped(),
+    }
+}
+
 /// Not a shape of the model: a JSON document, whose members keep their names.
 const DOCUMENT: &str = "document";
 
@@ -411,10 +418,7 @@ fn document(value: &Value, resolve: Resolver<'_>, paths: &mut Paths, sink: &mut 
                 paths.enter(sink, (Step::Index(out.len()), Step::Index(i)), None);
                 let translated = translate_value(DOCUMENT, child, resolve, paths, sink);
                 paths.leave(sink);
-                match translated {
-                    Some(translated) => out.push(translated),
-                    None => sink.dropped(),
-                }
+                push(&mut out, translated, sink);
             }
             Value::Array(out)
         }

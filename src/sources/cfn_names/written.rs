@@ -2,7 +2,7 @@
 //! finding asks, instead of recorded for every node while translating: the translation's walk
 //! (`translate_value`) taken again along one path.
 
-use super::{DOCUMENT, member, shape};
+use super::{DOCUMENT, member, names_intrinsic, shape};
 use crate::location::{Span, SpanTree, Step, member_span};
 use std::borrow::Cow;
 
@@ -71,7 +71,7 @@ fn unique(members: Vec<(Cow<'_, str>, usize)>) -> Vec<(Cow<'_, str>, usize)> {
 /// An intrinsic function's object, which the translation resolves instead of walking into
 /// (`super::is_intrinsic`).
 fn is_intrinsic(members: &[(Cow<'_, str>, usize)]) -> bool {
-    matches!(members, [(key, _)] if key == "Ref" || key == "Condition" || key.starts_with("Fn::"))
+    matches!(members, [(key, _)] if names_intrinsic(key))
 }
 
 fn keyed(members: &[(Cow<'_, str>, usize)], name: &str) -> Option<usize> {

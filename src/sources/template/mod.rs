@@ -154,12 +154,11 @@ fn resources<'t>(
                 if sink.dropped {
                     return None;
                 }
-                #[cfg(debug_assertions)]
-                placer::check(&placer, text, new_sink(false), |sink| {
-                    cfn_names::translate(cfn_type, properties, &resolver, sink);
-                });
-                #[cfg(not(debug_assertions))]
-                let _ = text;
+                if cfg!(debug_assertions) {
+                    placer::check(&placer, text, new_sink(false), |sink| {
+                        cfn_names::translate(cfn_type, properties, &resolver, sink);
+                    });
+                }
                 sink.map.place_with(file, placer);
                 Some((doc, sink))
             });

@@ -31,9 +31,8 @@ impl Placer for JsonProperties {
     }
 }
 
-/// In debug builds (every test run), the places `placer` finds are those a translation that
-/// records every node records: `translate` runs the translation into `sink`.
-#[cfg(debug_assertions)]
+/// Checked in debug builds (every test run): the places `placer` finds are those a translation
+/// that records every node records; `translate` runs the translation into `sink`.
 pub(super) fn check(
     placer: &JsonProperties,
     text: &str,
@@ -57,13 +56,11 @@ pub(super) fn check(
 }
 
 /// A sink that places every node, and the document paths it was told of.
-#[cfg(debug_assertions)]
 struct Recording<'a> {
     inner: super::Placed<'a>,
     paths: Vec<Vec<Step>>,
 }
 
-#[cfg(debug_assertions)]
 impl cfn_names::Sink for Recording<'_> {
     fn moved(&mut self, api: &[Step], cfn: &[Step], written: &serde_json::Value) {
         self.paths.push(api.to_vec());
