@@ -83,6 +83,8 @@ pub struct Rule {
     /// The members of its own document's root the rule reads (`None`: any), so a rule that
     /// reads linked resources runs on a copy of those alone, with `_links`.
     pub roots_read: Option<Vec<String>>,
+    /// How its query judges an array element by element, when it does.
+    pub per_element: Option<super::per_element::PerElement>,
 }
 
 /// What a rule may read, by member name (see `query_check::NamesRead`). Hashed: asked for
@@ -355,6 +357,7 @@ fn compile_parsed(
         }
     }
     Ok(Rule {
+        per_element: super::per_element::PerElement::of_rule(&file, &params),
         literals,
         reads,
         uses_facts,
@@ -453,7 +456,10 @@ fn reads_of(
 }
 
 /// Replaces `{param.NAME}` with the parameter's value.
-fn substitute(query: &str, params: &BTreeMap<String, ParamValue>) -> Result<String, String> {
+pub(super) fn substitute(
+    query: &str,
+    params: &BTreeMap<String, ParamValue>,
+) -> Result<String, String> {
     let mut out = String::with_capacity(query.len());
     let mut rest = query;
     while let Some(start) = rest.find("{param.") {

@@ -8,6 +8,7 @@ pub mod eval;
 mod finding;
 mod linked;
 pub mod outcome;
+mod per_element;
 mod query_check;
 pub mod read_index;
 pub mod rule_file;

@@ -354,7 +354,7 @@ fn string_at(query: &str, start: usize) -> (Option<String>, usize) {
 }
 
 /// The index just after the string literal that starts at `start`.
-fn skip_string(bytes: &[u8], start: usize) -> usize {
+pub(super) fn skip_string(bytes: &[u8], start: usize) -> usize {
     let quote = bytes[start];
     let mut i = start + 1;
     while i < bytes.len() {

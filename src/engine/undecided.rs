@@ -6,6 +6,7 @@
 use super::catalog::{Requirement, Rule};
 use super::eval::{Decision, Met, check_requirements, decide, evaluation};
 use super::outcome::{Evaluation, Outcome};
+use super::per_element::ElementJudge;
 use crate::location::Step;
 use crate::model::link::Links;
 use crate::model::origin::Spans;
@@ -14,7 +15,7 @@ use crate::model::{Estate, facts};
 use serde_json::Value;
 
 /// Values tried for undecided values.
-type Tried<'u> = [(&'u Unknown, Option<Value>)];
+pub(super) type Tried<'u> = [(&'u Unknown, Option<Value>)];
 
 /// What a decision is judged by: two decisions that agree on it are the same verdict.
 fn verdict(decision: &Decision) -> (Outcome, Vec<&[Step]>) {
@@ -59,7 +60,6 @@ pub(super) fn evaluate(
         .map(|(&unknown, tried)| (unknown, base_value(unknown, tried)))
         .collect();
     let base_decision = decide_with(work, &base);
-    let mut depends_on: Vec<&Unknown> = Vec::new();
     // Base values in place (no list element is removed for them: the paths stay).
     let slots: Vec<_> = base
         .iter()
@@ -70,48 +70,31 @@ pub(super) fn evaluate(
         true => refresh_facts(estate, resource, work),
         false => None,
     };
-    for ((&unknown, tried), (_, base)) in unknowns.iter().zip(&candidates).zip(&base) {
-        // The base value is in place already: trying it again decides what the base did.
-        for candidate in tried.iter().filter(|&candidate| candidate != base).cloned() {
-            let decision = decide_with(work, &[(unknown, candidate)]);
-            if verdict(&decision) != verdict(&base_decision) {
-                depends_on.push(unknown);
-                break;
+    let base_verdict = verdict(&base_decision);
+    let mut on_whole =
+        |work: &mut Value, values: &Tried<'_>| verdict(&decide_with(work, values)) != base_verdict;
+    let by_element = ElementJudge::new(
+        rule,
+        (estate, resource),
+        work,
+        links,
+        unknowns,
+        &base_decision,
+    );
+    let depends_on = match by_element {
+        Some(judge) => {
+            let tried = (&candidates[..], &base[..]);
+            let found = depends_on(unknowns, tried, work, &mut |work, values| {
+                judge.differs(work, values)
+            });
+            if cfg!(debug_assertions) {
+                let whole = depends_on(unknowns, tried, work, &mut on_whole);
+                assert_eq!(found, whole, "{} tried by element", rule.id());
             }
+            found
         }
-    }
-    // All together, the k-th value of each: a rule may need two of them to agree.
-    if depends_on.is_empty() && unknowns.len() > 1 {
-        let rounds = candidates.iter().map(Vec::len).max().unwrap_or(0);
-        // The base assignment was decided first.
-        let mut tried: Vec<Vec<Option<Value>>> =
-            vec![base.iter().map(|(_, value)| value.clone()).collect()];
-        for k in 0..rounds {
-            let assignment: Vec<Option<Value>> = candidates
-                .iter()
-                .zip(&base)
-                .map(|(values, (_, base))| {
-                    let value = values.get(k.min(values.len().saturating_sub(1))).cloned();
-                    value.flatten().or_else(|| base.clone())
-                })
-                .collect();
-            // Values of a known form repeat: each assignment once.
-            if tried.contains(&assignment) {
-                continue;
-            }
-            let together: Vec<(&Unknown, Option<Value>)> = unknowns
-                .iter()
-                .copied()
-                .zip(assignment.iter().cloned())
-                .collect();
-            tried.push(assignment);
-            let decision = decide_with(work, &together);
-            if verdict(&decision) != verdict(&base_decision) {
-                depends_on.extend(unknowns);
-                break;
-            }
-        }
-    }
+        None => depends_on(unknowns, (&candidates, &base), work, &mut on_whole),
+    };
     // One condition decides: its failing branch is a finding, said to hold under it.
     let conditional = match depends_on.as_slice() {
         [unknown] => conditional(
@@ -164,6 +147,59 @@ pub(super) fn evaluate(
         Some(evaluation) => evaluation,
         None => evaluation(rule_index, rule, (estate, spans), resource, doc, as_written),
     }
+}
+
+/// The undecided values a decision depends on (see [`evaluate`]): each tried with its values
+/// while the others keep their base values, then all together; `differs` tells whether values
+/// tried change the decision. `work` holds the base values.
+fn depends_on<'u>(
+    unknowns: &[&'u Unknown],
+    (candidates, base): (&[Vec<Option<Value>>], &Tried<'_>),
+    work: &mut Value,
+    differs: &mut dyn FnMut(&mut Value, &Tried<'_>) -> bool,
+) -> Vec<&'u Unknown> {
+    let mut depends_on: Vec<&Unknown> = Vec::new();
+    for ((&unknown, tried), (_, base)) in unknowns.iter().zip(candidates).zip(base) {
+        // The base value is in place already: trying it again decides what the base did.
+        for candidate in tried.iter().filter(|&candidate| candidate != base).cloned() {
+            if differs(work, &[(unknown, candidate)]) {
+                depends_on.push(unknown);
+                break;
+            }
+        }
+    }
+    // All together, the k-th value of each: a rule may need two of them to agree.
+    if depends_on.is_empty() && unknowns.len() > 1 {
+        let rounds = candidates.iter().map(Vec::len).max().unwrap_or(0);
+        // The base assignment was decided first.
+        let mut tried: Vec<Vec<Option<Value>>> =
+            vec![base.iter().map(|(_, value)| value.clone()).collect()];
+        for k in 0..rounds {
+            let assignment: Vec<Option<Value>> = candidates
+                .iter()
+                .zip(base)
+                .map(|(values, (_, base))| {
+                    let value = values.get(k.min(values.len().saturating_sub(1))).cloned();
+                    value.flatten().or_else(|| base.clone())
+                })
+                .collect();
+            // Values of a known form repeat: each assignment once.
+            if tried.contains(&assignment) {
+                continue;
+            }
+            let together: Vec<(&Unknown, Option<Value>)> = unknowns
+                .iter()
+                .copied()
+                .zip(assignment.iter().cloned())
+                .collect();
+            tried.push(assignment);
+            if differs(work, &together) {
+                depends_on.extend(unknowns);
+                break;
+            }
+        }
+    }
+    depends_on
 }
 
 /// Whether the rule's requirements are not met whatever the undecided values are: none of them
