@@ -4,6 +4,7 @@
 //! [`lint::lint`] is the pipeline every caller uses.
 //! See `docs/ARCHITECTURE.md`.
 
+pub mod allocator;
 pub mod cli;
 pub mod config;
 pub mod docs;

@@ -6,4 +6,4 @@ fn main() -> std::process::ExitCode {
 }
 
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: ecslint::allocator::Allocator = ecslint::allocator::Allocator;

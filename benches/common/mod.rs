@@ -369,4 +369,4 @@ pub fn template_yaml(n: usize) -> String {
 /// The allocator `ecslint` uses: the parser alone is timed with it too, so the comparison is
 /// of the work, not of the allocators.
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: ecslint::allocator::Allocator = ecslint::allocator::Allocator;
