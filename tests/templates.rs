@@ -3,6 +3,8 @@
 //! and fingerprints in both; references, parameters, exports and nested stacks across the
 //! templates of a run.
 
+mod common;
+
 use ecslint::engine::catalog;
 use ecslint::lint::{Inputs, Linted, Settings, lint};
 use ecslint::sources::{self, yaml};
@@ -39,17 +41,7 @@ Resources:
 type Found = Vec<(String, String, usize, usize, String)>;
 
 fn lint_texts(texts: Vec<(&str, &str)>, given: &[(&str, &str)]) -> Linted {
-    let rules = catalog::builtin(&BTreeMap::new()).unwrap();
-    let mut settings = Settings::with_rules(rules);
-    settings.input.parameters = given
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    let texts = texts
-        .into_iter()
-        .map(|(name, text)| (name.to_string(), text.to_string()))
-        .collect();
-    lint(Inputs::Texts(texts), settings).unwrap()
+    common::lint_texts(texts, given, false)
 }
 
 fn lint_template(name: &str, text: &str) -> Found {
@@ -173,15 +165,7 @@ fn outcomes_named(
     given: &[(&str, &str)],
     rule_ids: &[&str],
 ) -> Vec<(String, String, String)> {
-    let rules = catalog::builtin(&BTreeMap::new()).unwrap();
-    let mut settings = Settings::with_rules(rules);
-    settings.keep_every_outcome = true;
-    settings.input.parameters = given
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    let texts = vec![(name.to_string(), text.to_string())];
-    let mut linted = lint(Inputs::Texts(texts), settings).unwrap();
+    let mut linted = common::lint_texts(vec![(name, text)], given, true);
     let run = linted.judge();
     assert!(run.input_errors.is_empty(), "{:?}", run.input_errors);
     let mut found: Vec<(String, String, String)> = run

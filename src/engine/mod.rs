@@ -8,6 +8,7 @@ pub mod eval;
 mod finding;
 mod linked;
 pub mod outcome;
+mod pattern_examples;
 mod per_element;
 mod query_check;
 pub mod read_index;

@@ -207,6 +207,22 @@ impl<'d> ElementJudge<'d> {
         })
     }
 
+    /// The base decision's violations in the elements that hold no undecided value: the same
+    /// whatever the values are.
+    pub(super) fn certain(&self, base_decision: &Decision) -> Vec<Vec<Step>> {
+        let array = self.split.array_path();
+        let holds_unknown = |element: &usize| self.elements.iter().any(|(_, e)| e == element);
+        base_decision
+            .violations
+            .iter()
+            .filter(|path| match path.strip_prefix(array.as_slice()) {
+                Some([Step::Index(element), ..]) => self.judged && !holds_unknown(element),
+                _ => false,
+            })
+            .cloned()
+            .collect()
+    }
+
     /// Whether `values` in place of the base values make an element they are in select other
     /// nodes than it did. `work` is left as it was found.
     pub(super) fn differs(&self, work: &mut Value, values: &Tried<'_>) -> bool {

@@ -112,7 +112,7 @@ pub(super) fn lint_query(
 
 /// The literals a query compares with, and values around them: its strings, the words of its
 /// regular expressions' alternatives (`(?i)^(awslogs|splunk)$` gives `awslogs` and `splunk`),
-/// and its numbers with one less and one more. A value the source could not decide is tried
+/// texts each pattern matches, and its numbers with one less and one more. A value the source could not decide is tried
 /// with these: a rule whose outcome changes among them depends on it.
 pub fn literals(query: &str) -> Vec<serde_json::Value> {
     use serde_json::Value;
@@ -142,6 +142,11 @@ pub fn literals(query: &str) -> Vec<serde_json::Value> {
             }
             _ => i += 1,
         }
+    }
+    // Texts each `match()`/`search()` pattern matches: its words alone may match nothing.
+    for pattern in patterns(query) {
+        let made = super::pattern_examples::examples(&pattern);
+        found.extend(made.into_iter().map(Value::String));
     }
     let mut unique = Vec::new();
     for value in found {

@@ -81,7 +81,7 @@ pub(super) fn evaluate(
         unknowns,
         &base_decision,
     );
-    let depends_on = match by_element {
+    let depends_on = match &by_element {
         Some(judge) => {
             let tried = (&candidates[..], &base[..]);
             let found = depends_on(unknowns, tried, work, &mut |work, values| {
@@ -107,6 +107,12 @@ pub(super) fn evaluate(
         ),
         _ => None,
     };
+    // Elements holding no undecided value select what they select whatever the values are: a
+    // violation in one fails the rule, whatever the others turn out to be.
+    let certain = match (&by_element, depends_on.is_empty()) {
+        (Some(judge), false) if conditional.is_none() => judge.certain(&base_decision),
+        _ => Vec::new(),
+    };
     // The same whatever the values: shown as written when that is the verdict too, else on
     // the document with the base values (its paths are that document's), while they are in it.
     let as_written = decide(rule, estate, resource, doc, links);
@@ -129,6 +135,14 @@ pub(super) fn evaluate(
     }
     if let Some(evaluation) = conditional {
         return evaluation;
+    }
+    if !certain.is_empty() {
+        let decision = Decision {
+            outcome: Outcome::Fail,
+            reason: None,
+            violations: certain,
+        };
+        return evaluation(rule_index, rule, (estate, spans), resource, doc, decision);
     }
     if !depends_on.is_empty() {
         let reasons: Vec<&str> = depends_on.iter().map(|u| u.why.as_str()).collect();

@@ -1,6 +1,6 @@
-//! What the mirror tests share: every rule's fixtures, a finding's path in its resource's
-//! document, and references between a fixture's resources rewritten as the other form writes
-//! them.
+//! What the tests share: every rule's fixtures, a finding's path in its resource's document,
+//! references between a fixture's resources rewritten as the other form writes them, and texts
+//! linted with the built-in rules and given parameters.
 #![allow(dead_code)]
 
 use ecslint::engine::catalog::Rule;
@@ -8,6 +8,23 @@ use ecslint::engine::outcome::Location;
 use ecslint::lint::Linted;
 use serde_json::Value;
 use std::path::Path;
+
+/// `texts` (name, text) linted with the built-in rules, parameter values `given`, and every
+/// outcome kept when `every_outcome`.
+pub fn lint_texts(texts: Vec<(&str, &str)>, given: &[(&str, &str)], every_outcome: bool) -> Linted {
+    let rules = ecslint::engine::catalog::builtin(&Default::default()).unwrap();
+    let mut settings = ecslint::lint::Settings::with_rules(rules);
+    settings.keep_every_outcome = every_outcome;
+    settings.input.parameters = given
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let texts = texts
+        .into_iter()
+        .map(|(name, text)| (name.to_string(), text.to_string()))
+        .collect();
+    ecslint::lint::lint(ecslint::lint::Inputs::Texts(texts), settings).unwrap()
+}
 
 /// Every rule's JSON fixtures, in order: (rule, file name, text).
 pub fn fixtures(rules: &[Rule]) -> Vec<(&Rule, String, String)> {
