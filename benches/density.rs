@@ -8,13 +8,16 @@
 //! task definitions of the other benches, whose findings are fewer.
 
 use rayon::prelude::*;
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 mod common;
 
 const ROUNDS: usize = 3;
+
+/// The name of the file that marks an estate written in today's shape ([`shape`]).
+const ESTATE_SHAPE: &str = "shape-4";
 
 /// The corpus's task definitions that are strict JSON with containers: register inputs as they
 /// are, describe outputs unwrapped.
@@ -45,8 +48,97 @@ fn corpus_task_definitions() -> Option<Vec<Value>> {
     (!found.is_empty()).then_some(found)
 }
 
+/// The shape the issue gives the estate, which the real files alone do not have (of the 349,
+/// 271 have fewer than 5 environment variables, one has 10 containers, 25 have volumes and 8
+/// placement constraints): task definition `i` made into it, its own values kept.
+/// - at most 6 containers;
+/// - 5 to 50 environment variables in all (plain settings added to the first container, or the
+///   last ones left out), and in one task definition of five a password among them, in plain
+///   text, as real files often have;
+/// - a secret (in the task definition's own account), a volume and a mount of it where there are
+///   none, and on EC2 task definitions a placement constraint.
+fn shape(doc: &mut Value, i: usize) {
+    let Some(map) = doc.as_object_mut() else {
+        return;
+    };
+    let family = map
+        .get("family")
+        .and_then(Value::as_str)
+        .unwrap_or("app")
+        .to_string();
+    // The task definition's own account, as its roles or ARN name it: a secret it is given is
+    // in that account.
+    let account = ["taskDefinitionArn", "executionRoleArn", "taskRoleArn"]
+        .iter()
+        .filter_map(|member| map.get(*member)?.as_str()?.split(':').nth(4))
+        .find(|account| account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()))
+        .unwrap_or("111122223333")
+        .to_string();
+    let ec2 = map
+        .get("requiresCompatibilities")
+        .and_then(Value::as_array)
+        .is_none_or(|c| c.iter().any(|c| c == "EC2"));
+    if ec2
+        && map
+            .get("placementConstraints")
+            .is_none_or(|p| p == &json!([]))
+    {
+        let constraint =
+            json!({"type": "memberOf", "expression": "attribute:ecs.os-type == linux"});
+        map.insert("placementConstraints".into(), json!([constraint]));
+    }
+    let scratch = map.get("volumes").is_none_or(|v| v == &json!([]));
+    if scratch {
+        map.insert("volumes".into(), json!([{"name": "scratch"}]));
+    }
+    let Some(Value::Array(containers)) = map.get_mut("containerDefinitions") else {
+        return;
+    };
+    containers.truncate(6);
+    let has_secret = containers.iter().any(|container| {
+        container
+            .get("secrets")
+            .and_then(Value::as_array)
+            .is_some_and(|secrets| !secrets.is_empty())
+    });
+    let wanted = 5 + (i * 7) % 46;
+    let mut total = 0;
+    for container in containers.iter_mut() {
+        if let Some(Value::Array(variables)) = container.get_mut("environment") {
+            variables.truncate(wanted.saturating_sub(total));
+            total += variables.len();
+        }
+    }
+    let Some(first) = containers.first_mut().and_then(Value::as_object_mut) else {
+        return;
+    };
+    if let Value::Array(variables) = first.entry("environment").or_insert_with(|| json!([])) {
+        if i.is_multiple_of(5) {
+            variables.push(json!({"name": "DB_PASSWORD", "value": format!("{family}-pw-{i}")}));
+            total += 1;
+        }
+        for k in total..wanted {
+            variables.push(json!({"name": format!("SETTING_{k}"), "value": format!("value-{k}")}));
+        }
+    }
+    if !has_secret {
+        let arn = format!("arn:aws:secretsmanager:eu-west-1:{account}:secret:{family}");
+        first.insert(
+            "secrets".into(),
+            json!([{"name": "API_TOKEN", "valueFrom": arn}]),
+        );
+    }
+    if scratch {
+        let mount = json!({"sourceVolume": "scratch", "containerPath": "/scratch"});
+        match first.entry("mountPoints").or_insert_with(|| json!([])) {
+            Value::Array(mounts) => mounts.push(mount),
+            other => *other = json!([mount]),
+        }
+    }
+}
+
 /// Writes `n` task definitions, one file each, made from `bases` in turn under their own family
-/// (and ARN, where the base has one). Returns the folder.
+/// (and ARN, where the base has one) and given the issue's shape ([`shape`]). Returns the folder.
 fn write_estate(dir: &Path, n: usize, bases: &[Value]) {
     let folder = dir.join("taskdefs");
     std::fs::create_dir_all(&folder).unwrap();
@@ -67,6 +159,7 @@ fn write_estate(dir: &Path, n: usize, bases: &[Value]) {
             }
             map.insert("family".into(), family.into());
         }
+        shape(&mut doc, i);
         let text = serde_json::to_string_pretty(&doc).unwrap();
         std::fs::write(folder.join(format!("td-{i:06}.json")), text).unwrap();
     });
@@ -125,13 +218,12 @@ fn main() {
     );
     for &n in &sizes {
         let dir = root.join(format!("density-{n}"));
-        if !dir
-            .join("taskdefs")
-            .join(format!("td-{:06}.json", n - 1))
-            .exists()
-        {
+        // Made again when the shape of the estate changed (its marker is the shape's version).
+        let marker = dir.join(ESTATE_SHAPE);
+        if !marker.exists() {
             let _ = std::fs::remove_dir_all(&dir);
             write_estate(&dir, n, &bases);
+            std::fs::write(&marker, "").unwrap();
         }
         let paths = json_files(&dir);
         let bytes: u64 = paths
