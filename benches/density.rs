@@ -53,7 +53,7 @@ fn corpus_task_definitions() -> Option<Vec<Value>> {
 /// placement constraints): task definition `i` made into it, its own values kept.
 /// - at most 6 containers;
 /// - 5 to 50 environment variables in all (plain settings added to the first container, or the
-///   last ones left out), and in one task definition of five a password among them, in plain
+///   last ones left out), and in one task definition of four a password among them, in plain
 ///   text, as real files often have;
 /// - a secret (in the task definition's own account), a volume and a mount of it where there are
 ///   none, and on EC2 task definitions a placement constraint.
