@@ -1,7 +1,9 @@
 //! Rules on documents with values the source could not decide (`model::unknown`). A rule is
 //! judged only when its decision is the same whatever each undecided value is: each is tried
-//! with the values the rule compares with and one of every type, alone and all together.
-//! Otherwise the rule is not evaluated, and the reason names the values it depends on.
+//! with the values the rule compares with (texts its patterns match among them) and one of every
+//! type, alone and all together. Otherwise the rule is not evaluated, and the reason names the
+//! values it depends on; unless it judges element by element (`per_element.rs`) and fails in an
+//! element that holds none of them, which no value can change.
 
 use super::catalog::{Requirement, Rule};
 use super::eval::{Decision, Met, check_requirements, decide, evaluation};
