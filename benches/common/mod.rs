@@ -59,6 +59,17 @@ pub fn check(bin: &str, path: &Path) -> (i32, String) {
     (code, String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
+/// `ecslint check --format json -o OUT PATH`, the report written to a file as a CI job writes it.
+pub fn check_to(bin: &str, path: &Path, out: &Path) {
+    let status = std::process::Command::new(bin)
+        .args(["check", "--no-config", "-f", "json", "-o"])
+        .arg(out)
+        .arg(path)
+        .status()
+        .expect("run ecslint");
+    assert!(matches!(status.code(), Some(0 | 1)), "ecslint failed");
+}
+
 /// Runs this bench binary again with `ECSLINT_BENCH_PARSE=path`: the parser alone, as a
 /// process of its own (each bench's `main` starts by answering that variable).
 pub fn parse_as_process(path: &Path) {
