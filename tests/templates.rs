@@ -137,7 +137,10 @@ fn parameters_no_value_and_substitutions_resolve_where_the_template_decides() {
     let unknowns = &resources[0].origin.map.as_ref().unwrap().unknowns;
     assert_eq!(unknowns.len(), 1, "{unknowns:?}");
     assert!(
-        unknowns[0].why.contains("parameter Env has no Default"),
+        unknowns[0]
+            .why
+            .text()
+            .contains("parameter Env has no Default"),
         "{unknowns:?}"
     );
     assert_eq!(app["environment"][1]["value"], "image nginx:latest");
@@ -857,7 +860,7 @@ fn a_nested_stack_takes_the_parameters_its_parent_passes() {
     );
     // ... and says so: the parent passes it a value the parent does not decide.
     let map = task_definition.origin.map.as_ref().expect("translated");
-    let why: Vec<&str> = map.unknowns.iter().map(|u| u.why.as_str()).collect();
+    let why: Vec<&str> = map.unknowns.iter().map(|u| u.why.text()).collect();
     assert!(
         why.iter().any(|w| w.contains(
             "parameter Stage is passed by the parent stack's ApiNestedStackResource as `{\"Ref\":\"AWS::Region\"}`: AWS::Region is the stack's region"

@@ -45,7 +45,8 @@ pub(super) fn doubt(rule: &Rule, estate: &Estate, links: &Links) -> Option<Strin
                 };
                 return Some(format!(
                     "its {whose} {} has a value the template does not decide: {}",
-                    resource.name, unknown.why
+                    resource.name,
+                    unknown.why.text()
                 ));
             }
         }

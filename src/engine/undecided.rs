@@ -147,7 +147,7 @@ pub(super) fn evaluate(
         return evaluation(rule_index, rule, (estate, spans), resource, doc, decision);
     }
     if !depends_on.is_empty() {
-        let reasons: Vec<&str> = depends_on.iter().map(|u| u.why.as_str()).collect();
+        let reasons: Vec<&str> = depends_on.iter().map(|u| u.why.text()).collect();
         return Evaluation {
             rule: rule_index,
             resource,

@@ -5,6 +5,7 @@
 
 use crate::location::Step;
 use serde_json::Value;
+use std::sync::{Arc, OnceLock};
 
 /// What a source writes in a document for a value it could not decide and that has no form of
 /// its own there (Terraform's values known after apply): `{"Ref": "undecided: WHY"}`, an
@@ -27,9 +28,56 @@ pub struct Unknown {
     pub path: Vec<Step>,
     /// What it is and why it is undecided, for a person: "`!Ref AWS::Region`: the stack's
     /// region, known when it is deployed".
-    pub why: String,
+    pub why: Why,
     /// What it may be.
     pub may_be: MayBe,
+}
+
+/// Why a value is undecided, for a person. A source may have it worded only when it is shown:
+/// most never are (a template of 5,000 task definitions has 37,500 undecided values, and a rule
+/// names them only when it is not evaluated).
+#[derive(Clone)]
+pub struct Why(Arc<Words>);
+
+struct Words {
+    text: OnceLock<String>,
+    word: Option<Box<dyn Fn() -> String + Send + Sync>>,
+}
+
+impl Why {
+    /// A reason already worded.
+    pub fn said(text: impl Into<String>) -> Why {
+        let text = OnceLock::from(text.into());
+        Why(Arc::new(Words { text, word: None }))
+    }
+
+    /// A reason `word` words when it is first shown.
+    pub fn later(word: impl Fn() -> String + Send + Sync + 'static) -> Why {
+        let word: Box<dyn Fn() -> String + Send + Sync> = Box::new(word);
+        Why(Arc::new(Words {
+            text: OnceLock::new(),
+            word: Some(word),
+        }))
+    }
+
+    pub fn text(&self) -> &str {
+        let words = &self.0;
+        words
+            .text
+            .get_or_init(|| words.word.as_ref().map(|word| word()).unwrap_or_default())
+    }
+}
+
+impl std::fmt::Debug for Why {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.text())
+    }
+}
+
+impl PartialEq for Why {
+    fn eq(&self, other: &Why) -> bool {
+        Arc::ptr_eq(&self.0, &other.0) || self.text() == other.text()
+    }
 }
 
 /// The values an undecided value may take, as far as the source knows.

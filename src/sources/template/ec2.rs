@@ -288,7 +288,7 @@ impl Reader<'_> {
         if crate::sources::cfn_names::is_intrinsic(value) {
             map.unknowns.push(Unknown {
                 path: api.to_vec(),
-                why: self.context.why(value),
+                why: self.context.why_later(value),
                 may_be: undecided::may_be(value, None),
             });
         }

@@ -6,7 +6,7 @@
 
 use serde_json::{Map, Value};
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, OnceLock};
 
 mod provenance;
 
@@ -41,6 +41,8 @@ pub struct Context<'t> {
     /// Every declared condition is decided when the context is made, so that contexts shared
     /// by threads only read it.
     decided_conditions: Mutex<HashMap<String, Option<bool>>>,
+    /// What wording why a value is undecided needs, made when the first one is.
+    explainer: OnceLock<Arc<provenance::Explainer>>,
 }
 
 impl<'t> Context<'t> {
@@ -132,6 +134,7 @@ impl<'t> Context<'t> {
             mappings: template.get("Mappings").and_then(Value::as_object),
             conditions: template.get("Conditions").and_then(Value::as_object),
             decided_conditions: Mutex::default(),
+            explainer: OnceLock::new(),
         };
         for name in context.conditions.into_iter().flat_map(|c| c.keys()) {
             context.condition(name);

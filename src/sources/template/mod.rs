@@ -330,7 +330,7 @@ impl cfn_names::Sink for Placed<'_> {
     fn undecided(&mut self, api: &[Step], _cfn: &[Step], value: &Value, branches: Branches) {
         self.map.unknowns.push(Unknown {
             path: api.to_vec(),
-            why: self.context.why(value),
+            why: self.context.why_later(value),
             may_be: undecided::may_be(value, branches),
         });
     }

@@ -331,7 +331,7 @@ impl cfn_names::Sink for Heard<'_> {
         };
         self.map.unknowns.push(Unknown {
             path: api.to_vec(),
-            why: unknown.why.clone(),
+            why: crate::model::unknown::Why::said(unknown.why.clone()),
             may_be,
         });
     }

@@ -3,7 +3,10 @@
 
 use super::super::undecided::sub_variables;
 use super::{Context, get_att_resource};
-use serde_json::Value;
+use crate::model::unknown::Why;
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::sync::Arc;
 
 impl Context<'_> {
     /// Where a value written as `written` came from, when the template decided it elsewhere:
@@ -84,6 +87,41 @@ impl Context<'_> {
     /// Why a value left as written is undecided, for a person: the value in short and what in
     /// it the template does not decide.
     pub fn why(&self, value: &Value) -> String {
+        self.explainer().why(value)
+    }
+
+    /// [`Context::why`], worded when it is first shown.
+    pub fn why_later(&self, value: &Value) -> Why {
+        let (explainer, value) = (self.explainer(), value.clone());
+        Why::later(move || explainer.why(&value))
+    }
+
+    fn explainer(&self) -> Arc<Explainer> {
+        let made = self.explainer.get_or_init(|| {
+            Arc::new(Explainer {
+                undecided: self.undecided.clone(),
+                types: (self.types.iter())
+                    .map(|(id, kind)| (id.to_string(), kind.to_string()))
+                    .collect(),
+                conditions: self.conditions.cloned(),
+            })
+        });
+        Arc::clone(made)
+    }
+}
+
+/// What wording why a value is undecided reads of a template, its own copy: a reason may be
+/// worded after the template is gone.
+pub struct Explainer {
+    /// Parameters without a value, with why.
+    undecided: HashMap<String, String>,
+    /// Logical id → type.
+    types: HashMap<String, String>,
+    conditions: Option<Map<String, Value>>,
+}
+
+impl Explainer {
+    fn why(&self, value: &Value) -> String {
         let mut causes = Vec::new();
         self.causes(value, &mut causes, 0);
         let mut shown = serde_json::to_string(value).unwrap_or_default();
@@ -131,7 +169,8 @@ impl Context<'_> {
                     ("Fn::If", Value::Array(parts)) if !parts.is_empty() => {
                         let name = parts[0].as_str().unwrap_or("?");
                         add(format!("condition {name} is not decided"));
-                        if let Some(condition) = self.conditions.and_then(|c| c.get(name)) {
+                        if let Some(condition) = self.conditions.as_ref().and_then(|c| c.get(name))
+                        {
                             self.causes(condition, out, depth + 1);
                         }
                         for part in &parts[1..] {
@@ -152,7 +191,8 @@ impl Context<'_> {
                         }
                     }
                     ("Condition", Value::String(name)) => {
-                        if let Some(condition) = self.conditions.and_then(|c| c.get(name)) {
+                        if let Some(condition) = self.conditions.as_ref().and_then(|c| c.get(name))
+                        {
                             self.causes(condition, out, depth + 1);
                         }
                         return;
