@@ -50,28 +50,24 @@ fn corpus_task_definitions() -> Option<Vec<Value>> {
 
 /// The shape the issue gives the estate, which the real files alone do not have (of the 349,
 /// 271 have fewer than 5 environment variables, one has 10 containers, 25 have volumes and 8
-/// placement constraints): task definition `i` made into it, its own values kept.
+/// placement constraints): task definition `i`, of family `family`, made into it, its own values
+/// kept.
 /// - at most 6 containers;
 /// - 5 to 50 environment variables in all (plain settings added to the first container, or the
 ///   last ones left out), and in one task definition of four a password among them, in plain
 ///   text, as real files often have;
 /// - a secret (in the task definition's own account), a volume and a mount of it where there are
 ///   none, and on EC2 task definitions a placement constraint.
-fn shape(doc: &mut Value, i: usize) {
+fn shape(doc: &mut Value, family: &str, i: usize) {
     let Some(map) = doc.as_object_mut() else {
         return;
     };
-    let family = map
-        .get("family")
-        .and_then(Value::as_str)
-        .unwrap_or("app")
-        .to_string();
     // The task definition's own account, as its roles or ARN name it: a secret it is given is
     // in that account.
     let account = ["taskDefinitionArn", "executionRoleArn", "taskRoleArn"]
         .iter()
-        .filter_map(|member| map.get(*member)?.as_str()?.split(':').nth(4))
-        .find(|account| account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()))
+        .filter_map(|member| ecslint::model::arn_account_id(map.get(*member)?.as_str()?))
+        .next()
         .unwrap_or("111122223333")
         .to_string();
     let ec2 = map
@@ -157,9 +153,9 @@ fn write_estate(dir: &Path, n: usize, bases: &[Value]) {
                     format!("arn:aws:ecs:eu-west-1:111122223333:task-definition/{family}:1").into(),
                 );
             }
-            map.insert("family".into(), family.into());
+            map.insert("family".into(), family.clone().into());
         }
-        shape(&mut doc, i);
+        shape(&mut doc, &family, i);
         let text = serde_json::to_string_pretty(&doc).unwrap();
         std::fs::write(folder.join(format!("td-{i:06}.json")), text).unwrap();
     });

@@ -7,6 +7,7 @@ use jsonpath_rfc9535::JsonPath;
 use std::collections::BTreeMap;
 use std::fmt;
 
+use super::rule_file::substitute;
 pub use super::rule_file::{
     Equivalents, FixSpec, Ids, Judged, Param, ParamValue, Pillar, RuleDocs, RuleFile, Severity,
 };
@@ -453,28 +454,6 @@ fn reads_of(
     }
     reads.names.extend(derived.into_iter().map(str::to_string));
     Some(reads)
-}
-
-/// Replaces `{param.NAME}` with the parameter's value.
-pub(super) fn substitute(
-    query: &str,
-    params: &BTreeMap<String, ParamValue>,
-) -> Result<String, String> {
-    let mut out = String::with_capacity(query.len());
-    let mut rest = query;
-    while let Some(start) = rest.find("{param.") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + "{param.".len()..];
-        let end = after.find('}').ok_or("unclosed {param.…} in query")?;
-        let name = &after[..end];
-        let value = params
-            .get(name)
-            .ok_or_else(|| format!("query uses undeclared parameter {name:?}"))?;
-        out.push_str(&value.spliced());
-        rest = &after[end + 1..];
-    }
-    out.push_str(rest);
-    Ok(out)
 }
 
 /// The built-in rules' files, embedded at build time: (path, text).

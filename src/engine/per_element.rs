@@ -3,9 +3,10 @@
 //! on that element, not on the whole document. A template's task definition has an undecided
 //! image per container (`${AWS::AccountId}.dkr.ecr...`), each tried with several values.
 
-use super::catalog::{ParamValue, Rule, RuleFile, substitute};
+use super::catalog::{ParamValue, Rule, RuleFile};
 use super::eval::{Decision, Met, check_requirements, matches};
-use super::query_check::{roots_read, skip_string};
+use super::query_check::{name_end, roots_read, skip_string};
+use super::rule_file::substitute;
 use super::undecided::Tried;
 use crate::location::Step;
 use crate::model::link::Links;
@@ -18,8 +19,8 @@ use std::collections::BTreeMap;
 /// A rule's query split where it starts judging elements.
 #[derive(Debug, Clone)]
 pub struct PerElement {
-    /// The member names leading to the array (`containerDefinitions`).
-    array: Vec<String>,
+    /// The path of the array: member names (`containerDefinitions`).
+    array: Vec<Step>,
     /// The rest of the query from the array's selector on, run on a one-element array.
     element_query: JsonPath,
     /// The root members the rule's other queries (requirements, `applies_if`, `when`) read.
@@ -54,14 +55,12 @@ impl PerElement {
             return None;
         }
         while bytes.get(i) == Some(&b'.') {
-            let end = (i + 1..bytes.len())
-                .find(|&j| !(bytes[j].is_ascii_alphanumeric() || bytes[j] == b'_'))
-                .unwrap_or(bytes.len());
+            let end = name_end(bytes, i + 1);
             let name = &query[i + 1..end];
             if name.is_empty() || name.as_bytes()[0].is_ascii_digit() {
                 return None;
             }
-            array.push(name.to_string());
+            array.push(Step::Key(name.to_string()));
             i = end;
         }
         let rest = &query[i..];
@@ -81,26 +80,28 @@ impl PerElement {
         })
     }
 
+    /// The element of the array that `path` is in, and the path within it.
+    fn within<'p>(&self, path: &'p [Step]) -> Option<(usize, &'p [Step])> {
+        match path.strip_prefix(self.array.as_slice())? {
+            [Step::Index(element), rest @ ..] => Some((*element, rest)),
+            _ => None,
+        }
+    }
+
     /// The element `path` is inside of (not the element itself: removing one would move the
     /// others), when the rule's other queries cannot read what is there.
     fn element_of(&self, kind: ResourceKind, path: &[Step]) -> Option<usize> {
-        let (array, rest) = path.split_at_checked(self.array.len())?;
-        let named = array
-            .iter()
-            .zip(&self.array)
-            .all(|(step, name)| matches!(step, Step::Key(key) if key == name));
-        let [Step::Index(element), _, ..] = rest else {
-            return None;
-        };
-        let read_by_others = self.others_read.contains(&self.array[0])
-            || (self.others_read.iter().any(|root| root == "_facts")
-                && crate::model::vocabulary::facts_may_read(kind, path));
-        (named && !read_by_others).then_some(*element)
+        let (element, rest) = self.within(path)?;
+        let read_by_others = self.others_read.iter().any(|root| match root.as_str() {
+            "_facts" => crate::model::vocabulary::facts_may_read(kind, path),
+            root => matches!(&self.array[0], Step::Key(first) if first == root),
+        });
+        (!rest.is_empty() && !read_by_others).then_some(element)
     }
 
     /// What the rule selects in element `element` of `doc`'s array, by path within it, sorted.
     fn selected(&self, doc: &mut Value, element: usize) -> Vec<Vec<Step>> {
-        let Some(Value::Array(items)) = pointer_mut(doc, &self.array_path()) else {
+        let Some(Value::Array(items)) = pointer_mut(doc, &self.array) else {
             return Vec::new();
         };
         let Some(item) = items.get_mut(element) else {
@@ -122,10 +123,6 @@ impl PerElement {
             *item = taken;
         }
         selected
-    }
-
-    fn array_path(&self) -> Vec<Step> {
-        self.array.iter().cloned().map(Step::Key).collect()
     }
 }
 
@@ -182,19 +179,14 @@ impl<'d> ElementJudge<'d> {
             .flatten()
             .all(|query| !query.query_values(work).is_empty());
         // The base decision's violations in each element, by path within it.
-        let array = split.array_path();
         let mut at_base: Vec<(usize, Vec<&[Step]>)> = Vec::new();
         for &(_, element) in &elements {
             if at_base.iter().any(|(seen, _)| *seen == element) {
                 continue;
             }
-            let mut selected: Vec<&[Step]> = base_decision
-                .violations
-                .iter()
-                .filter_map(|path| match path.strip_prefix(array.as_slice())? {
-                    [Step::Index(at), within @ ..] if *at == element => Some(within),
-                    _ => None,
-                })
+            let mut selected: Vec<&[Step]> = (base_decision.violations.iter())
+                .filter_map(|path| split.within(path))
+                .filter_map(|(at, within)| (at == element).then_some(within))
                 .collect();
             selected.sort();
             at_base.push((element, selected));
@@ -210,14 +202,11 @@ impl<'d> ElementJudge<'d> {
     /// The base decision's violations in the elements that hold no undecided value: the same
     /// whatever the values are.
     pub(super) fn certain(&self, base_decision: &Decision) -> Vec<Vec<Step>> {
-        let array = self.split.array_path();
-        let holds_unknown = |element: &usize| self.elements.iter().any(|(_, e)| e == element);
-        base_decision
-            .violations
-            .iter()
-            .filter(|path| match path.strip_prefix(array.as_slice()) {
-                Some([Step::Index(element), ..]) => self.judged && !holds_unknown(element),
-                _ => false,
+        let holds_unknown = |element: usize| self.elements.iter().any(|(_, e)| *e == element);
+        (base_decision.violations.iter())
+            .filter(|path| {
+                let element = self.split.within(path).map(|(element, _)| element);
+                self.judged && element.is_some_and(|element| !holds_unknown(element))
             })
             .cloned()
             .collect()
@@ -250,7 +239,10 @@ impl<'d> ElementJudge<'d> {
             let at_base = self.at_base.iter().find(|(seen, _)| *seen == element);
             let at_base = at_base.map_or(&[][..], |(_, selected)| selected.as_slice());
             let selected = self.split.selected(work, element);
-            if selected.len() != at_base.len() || selected.iter().zip(at_base).any(|(a, b)| a != b)
+            if !selected
+                .iter()
+                .map(Vec::as_slice)
+                .eq(at_base.iter().copied())
             {
                 differs = true;
                 break;
@@ -268,7 +260,12 @@ mod tests {
     use super::*;
 
     fn array_of(query: &str, others: &[&str]) -> Option<Vec<String>> {
-        PerElement::of(query, others.iter().copied()).map(|split| split.array)
+        let split = PerElement::of(query, others.iter().copied())?;
+        let names = split.array.iter().map(|step| match step {
+            Step::Key(name) => name.clone(),
+            Step::Index(i) => i.to_string(),
+        });
+        Some(names.collect())
     }
 
     #[test]

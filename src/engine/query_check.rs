@@ -344,7 +344,7 @@ pub fn roots_read(query: &str) -> Option<Vec<String>> {
 }
 
 /// Where the member name written in shorthand (`.name`) from `start` ends.
-fn name_end(bytes: &[u8], start: usize) -> usize {
+pub(super) fn name_end(bytes: &[u8], start: usize) -> usize {
     (start..bytes.len())
         .find(|&j| !(bytes[j].is_ascii_alphanumeric() || bytes[j] == b'_'))
         .unwrap_or(bytes.len())

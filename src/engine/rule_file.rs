@@ -152,6 +152,28 @@ pub enum ParamValue {
     List(Vec<String>),
 }
 
+/// Replaces `{param.NAME}` with the parameter's value.
+pub(super) fn substitute(
+    query: &str,
+    params: &BTreeMap<String, ParamValue>,
+) -> Result<String, String> {
+    let mut out = String::with_capacity(query.len());
+    let mut rest = query;
+    while let Some(start) = rest.find("{param.") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + "{param.".len()..];
+        let end = after.find('}').ok_or("unclosed {param.…} in query")?;
+        let name = &after[..end];
+        let value = params
+            .get(name)
+            .ok_or_else(|| format!("query uses undeclared parameter {name:?}"))?;
+        out.push_str(&value.spliced());
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
 impl ParamValue {
     /// The value as it is spliced into a query's single-quoted string or number position.
     pub(super) fn spliced(&self) -> String {

@@ -195,12 +195,6 @@ fn parse_size(value: Option<&Value>, unit_suffixes: &[&str]) -> Option<u64> {
     }
 }
 
-/// The account id an ARN names, when it names one: twelve digits (`${AWS_ACCOUNT_ID}` in a
-/// templated file is not one, nor `aws` in an AWS managed policy's).
-fn account_of(arn: &str) -> Option<&str> {
-    super::arn_account(arn).filter(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()))
-}
-
 fn account_setting<'a>(estate: &'a Estate, links: &Links, name: &str) -> Option<&'a str> {
     let LinkState::Resolved(found) = links.get("account")? else {
         return None;
@@ -220,7 +214,7 @@ pub fn task_definition_facts(estate: &Estate, links: &Links, doc: &Value, td: us
     let account_id = ["taskDefinitionArn", "executionRoleArn", "taskRoleArn"]
         .iter()
         .filter_map(|k| str_field(doc, k))
-        .find_map(|arn| account_of(arn).map(str::to_string));
+        .find_map(|arn| super::arn_account_id(arn).map(str::to_string));
     if let Some(account) = &account_id {
         facts.insert("accountId".into(), json!(account));
     }
@@ -260,7 +254,7 @@ pub fn task_definition_facts(estate: &Estate, links: &Links, doc: &Value, td: us
             .flatten()
             .enumerate()
         {
-            let secret_account = str_field(secret, "valueFrom").and_then(account_of);
+            let secret_account = str_field(secret, "valueFrom").and_then(super::arn_account_id);
             if let (Some(theirs), Some(ours)) = (secret_account, &account_id)
                 && theirs != ours
             {

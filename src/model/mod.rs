@@ -369,6 +369,12 @@ pub fn arn_account(arn: &str) -> Option<&str> {
         .filter(|a| !a.is_empty())
 }
 
+/// The account id an ARN names, when it names one: twelve digits (`${AWS_ACCOUNT_ID}` in a
+/// templated file is not one, nor `aws` in an AWS managed policy's).
+pub fn arn_account_id(arn: &str) -> Option<&str> {
+    arn_account(arn).filter(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()))
+}
+
 /// The account a resource belongs to: its ARN's, else that of the snapshot it was read from.
 pub fn account_of<'a>(resource: &'a Resource, files: &'a [SourceFile]) -> Option<&'a str> {
     arn_account(&resource.id).or_else(|| files.get(resource.origin.file)?.account.as_deref())
