@@ -43,6 +43,9 @@ pub struct Settings {
     /// Keep every evaluation, passes and not-applicable ones too (rule tests); otherwise only
     /// failed and not-evaluated ones are kept and the rest counted.
     pub keep_every_outcome: bool,
+    /// Release the texts of files of task definitions once they are evaluated (they are read
+    /// again if a report quotes them): for a run that does not edit its files.
+    pub release_texts: bool,
 }
 
 impl Settings {
@@ -110,7 +113,7 @@ pub fn lint_timed(inputs: Inputs, settings: Settings, lap: Lap<'_>) -> Result<Li
         }
         (evaluations, counts)
     } else {
-        crate::engine::eval::evaluate_counted(&settings.rules, &estate)
+        crate::engine::eval::evaluate_counted(&settings.rules, &estate, settings.release_texts)
     };
     lap("evaluate");
     Ok(Linted {
@@ -214,7 +217,8 @@ pub fn fix_edit(
     }
     let target =
         sources::template::fix_target(run.estate, templates, violating, &spec.path, &spec.value)?;
-    let text = &run.estate.files[target.file].text;
+    let held = run.estate.files[target.file].text();
+    let text = held.as_str();
     let parsed = templates.get(target.file, text, target.yaml)?;
     let (node, keys) = (&target.node, &target.keys);
     let (start, end, replacement) = match target.yaml {

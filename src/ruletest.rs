@@ -240,7 +240,7 @@ fn check_fix(rule: &Rule, before: &Path, after: &Path) -> Result<(), String> {
     if edits.is_empty() {
         return Err(format!("{}: no fix to apply", before.display()));
     }
-    let (fixed, _) = fix::apply(&run.estate.files[0].text, &edits);
+    let (fixed, _) = fix::apply(&run.estate.files[0].text(), &edits);
     let expected =
         std::fs::read_to_string(after).map_err(|e| format!("{}: {e}", after.display()))?;
     if fixed != expected {

@@ -556,3 +556,73 @@ fn a_translated_resource_places_findings_where_its_origin_map_says() {
         "{uris:?}"
     );
 }
+
+/// A run that releases the texts of its task definition files once they are evaluated reports
+/// what a run that keeps them reports, byte for byte: a report that quotes a file (a code
+/// frame, a fix) reads it again. A file edited since it was read is quoted by nothing.
+#[test]
+fn released_texts_are_read_again_the_same_or_not_at_all() {
+    use ecslint::report::{Format, ReportOptions, render};
+    let demo = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo");
+    let dir = tempfile::tempdir().unwrap();
+    for folder in ["", "task-definitions"] {
+        std::fs::create_dir_all(dir.path().join(folder)).unwrap();
+        for entry in std::fs::read_dir(demo.join(folder)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_file() {
+                let to = dir.path().join(folder).join(path.file_name().unwrap());
+                std::fs::copy(&path, to).unwrap();
+            }
+        }
+    }
+    let rules: std::sync::Arc<[Rule]> = catalog::builtin(&BTreeMap::new()).unwrap().into();
+    let linted = |release_texts: bool| {
+        let settings = Settings {
+            release_texts,
+            ..Settings::with_rules(rules.clone())
+        };
+        lint(Inputs::Paths(vec![dir.path().to_path_buf()]), settings).unwrap()
+    };
+    let reports = |run: &ecslint::findings::RunResult<'_>| {
+        let options = ReportOptions::default();
+        [Format::Json, Format::Sarif, Format::Pretty].map(|format| render(format, run, &options))
+    };
+    let mut kept = linted(false);
+    let mut released = linted(true);
+    let file = |name: &str| {
+        let at = released
+            .estate
+            .files
+            .iter()
+            .position(|f| f.path.ends_with(name));
+        at.unwrap_or_else(|| panic!("{name} was read"))
+    };
+    let (worker, services) = (file("worker.json"), file("services.json"));
+    assert!(!released.estate.files[worker].text_is_held());
+    assert!(kept.estate.files[worker].text_is_held());
+    // Services are held documents, and findings of other resources may be placed in them.
+    assert!(released.estate.files[services].text_is_held());
+
+    let mut kept_run = kept.judge();
+    ecslint::lint::plan_fixes(&mut kept_run);
+    let mut released_run = released.judge();
+    ecslint::lint::plan_fixes(&mut released_run);
+    let before = reports(&kept_run);
+    assert_eq!(reports(&released_run), before);
+    assert!(before[2].contains("worker.json"), "{}", before[2]);
+    assert!(before[1].contains("\"fixes\""));
+
+    // Edited after it was read: its findings stay where they were found, its code is not
+    // quoted from the new text, and nothing panics.
+    let path = dir.path().join("task-definitions/worker.json");
+    let edited = std::fs::read_to_string(&path).unwrap();
+    assert!(edited.contains("\"image\""));
+    let edited = edited.replace("\"image\"", "\"edited\"");
+    std::fs::write(&path, edited).unwrap();
+    let files = &released_run.estate.files;
+    let text = std::thread::scope(|s| s.spawn(|| files[worker].text()).join().unwrap());
+    assert_eq!(*text, "");
+    let after = reports(&released_run);
+    assert_eq!(after[0], before[0]);
+    assert!(!after[2].contains("\"edited\""), "{}", after[2]);
+}

@@ -190,7 +190,7 @@ fn judged(rule: &Rule, name: &str, text: &str) -> Result<(Judged, Vec<String>), 
     if let Some(error) = linted.input_errors.first() {
         return Err(error.to_string());
     }
-    let lines = linted.estate.files[0].text.lines().count();
+    let lines = linted.estate.files[0].text().lines().count();
     let mut found = Vec::new();
     let mut fingerprints = Vec::new();
     for evaluation in &linted.evaluations {

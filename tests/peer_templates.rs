@@ -132,7 +132,7 @@ fn read_every_template(dir: &Path) -> (usize, usize) {
                 "{name}: {declared} ECS resources declared, {found} read"
             ));
         }
-        let lines = run.estate.files[0].text.lines().count();
+        let lines = run.estate.files[0].text().lines().count();
         for finding in run.evaluations.iter().flat_map(|e| &e.findings) {
             let line = finding.location.start.line;
             if finding.location.file != 0 || line == 0 || line > lines {

@@ -601,7 +601,7 @@ fn fix_folder(folder: &Path) -> usize {
     for (i, file) in run.estate.files.iter().enumerate() {
         let mine: Vec<_> = edits.iter().filter(|e| e.file == i).cloned().collect();
         if !mine.is_empty() {
-            let (fixed, _) = ecslint::findings::fix::apply(&file.text, &mine);
+            let (fixed, _) = ecslint::findings::fix::apply(&file.text(), &mine);
             std::fs::write(file.source.as_ref().unwrap(), fixed).unwrap();
         }
     }

@@ -22,7 +22,7 @@ fn fixed(text: &str) -> Option<(String, usize)> {
     }
     let run = linted.judge();
     let edits = fix::all_edits(&run);
-    Some(fix::apply(&run.estate.files[0].text, &edits))
+    Some(fix::apply(&run.estate.files[0].text(), &edits))
 }
 
 fuzz_target!(|data: &[u8]| {

@@ -19,7 +19,7 @@ fuzz_target!(|data: &[u8]| {
     let linted = lint(inputs, settings).expect("in-memory inputs are always listed");
     for evaluation in &linted.evaluations {
         for finding in &evaluation.findings {
-            let text = &linted.estate.files[finding.location.file].text;
+            let text = linted.estate.files[finding.location.file].text();
             assert!(finding.location.byte_start <= finding.location.byte_end);
             assert!(finding.location.byte_end <= text.len());
         }

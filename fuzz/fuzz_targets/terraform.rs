@@ -22,7 +22,7 @@ fuzz_target!(|data: &[u8]| {
             continue;
         };
         for written in map.places() {
-            let file = &read.files[written.file].text;
+            let file = read.files[written.file].text();
             let span = written.span;
             assert!(
                 span.start <= span.end && span.end <= file.len(),

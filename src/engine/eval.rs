@@ -28,8 +28,20 @@ pub fn evaluate(rules: &[Rule], estate: &Estate) -> Vec<Evaluation> {
 
 /// Like [`evaluate`], keeping only failed and not-evaluated evaluations, with outcome counts per
 /// rule for all of them: what a run needs, in memory proportional to its findings.
-pub fn evaluate_counted(rules: &[Rule], estate: &Estate) -> (Vec<Evaluation>, Vec<Counts>) {
+///
+/// With `release_texts`, the text of a file of task definitions that are parsed again when
+/// evaluated is released once they are ([`crate::model::SourceFile::release_text`]): a large
+/// estate is mostly such texts, and only a report that quotes it reads one again.
+pub fn evaluate_counted(
+    rules: &[Rule],
+    estate: &Estate,
+    release_texts: bool,
+) -> (Vec<Evaluation>, Vec<Counts>) {
     let read_index = ReadIndex::new(rules);
+    let left = match release_texts {
+        true => deferred_left(estate),
+        false => Vec::new(),
+    };
     let blank = || (Vec::new(), vec![Counts::default(); rules.len()]);
     let (mut kept, counts) = (0..estate.resources.len())
         .into_par_iter()
@@ -41,6 +53,12 @@ pub fn evaluate_counted(rules: &[Rule], estate: &Estate) -> (Vec<Evaluation>, Ve
                     if matches!(evaluation.outcome, Outcome::Fail | Outcome::NotEvaluated) {
                         kept.push(evaluation);
                     }
+                }
+                let file = estate.resources[resource].origin.file;
+                if let Some(Some(left)) = left.get(file)
+                    && left.fetch_sub(1, std::sync::atomic::Ordering::AcqRel) == 1
+                {
+                    estate.files[file].release_text();
                 }
                 (kept, counts)
             },
@@ -54,6 +72,23 @@ pub fn evaluate_counted(rules: &[Rule], estate: &Estate) -> (Vec<Evaluation>, Ve
         });
     kept.sort_by_key(|e| (e.resource, e.rule));
     (kept, counts)
+}
+
+/// For each file whose resources are all deferred task definitions, how many of them are left
+/// to evaluate; `None` for the others, whose texts are kept (their documents are held, and
+/// other resources' findings may be placed in them as in theirs).
+fn deferred_left(estate: &Estate) -> Vec<Option<std::sync::atomic::AtomicUsize>> {
+    let mut left: Vec<Option<usize>> = vec![Some(0); estate.files.len()];
+    for resource in &estate.resources {
+        let file = &mut left[resource.origin.file];
+        *file = file.filter(|_| resource.deferred).map(|n| n + 1);
+    }
+    left.into_iter()
+        .map(|n| {
+            n.filter(|n| *n > 0)
+                .map(std::sync::atomic::AtomicUsize::new)
+        })
+        .collect()
 }
 
 fn evaluate_resource(

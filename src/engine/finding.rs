@@ -117,7 +117,8 @@ fn place(estate: &Estate, spans: &Spans, owner_index: usize, path: &[Step]) -> P
 /// when asked.
 fn show(estate: &Estate, placed: Placed, first_line_only: bool) -> Location {
     let file = &estate.files[placed.file];
-    let text = file.text.as_bytes();
+    let held = file.text();
+    let text = held.as_bytes();
     let span = match placed.steps.last() {
         _ if !placed.json && !first_line_only => placed.span,
         Some(Step::Key(_)) if placed.json && !first_line_only => member_span(text, placed.span),

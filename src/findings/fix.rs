@@ -34,8 +34,8 @@ pub fn edit_for(run: &RunResult<'_>, finding: &Finding) -> Option<Edit> {
     let rule = &run.rules[finding.rule];
     let spec = rule.file.fix.as_ref()?;
     let node = finding.node?;
-    let text = &run.estate.files[finding.location.file].text;
-    let (start, end, replacement) = plan(text, node, &spec.path, &spec.value)?;
+    let text = run.estate.files[finding.location.file].text();
+    let (start, end, replacement) = plan(&text, node, &spec.path, &spec.value)?;
     Some(Edit {
         file: finding.location.file,
         start,

@@ -371,7 +371,8 @@ impl LineIndex {
             LineStarts::Narrow(starts) => line_of(starts, offset, |s| s as usize),
             LineStarts::Wide(starts) => line_of(starts, offset, |s| s),
         };
-        let prefix = &text[start..offset.min(text.len())];
+        // Empty when `text` is not the one indexed (a file changed since it was read).
+        let prefix = text.get(start..offset.min(text.len())).unwrap_or_default();
         // UTF-16 code units: one a byte in ASCII, the common case, checked a word at a time.
         let column = match prefix.is_ascii() {
             true => prefix.len(),

@@ -11,6 +11,7 @@ pub mod input;
 pub mod kinds;
 pub mod link;
 pub mod origin;
+pub mod text;
 pub mod unknown;
 pub mod vocabulary;
 
@@ -173,7 +174,8 @@ impl Resource {
         if !self.deferred {
             return (self.doc.clone(), None);
         }
-        let whole = files[self.origin.file].text.as_str();
+        let held = files[self.origin.file].text();
+        let whole = held.as_str();
         let text = whole.as_bytes();
         // serde stops at the end of the value: no need to find where it ends first.
         let parse = |start: usize| {
@@ -248,7 +250,8 @@ pub fn ignore_tag(tags: Option<&Value>) -> Vec<String> {
 #[derive(Debug)]
 pub struct SourceFile {
     pub path: String,
-    pub text: String,
+    /// Read through [`SourceFile::text`]: held, or released and read again.
+    text: text::FileText,
     /// The file started with a UTF-8 byte-order mark (removed from `text`; `fix` writes it back).
     pub had_bom: bool,
     /// What a live scan could not read, from a snapshot's `ecslintSnapshot.collectionErrors`.
@@ -287,7 +290,7 @@ impl SourceFile {
     pub fn new(path: String, text: String) -> Self {
         SourceFile {
             path,
-            text,
+            text: text::FileText::new(text),
             had_bom: false,
             collection_errors: Vec::new(),
             account: None,
@@ -300,9 +303,35 @@ impl SourceFile {
         }
     }
 
+    /// The file's text (BOM removed).
+    pub fn text(&self) -> std::sync::Arc<String> {
+        self.text.get()
+    }
+
+    /// Its display path and text, taken out of the file (for an error that quotes it).
+    pub fn into_path_and_text(self) -> (String, String) {
+        (self.path, self.text.into_string())
+    }
+
+    /// Lets the text be released ([`SourceFile::release_text`]): `again` reads it back.
+    pub fn read_again_with(&mut self, again: text::ReadAgain) {
+        self.text.read_again_with(again);
+    }
+
+    /// Releases the text, when it can be read again: for a file whose task definitions are
+    /// evaluated, in a run whose reports do not quote it.
+    pub fn release_text(&self) {
+        self.text.release();
+    }
+
+    /// Whether the text is in memory (not released).
+    pub fn text_is_held(&self) -> bool {
+        self.text.is_held()
+    }
+
     pub fn line_index(&self) -> &crate::location::LineIndex {
         self.line_index
-            .get_or_init(|| crate::location::LineIndex::new(self.text.as_bytes()))
+            .get_or_init(|| crate::location::LineIndex::new(self.text().as_bytes()))
     }
 }
 

@@ -175,8 +175,8 @@ impl OriginMap {
             return Some(written);
         }
         let (file, placer) = self.placer.as_ref()?;
-        let text = &files.get(*file as usize)?.text;
-        let span = (!path.is_empty()).then(|| placer.place(text, path))??;
+        let text = files.get(*file as usize)?.text();
+        let span = (!path.is_empty()).then(|| placer.place(&text, path))??;
         Some(Written {
             file: *file as usize,
             span,
@@ -281,7 +281,8 @@ pub fn written_at(estate: &Estate, owner: usize, path: &[Step], spans: &Spans) -
     if let Some(map) = &resource.origin.map {
         return map.get(path, &estate.files);
     }
-    let text = estate.files.get(resource.origin.file)?.text.as_bytes();
+    let held = estate.files.get(resource.origin.file)?.text();
+    let text = held.as_bytes();
     let span = match graft(resource, path) {
         Some(_) => locate(text, 0, &path_from_file_root(resource, path)),
         // Most paths: from the resource's own start, never from the file's.

@@ -118,7 +118,7 @@ impl Excerpt {
         let mut bytes = excerpt.into_bytes();
         // The finding's own value may be shown only when the span is that one value (an object
         // on one line, `{"name": …, "value": …}`, would show its neighbours' too).
-        let shown = span_offset..span_offset + span_len.max(1);
+        let shown = span_offset.min(bytes.len())..(span_offset + span_len.max(1)).min(bytes.len());
         let masking = match masking {
             Mask::UnlessHarmless { show_span: true }
                 if string_values(&bytes[shown.clone()]) > 1 =>

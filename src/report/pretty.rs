@@ -96,11 +96,21 @@ fn finding_text(
     let message = format!("{} ({}){waived}{state}", finding.message, judged.severity);
     let code = format!("{} {}", rule.id(), rule.name());
     let resource = &run.estate.resources[finding.resource];
-    if rule.file.sensitive {
-        // A code frame would print the secret: show the place only.
+    // A file whose text was released is read again; edited since, it is not quoted.
+    let text = match rule.file.sensitive {
+        true => None,
+        false => Some(file.text()).filter(|text| text.len() >= finding.location.byte_end),
+    };
+    let Some(text) = text else {
+        // The place only: a code frame would print the secret, or code that is not what was
+        // judged.
+        let why = match rule.file.sensitive {
+            true => "value not shown",
+            false => "the file changed since it was read",
+        };
         let _ = writeln!(
             out,
-            "  × {code}: {message}\n    at {}:{}:{} in {} {} (value not shown)\n",
+            "  × {code}: {message}\n    at {}:{}:{} in {} {} ({why})\n",
             file.path,
             finding.location.start.line,
             finding.location.start.column,
@@ -108,7 +118,7 @@ fn finding_text(
             resource.name
         );
         return out;
-    }
+    };
     let len = finding
         .location
         .byte_end
@@ -125,7 +135,7 @@ fn finding_text(
             )),
             label: format!("{} {}", resource.kind, resource.name),
             name: &file.path,
-            text: &file.text,
+            text: &text,
             span: SourceSpan::new(finding.location.byte_start.into(), len),
             at: finding.location.start,
             // Sensitive rules print no frame at all (above).

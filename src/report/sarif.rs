@@ -404,8 +404,9 @@ pub(super) fn sarif_fix(
 ) -> sarif::Fix {
     let file = &run.estate.files[edit.file];
     let index = file.line_index();
-    let start = index.line_col(file.text.as_bytes(), edit.start);
-    let end = index.line_col(file.text.as_bytes(), edit.end);
+    let text = file.text();
+    let start = index.line_col(text.as_bytes(), edit.start);
+    let end = index.line_col(text.as_bytes(), edit.end);
     let region = sarif::Region::builder()
         .start_line(start.line as i64)
         .start_column(start.column as i64)

@@ -144,6 +144,7 @@ pub fn load_discovered(mut discovered: Discovered, options: &InputOptions) -> Lo
             Ok((mut file, resources)) => {
                 if input.path.as_os_str() != "-" {
                     file.source = Some(input.path.clone());
+                    file.read_again_with(read_again(input.path.clone()));
                 }
                 loaded.estate.add_file(file, resources);
                 continue;
@@ -471,6 +472,17 @@ pub fn read_identified(
     #[cfg(not(unix))]
     let identity = None;
     Ok((bytes, identity))
+}
+
+/// Reads a file's text again as [`load_one`] read it, for a text the estate released.
+fn read_again(path: PathBuf) -> crate::model::text::ReadAgain {
+    std::sync::Arc::new(move || {
+        let mut text = String::from_utf8(std::fs::read(&path).ok()?).ok()?;
+        if text.starts_with('\u{feff}') {
+            text.drain(..'\u{feff}'.len_utf8());
+        }
+        Some(text)
+    })
 }
 
 fn load_one(

@@ -123,9 +123,9 @@ pub(super) fn parse_file(
         }
     };
     if kind == InputKind::Auto && !skipped && template::is_template(&root) {
+        let template = template::JsonTemplate::whole(&text, root);
         let mut file = SourceFile::new(shown, text);
         file.had_bom = had_bom;
-        let template = template::JsonTemplate::whole(&file.text, root);
         return template::read_json(index, &stem, file, template, options.given());
     }
     // `terraform show -json` output: a plan or a state.

@@ -5,7 +5,7 @@ use crate::cli::*;
 
 /// `ecslint baseline`: records today's findings (waived ones included: a waiver may expire).
 pub fn record_baseline(args: BaselineArgs) -> u8 {
-    let linted = match lint(&args.lint, None) {
+    let linted = match lint(&args.lint, None, false) {
         Ok(linted) => linted,
         Err(code) => return code,
     };

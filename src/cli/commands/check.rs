@@ -8,7 +8,7 @@ pub fn check(args: CheckArgs) -> u8 {
         Ok(baseline) => baseline,
         Err(message) => return fail(message),
     };
-    let linted = match lint(&args.lint, baseline) {
+    let linted = match lint(&args.lint, baseline, false) {
         Ok(linted) => linted,
         Err(code) => return code,
     };

@@ -27,7 +27,7 @@ pub fn audit(path: &std::path::Path, args: &DiffArgs) -> Result<report::json::Re
         verbose: false,
         common: args.common.clone(),
     };
-    let (run, _) = judge(lint(&lint_args, None)?);
+    let (run, _) = judge(lint(&lint_args, None, false)?);
     report_input_errors(&run, &lint_args);
     // Read back through the report's own types: what `diff` compares is what was written.
     let mut bytes = Vec::new();

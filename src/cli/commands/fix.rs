@@ -5,7 +5,7 @@ use crate::cli::*;
 
 /// `ecslint fix`: applies the fixes of unwaived findings, file by file, byte for byte.
 pub fn fix(args: FixArgs) -> u8 {
-    let linted = match lint(&args.lint, None) {
+    let linted = match lint(&args.lint, None, true) {
         Ok(linted) => linted,
         Err(code) => return code,
     };
@@ -27,13 +27,14 @@ pub fn fix(args: FixArgs) -> u8 {
     let mut shown = String::new();
     for (file_index, edits) in &by_file {
         let file = &run.estate.files[*file_index];
-        let (fixed, applied) = findings::fix::apply(&file.text, edits);
+        let text = file.text();
+        let (fixed, applied) = findings::fix::apply(&text, edits);
         if args.diff {
             total += applied;
             // Its lines are printed (to a CI log, say): what a code frame would not print is
             // starred, on both sides.
             let (before, after) = (
-                crate::report::masked_file(&file.path, &file.text),
+                crate::report::masked_file(&file.path, &text),
                 crate::report::masked_file(&file.path, &fixed),
             );
             let diff = similar::TextDiff::from_lines(&before, &after);
@@ -63,7 +64,7 @@ pub fn fix(args: FixArgs) -> u8 {
             refused += 1;
             continue;
         }
-        let read_as = format!("{bom}{}", file.text);
+        let read_as = format!("{bom}{text}");
         if std::fs::read(target).ok().as_deref() != Some(read_as.as_bytes()) {
             let message = format!("{}: not fixed: it changed since it was read", file.path);
             let _ = fail(message);

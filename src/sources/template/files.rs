@@ -76,24 +76,27 @@ pub(in crate::sources) fn read_yaml(
     given: super::Given<'_>,
 ) -> Result<(SourceFile, Vec<Resource>), Rejection> {
     // Every template has `Resources`: other YAML (a 40 MB pnpm-lock.yaml) is not parsed.
+    let text = file.text();
     if !["Resources", "AWSTemplateFormatVersion"]
         .iter()
-        .any(|needle| file.text.contains(needle))
+        .any(|needle| text.contains(needle))
     {
         return Err(Rejection::Unrecognized(not_a_template(file)));
     }
     // A template of block style is parsed in parts, on every core.
-    if let Some(template) = super::yaml_parts::YamlTemplate::parse(&file.text) {
+    if let Some(template) = super::yaml_parts::YamlTemplate::parse(&text) {
         return super::yaml_parts::read_yaml_parts(index, stem, file, template, given);
     }
-    let parsed = match yaml::parse(&file.text) {
+    let parsed = match yaml::parse(&text) {
         Ok(parsed) => parsed,
         Err(error) => {
             let names_cloudformation = ["AWSTemplateFormatVersion", "AWS::ECS::"]
                 .iter()
-                .any(|needle| file.text.contains(needle));
+                .any(|needle| text.contains(needle));
             let reason = format!("not valid YAML: {}", error.reason);
-            let error = error_at(file.path, file.text, error.offset, reason);
+            drop(text);
+            let (path, text) = file.into_path_and_text();
+            let error = error_at(path, text, error.offset, reason);
             return Err(match names_cloudformation {
                 true => Rejection::Broken(error),
                 false => Rejection::Unrecognized(error),
@@ -201,7 +204,8 @@ impl LastPath {
 
 fn not_a_template(file: SourceFile) -> crate::model::input::InputError {
     let reason = "YAML that is not a CloudFormation template".to_string();
-    error_at(file.path, file.text, 0, reason)
+    let (path, text) = file.into_path_and_text();
+    error_at(path, text, 0, reason)
 }
 
 fn read(
@@ -247,7 +251,6 @@ pub(super) fn finish(
         1 => "a CloudFormation template with no ECS resource (1 resource declared)".to_string(),
         n => format!("a CloudFormation template with no ECS resource ({n} resources declared)"),
     };
-    Err(Rejection::Unrecognized(error_at(
-        file.path, file.text, 0, reason,
-    )))
+    let (path, text) = file.into_path_and_text();
+    Err(Rejection::Unrecognized(error_at(path, text, 0, reason)))
 }

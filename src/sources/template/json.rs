@@ -125,8 +125,9 @@ pub(in crate::sources) fn read_json(
     given: super::Given<'_>,
 ) -> Result<(SourceFile, Vec<Resource>), Rejection> {
     let failed: Mutex<Option<(usize, serde_json::Error)>> = Mutex::new(None);
+    let held = file.text();
     let (resources, offered) = {
-        let text = file.text.as_str();
+        let text = held.as_str();
         let bytes = text.as_bytes();
         // The span trees of the resources other passes read (policies, the network), built
         // when first looked up. The last of a repeated logical id counts, as in the document.
@@ -204,13 +205,13 @@ pub(in crate::sources) fn read_json(
     // Reported as a parse of the whole file reports it (its first error, in its words), which
     // is what a template whose other parts do not parse gets; else as its translation met it.
     if let Some((start, error)) = failed.into_inner().unwrap_or_else(|e| e.into_inner()) {
-        let whole = serde_json::from_str::<Value>(&file.text).err();
+        let whole = serde_json::from_str::<Value>(&held).err();
         let (start, error) = whole.map_or((start, error), |whole| (0, whole));
-        let offset = start + offset_of(&file.text[start..], error.line(), error.column());
+        let offset = start + offset_of(&held[start..], error.line(), error.column());
         let reason = crate::sources::json_reason(&error);
-        return Err(Rejection::Broken(error_at(
-            file.path, file.text, offset, reason,
-        )));
+        drop(held);
+        let (path, text) = file.into_path_and_text();
+        return Err(Rejection::Broken(error_at(path, text, offset, reason)));
     }
     let mut file = file;
     offered.give(&mut file);

@@ -367,14 +367,15 @@ pub fn fix_target(
     let (cfn_type, _) = TYPES.iter().find(|(_, kind)| *kind == owner.kind)?;
     let file = estate.files.get(owner.origin.file)?;
     // As the file was read: YAML by its extension (a `.template` by its first character).
-    let yaml = super::parse::is_yaml(&file.path, &file.text);
+    let text = file.text();
+    let yaml = super::parse::is_yaml(&file.path, &text);
     // The document itself is its properties; a node is found by where it was written.
     let written_at = match node.is_empty() {
         true => owner.origin.base.clone(),
         false => {
-            let template = parsed.get(owner.origin.file, &file.text, yaml)?;
+            let template = parsed.get(owner.origin.file, &text, yaml)?;
             let span = map.get(node, &estate.files)?.span;
-            fix::written_path(&template, &file.text, &owner.origin.base, span)?
+            fix::written_path(&template, &text, &owner.origin.base, span)?
         }
     };
     let full: Vec<Step> = node

@@ -41,7 +41,8 @@ pub fn fix_edit(
     if map.note(&steps(fix_path.len() - missing.len())).is_some() {
         return None;
     }
-    let text = &estate.files.get(written.file)?.text;
+    let held = estate.files.get(written.file)?.text();
+    let text = held.as_str();
     let kind = super::TYPES
         .iter()
         .find(|(_, k, _)| *k == resource.kind)
