@@ -202,6 +202,17 @@ pub struct RootScan {
 /// `object` found in the same pass. A malformed one makes the whole scan `None`, so the
 /// caller takes the exact (error-reporting) path.
 pub fn scan_root(text: &[u8], array: &str, object: &str) -> Option<RootScan> {
+    scan_root_seeing(text, array, object, &mut |_| {})
+}
+
+/// [`scan_root`], calling `seen` with where each member of `object` starts as it is found (so
+/// the caller may start on them while the scan goes on).
+pub fn scan_root_seeing(
+    text: &[u8],
+    array: &str,
+    object: &str,
+    seen: &mut dyn FnMut(usize),
+) -> Option<RootScan> {
     let mut scan = RootScan::default();
     let mut i = skip_ws(text, 0);
     if text.get(i) != Some(&b'{') {
@@ -230,7 +241,7 @@ pub fn scan_root(text: &[u8], array: &str, object: &str) -> Option<RootScan> {
                 end
             }
             Some(b'{') if !object.is_empty() && key == object => {
-                let (members, end) = tree::object_members_ending(text, i)?;
+                let (members, end) = tree::object_members_seen(text, i, seen)?;
                 scan.object_members = Some(members);
                 end
             }

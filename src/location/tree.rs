@@ -280,8 +280,20 @@ pub fn object_members(text: &[u8], start: usize) -> Option<Vec<(String, usize)>>
 
 /// [`object_members`], and the offset just past the object.
 pub fn object_members_ending(text: &[u8], start: usize) -> Option<(Vec<(String, usize)>, usize)> {
+    object_members_seen(text, start, &mut |_| {})
+}
+
+/// [`object_members_ending`], calling `seen` with where each value starts as it is found.
+pub fn object_members_seen(
+    text: &[u8],
+    start: usize,
+    seen: &mut dyn FnMut(usize),
+) -> Option<(Vec<(String, usize)>, usize)> {
     let mut members = Vec::new();
-    let end = each_member(text, start, |key, value| members.push((key, value.start)))?;
+    let end = each_member(text, start, |key, value| {
+        seen(value.start);
+        members.push((key, value.start))
+    })?;
     Some((members, end))
 }
 

@@ -60,11 +60,11 @@ pub(super) fn parse_file(
     // The root object's members, found once by scanning (large files are read several ways),
     // and where a snapshot's task definitions and a template's resources start, found in the
     // same pass.
-    let (members, task_definition_starts, declarations) =
-        match location::scan_root(text.as_bytes(), "taskDefinitions", "Resources") {
-            Some(scan) => (Some(scan.members), scan.elements, scan.object_members),
-            None => (None, None, None),
-        };
+    let (scan, parsed) = template::scan_root(&text, kind == InputKind::Auto);
+    let (members, task_definition_starts, declarations) = match scan {
+        Some(scan) => (Some(scan.members), scan.elements, scan.object_members),
+        None => (None, None, None),
+    };
     // A file that is one task definition is checked without building its document.
     if kind == InputKind::Auto
         && let Some(layout) = shape::task_definition_layout(&text, members.as_deref())
@@ -100,7 +100,7 @@ pub(super) fn parse_file(
     if kind == InputKind::Auto
         && let Some(members) = members.as_deref()
         && members.iter().any(|(key, _)| key == "Resources")
-        && let Some(template) = template::JsonTemplate::parse(&text, members, declarations)
+        && let Some(template) = template::JsonTemplate::parse(&text, members, declarations, parsed)
     {
         let mut file = SourceFile::new(shown, text);
         file.had_bom = had_bom;

@@ -31,10 +31,12 @@ impl JsonTemplate {
     /// starts) and `declarations` `Resources`' members, both found by one scan of the root.
     /// `None` when it is not a template, or anything is off: the file is then parsed whole,
     /// which reports any error at its place.
+    /// `parsed`: the declarations already parsed, in order, while the root was scanned.
     pub fn parse(
         text: &str,
         members: &[(String, usize)],
         declarations: Option<Vec<(String, usize)>>,
+        parsed: Option<Declarations>,
     ) -> Option<JsonTemplate> {
         use rayon::prelude::*;
         // A repeated `Resources` is left to the whole parse.
@@ -43,10 +45,15 @@ impl JsonTemplate {
         }
         // The scan lists them when `Resources` is a well-formed object, and only then.
         let declarations = declarations?;
-        let parsed: Vec<(Value, Option<Span>)> = declarations
-            .par_iter()
-            .map(|(_, start)| declaration(text, *start))
-            .collect::<Option<_>>()?;
+        let parsed: Vec<(Value, Option<Span>)> = match parsed {
+            Some(parsed) if parsed.len() == declarations.len() => {
+                parsed.into_iter().collect::<Option<_>>()?
+            }
+            _ => declarations
+                .par_iter()
+                .map(|(_, start)| declaration(text, *start))
+                .collect::<Option<_>>()?,
+        };
         let mut later = foldhash::HashMap::default();
         let mut resources = Map::with_capacity(declarations.len());
         for ((id, _), (declaration, properties)) in declarations.iter().zip(parsed) {
@@ -86,6 +93,55 @@ impl JsonTemplate {
                 .unwrap_or_default(),
         }
     }
+}
+
+/// Resource declarations as [`declaration`] parses them, in order.
+pub(in crate::sources) type Declarations = Vec<Option<(Value, Option<Span>)>>;
+
+/// [`crate::location::scan_root`] of a file's root (a snapshot's task definitions, a template's
+/// resources), and, for a large text that may be a template, its resource declarations parsed
+/// on the other cores while the scan goes on: a large template's scan is a stretch on one core.
+pub(in crate::sources) fn scan_root(
+    text: &str,
+    may_be_template: bool,
+) -> (Option<crate::location::RootScan>, Option<Declarations>) {
+    // Below this a scan is over before a batch of declarations would have been handed out.
+    const OVERLAPPED_FROM: usize = 4 << 20;
+    const BATCH: usize = 64;
+    let (bytes, array, object) = (text.as_bytes(), "taskDefinitions", "Resources");
+    if !may_be_template || text.len() < OVERLAPPED_FROM {
+        return (crate::location::scan_root(bytes, array, object), None);
+    }
+    let batches: Mutex<Vec<(usize, Declarations)>> = Mutex::default();
+    let parse = |first: usize, starts: &[usize]| {
+        let parsed = starts
+            .iter()
+            .map(|start| declaration(text, *start))
+            .collect();
+        let mut batches = batches.lock().unwrap_or_else(|e| e.into_inner());
+        batches.push((first, parsed));
+    };
+    let scan = rayon::scope(|scope| {
+        let parse = &parse;
+        let (mut batch, mut first) = (Vec::with_capacity(BATCH), 0);
+        let scan = {
+            let mut seen = |start: usize| {
+                batch.push(start);
+                if batch.len() == BATCH {
+                    let starts = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                    scope.spawn(move |_| parse(first, &starts));
+                    first += BATCH;
+                }
+            };
+            crate::location::scan_root_seeing(bytes, array, object, &mut seen)
+        };
+        parse(first, &batch);
+        scan
+    });
+    let mut batches = batches.into_inner().unwrap_or_else(|e| e.into_inner());
+    batches.sort_unstable_by_key(|(first, _)| *first);
+    let parsed = batches.into_iter().flat_map(|(_, parsed)| parsed).collect();
+    (scan, Some(parsed))
 }
 
 /// The resource declaration at `start`: parsed, except the `Properties` of a type that is
@@ -242,4 +298,44 @@ fn span_in(
         Some(Step::Key(_)) => member_span(bytes, span),
         _ => span,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A template large enough for its declarations to be parsed while its root is scanned
+    /// (in batches, on any core): each one as parsed alone, in the order declared.
+    #[test]
+    fn declarations_parsed_during_the_scan_are_those_declared_in_order() {
+        let declaration = |i: usize| {
+            let kind = ["AWS::ECS::TaskDefinition", "AWS::SQS::Queue"][i % 2];
+            let padding = "x".repeat(1_500);
+            format!(
+                r#""R{i}": {{"Type": "{kind}", "Metadata": {{"n": {i}, "p": "{padding}"}}, "Properties": {{"Family": "f{i}"}}}}"#
+            )
+        };
+        let resources: Vec<String> = (0..3_001).map(declaration).collect();
+        let text = format!(
+            "{{\"AWSTemplateFormatVersion\": \"2010-09-09\", \"Resources\": {{{}}}}}",
+            resources.join(",\n")
+        );
+        assert!(text.len() > 4 << 20);
+        let (scan, parsed) = scan_root(&text, true);
+        let (scan, parsed) = (scan.unwrap(), parsed.unwrap());
+        let members = scan.object_members.unwrap();
+        assert_eq!(parsed.len(), 3_001);
+        for ((key, start), parsed) in members.iter().zip(&parsed) {
+            assert_eq!(parsed, &super::declaration(&text, *start), "{key}");
+        }
+        let (n, properties) = parsed[3_000].clone().unwrap();
+        assert_eq!(n["Metadata"]["n"], 3_000);
+        assert!(
+            properties.is_some(),
+            "a translated type's properties are left as text"
+        );
+        // Smaller, or not possibly a template: scanned only.
+        assert!(scan_root(&text, false).1.is_none());
+        assert!(scan_root(&text[..1_000], true).1.is_none());
+    }
 }

@@ -20,7 +20,7 @@ pub use exports::import_exports;
 pub use files::read_parameters;
 pub(super) use files::read_yaml;
 pub use fix::{Parsed, plan_yaml, plan_yaml_in};
-pub(super) use json::{JsonTemplate, read_json};
+pub(super) use json::{JsonTemplate, read_json, scan_root};
 
 use super::cfn_names::{self, Branches};
 use crate::location::{Span, Step};
