@@ -320,8 +320,8 @@ impl SourceFile {
         self.text.read_again_with(again);
     }
 
-    /// Releases the text, when it can be read again: for a file whose task definitions are
-    /// evaluated, in a run whose reports do not quote it.
+    /// Releases the text and its line index, when the text can be read again: for a file whose
+    /// task definitions are all evaluated, in a run that does not edit its files.
     pub fn release_text(&self) {
         self.text.release();
         if !self.text.is_held() {

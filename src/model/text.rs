@@ -1,8 +1,8 @@
 //! A file's text, as the estate holds it. Most of a large estate's memory is the text of its
 //! task definition files, each parsed again when its task definitions are evaluated; once they
-//! are, nothing of a JSON or SARIF report needs it. So such a text may be released, and is read
-//! again from its file if a report asks for it after all (a code frame, a fix): the same text,
-//! or none when the file changed since.
+//! are, a JSON report needs nothing of it, and a SARIF report only its fixes. So such a text may
+//! be released, and is read again from its file if a report asks for it after all (a code frame,
+//! a fix): the same text, or none when the file changed since.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
