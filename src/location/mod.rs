@@ -353,6 +353,29 @@ pub struct LineCol {
     pub column: usize,
 }
 
+impl LineCol {
+    /// Where `offset` is in `text`, found by scanning the text before it: for an offset or two
+    /// of a text whose [`LineIndex`] is not kept. The same as the index gives.
+    pub fn scanned(text: &[u8], offset: usize) -> LineCol {
+        let before = &text[..offset.min(text.len())];
+        let start = memchr::memrchr(b'\n', before).map_or(0, |newline| newline + 1);
+        LineCol {
+            line: 1 + memchr::memchr_iter(b'\n', before).count(),
+            column: column_after(&before[start..]),
+        }
+    }
+}
+
+/// The 1-based UTF-16 column after `prefix`, the text of a line before a place.
+fn column_after(prefix: &[u8]) -> usize {
+    // UTF-16 code units: one a byte in ASCII, the common case, checked a word at a time.
+    let units = match prefix.is_ascii() {
+        true => prefix.len(),
+        false => String::from_utf8_lossy(prefix).encode_utf16().count(),
+    };
+    units + 1
+}
+
 impl LineIndex {
     pub fn new(text: &[u8]) -> Self {
         // Counted first: grown by doubling, the index of a large file took twice its size in
@@ -384,14 +407,9 @@ impl LineIndex {
         };
         // Empty when `text` is not the one indexed (a file changed since it was read).
         let prefix = text.get(start..offset.min(text.len())).unwrap_or_default();
-        // UTF-16 code units: one a byte in ASCII, the common case, checked a word at a time.
-        let column = match prefix.is_ascii() {
-            true => prefix.len(),
-            false => String::from_utf8_lossy(prefix).encode_utf16().count(),
-        } + 1;
         LineCol {
             line: line + 1,
-            column,
+            column: column_after(prefix),
         }
     }
 
@@ -508,6 +526,29 @@ mod tests {
                 column: 10
             }
         );
+    }
+
+    /// A place found by scanning is the one the index gives, at every offset and past the end.
+    #[test]
+    fn scanned_places_are_the_indexed_ones() {
+        for text in [
+            "",
+            "\n",
+            "{\r\n  \"é😀\": 1\r\n}\n",
+            "a\n\nbc\nd",
+            "ünï\ncödé",
+        ] {
+            let (bytes, index) = (text.as_bytes(), LineIndex::new(text.as_bytes()));
+            for offset in
+                (0..=text.len() + 2).filter(|&at| at > text.len() || text.is_char_boundary(at))
+            {
+                assert_eq!(
+                    LineCol::scanned(bytes, offset),
+                    index.line_col(bytes, offset),
+                    "{text:?} at {offset}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -334,6 +334,25 @@ impl SourceFile {
         self.text.is_held()
     }
 
+    /// Where `offset` is in the file: by its line index, or, when it was released with the
+    /// text, by scanning the text before it (a SARIF fix of a released file needs two places,
+    /// not an index).
+    pub fn line_col(&self, offset: usize) -> crate::location::LineCol {
+        let text = self.text();
+        let kept = self
+            .line_index
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        match kept {
+            Some(index) => index.line_col(text.as_bytes(), offset),
+            None if !self.text_is_held() => {
+                crate::location::LineCol::scanned(text.as_bytes(), offset)
+            }
+            None => self.line_index().line_col(text.as_bytes(), offset),
+        }
+    }
+
     /// Where the file's lines start: made once (again after its text was released).
     pub fn line_index(&self) -> std::sync::Arc<crate::location::LineIndex> {
         let made = self.line_index.read().unwrap_or_else(|e| e.into_inner());

@@ -403,10 +403,7 @@ pub(super) fn sarif_fix(
     root: &std::path::Path,
 ) -> sarif::Fix {
     let file = &run.estate.files[edit.file];
-    let index = file.line_index();
-    let text = file.text();
-    let start = index.line_col(text.as_bytes(), edit.start);
-    let end = index.line_col(text.as_bytes(), edit.end);
+    let (start, end) = (file.line_col(edit.start), file.line_col(edit.end));
     let region = sarif::Region::builder()
         .start_line(start.line as i64)
         .start_column(start.column as i64)

@@ -185,10 +185,7 @@ impl<'a, 'r> Results<'a, 'r> {
     ) -> std::io::Result<()> {
         let parts = &self.parts;
         let file = &self.run.estate.files[edit.file];
-        let index = file.line_index();
-        let text = file.text();
-        let start = index.line_col(text.as_bytes(), edit.start);
-        let end = index.line_col(text.as_bytes(), edit.end);
+        let (start, end) = (file.line_col(edit.start), file.line_col(edit.end));
         out.extend_from_slice(&parts.fix_artifact_location);
         self.artifact_into(out, edit.file, true)?;
         numbers_after(
