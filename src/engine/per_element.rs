@@ -199,6 +199,20 @@ impl<'d> ElementJudge<'d> {
         })
     }
 
+    /// Whether some element holds two undecided values or more. When none does, values tried
+    /// together change an element only as its own value tried alone does: trying them together
+    /// after each alone decided nothing new tells nothing new.
+    pub(super) fn values_meet(&self) -> bool {
+        let mut seen: Vec<usize> = Vec::with_capacity(self.elements.len());
+        for &(_, element) in &self.elements {
+            if seen.contains(&element) {
+                return true;
+            }
+            seen.push(element);
+        }
+        false
+    }
+
     /// The base decision's violations in the elements that hold no undecided value: the same
     /// whatever the values are.
     pub(super) fn certain(&self, base_decision: &Decision) -> Vec<Vec<Step>> {

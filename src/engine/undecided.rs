@@ -86,16 +86,17 @@ pub(super) fn evaluate(
     let depends_on = match &by_element {
         Some(judge) => {
             let tried = (&candidates[..], &base[..]);
-            let found = depends_on(unknowns, tried, work, &mut |work, values| {
+            let together = judge.values_meet();
+            let found = depends_on(unknowns, tried, together, work, &mut |work, values| {
                 judge.differs(work, values)
             });
             if cfg!(debug_assertions) {
-                let whole = depends_on(unknowns, tried, work, &mut on_whole);
+                let whole = depends_on(unknowns, tried, true, work, &mut on_whole);
                 assert_eq!(found, whole, "{} tried by element", rule.id());
             }
             found
         }
-        None => depends_on(unknowns, (&candidates, &base), work, &mut on_whole),
+        None => depends_on(unknowns, (&candidates, &base), true, work, &mut on_whole),
     };
     // One condition decides: its failing branch is a finding, said to hold under it.
     let conditional = match depends_on.as_slice() {
@@ -166,11 +167,12 @@ pub(super) fn evaluate(
 }
 
 /// The undecided values a decision depends on (see [`evaluate`]): each tried with its values
-/// while the others keep their base values, then all together; `differs` tells whether values
-/// tried change the decision. `work` holds the base values.
+/// while the others keep their base values, then, when `together`, all together; `differs`
+/// tells whether values tried change the decision. `work` holds the base values.
 fn depends_on<'u>(
     unknowns: &[&'u Unknown],
     (candidates, base): (&[Vec<Option<Value>>], &Tried<'_>),
+    together: bool,
     work: &mut Value,
     differs: &mut dyn FnMut(&mut Value, &Tried<'_>) -> bool,
 ) -> Vec<&'u Unknown> {
@@ -185,7 +187,7 @@ fn depends_on<'u>(
         }
     }
     // All together, the k-th value of each: a rule may need two of them to agree.
-    if depends_on.is_empty() && unknowns.len() > 1 {
+    if together && depends_on.is_empty() && unknowns.len() > 1 {
         let rounds = candidates.iter().map(Vec::len).max().unwrap_or(0);
         // The base assignment was decided first.
         let mut tried: Vec<Vec<Option<Value>>> =
