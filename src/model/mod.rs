@@ -323,8 +323,7 @@ impl SourceFile {
     /// Releases the text and its line index, when the text can be read again: for a file whose
     /// task definitions are all evaluated, in a run that does not edit its files.
     pub fn release_text(&self) {
-        self.text.release();
-        if !self.text.is_held() {
+        if self.text.release() {
             *self.line_index.write().unwrap_or_else(|e| e.into_inner()) = None;
         }
     }

@@ -69,10 +69,11 @@ impl FileText {
         text
     }
 
-    /// Releases the text when it can be read again; readers holding it keep their copy.
-    pub fn release(&self) {
+    /// Releases the text when it can be read again (whether it is released now); readers
+    /// holding it keep their copy.
+    pub fn release(&self) -> bool {
         if self.again.is_none() {
-            return;
+            return false;
         }
         let mut state = self.lock();
         if let State::Held(text) = &*state {
@@ -81,6 +82,7 @@ impl FileText {
                 hash: digest(text),
             };
         }
+        true
     }
 
     pub fn is_held(&self) -> bool {
@@ -89,21 +91,9 @@ impl FileText {
 
     /// The text, taken out (a copy only when a reader still holds it).
     pub fn into_string(self) -> String {
-        let state = self
-            .state
-            .into_inner()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        match state {
-            State::Held(text) => Arc::try_unwrap(text).unwrap_or_else(|text| String::clone(&text)),
-            State::Released { .. } => {
-                let again = FileText {
-                    state: Mutex::new(state),
-                    again: self.again,
-                    id: self.id,
-                };
-                String::clone(&again.get())
-            }
-        }
+        let text = self.get();
+        drop(self);
+        Arc::try_unwrap(text).unwrap_or_else(|text| String::clone(&text))
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -143,7 +133,7 @@ mod tests {
     fn a_released_text_is_read_again_when_the_file_is_unchanged() {
         let text = releasable("{\"family\": \"web\"}", "{\"family\": \"web\"}");
         let before = text.get();
-        text.release();
+        assert!(text.release());
         assert!(!text.is_held());
         assert_eq!(*text.get(), *before);
         assert_eq!(text.into_string(), "{\"family\": \"web\"}");
@@ -159,7 +149,7 @@ mod tests {
     #[test]
     fn a_text_that_cannot_be_read_again_is_kept() {
         let text = FileText::new("[]".to_string());
-        text.release();
+        assert!(!text.release());
         assert!(text.is_held());
         assert_eq!(*text.get(), "[]");
     }
