@@ -11,7 +11,9 @@ mod scan;
 #[cfg(test)]
 pub(crate) use scan::test_sequence;
 mod tree;
+mod valid;
 pub use tree::{SpanTree, object_member_spans, object_members};
+pub use valid::surely_valid;
 
 /// One step of a path into a JSON document.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -4,15 +4,24 @@
 
 use memchr::memchr2;
 
+/// Past the white space at `pos`. Most of it is a line break and an indent: spaces are
+/// stepped over a word at a time.
 pub(super) fn skip_ws(text: &[u8], mut pos: usize) -> usize {
-    while let Some(b) = text.get(pos) {
-        if matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
-            pos += 1;
-        } else {
-            break;
+    const SPACES: u64 = ONES * 0x20;
+    loop {
+        while let Some(word) = text.get(pos..pos + 8) {
+            let others = u64::from_le_bytes(word.try_into().unwrap_or_default()) ^ SPACES;
+            if others != 0 {
+                pos += (others.trailing_zeros() / 8) as usize;
+                break;
+            }
+            pos += 8;
+        }
+        match text.get(pos) {
+            Some(b' ' | b'\t' | b'\n' | b'\r') => pos += 1,
+            _ => return pos,
         }
     }
-    pos
 }
 
 /// Returns the offset just past the string that starts (with its quote) at `pos`.
@@ -32,7 +41,7 @@ pub(super) fn skip_string(text: &[u8], pos: usize) -> Option<usize> {
     }
 }
 
-const ONES: u64 = 0x0101_0101_0101_0101;
+pub(super) const ONES: u64 = 0x0101_0101_0101_0101;
 
 /// The high bit of each byte of `word` equal to `byte`. Above the lowest, a match may be
 /// false (a borrow carries into the next byte), so only the lowest set bit is to be read.

@@ -57,6 +57,41 @@ pub(super) fn parse_file(
             (file, r)
         });
     }
+    // A file that is one task definition is checked without building its document, in one pass
+    // that also finds its members when the quick check is sure of the file.
+    let task_definition_file = |result, text: String, shown: String| match result {
+        Ok(resources) => finish(Ok(resources), text, shown, Vec::new(), None),
+        Err(shape::TaskDefinitionFileError::Shape(error)) => {
+            finish(Err(error), text, shown, Vec::new(), None)
+        }
+        Err(shape::TaskDefinitionFileError::Json(e)) => {
+            let offset = offset_of(&text, e.line(), e.column());
+            Err(Rejection::Broken(error_at(
+                shown,
+                text,
+                offset,
+                json_reason(&e),
+            )))
+        }
+    };
+    // A task definition file is a few kilobytes. Above a mebibyte it is surely something else
+    // (a template, a snapshot), which would pay for a pass it does not use; one that is a task
+    // definition after all takes the path below, as correct, only slower.
+    if kind == InputKind::Auto && text.len() <= 1 << 20 {
+        let checked = shape::quick_members(&text).and_then(|members| {
+            let layout = shape::task_definition_layout(&text, Some(&members))?;
+            Some(shape::split_task_definition_file(
+                index,
+                &stem,
+                &text,
+                layout,
+                Some(&members),
+            ))
+        });
+        if let Some(result) = checked {
+            return task_definition_file(result, text, shown);
+        }
+    }
     // The root object's members, found once by scanning (large files are read several ways),
     // and where a snapshot's task definitions and a template's resources start, found in the
     // same pass.
@@ -65,7 +100,6 @@ pub(super) fn parse_file(
         Some(scan) => (Some(scan.members), scan.elements, scan.object_members),
         None => (None, None, None),
     };
-    // A file that is one task definition is checked without building its document.
     if kind == InputKind::Auto
         && let Some(layout) = shape::task_definition_layout(&text, members.as_deref())
     {
@@ -80,21 +114,8 @@ pub(super) fn parse_file(
                 json_reason(&e),
             )));
         }
-        return match shape::split_task_definition_file(index, &stem, &text, layout) {
-            Ok(resources) => finish(Ok(resources), text, shown, Vec::new(), None),
-            Err(shape::TaskDefinitionFileError::Shape(error)) => {
-                finish(Err(error), text, shown, Vec::new(), None)
-            }
-            Err(shape::TaskDefinitionFileError::Json(e)) => {
-                let offset = offset_of(&text, e.line(), e.column());
-                Err(Rejection::Broken(error_at(
-                    shown,
-                    text,
-                    offset,
-                    json_reason(&e),
-                )))
-            }
-        };
+        let result = shape::split_task_definition_file(index, &stem, &text, layout, None);
+        return task_definition_file(result, text, shown);
     }
     // A template: each resource on its own (see `template::JsonTemplate`).
     if kind == InputKind::Auto

@@ -96,6 +96,46 @@ fn members_a_full_parse_refuses_are_input_errors_not_silent_nulls() {
     }
 }
 
+#[test]
+fn syntax_errors_in_task_definition_files_are_placed_where_serde_json_places_them() {
+    // A task definition file is checked by a quick pass that leaves any doubt to serde_json:
+    // each broken file, as written and in the describe output's wrapper, is an input error at
+    // serde_json's own place.
+    let dir = tempfile::tempdir().unwrap();
+    let broken = [
+        "\"cpu\": \"256\",\n}",
+        "\"cpu\": \"256\" \"memory\": \"512\"}",
+        "\"cpu\": tru}",
+        "\"cpu\": 01}",
+        "\"cpu\": \"a\u{1}b\"}",
+        "\"cpu\": \"\\x\"}",
+        "\"cpu\": [1, 2",
+        "\"cpu\": 1}\n{}",
+    ];
+    for (i, tail) in broken.iter().enumerate() {
+        let task = format!("{{\"family\": \"x\", {PRIVILEGED},\n {tail}");
+        for (name, text) in [
+            (format!("td-{i}.json"), task.clone()),
+            (
+                format!("wrapped-{i}.json"),
+                format!("{{\"taskDefinition\": {task}}}"),
+            ),
+        ] {
+            let error = serde_json::from_str::<serde_json::Value>(&text).unwrap_err();
+            std::fs::write(dir.path().join(&name), &text).unwrap();
+            let (code, report) = check(&[&name], dir.path());
+            assert_eq!(code, 2, "{name}: {report:#}");
+            let placed = &report["inputErrors"][0]["location"];
+            assert_eq!(placed["line"], error.line() as u64, "{name}: {report:#}");
+            assert_eq!(
+                placed["column"],
+                error.column() as u64,
+                "{name}: {report:#}"
+            );
+        }
+    }
+}
+
 #[cfg(unix)]
 #[test]
 fn a_named_pipe_is_read() {

@@ -2,7 +2,9 @@
 //! strictly as building it would. The deferred document is parsed again into a `Value` when it
 //! is evaluated; anything that parse would refuse (a number out of range such as `1e999`, a lone
 //! surrogate escape, nesting deeper than serde_json's limit) must be refused here, at load,
-//! with its place, or the resource would silently evaluate as `null`.
+//! with its place, or the resource would silently evaluate as `null`. The quick check
+//! (`location::surely_valid`) does it in one pass where it is sure; `Checked` does it otherwise,
+//! with serde_json's error and place.
 
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
@@ -43,6 +45,79 @@ impl<'de> Deserialize<'de> for TaskDefinitionHead {
         }
         deserializer.deserialize_map(HeadVisitor)
     }
+}
+
+impl TaskDefinitionHead {
+    /// The head of the task definition object at `start` (`whole_file`: the text is that
+    /// object, white space around it), read after a quick check of the whole object
+    /// (`location::surely_valid`) by parsing only the head's own members. `None` when the check
+    /// is unsure: then serde_json reads it, giving the exact error if there is one.
+    pub fn read_quickly(text: &str, start: usize, whole_file: bool) -> Option<Self> {
+        let members = match whole_file {
+            true => quick_members(text)?,
+            false => {
+                let mut members = Vec::new();
+                if text.as_bytes().get(start) != Some(&b'{') {
+                    return None;
+                }
+                crate::location::surely_valid(text.as_bytes(), start, |key, at| {
+                    members.push((key, at))
+                })?;
+                members
+            }
+        };
+        Self::from_members(text, &members)
+    }
+
+    /// The head of a well-formed task definition object whose members are `members` (key, as
+    /// written without escapes, and where its value starts). The last duplicate wins, as in a
+    /// full parse.
+    pub fn from_members<K: AsRef<[u8]>>(text: &str, members: &[(K, usize)]) -> Option<Self> {
+        let mut at = [None; 4];
+        for (key, value) in members {
+            let slot = match key.as_ref() {
+                b"family" => 0,
+                b"revision" => 1,
+                b"taskDefinitionArn" => 2,
+                b"tags" => 3,
+                _ => continue,
+            };
+            at[slot] = Some(*value);
+        }
+        let read = |slot: Option<usize>| match slot {
+            None => Some(None),
+            Some(value) => {
+                let mut deserializer = serde_json::Deserializer::from_str(text.get(value..)?);
+                Value::deserialize(&mut deserializer).ok().map(Some)
+            }
+        };
+        Some(TaskDefinitionHead {
+            family: read(at[0])?,
+            revision: read(at[1])?,
+            arn: read(at[2])?,
+            tags: read(at[3])?,
+        })
+    }
+}
+
+/// The members of a file that is one JSON object, white space around it, when the quick check
+/// (`location::surely_valid`) is sure the file is well formed: each key as written (it has no
+/// escape) and where its value starts. One pass, where finding members and checking the file
+/// took two.
+pub fn quick_members(text: &str) -> Option<Vec<(&[u8], usize)>> {
+    let bytes = text.as_bytes();
+    let start = bytes.iter().position(|b| !is_ws(*b))?;
+    if bytes[start] != b'{' {
+        return None;
+    }
+    let mut members = Vec::new();
+    let end = crate::location::surely_valid(bytes, start, |key, at| members.push((key, at)))?;
+    bytes[end..].iter().all(|b| is_ws(*b)).then_some(members)
+}
+
+/// JSON's white space.
+fn is_ws(byte: u8) -> bool {
+    matches!(byte, b' ' | b'\t' | b'\n' | b'\r')
 }
 
 /// Any JSON value, checked as a `Value` parse checks it (numbers in range, escapes decoded,

@@ -6,8 +6,8 @@
 mod detect;
 mod head;
 
-pub(crate) use head::Checked;
 use head::TaskDefinitionHead;
+pub(crate) use head::{Checked, quick_members};
 
 use crate::location::{self, Step, locate};
 use crate::model::{Origin, Resource, ResourceKind, str_field};
@@ -112,13 +112,22 @@ fn deferred_task_definition(
     text: &str,
     origin: Origin,
     whole_file: bool,
+    head: Option<TaskDefinitionHead>,
 ) -> Result<Resource, serde_json::Error> {
-    let from = if whole_file { 0 } else { origin.start };
-    let mut deserializer = serde_json::Deserializer::from_str(&text[from..]);
-    let head = <TaskDefinitionHead as serde::Deserialize>::deserialize(&mut deserializer)?;
-    if whole_file {
-        deserializer.end()?;
-    }
+    let head = match head
+        .or_else(|| TaskDefinitionHead::read_quickly(text, origin.start, whole_file))
+    {
+        Some(head) => head,
+        None => {
+            let from = if whole_file { 0 } else { origin.start };
+            let mut deserializer = serde_json::Deserializer::from_str(&text[from..]);
+            let head = <TaskDefinitionHead as serde::Deserialize>::deserialize(&mut deserializer)?;
+            if whole_file {
+                deserializer.end()?;
+            }
+            head
+        }
+    };
     let mut identity_doc = serde_json::Map::new();
     for (key, value) in [
         ("family", head.family),
@@ -160,16 +169,16 @@ pub struct TaskDefinitionLayout {
 /// Task definitions are kept out of memory until they are evaluated. This recognizes the files
 /// that are one task definition (register input, the unwrapped or wrapped describe output) from
 /// their top-level keys alone. `None`: not such a file, parse it whole.
-pub fn task_definition_layout(
+pub fn task_definition_layout<K: AsRef<[u8]>>(
     text: &str,
-    members: Option<&[(String, usize)]>,
+    members: Option<&[(K, usize)]>,
 ) -> Option<TaskDefinitionLayout> {
     let bytes = text.as_bytes();
     let members = members?;
     let start_of = |key: &str| {
         members
             .iter()
-            .find(|(k, _)| k == key)
+            .find(|(k, _)| k.as_ref() == key.as_bytes())
             .map(|(_, start)| *start)
     };
     let has = |key: &str| start_of(key).is_some();
@@ -186,7 +195,7 @@ pub fn task_definition_layout(
     if has("taskDefinition")
         && members
             .iter()
-            .all(|(k, _)| k == "taskDefinition" || k == "tags")
+            .all(|(k, _)| matches!(k.as_ref(), b"taskDefinition" | b"tags"))
     {
         let start = start_of("taskDefinition")?;
         if bytes.get(start) != Some(&b'{') {
@@ -222,12 +231,14 @@ pub enum TaskDefinitionFileError {
 }
 
 /// The deferred resource of a one-task-definition file. Its head is parsed from the whole text,
-/// which also checks the JSON syntax (with positions in the file).
+/// which also checks the JSON syntax (with positions in the file). `checked_members`: the file's
+/// members, when the quick check was already sure of the whole file.
 pub fn split_task_definition_file(
     file: usize,
     file_stem: &str,
     text: &str,
     layout: TaskDefinitionLayout,
+    checked_members: Option<&[(&[u8], usize)]>,
 ) -> Result<Vec<Resource>, TaskDefinitionFileError> {
     let bytes = text.as_bytes();
     if let Some(start) = layout.containers
@@ -249,7 +260,11 @@ pub fn split_task_definition_file(
         grafted: layout.grafted,
         map: None,
     };
-    deferred_task_definition(file_stem, text, origin, whole_file)
+    let head = match (checked_members, whole_file) {
+        (Some(members), true) => TaskDefinitionHead::from_members(text, members),
+        _ => None,
+    };
+    deferred_task_definition(file_stem, text, origin, whole_file, head)
         .map(|resource| vec![resource])
         .map_err(TaskDefinitionFileError::Json)
 }
@@ -298,7 +313,7 @@ pub fn deferred_task_definitions(
                 grafted: Vec::new(),
                 map: None,
             };
-            deferred_task_definition(file_stem, text, origin, false).map_err(|e| ShapeError {
+            deferred_task_definition(file_stem, text, origin, false, None).map_err(|e| ShapeError {
                 offset: Some(start + super::offset_of(&text[start..], e.line(), e.column())),
                 path: base,
                 reason: super::json_reason(&e),
