@@ -22,6 +22,8 @@ impl SpanTree {
         let mut reader = Reader {
             text,
             nodes: Builder::default(),
+            items: Vec::new(),
+            members: Vec::new(),
         };
         let (_, end, value) = reader.value(skip_ws(text.as_bytes(), start), None, 0)?;
         Some((value, reader.nodes.tree, end))
@@ -32,6 +34,10 @@ struct Reader<'t> {
     text: &'t str,
     /// The tree, built as [`SpanTree::build`] builds it.
     nodes: Builder,
+    /// The elements and members of the containers being read, innermost last: each container
+    /// is made once its size is known, at that size, instead of growing as it is read.
+    items: Vec<Value>,
+    members: Vec<(String, Value)>,
 }
 
 impl Reader<'_> {
@@ -52,26 +58,29 @@ impl Reader<'_> {
             }
             b'{' | b'[' if depth >= DEPTH_LIMIT => return None,
             b'{' => {
-                let (mark, mut members) = (self.nodes.pending.len(), Map::new());
+                let (mark, first) = (self.nodes.pending.len(), self.members.len());
                 let end = each_child(bytes, pos, true, |at, key| {
                     let (child, end, value) = self.value(at, key, depth + 1)?;
                     self.nodes.pending.push(child);
                     let (start, key_end) = key?;
-                    // A repeated key keeps its first place and its last value, as in serde_json.
-                    members.insert(self.string(start, key_end)?, value);
+                    let key = self.string(start, key_end)?;
+                    self.members.push((key, value));
                     Some(end)
-                })?;
-                (end, Some(mark), Value::Object(members))
+                });
+                // A repeated key keeps its first place and its last value, as in serde_json.
+                let members: Map<String, Value> = self.members.drain(first..).collect();
+                (end?, Some(mark), Value::Object(members))
             }
             b'[' => {
-                let (mark, mut items) = (self.nodes.pending.len(), Vec::new());
+                let (mark, first) = (self.nodes.pending.len(), self.items.len());
                 let end = each_child(bytes, pos, false, |at, _| {
                     let (child, end, value) = self.value(at, None, depth + 1)?;
                     self.nodes.pending.push(child);
-                    items.push(value);
+                    self.items.push(value);
                     Some(end)
-                })?;
-                (end, Some(mark), Value::Array(items))
+                });
+                let items: Vec<Value> = self.items.drain(first..).collect();
+                (end?, Some(mark), Value::Array(items))
             }
             _ => {
                 let end = skip_scalar(bytes, pos)?;
