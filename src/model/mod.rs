@@ -421,11 +421,13 @@ pub fn str_field<'a>(value: &'a Value, key: &str) -> Option<&'a str> {
 /// The account of an ARN (`arn:PARTITION:SERVICE:REGION:ACCOUNT:…`); None for other text and
 /// for ARNs without one (S3 buckets, AWS managed policies).
 pub fn arn_account(arn: &str) -> Option<&str> {
-    let mut parts = arn.split(':');
-    (parts.next() == Some("arn"))
-        .then(|| parts.nth(3))
-        .flatten()
-        .filter(|a| !a.is_empty())
+    // `arn:partition:service:region:account[:resource]`: the account is the fifth field. Found
+    // by its colons in one loop; splitting cost ~500 instructions, called for every finding.
+    let rest = arn.strip_prefix("arn:")?;
+    let mut colons = rest.bytes().enumerate().filter(|(_, b)| *b == b':');
+    let start = colons.nth(2)?.0 + 1;
+    let end = colons.next().map_or(rest.len(), |(i, _)| i);
+    Some(&rest[start..end]).filter(|a| !a.is_empty())
 }
 
 /// The account id an ARN names, when it names one: twelve digits (`${AWS_ACCOUNT_ID}` in a
@@ -454,7 +456,36 @@ pub fn arn_name(arn: &str) -> &str {
 
 #[cfg(test)]
 mod tests {
-    use super::auto_scaling_group_name;
+    use super::{arn_account, auto_scaling_group_name};
+
+    #[test]
+    fn an_arn_names_the_account_of_its_fifth_field() {
+        fn split(arn: &str) -> Option<&str> {
+            let mut parts = arn.split(':');
+            (parts.next() == Some("arn"))
+                .then(|| parts.nth(3))
+                .flatten()
+                .filter(|a| !a.is_empty())
+        }
+        for arn in [
+            "arn:aws:iam::111122223333:role/web",
+            "arn:aws:ecs:eu-west-1:111122223333:task-definition/web:7",
+            "arn:aws:iam::aws:policy/ReadOnlyAccess",
+            "arn:aws:s3:::bucket",
+            "arn:aws:iam::111122223333",
+            "arn:aws:iam::",
+            "arn:aws:iam",
+            "arn:",
+            "arn",
+            "",
+            "nra:aws:iam::111122223333:role/x",
+            "arn:aws-cn:ecs:cn-north-1:${AWS_ACCOUNT_ID}:cluster/a",
+            "arn::::",
+            "arn::::x:",
+        ] {
+            assert_eq!(arn_account(arn), split(arn), "{arn}");
+        }
+    }
 
     #[test]
     fn a_group_is_named_by_its_arn_or_its_name() {
