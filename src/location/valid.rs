@@ -1,7 +1,7 @@
 //! A quick check that JSON text is well formed, for the task definitions read at load and parsed
 //! only when evaluated. serde_json's own check (`Checked` in sources) decodes every string and
-//! number through its visitors: a third of a task definition file's load. This one steps over
-//! the bytes once. It answers only "surely valid": anything it is unsure of (an exponent that may
+//! number through its visitors: two thirds of a task definition file's load, in instructions.
+//! This one steps over the bytes once. It answers only "surely valid": anything it is unsure of (an exponent that may
 //! overflow, a surrogate escape, deep nesting, a control character, any error) is left to
 //! serde_json, which then gives the exact error or accepts it.
 
