@@ -41,13 +41,17 @@ pub(super) fn skip_string(text: &[u8], pos: usize) -> Option<usize> {
     }
 }
 
-pub(super) const ONES: u64 = 0x0101_0101_0101_0101;
+const ONES: u64 = 0x0101_0101_0101_0101;
 
 /// The high bit of each byte of `word` equal to `byte`. Above the lowest, a match may be
 /// false (a borrow carries into the next byte), so only the lowest set bit is to be read.
-fn has_byte(word: u64, byte: u8) -> u64 {
-    let y = word ^ (ONES * u64::from(byte));
-    y.wrapping_sub(ONES) & !y & (ONES * 0x80)
+pub(super) fn has_byte(word: u64, byte: u8) -> u64 {
+    has_byte_below(word ^ (ONES * u64::from(byte)), 1)
+}
+
+/// The high bit of each byte of `word` below `bound` (at most 0x80), read as [`has_byte`]'s.
+pub(super) fn has_byte_below(word: u64, bound: u8) -> u64 {
+    word.wrapping_sub(ONES * u64::from(bound)) & !word & (ONES * 0x80)
 }
 
 /// The first byte at or after `i` that `find` marks in its 8-byte word, read whole words at a

@@ -1,11 +1,11 @@
 //! A quick check that JSON text is well formed, for the task definitions read at load and parsed
 //! only when evaluated. serde_json's own check (`Checked` in sources) decodes every string and
 //! number through its visitors: two thirds of a task definition file's load, in instructions.
-//! This one steps over the bytes once. It answers only "surely valid": anything it is unsure of (an exponent that may
-//! overflow, a surrogate escape, deep nesting, a control character, any error) is left to
-//! serde_json, which then gives the exact error or accepts it.
+//! This one steps over the bytes once. It answers only "surely valid": anything it is unsure of
+//! (an exponent that may overflow, a surrogate escape, deep nesting, a control character, any
+//! error) is left to serde_json, which then gives the exact error or accepts it.
 
-use super::scan::{ONES, skip_ws as ws};
+use super::scan::{has_byte, has_byte_below, skip_ws as ws};
 
 /// Nesting deeper than this is left to serde_json (its limit is 128 levels).
 const DEPTH: usize = 100;
@@ -106,8 +106,6 @@ fn literal(text: &[u8], i: usize, word: &[u8]) -> Option<usize> {
     (text.get(i..i + word.len())? == word).then_some(i + word.len())
 }
 
-const HIGH: u64 = ONES * 0x80;
-
 /// The string whose quote is at `i`: where it ends. Escapes are checked; a `\u` escape of a
 /// surrogate, and any control character, are left to serde_json.
 fn string(text: &[u8], i: usize) -> Option<usize> {
@@ -116,12 +114,8 @@ fn string(text: &[u8], i: usize) -> Option<usize> {
         // A word at a time to the first quote, backslash or control character.
         while let Some(word) = text.get(i..i + 8) {
             let x = u64::from_le_bytes(word.try_into().ok()?);
-            // A byte below 0x20, or equal to either, gets its high bit set here. A mark may
-            // be false only above a true one (a borrow carries up), so the lowest is true.
-            let below = |y: u64, n: u64| y.wrapping_sub(ONES * n) & !y & HIGH;
-            let marks = below(x, 0x20)
-                | below(x ^ (ONES * u64::from(b'"')), 1)
-                | below(x ^ (ONES * u64::from(b'\\')), 1);
+            // Only the lowest mark is sure to be true, and only it is read.
+            let marks = has_byte_below(x, 0x20) | has_byte(x, b'"') | has_byte(x, b'\\');
             if marks != 0 {
                 i += (marks.trailing_zeros() / 8) as usize;
                 break;

@@ -55,16 +55,7 @@ impl TaskDefinitionHead {
     pub fn read_quickly(text: &str, start: usize, whole_file: bool) -> Option<Self> {
         let members = match whole_file {
             true => quick_members(text)?,
-            false => {
-                let mut members = Vec::new();
-                if text.as_bytes().get(start) != Some(&b'{') {
-                    return None;
-                }
-                crate::location::surely_valid(text.as_bytes(), start, |key, at| {
-                    members.push((key, at))
-                })?;
-                members
-            }
+            false => object_members(text, start)?.0,
         };
         Self::from_members(text, &members)
     }
@@ -100,19 +91,30 @@ impl TaskDefinitionHead {
     }
 }
 
+/// An object's members as the quick check gives them: each key as written, and where its value
+/// starts.
+pub type RawMembers<'t> = Vec<(&'t [u8], usize)>;
+
 /// The members of a file that is one JSON object, white space around it, when the quick check
 /// (`location::surely_valid`) is sure the file is well formed: each key as written (it has no
 /// escape) and where its value starts. One pass, where finding members and checking the file
 /// took two.
-pub fn quick_members(text: &str) -> Option<Vec<(&[u8], usize)>> {
+pub fn quick_members(text: &str) -> Option<RawMembers<'_>> {
     let bytes = text.as_bytes();
     let start = bytes.iter().position(|b| !is_ws(*b))?;
-    if bytes[start] != b'{' {
+    let (members, end) = object_members(text, start)?;
+    bytes[end..].iter().all(|b| is_ws(*b)).then_some(members)
+}
+
+/// The members of the object at `start`, and where it ends, when the quick check is sure of it.
+fn object_members(text: &str, start: usize) -> Option<(RawMembers<'_>, usize)> {
+    let bytes = text.as_bytes();
+    if bytes.get(start) != Some(&b'{') {
         return None;
     }
     let mut members = Vec::new();
     let end = crate::location::surely_valid(bytes, start, |key, at| members.push((key, at)))?;
-    bytes[end..].iter().all(|b| is_ws(*b)).then_some(members)
+    Some((members, end))
 }
 
 /// JSON's white space.
